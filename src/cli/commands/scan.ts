@@ -1,0 +1,33 @@
+import { SEVERITIES, severityRank, type Severity } from '../../kit/index.js';
+import { parsePhases } from '../../engine/registry.js';
+import { openSession, runScan } from '../../engine/session.js';
+import { GitopsFixError } from '../../engine/errors.js';
+import { colorEnabled, painter } from '../colors.js';
+import { FINDINGS, OK } from '../exit-codes.js';
+import { scanJson, scanText } from '../format.js';
+
+export interface ScanFlags {
+  format: string;
+  phase: string[];
+  rule: string[];
+  failOn: string;
+  config?: string;
+}
+
+export const SCAN_FORMATS = ['text', 'json'] as const;
+
+export async function scanCommand(dir: string, flags: ScanFlags, out: (s: string) => void): Promise<number> {
+  if (!(SCAN_FORMATS as readonly string[]).includes(flags.format)) {
+    throw new GitopsFixError('usage', `--format ${flags.format}: expected one of ${SCAN_FORMATS.join(', ')}`);
+  }
+  const failOn = flags.failOn;
+  if (failOn !== 'none' && !(SEVERITIES as readonly string[]).includes(failOn)) {
+    throw new GitopsFixError('usage', `--fail-on ${failOn}: expected critical, high, medium, low or none`);
+  }
+  const session = openSession(dir, flags.config);
+  const report = runScan(session, { phases: parsePhases(flags.phase), ruleIds: flags.rule });
+  out(flags.format === 'json' ? scanJson(report) : scanText(report, painter(colorEnabled())));
+  if (failOn === 'none') return OK;
+  const threshold = severityRank(failOn as Severity);
+  return report.findings.some((f) => severityRank(f.severity) <= threshold) ? FINDINGS : OK;
+}

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { GitopsFixError } from '../engine/errors.js';
+import { FAILURE, OK } from './exit-codes.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** Parse argv, run a command, map errors to exit codes. Returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${version()}\n`);
+    return OK;
+  }
+  // `gitops-fix --phase 1` is shorthand for `gitops-fix fix --phase 1`.
+  if (argv[0]?.startsWith('-') && !['--help', '-h', '--version', '-V'].includes(argv[0])) argv = ['fix', ...argv];
+  const { Command, CommanderError } = await import('commander');
+  let code = OK;
+  const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+  const program = new Command()
+    .name('gitops-fix')
+    .description('Find and fix security and reliability problems in Flux GitOps repositories.')
+    .version(version())
+    .option('--debug', 'print stack traces of unexpected errors')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('scan')
+    .description('report findings')
+    .argument('[dir]', 'repository directory', '.')
+    .option('-f, --format <format>', 'text | json', 'text')
+    .option('-p, --phase <phase>', 'only rules of this phase (1-4, all; repeatable or 1,2)', collect, [])
+    .option('-r, --rule <id>', 'only this rule (repeatable)', collect, [])
+    .option('--fail-on <severity>', 'exit 1 when a finding at or above: critical | high | medium | low | none', 'low')
+    .option('-c, --config <file>', 'configuration file (default: <dir>/.gitops-fix.yaml)')
+    .option('--debug', 'print stack traces of unexpected errors')
+    .action(async (dir: string, flags) => {
+      const { scanCommand } = await import('./commands/scan.js');
+      code = await scanCommand(dir, flags, out);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? OK : FAILURE;
+    }
+    if (e instanceof GitopsFixError) {
+      process.stderr.write(`gitops-fix: ${e.message}\n`);
+      if (debug && e.cause) process.stderr.write(`${(e.cause as Error).stack}\n`);
+      return FAILURE;
+    }
+    process.stderr.write(`gitops-fix: unexpected error: ${(e as Error).message}\n`);
+    process.stderr.write(debug ? `${(e as Error).stack}\n` : 'Run again with --debug for the stack trace, and report it.\n');
+    return FAILURE;
+  }
+}

@@ -1,0 +1,119 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import type { Rule, Settings } from '../kit/index.js';
+import { GitopsFixError } from './errors.js';
+
+export const CONFIG_FILE = '.gitops-fix.yaml';
+
+export const DEFAULT_PRODUCTION_CLUSTERS = [
+  '**/clusters/prod',
+  '**/clusters/prod-*',
+  '**/clusters/prod_*',
+  '**/clusters/production',
+  '**/clusters/production-*',
+  '**/clusters/prd',
+  '**/clusters/prd-*',
+  '**/clusters/*-prod',
+  '**/clusters/*-production',
+];
+
+export const ignoreEntrySchema = z
+  .object({
+    rule: z.string().describe('Rule id, or * for every rule.'),
+    paths: z.array(z.string()).optional().describe('Path globs relative to the repository root; all files when absent.'),
+    reason: z.string().min(1).describe('Why the finding is accepted.'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    mainBranch: z.string().min(1).default('main').describe('The branch production clusters must track.'),
+    production: z
+      .object({
+        clusters: z.array(z.string()).default(DEFAULT_PRODUCTION_CLUSTERS).describe('Path globs of production cluster directories.'),
+        namespaces: z.array(z.string()).default(['production', 'prod']).describe('Namespaces that are production wherever they appear.'),
+      })
+      .strict()
+      .default({ clusters: DEFAULT_PRODUCTION_CLUSTERS, namespaces: ['production', 'prod'] }),
+    docsDir: z.string().min(1).default('docs').describe('Where generated documentation goes.'),
+    rules: z.record(z.string(), z.unknown()).default({}).describe('Options per rule id.'),
+    ignore: z.array(ignoreEntrySchema).default([]).describe('Accepted findings.'),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type IgnoreEntry = z.infer<typeof ignoreEntrySchema>;
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** Absolute path of the file read, if any. */
+  readonly file: string | undefined;
+  readonly settings: Settings;
+}
+
+function issuePath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.') || '(root)';
+}
+
+export function formatZodIssues(prefix: string, error: z.ZodError): string {
+  return error.issues.map((i) => `${prefix}${issuePath(i.path)}: ${i.message}`).join('\n');
+}
+
+/** Read `.gitops-fix.yaml` at the root (or `explicit`). A missing default file is fine; a missing explicit one is not. */
+export function loadConfig(root: string, explicit?: string): LoadedConfig {
+  const file = explicit ? resolve(explicit) : join(root, CONFIG_FILE);
+  let raw: unknown = {};
+  if (existsSync(file)) {
+    const text = readFileSync(file, 'utf8');
+    const doc = parseDocument(text, { logLevel: 'error' });
+    if (doc.errors.length) {
+      const e = doc.errors[0]!;
+      const pos = e.linePos?.[0];
+      throw new GitopsFixError('invalid-config', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`);
+    }
+    raw = doc.toJS() ?? {};
+  } else if (explicit) {
+    throw new GitopsFixError('invalid-config', `${file}: config file not found`);
+  }
+  return fromRaw(raw, existsSync(file) ? file : undefined);
+}
+
+export function fromRaw(raw: unknown, file?: string): LoadedConfig {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new GitopsFixError('invalid-config', `${file ?? CONFIG_FILE}: invalid configuration\n${formatZodIssues('  ', parsed.error)}\nSee the schema in the package (schema/gitops-fix.schema.json).`);
+  }
+  const config = parsed.data;
+  return {
+    config,
+    file,
+    settings: { mainBranch: config.mainBranch, production: config.production, docsDir: config.docsDir },
+  };
+}
+
+/** Validate and default one rule's options with its own zod schema. Errors name the key path. */
+export function ruleOptions(rule: Rule, config: Config, file?: string): unknown {
+  const raw = config.rules[rule.meta.id];
+  if (!rule.options) {
+    if (raw !== undefined && raw !== null && !(typeof raw === 'object' && Object.keys(raw).length === 0)) {
+      throw new GitopsFixError('invalid-config', `${file ?? CONFIG_FILE}: rules.${rule.meta.id}: this rule has no options`);
+    }
+    return undefined;
+  }
+  const parsed = rule.options.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new GitopsFixError('invalid-config', `${file ?? CONFIG_FILE}: invalid options\n${formatZodIssues(`  rules.${rule.meta.id}.`, parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+export function validateRuleKeys(config: Config, knownIds: readonly string[], file?: string): void {
+  for (const id of Object.keys(config.rules)) {
+    if (!knownIds.includes(id)) {
+      throw new GitopsFixError('invalid-config', `${file ?? CONFIG_FILE}: rules.${id}: unknown rule id (see \`gitops-fix rules\`)`);
+    }
+  }
+}

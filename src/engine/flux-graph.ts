@@ -1,0 +1,263 @@
+import { posix } from 'node:path';
+import picomatch from 'picomatch';
+import { GROUPS, type ChartInfo, type FluxGraph, type Repo, type Resource, type ValuesSource } from '../kit/index.js';
+
+const KUSTOMIZE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+export function dirOf(file: string): string {
+  const i = file.lastIndexOf('/');
+  return i < 0 ? '' : file.slice(0, i);
+}
+
+export function joinPath(dir: string, rel: string): string {
+  const joined = posix.normalize(dir ? `${dir}/${rel}` : rel);
+  return joined === '.' ? '' : joined.replace(/^\.\//, '').replace(/\/$/, '');
+}
+
+function under(dir: string, file: string): boolean {
+  return dir === '' || file.startsWith(dir + '/');
+}
+
+/** Normalise a Flux `spec.path` to a repository-relative directory. */
+export function normaliseFluxPath(p: unknown): string {
+  if (typeof p !== 'string') return '';
+  return joinPath('', p.replace(/^\/+/, ''));
+}
+
+function asRecord(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const a = asRecord(out[k]);
+    const b = asRecord(v);
+    out[k] = a && b ? deepMerge(a, b) : v;
+  }
+  return out;
+}
+
+export function buildFluxGraph(repo: Repo): FluxGraph {
+  const parsedPaths = repo.files.filter((f) => f.status === 'parsed').map((f) => f.path);
+  const allPaths = repo.files.map((f) => f.path);
+  const kustomizeDirs = new Map<string, Resource>();
+  for (const f of repo.files) {
+    const base = f.path.slice(f.path.lastIndexOf('/') + 1);
+    if (KUSTOMIZE_NAMES.includes(base) && f.resources[0] && asRecord(f.resources[0].data)) {
+      kustomizeDirs.set(dirOf(f.path), f.resources[0]);
+    }
+  }
+  const fluxKs = () => repo.ofKind('Kustomization', GROUPS.fluxKustomize);
+
+  const filesMemo = new Map<string, ReadonlySet<string>>();
+  const kustomizeFileSet = (dir: string, stack: Set<string> = new Set()): ReadonlySet<string> => {
+    const memo = filesMemo.get(dir);
+    if (memo) return memo;
+    if (stack.has(dir)) return new Set();
+    stack.add(dir);
+    const out = new Set<string>();
+    const k = kustomizeDirs.get(dir);
+    if (k) {
+      out.add(k.file);
+      const data = asRecord(k.data) ?? {};
+      const entries = [...strings(data.resources), ...strings(data.components), ...strings(data.bases), ...strings(data.patchesStrategicMerge), ...strings(data.crds)];
+      for (const p of Array.isArray(data.patches) ? data.patches : []) {
+        const path = asRecord(p)?.path;
+        if (typeof path === 'string') entries.push(path);
+      }
+      for (const gen of [...(Array.isArray(data.configMapGenerator) ? data.configMapGenerator : []), ...(Array.isArray(data.secretGenerator) ? data.secretGenerator : [])]) {
+        for (const f of strings(asRecord(gen)?.files)) entries.push(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f);
+      }
+      for (const e of entries) {
+        if (/^[a-z]+:\/\//i.test(e) || e.startsWith('github.com/')) continue;
+        const p = joinPath(dir, e);
+        if (repo.file(p)) out.add(p);
+        else if (kustomizeDirs.has(p) || allPaths.some((f) => under(p, f))) for (const f of kustomizeFileSet(p, stack)) out.add(f);
+      }
+    } else {
+      // Flux generates a kustomization of every manifest below the path; sub-directories with their own
+      // kustomization.yaml are built as kustomize directories.
+      const nested = [...kustomizeDirs.keys()].filter((d) => d !== dir && under(dir, d));
+      for (const f of allPaths) {
+        if (!under(dir, f)) continue;
+        const owner = nested.filter((d) => under(d, f)).sort((a, b) => a.length - b.length)[0];
+        if (!owner) out.add(f);
+      }
+      const top = nested.filter((d) => !nested.some((o) => o !== d && under(o, d)));
+      for (const d of top) for (const f of kustomizeFileSet(d, stack)) out.add(f);
+    }
+    stack.delete(dir);
+    filesMemo.set(dir, out);
+    return out;
+  };
+
+  const kustomizationDir = (ks: Resource): string | undefined => {
+    const dir = normaliseFluxPath(ks.get(['spec', 'path']));
+    if (dir === '' || kustomizeDirs.has(dir) || allPaths.some((f) => under(dir, f))) return dir;
+    return undefined;
+  };
+
+  // Which cluster directories reach which files (fixpoint over Flux Kustomizations).
+  let clusterMap: Map<string, string[]> | undefined;
+  const clusters = () => {
+    if (clusterMap) return clusterMap;
+    clusterMap = new Map();
+    const dirs = new Set<string>();
+    for (const f of parsedPaths) {
+      const m = /^(.*?(?:^|\/)clusters\/[^/]+)\//.exec(f);
+      if (m) dirs.add(m[1]!);
+    }
+    const ksByFile = new Map<string, Resource[]>();
+    for (const ks of fluxKs()) ksByFile.set(ks.file, [...(ksByFile.get(ks.file) ?? []), ks]);
+    for (const cdir of dirs) {
+      const reached = new Set<string>(kustomizeFileSet(cdir));
+      const queue = [...reached];
+      const seenDirs = new Set<string>([cdir]);
+      while (queue.length) {
+        const f = queue.pop()!;
+        for (const ks of ksByFile.get(f) ?? []) {
+          const d = kustomizationDir(ks);
+          if (d === undefined || seenDirs.has(d)) continue;
+          seenDirs.add(d);
+          for (const g of kustomizeFileSet(d)) if (!reached.has(g)) (reached.add(g), queue.push(g));
+        }
+      }
+      for (const f of reached) clusterMap.get(f)?.push(cdir) ?? clusterMap.set(f, [cdir]);
+    }
+    return clusterMap;
+  };
+
+  const ksForMemo = new Map<string, Resource[]>();
+  const fluxKustomizationsFor = (file: string): readonly Resource[] => {
+    let r = ksForMemo.get(file);
+    if (!r) {
+      r = fluxKs().filter((ks) => {
+        const d = kustomizationDir(ks);
+        return d !== undefined && kustomizeFileSet(d).has(file);
+      });
+      ksForMemo.set(file, r);
+    }
+    return r;
+  };
+
+  const prodMatch = picomatch([...repo.settings.production.clusters], { dot: true });
+  const prodNamespaces = new Set(repo.settings.production.namespaces);
+
+  const namespaceOf = (res: Resource): string | undefined => {
+    for (const ks of fluxKustomizationsFor(res.file)) {
+      const t = ks.get(['spec', 'targetNamespace']);
+      if (typeof t === 'string' && t) return t;
+    }
+    // The outermost kustomization that includes the file and sets namespace wins.
+    const parts = res.file.split('/');
+    for (let i = 0; i < parts.length; i++) {
+      const d = parts.slice(0, i).join('/');
+      const k = kustomizeDirs.get(d);
+      const ns = k?.get(['namespace']);
+      if (typeof ns === 'string' && ns && kustomizeFileSet(d).has(res.file)) return ns;
+    }
+    return res.namespace;
+  };
+
+  const isProduction = (res: Resource): boolean => {
+    const parts = res.file.split('/');
+    for (let i = 1; i < parts.length; i++) if (prodMatch(parts.slice(0, i).join('/'))) return true;
+    if ((clusters().get(res.file) ?? []).some((c) => prodMatch(c))) return true;
+    const ns = res.kind === 'Namespace' && res.group === '' ? res.name : namespaceOf(res);
+    return ns !== undefined && prodNamespaces.has(ns);
+  };
+
+  const helmChart = (hr: Resource): ChartInfo => {
+    const spec = asRecord(hr.get(['spec', 'chart', 'spec']));
+    const ns = hr.namespace;
+    if (spec) {
+      const ref = asRecord(spec.sourceRef) ?? {};
+      const kind = typeof ref.kind === 'string' ? ref.kind : undefined;
+      const name = typeof ref.name === 'string' ? ref.name : undefined;
+      const source = kind && name ? repo.find(kind, name, (ref.namespace as string | undefined) ?? ns, GROUPS.fluxSource) : undefined;
+      const url = source?.get(['spec', 'url']);
+      return {
+        chart: typeof spec.chart === 'string' ? spec.chart : undefined,
+        version: spec.version === undefined ? undefined : String(spec.version),
+        sourceKind: kind,
+        sourceName: name,
+        url: typeof url === 'string' ? url : undefined,
+        source,
+      };
+    }
+    const ref = asRecord(hr.get(['spec', 'chartRef']));
+    if (ref) {
+      const kind = typeof ref.kind === 'string' ? ref.kind : undefined;
+      const name = typeof ref.name === 'string' ? ref.name : undefined;
+      const source = kind && name ? repo.find(kind, name, (ref.namespace as string | undefined) ?? ns) : undefined;
+      const url = source?.get(['spec', 'url']);
+      const chartName = kind === 'HelmChart' ? source?.get(['spec', 'chart']) : typeof url === 'string' ? url.replace(/\/+$/, '').split('/').pop() : undefined;
+      const tag = source?.get(['spec', 'ref', 'tag']) ?? source?.get(['spec', 'ref', 'semver']) ?? source?.get(['spec', 'version']);
+      return {
+        chart: typeof chartName === 'string' ? chartName : undefined,
+        version: tag === undefined ? undefined : String(tag),
+        sourceKind: kind,
+        sourceName: name,
+        url: typeof url === 'string' ? url : undefined,
+        source,
+      };
+    }
+    return { chart: undefined, version: undefined, sourceKind: undefined, sourceName: undefined, url: undefined, source: undefined };
+  };
+
+  const valuesSources = (hr: Resource): readonly ValuesSource[] => {
+    const out: ValuesSource[] = [];
+    const from = hr.get(['spec', 'valuesFrom']);
+    for (const item of Array.isArray(from) ? from : []) {
+      const ref = asRecord(item);
+      if (!ref || (ref.kind !== 'ConfigMap' && ref.kind !== 'Secret') || typeof ref.name !== 'string') continue;
+      if (ref.targetPath !== undefined) continue; // a single value, not a values document
+      const key = typeof ref.valuesKey === 'string' ? ref.valuesKey : 'values.yaml';
+      const genKey = ref.kind === 'ConfigMap' ? 'configMapGenerator' : 'secretGenerator';
+      for (const [dir, k] of kustomizeDirs) {
+        if (!kustomizeFileSet(dir).has(hr.file) && dir !== dirOf(hr.file)) continue;
+        const gens = k.get([genKey]);
+        for (const gen of Array.isArray(gens) ? gens : []) {
+          const g = asRecord(gen);
+          if (!g || g.name !== ref.name) continue;
+          for (const f of strings(g.files)) {
+            const [fileKey, filePath] = f.includes('=') ? [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] : [f.slice(f.lastIndexOf('/') + 1), f];
+            if (fileKey !== key) continue;
+            const target = repo.file(joinPath(dir, filePath));
+            const res = target?.resources[0];
+            if (res && (asRecord(res.data) || res.data === null)) out.push({ resource: res, path: [], kind: 'file' });
+          }
+        }
+      }
+    }
+    out.push({ resource: hr, path: ['spec', 'values'], kind: 'inline' });
+    return out;
+  };
+
+  const values = (hr: Resource): Record<string, unknown> => {
+    let merged: Record<string, unknown> = {};
+    for (const s of valuesSources(hr)) {
+      const v = asRecord(s.path.length ? s.resource.get(s.path) : s.resource.data);
+      if (v) merged = deepMerge(merged, v);
+    }
+    return merged;
+  };
+
+  return {
+    kustomizationDir,
+    clustersOf: (file) => clusters().get(file) ?? [],
+    namespaceOf,
+    isProduction,
+    helmChart,
+    valuesSources,
+    values,
+    kustomizeFile: (dir) => kustomizeDirs.get(dir),
+    fluxKustomizationsFor,
+    kustomizeFiles: (dir) => [...kustomizeFileSet(dir)].sort(),
+  };
+}

@@ -1,0 +1,364 @@
+import { execFileSync } from 'node:child_process';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
+import {
+  apiGroup,
+  type Position,
+  type Repo,
+  type RepoFile,
+  type Resource,
+  type Settings,
+  type SkipReason,
+  type YamlPath,
+} from '../kit/index.js';
+import { GitopsFixError } from './errors.js';
+import { buildFluxGraph } from './flux-graph.js';
+
+export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+const YAML_FILE = /\.ya?ml$/i;
+const SKIP_DIRS = new Set(['.git', 'node_modules']);
+
+export interface LoadOptions {
+  readonly settings: Settings;
+  /** Override the file list (tests); otherwise git ls-files or a directory walk. */
+  readonly files?: readonly string[];
+  /** In-memory overrides of file contents (planning applies changes this way). */
+  readonly overrides?: ReadonlyMap<string, string>;
+  /** A repository loaded before: files without an override are reused from it instead of being read again. */
+  readonly base?: Repo;
+}
+
+/** List YAML files below root: git's view when root is in a work tree (respects .gitignore), else a walk. */
+export function listYamlFiles(root: string): string[] {
+  let listed: string[] | undefined;
+  try {
+    const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    listed = [...new Set(out.split('\0').filter((f) => f && YAML_FILE.test(f)))];
+  } catch {
+    listed = undefined;
+  }
+  if (listed) return listed.filter((f) => !f.split('/').some((s) => SKIP_DIRS.has(s))).sort();
+  const found: string[] = [];
+  const walk = (dir: string, rel: string, seen: Set<string>) => {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      return;
+    }
+    if (seen.has(real)) return; // a directory symlink loop
+    seen.add(real);
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (SKIP_DIRS.has(e.name)) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      const abs = join(dir, e.name);
+      let isDir = e.isDirectory();
+      if (e.isSymbolicLink()) {
+        try {
+          isDir = statSync(abs).isDirectory();
+        } catch {
+          isDir = false;
+        }
+        if (isDir && !isInside(root, abs)) continue;
+      }
+      if (isDir) walk(abs, r, new Set(seen));
+      else if (YAML_FILE.test(e.name)) found.push(r);
+    }
+  };
+  walk(root, '', new Set());
+  return found.sort();
+}
+
+function isInside(root: string, abs: string): boolean {
+  try {
+    const real = realpathSync(abs);
+    const realRoot = realpathSync(root);
+    return real === realRoot || real.startsWith(realRoot + sep);
+  } catch {
+    return false;
+  }
+}
+
+interface Classified {
+  file: RepoFile;
+  docs?: Document.Parsed[];
+  lineCounter?: LineCounter;
+}
+
+function skipped(path: string, size: number, reason: SkipReason, detail: string, text = '', errorPosition?: Position): Classified {
+  return { file: { path, text, size, status: 'skipped', skipReason: reason, skipDetail: detail, resources: [], ...(errorPosition ? { errorPosition } : {}) } };
+}
+
+function decode(buf: Buffer): { text?: string; reason?: SkipReason; detail?: string } {
+  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
+    return { reason: 'not-utf8', detail: 'UTF-16 encoded; re-save the file as UTF-8' };
+  }
+  if (buf.includes(0)) return { reason: 'binary', detail: 'contains NUL bytes: not a text file' };
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf) };
+  } catch {
+    return { reason: 'not-utf8', detail: 'not valid UTF-8 (Latin-1?); re-save the file as UTF-8' };
+  }
+}
+
+/** `{{ .x }}` outside a string parses as a flow map used as a key: a sure sign of a template. */
+function hasTemplateKeys(doc: Document.Parsed): boolean {
+  let found = false;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key)) {
+        found = true;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function isSops(data: unknown): boolean {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return false;
+  const sops = (data as Record<string, unknown>).sops;
+  return !!sops && typeof sops === 'object' && 'mac' in (sops as object);
+}
+
+const TEMPLATE_MARK = /\{\{|\{%|\{#/;
+
+export function classifyFile(path: string, buf: Buffer | undefined, size: number, readError?: string, given?: string): Classified {
+  if (readError) return skipped(path, size, 'unreadable', readError);
+  if (size > MAX_FILE_BYTES) return skipped(path, size, 'too-large', `${(size / 1048576).toFixed(1)} MiB is over the ${MAX_FILE_BYTES / 1048576} MiB limit`);
+  let text = given;
+  if (text === undefined) {
+    const d = decode(buf!);
+    if (d.text === undefined) return skipped(path, size, d.reason!, d.detail!);
+    text = d.text;
+  }
+  const lineCounter = new LineCounter();
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, { lineCounter, logLevel: 'error', uniqueKeys: true }) as Document.Parsed[];
+    if (!Array.isArray(docs)) docs = []; // EmptyStream: empty or comment-only file
+  } catch (e) {
+    return skipped(path, size, 'syntax-error', (e as Error).message, text);
+  }
+  const templated = TEMPLATE_MARK.test(text);
+  for (const d of docs) {
+    if (d.errors.length) {
+      if (templated) return skipped(path, size, 'templated', 'Go/Helm template syntax makes it invalid YAML; it is rendered before use', text);
+      const e = d.errors[0]!;
+      const pos = e.linePos?.[0];
+      return skipped(path, size, 'syntax-error', e.message.split('\n')[0]!, text, pos ? { line: pos.line, column: pos.col } : undefined);
+    }
+  }
+  if (templated && docs.some(hasTemplateKeys)) return skipped(path, size, 'templated', 'contains {{ }} templates outside strings; it is rendered before use', text);
+  return { file: { path, text, size, status: 'parsed', resources: [] }, docs, lineCounter };
+}
+
+function makeResource(file: string, index: number, doc: Document.Parsed, data: unknown, lc: LineCounter): Resource {
+  const obj = data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
+  const meta = obj?.metadata && typeof obj.metadata === 'object' ? (obj.metadata as Record<string, unknown>) : undefined;
+  const str = (v: unknown) => (typeof v === 'string' ? v : v == null ? undefined : String(v));
+  const apiVersion = str(obj?.apiVersion);
+  const pos = (offset: number): Position => {
+    const p = lc.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  const res: Resource = {
+    file,
+    doc: index,
+    apiVersion,
+    group: apiGroup(apiVersion),
+    kind: str(obj?.kind),
+    name: str(meta?.name),
+    namespace: str(meta?.namespace),
+    data,
+    id: `${file}#${index}`,
+    get(path: YamlPath) {
+      let cur: unknown = data;
+      for (const seg of path) {
+        if (cur == null || typeof cur !== 'object') return undefined;
+        cur = (cur as Record<string | number, unknown>)[seg];
+      }
+      return cur;
+    },
+    position(path: YamlPath = []) {
+      let node: unknown = doc.contents;
+      let best: number | undefined = (doc.contents as { range?: number[] } | null)?.range?.[0];
+      for (const seg of path) {
+        if (isMap(node)) {
+          const pair = node.items.find((p) => isPair(p) && (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
+          if (!pair) break;
+          const keyRange = (pair.key as { range?: number[] } | null)?.range;
+          if (keyRange) best = keyRange[0];
+          node = pair.value;
+        } else if (isCollection(node) && typeof seg === 'number' && seg < node.items.length) {
+          node = node.items[seg];
+          const r = (node as { range?: number[] } | null)?.range;
+          if (r) best = r[0];
+        } else break;
+      }
+      return pos(best ?? 0);
+    },
+    throughAlias(path: YamlPath) {
+      let node: unknown = doc.contents;
+      for (const seg of path) {
+        if (!node || typeof node !== 'object') return false;
+        if (isAlias(node)) return true;
+        if (isMap(node)) {
+          if (node.items.some((p) => isScalar(p.key) && p.key.value === '<<')) return true;
+          const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
+          if (!pair) return false;
+          node = pair.value;
+        } else if (isCollection(node) && typeof seg === 'number') node = node.items[seg];
+        else return false;
+      }
+      return false;
+    },
+  };
+  return res;
+}
+
+/** Load a directory into a Repo: every YAML file parsed or skipped with a reason. Never throws for file content. */
+export function loadRepo(rootArg: string, opts: LoadOptions): Repo {
+  const root = resolve(rootArg);
+  let st;
+  try {
+    st = statSync(root);
+  } catch {
+    throw new GitopsFixError('not-a-directory', `${rootArg}: no such directory`);
+  }
+  if (!st.isDirectory()) throw new GitopsFixError('not-a-directory', `${rootArg}: not a directory`);
+  const paths = [...(opts.base ? opts.base.files.map((f) => f.path) : opts.files ?? listYamlFiles(root))];
+  if (opts.overrides) for (const p of opts.overrides.keys()) if (YAML_FILE.test(p) && !paths.includes(p)) paths.push(p);
+  paths.sort();
+  const files: RepoFile[] = [];
+  const resources: Resource[] = [];
+  for (const path of paths) {
+    const override = opts.overrides?.get(path);
+    const reused = override === undefined ? opts.base?.file(path) : undefined;
+    if (reused) {
+      files.push(reused);
+      resources.push(...reused.resources.filter((r) => r.data !== null && r.data !== undefined));
+      continue;
+    }
+    let c: Classified;
+    if (override !== undefined) {
+      c = classifyFile(path, undefined, Buffer.byteLength(override), undefined, override);
+    } else {
+      const abs = join(root, path);
+      c = readAndClassify(root, abs, path);
+    }
+    if (c.docs && c.lineCounter) {
+      const own: Resource[] = [];
+      let bad: Classified | undefined;
+      c.docs.forEach((d, i) => {
+        if (bad) return;
+        let data: unknown;
+        try {
+          data = d.toJS({ maxAliasCount: 100 });
+        } catch (e) {
+          bad = skipped(path, c.file.size, 'unsafe-aliases', `alias expansion refused (${(e as Error).message.split('\n')[0]}); a billion-laughs style file?`, c.file.text);
+          return;
+        }
+        own.push(makeResource(path, i, d, data, c.lineCounter!));
+      });
+      if (bad) c = bad;
+      else if (own.some((r) => isSops(r.data))) c = skipped(path, c.file.size, 'sops-encrypted', 'SOPS-encrypted: never edited (editing breaks its MAC)', c.file.text);
+      else {
+        c = { file: { ...c.file, resources: own } };
+        resources.push(...own.filter((r) => r.data !== null && r.data !== undefined));
+      }
+    }
+    files.push(c.file);
+  }
+  return makeRepo(root, files, resources, opts.settings);
+}
+
+function readAndClassify(root: string, abs: string, path: string): Classified {
+  let lst;
+  try {
+    lst = lstatSync(abs);
+  } catch (e) {
+    return skipped(path, 0, 'unreadable', (e as NodeJS.ErrnoException).code ?? String(e));
+  }
+  if (lst.isSymbolicLink()) {
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') return skipped(path, 0, 'symlink-loop', 'symbolic link loop');
+      return skipped(path, 0, 'unreadable', `broken symbolic link (${code})`);
+    }
+    if (!isInside(root, real)) return skipped(path, 0, 'symlink-outside-root', `symbolic link to ${real}, outside the repository: not read`);
+  }
+  let size = 0;
+  try {
+    size = statSync(abs).size;
+    if (!statSync(abs).isFile()) return skipped(path, 0, 'unreadable', 'not a regular file');
+    if (size > MAX_FILE_BYTES) return classifyFile(path, undefined, size);
+    const buf = readFileSync(abs);
+    return classifyFile(path, buf, buf.length);
+  } catch (e) {
+    return skipped(path, size, 'unreadable', (e as NodeJS.ErrnoException).code ?? String(e));
+  }
+}
+
+export function makeRepo(root: string, files: RepoFile[], resources: Resource[], settings: Settings): Repo {
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const byKind = new Map<string, Resource[]>();
+  for (const r of resources) {
+    if (!r.kind) continue;
+    const list = byKind.get(r.kind) ?? [];
+    list.push(r);
+    byKind.set(r.kind, list);
+  }
+  let allPaths: Set<string> | undefined;
+  const repo: Repo = {
+    root,
+    files,
+    resources,
+    settings,
+    flux: undefined as unknown as Repo['flux'],
+    file: (p) => byPath.get(p),
+    ofKind(kind, group) {
+      const list = byKind.get(kind) ?? [];
+      return group === undefined ? list : list.filter((r) => r.group === group || r.group.startsWith(group));
+    },
+    find(kind, name, namespace, group) {
+      const list = repo.ofKind(kind, group).filter((r) => r.name === name);
+      if (namespace === undefined || list.length <= 1) return list.find((r) => namespace === undefined || r.namespace === undefined || r.namespace === namespace) ?? list[0];
+      return list.find((r) => r.namespace === namespace) ?? list.find((r) => r.namespace === undefined);
+    },
+    exists(p) {
+      if (byPath.has(p)) return true;
+      allPaths ??= new Set();
+      if (allPaths.has(p)) return true;
+      try {
+        statSync(join(root, p));
+        allPaths.add(p);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+  (repo as { flux: Repo['flux'] }).flux = buildFluxGraph(repo);
+  return repo;
+}
+
+export function relativePosix(root: string, abs: string): string {
+  return relative(root, abs).split(sep).join('/');
+}

@@ -1,0 +1,67 @@
+import { PHASES, severityRank, type Phase, type Rule } from '../kit/index.js';
+import { rules as allRules } from '../../transforms/index.js';
+import { GitopsFixError } from './errors.js';
+
+export { allRules as rules };
+
+export function ruleById(id: string): Rule | undefined {
+  return allRules.find((r) => r.meta.id === id);
+}
+
+/** Canonical order: phase, then declared `after` constraints, then severity, then id. */
+export function canonicalOrder(selected: readonly Rule[]): Rule[] {
+  const base = [...selected].sort(
+    (a, b) => a.meta.phase - b.meta.phase || severityRank(a.meta.severity) - severityRank(b.meta.severity) || a.meta.id.localeCompare(b.meta.id),
+  );
+  // Stable topological pass for `after` (only between selected rules).
+  const ids = new Set(base.map((r) => r.meta.id));
+  const out: Rule[] = [];
+  const placed = new Set<string>();
+  const visiting = new Set<string>();
+  const place = (r: Rule) => {
+    if (placed.has(r.meta.id)) return;
+    if (visiting.has(r.meta.id)) return;
+    visiting.add(r.meta.id);
+    for (const dep of r.meta.after ?? []) {
+      const d = base.find((x) => x.meta.id === dep);
+      if (d && ids.has(dep)) place(d);
+    }
+    visiting.delete(r.meta.id);
+    placed.add(r.meta.id);
+    out.push(r);
+  };
+  for (const r of base) place(r);
+  return out;
+}
+
+export interface Selection {
+  readonly phases?: readonly Phase[];
+  readonly ruleIds?: readonly string[];
+  readonly excludeIds?: readonly string[];
+}
+
+export function parsePhases(values: readonly string[]): Phase[] {
+  const out = new Set<Phase>();
+  for (const v of values.flatMap((x) => x.split(','))) {
+    const t = v.trim();
+    if (!t) continue;
+    if (t === 'all') PHASES.forEach((p) => out.add(p));
+    else if (/^[1-4]$/.test(t)) out.add(Number(t) as Phase);
+    else throw new GitopsFixError('usage', `--phase ${t}: expected 1, 2, 3, 4 or all (several: --phase 1,2)`);
+  }
+  return [...out].sort();
+}
+
+export function selectRules(sel: Selection): Rule[] {
+  for (const id of [...(sel.ruleIds ?? []), ...(sel.excludeIds ?? [])]) {
+    if (!ruleById(id)) throw new GitopsFixError('unknown-rule', `unknown rule "${id}" (see \`gitops-fix rules\`)`);
+  }
+  let list = [...allRules];
+  if (sel.phases?.length) list = list.filter((r) => sel.phases!.includes(r.meta.phase));
+  if (sel.ruleIds?.length) {
+    const byId = allRules.filter((r) => sel.ruleIds!.includes(r.meta.id));
+    list = sel.phases?.length ? [...new Set([...list, ...byId])] : byId;
+  }
+  if (sel.excludeIds?.length) list = list.filter((r) => !sel.excludeIds!.includes(r.meta.id));
+  return canonicalOrder(list);
+}

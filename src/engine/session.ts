@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import { SEVERITIES, type Repo, type Rule, type Severity } from '../kit/index.js';
+import { loadConfig, validateRuleKeys, type LoadedConfig } from './config.js';
+import { loadRepo } from './load-repo.js';
+import { rules as allRules, selectRules, type Selection } from './registry.js';
+import { optionsFor, scan, type Finding } from './scan.js';
+
+export interface Session {
+  readonly root: string;
+  readonly loaded: LoadedConfig;
+  readonly repo: Repo;
+  readonly options: ReadonlyMap<string, unknown>;
+}
+
+/** Load config (validated, with every rule's options) and the repository. */
+export function openSession(dir: string, configFile?: string): Session {
+  const root = resolve(dir);
+  const loaded = loadConfig(root, configFile);
+  validateRuleKeys(loaded.config, allRules.map((r) => r.meta.id), loaded.file);
+  const options = optionsFor(allRules, loaded.config, loaded.file);
+  const repo = loadRepo(root, { settings: loaded.settings });
+  return { root, loaded, repo, options };
+}
+
+export interface ScanReport {
+  readonly version: 1;
+  readonly root: string;
+  readonly findings: readonly Finding[];
+  readonly skipped: readonly { file: string; reason: string; detail: string }[];
+  readonly summary: {
+    readonly files: number;
+    readonly documents: number;
+    readonly findings: number;
+    readonly bySeverity: Record<Severity, number>;
+  };
+  readonly rules: readonly Rule[];
+}
+
+export function runScan(session: Session, selection: Selection = {}): ScanReport {
+  const rules = selectRules(selection);
+  const filtered = !!(selection.ruleIds?.length || selection.phases?.length);
+  const findings = scan(session.repo, rules, session.options, { syntax: !selection.ruleIds?.length }).filter(
+    (f) => !filtered || f.reviewItem === null || rules.some((r) => r.meta.id === f.ruleId),
+  );
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of findings) bySeverity[f.severity]++;
+  const { repo } = session;
+  return {
+    version: 1,
+    root: repo.root,
+    findings,
+    skipped: repo.files.filter((f) => f.status === 'skipped').map((f) => ({ file: f.path, reason: f.skipReason!, detail: f.skipDetail ?? '' })),
+    summary: {
+      files: repo.files.length,
+      documents: repo.resources.length,
+      findings: findings.length,
+      bySeverity,
+    },
+    rules,
+  };
+}

@@ -1,0 +1,48 @@
+/** Go time.ParseDuration, as Flux and External Secrets read durations. */
+const UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  'µs': 1e-3,
+  'μs': 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** Milliseconds, or undefined when `text` is not a Go duration. */
+export function parseDuration(text: unknown): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  let s = text.trim();
+  if (s === '0') return 0;
+  let sign = 1;
+  if (s.startsWith('-') || s.startsWith('+')) {
+    if (s[0] === '-') sign = -1;
+    s = s.slice(1);
+  }
+  if (!s) return undefined;
+  const re = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+  let total = 0;
+  while (s.length) {
+    const m = re.exec(s);
+    if (!m) return undefined;
+    total += parseFloat(m[1]!) * UNITS[m[2]!]!;
+    s = s.slice(m[0].length);
+  }
+  return sign * total;
+}
+
+/** Short human form: 3600000 → "1h", 90000 → "1m30s". */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = Math.round(ms);
+  let out = '';
+  for (const [u, f] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (rest >= f) {
+      out += `${Math.floor(rest / f)}${u}`;
+      rest %= f;
+    }
+  }
+  if (rest) out += `${rest}ms`;
+  return out;
+}

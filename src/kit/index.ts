@@ -1,0 +1,5 @@
+export * from './phases.js';
+export * from './repo.js';
+export * from './rule.js';
+export * from './duration.js';
+export * from './options.js';

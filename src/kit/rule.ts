@@ -1,0 +1,92 @@
+import type { ZodType } from 'zod';
+import type { Phase, Severity } from './phases.js';
+import type { Repo, Resource, YamlPath } from './repo.js';
+
+export type TemplateValue = string | number | boolean | null | readonly TemplateValue[] | { readonly [k: string]: TemplateValue };
+
+export interface RuleMeta<M extends string> {
+  /** kebab-case; equals the folder name transforms/<id>/. */
+  readonly id: string;
+  /** One imperative line (Require / Disallow / Replace / Add ...); equals README line 3. */
+  readonly title: string;
+  /** The review item (1-24) this rule answers. */
+  readonly reviewItem: number;
+  readonly severity: Severity;
+  readonly phase: Phase;
+  /** Message texts with {placeholders}. */
+  readonly messages: Record<M, string>;
+  /** Rules that must be applied together with this one (selecting it selects them). */
+  readonly requires?: readonly string[];
+  /** Rules that must run before this one when both are selected (same phase or not). */
+  readonly after?: readonly string[];
+}
+
+export interface Report<M extends string = string> {
+  readonly messageId: M;
+  /** The object the finding is about; engine turns it (and `path`) into file:line:column. */
+  readonly resource?: Resource;
+  /** For findings that concern a whole file or the repository (no resource). */
+  readonly file?: string;
+  /** Narrows the location: the deepest existing node of this path is reported. */
+  readonly path?: YamlPath;
+  readonly data?: Readonly<Record<string, string | number>>;
+  /** Set false when this finding has no automatic fix (the message then says what to do). */
+  readonly fixable?: boolean;
+  /** Private detail the rule's own `fix` reads back. */
+  readonly detail?: unknown;
+}
+
+/** Changes are data: the engine applies, verifies, diffs, writes or commits them. */
+export type Change =
+  /** Make the value at `path` equal `value` (scalar or subtree); missing parents are created. On a `|` block scalar with a string value the text is edited in place. */
+  | { readonly op: 'set'; readonly resource: Resource; readonly path: YamlPath; readonly value: unknown; readonly comment?: string }
+  /** Deep-merge a map into the map at `path` (created when missing); scalars that differ are set. */
+  | { readonly op: 'merge'; readonly resource: Resource; readonly path: YamlPath; readonly value: Readonly<Record<string, unknown>> }
+  | { readonly op: 'delete'; readonly resource: Resource; readonly path: YamlPath }
+  /** Append to the sequence at `path` (created when missing). */
+  | { readonly op: 'append'; readonly resource: Resource; readonly path: YamlPath; readonly value: unknown }
+  /** A new file from templates/<rule-id>/<template>.yaml (every `${var}` placeholder filled). Several templates may be listed: they become documents of one file. */
+  | { readonly op: 'create'; readonly file: string; readonly templates: readonly string[]; readonly vars: Readonly<Record<string, TemplateValue>>; readonly todo?: readonly string[] }
+  /** A new non-YAML file (documentation, runbooks). */
+  | { readonly op: 'createText'; readonly file: string; readonly text: string }
+  /** Add `entry` to the `resources:` list of the kustomization.yaml in `dir` (a no-op when it is there or the dir has none). */
+  | { readonly op: 'addKustomizeResource'; readonly dir: string; readonly entry: string };
+
+export interface FixOutput {
+  readonly changes: readonly Change[];
+  /** Manual steps the person must do after merging (shown in the commit body and PR description). */
+  readonly notes?: readonly string[];
+  /** Rollout risks (e.g. data migration). */
+  readonly warnings?: readonly string[];
+  /** When set, the fix is not applied and this says why (e.g. which options are missing). */
+  readonly skipped?: string;
+  /** One-line effect, shown in the picker. */
+  readonly summary?: string;
+}
+
+export interface RuleContext<O> {
+  readonly repo: Repo;
+  readonly options: O;
+}
+
+export interface Rule<M extends string = string, O = any> {
+  readonly meta: RuleMeta<M>;
+  /** zod schema with defaults: type, default and validation from one declaration. */
+  readonly options?: ZodType<O>;
+  detect(ctx: RuleContext<O>): Iterable<Report<M>>;
+  readonly fix?: {
+    readonly kind: 'edit' | 'generate';
+    /** false: not pre-selected in the picker, labelled "review". */
+    readonly safe: boolean;
+    apply(report: Report<M>, ctx: RuleContext<O>): readonly Change[] | FixOutput;
+  };
+}
+
+export function defineRule<M extends string, O = undefined>(rule: Rule<M, O>): Rule<M, O> {
+  return rule;
+}
+
+/** Fill {placeholders} of a message. */
+export function formatMessage(template: string, data: Readonly<Record<string, string | number>> | undefined): string {
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (data && k in data ? String(data[k]) : m));
+}

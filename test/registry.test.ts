@@ -1,0 +1,68 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PHASES, SEVERITIES } from '../src/kit/index.js';
+import { rules } from '../src/engine/registry.js';
+import { listCases } from './support/fixtures.js';
+import { isDir, ROOT } from './support/tree.js';
+
+const dirs = (p: string) => (isDir(p) ? readdirSync(p).filter((n) => isDir(join(p, n))).sort() : []);
+const ids = rules.map((r) => r.meta.id);
+/** Fixture folders that are whole-repository cases, not rules. */
+const NON_RULE_FIXTURES = ['example-repo'];
+
+describe('registry parity', () => {
+  it('transforms/<id>/ folders are exactly the registered rules', () => {
+    expect(dirs(join(ROOT, 'transforms')), 'add the rule to transforms/index.ts (sorted) or remove its folder').toEqual([...ids].sort());
+  });
+
+  it('transforms/index.ts lists rules sorted by id', () => {
+    expect(ids, 'keep transforms/index.ts sorted by rule id').toEqual([...ids].sort());
+    const text = readFileSync(join(ROOT, 'transforms', 'index.ts'), 'utf8');
+    const imports = [...text.matchAll(/from '\.\/([^/]+)\/index\.js'/g)].map((m) => m[1]);
+    expect(imports).toEqual([...ids].sort());
+  });
+
+  for (const rule of rules) {
+    describe(rule.meta.id, () => {
+      const { meta } = rule;
+      it('has valid metadata', () => {
+        expect(meta.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)+$/);
+        expect(SEVERITIES).toContain(meta.severity);
+        expect(PHASES).toContain(meta.phase);
+        expect(meta.reviewItem).toBeGreaterThanOrEqual(1);
+        expect(meta.reviewItem).toBeLessThanOrEqual(24);
+        expect(Object.keys(meta.messages).length, 'declare at least one message').toBeGreaterThan(0);
+        for (const dep of [...(meta.requires ?? []), ...(meta.after ?? [])]) expect(ids, `${meta.id} names unknown rule ${dep}`).toContain(dep);
+      });
+
+      it('has a README with the standard headings whose line 3 is the title', () => {
+        const p = join(ROOT, 'transforms', meta.id, 'README.md');
+        expect(existsSync(p), `write transforms/${meta.id}/README.md`).toBe(true);
+        const lines = readFileSync(p, 'utf8').split('\n');
+        expect(lines[0]).toBe(`# ${meta.id}`);
+        expect(lines[2], 'README line 3 must equal meta.title').toBe(meta.title);
+        const headings = lines.filter((l) => l.startsWith('## '));
+        expect(headings).toEqual(['## Why', '## Example', '## Fix', '## Options', '## References']);
+      });
+
+      it('has valid and invalid fixtures', () => {
+        const cases = listCases(meta.id);
+        expect(cases.some((c) => c.valid), `add fixtures/${meta.id}/valid-<what>/before/`).toBe(true);
+        expect(cases.some((c) => !c.valid), `add fixtures/${meta.id}/invalid-<what>/before/`).toBe(true);
+        if (rule.fix) expect(cases.some((c) => !c.valid && c.afterDir), `add fixtures/${meta.id}/invalid-<what>/after/ (the fixed tree)`).toBe(true);
+      });
+
+      it('has templates exactly when it generates files', () => {
+        const has = isDir(join(ROOT, 'templates', meta.id));
+        if (rule.fix?.kind === 'generate') expect(has, `add templates/${meta.id}/`).toBe(true);
+        else expect(has, `templates/${meta.id}/ exists but the rule does not generate files`).toBe(false);
+      });
+    });
+  }
+
+  it('has no orphan fixture or template folders', () => {
+    expect(dirs(join(ROOT, 'fixtures')).filter((d) => !ids.includes(d) && !NON_RULE_FIXTURES.includes(d))).toEqual([]);
+    expect(dirs(join(ROOT, 'templates')).filter((d) => !ids.includes(d))).toEqual([]);
+  });
+});

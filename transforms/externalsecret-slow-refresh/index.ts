@@ -1,0 +1,61 @@
+import { defineRule, z, durationOption, formatDuration, GROUPS, parseDuration, type Resource, type YamlPath } from '../../src/kit/index.js';
+
+/** ESO's default when refreshInterval is absent. */
+const ESO_DEFAULT_MS = 3_600_000;
+
+const options = z
+  .object({
+    maxInterval: durationOption('5m', 'Longest acceptable refresh interval.'),
+    interval: durationOption('5m', 'The interval the fix writes.'),
+  })
+  .strict();
+
+function specPath(r: Resource): YamlPath {
+  return r.kind === 'ClusterExternalSecret' ? ['spec', 'externalSecretSpec'] : ['spec'];
+}
+
+export const rule = defineRule({
+  meta: {
+    id: 'externalsecret-slow-refresh',
+    title: 'Require a short ExternalSecret refresh interval',
+    reviewItem: 6,
+    severity: 'high',
+    phase: 2,
+    messages: {
+      tooSlow: '{kind} {name} refreshes every {current}; rotated secrets reach the cluster up to {current} late (maximum {max})',
+      defaulted: '{kind} {name} has no refreshInterval, so ESO refreshes every 1h (maximum {max})',
+      never: '{kind} {name} has refreshInterval 0: the secret is fetched once and never refreshed',
+    },
+  },
+  options,
+  *detect({ repo, options }) {
+    const max = parseDuration(options.maxInterval)!;
+    for (const r of [...repo.ofKind('ExternalSecret', GROUPS.eso), ...repo.ofKind('ClusterExternalSecret', GROUPS.eso)]) {
+      if (r.group !== GROUPS.eso) continue;
+      const spec = specPath(r);
+      const policy = r.get([...spec, 'refreshPolicy']);
+      if (policy === 'CreatedOnce' || policy === 'OnChange') continue; // interval unused by design
+      const raw = r.get([...spec, 'refreshInterval']);
+      const data = { kind: r.kind!, name: r.name ?? '(unnamed)', max: options.maxInterval };
+      if (raw === undefined || raw === null) {
+        if (ESO_DEFAULT_MS > max) yield { messageId: 'defaulted', resource: r, path: spec, data };
+        continue;
+      }
+      const ms = parseDuration(String(raw));
+      if (ms === undefined) continue; // not a duration: the API server rejects it; not this rule's concern
+      if (ms === 0) yield { messageId: 'never', resource: r, path: [...spec, 'refreshInterval'], data };
+      else if (ms > max) yield { messageId: 'tooSlow', resource: r, path: [...spec, 'refreshInterval'], data: { ...data, current: formatDuration(ms) } };
+    }
+  },
+  fix: {
+    kind: 'edit',
+    safe: true,
+    apply({ resource }, { options }) {
+      if (!resource) return [];
+      return {
+        changes: [{ op: 'set', resource, path: [...specPath(resource), 'refreshInterval'], value: options.interval }],
+        summary: `refreshInterval → ${options.interval}`,
+      };
+    },
+  },
+});

@@ -1,0 +1,59 @@
+import { defineRule, GROUPS, type Repo, type Resource } from '../../src/kit/index.js';
+
+/** GitRepositories that a Flux Kustomization applies from: the ones a cluster syncs from. */
+function syncSources(repo: Repo): Set<Resource> {
+  const out = new Set<Resource>();
+  for (const ks of repo.ofKind('Kustomization', GROUPS.fluxKustomize)) {
+    const ref = ks.get(['spec', 'sourceRef']) as { kind?: unknown; name?: unknown; namespace?: unknown } | undefined;
+    if (!ref || ref.kind !== 'GitRepository' || typeof ref.name !== 'string') continue;
+    const ns = typeof ref.namespace === 'string' ? ref.namespace : ks.namespace;
+    const src = repo.find('GitRepository', ref.name, ns, GROUPS.fluxSource);
+    if (src) out.add(src);
+  }
+  return out;
+}
+
+export const rule = defineRule({
+  meta: {
+    id: 'gitrepository-dev-branch',
+    title: 'Require production clusters to sync from the main branch',
+    reviewItem: 9,
+    severity: 'high',
+    phase: 1,
+    messages: {
+      wrongBranch: 'GitRepository {name} of a production cluster tracks branch "{branch}", not "{main}": untested changes reach production',
+      defaultBranch: 'GitRepository {name} of a production cluster sets no ref, so Flux tracks "master", not "{main}"',
+    },
+  },
+  *detect({ repo }) {
+    const main = repo.settings.mainBranch;
+    for (const src of syncSources(repo)) {
+      if (!repo.flux.isProduction(src)) continue;
+      const ref = src.get(['spec', 'ref']) as Record<string, unknown> | undefined;
+      // tag, semver, name and commit take precedence over branch: a pinned production source is fine.
+      if (ref && ['tag', 'semver', 'name', 'commit'].some((k) => ref[k] !== undefined && ref[k] !== null)) continue;
+      const branch = ref?.branch;
+      const data = { name: src.name ?? '(unnamed)', main };
+      if (branch === undefined || branch === null) {
+        if (main !== 'master') yield { messageId: 'defaultBranch', resource: src, path: ['spec', 'ref'], data };
+      } else if (String(branch) !== main) {
+        yield { messageId: 'wrongBranch', resource: src, path: ['spec', 'ref', 'branch'], data: { ...data, branch: String(branch) } };
+      }
+    }
+  },
+  fix: {
+    kind: 'edit',
+    safe: true,
+    apply({ resource }, { repo }) {
+      if (!resource) return [];
+      const main = repo.settings.mainBranch;
+      const notes = [
+        `Make sure "${main}" contains everything production needs before merging: the cluster reconciles it within the GitRepository interval.`,
+      ];
+      if (/gotk-sync\.ya?ml$/.test(resource.file)) {
+        notes.push(`This file is written by \`flux bootstrap\`: pass \`--branch=${main}\` the next time you bootstrap so it is not reverted.`);
+      }
+      return { changes: [{ op: 'set', resource, path: ['spec', 'ref', 'branch'], value: main }], notes, summary: `ref.branch → ${main}` };
+    },
+  },
+});

@@ -1,0 +1,44 @@
+import { defineRule, z, durationOption, formatDuration, GROUPS, parseDuration } from '../../src/kit/index.js';
+
+const options = z
+  .object({
+    maxInterval: durationOption('1h', 'Longest acceptable HelmRepository interval.'),
+    interval: durationOption('1h', 'The interval the fix writes.'),
+  })
+  .strict();
+
+export const rule = defineRule({
+  meta: {
+    id: 'helmrepository-slow-interval',
+    title: 'Require HelmRepository indexes to be refreshed at least hourly',
+    reviewItem: 20,
+    severity: 'low',
+    phase: 3,
+    messages: {
+      tooSlow: 'HelmRepository {name} fetches its index every {current}; new chart versions and fixes arrive up to {current} late (maximum {max})',
+    },
+  },
+  options,
+  *detect({ repo, options }) {
+    const max = parseDuration(options.maxInterval)!;
+    for (const r of repo.ofKind('HelmRepository', GROUPS.fluxSource)) {
+      if (r.get(['spec', 'type']) === 'oci') continue; // OCI repositories are not polled
+      const ms = parseDuration(r.get(['spec', 'interval']));
+      if (ms === undefined || ms <= max) continue;
+      yield {
+        messageId: 'tooSlow',
+        resource: r,
+        path: ['spec', 'interval'],
+        data: { name: r.name ?? '(unnamed)', current: formatDuration(ms), max: options.maxInterval },
+      };
+    }
+  },
+  fix: {
+    kind: 'edit',
+    safe: true,
+    apply({ resource }, { options }) {
+      if (!resource) return [];
+      return { changes: [{ op: 'set', resource, path: ['spec', 'interval'], value: options.interval }], summary: `interval → ${options.interval}` };
+    },
+  },
+});

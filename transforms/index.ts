@@ -1,0 +1,15 @@
+import type { Rule } from '../src/kit/index.js';
+import { rule as externalsecretSlowRefresh } from './externalsecret-slow-refresh/index.js';
+import { rule as gitrepositoryDevBranch } from './gitrepository-dev-branch/index.js';
+import { rule as helmrepositorySlowInterval } from './helmrepository-slow-interval/index.js';
+import { rule as kustomizationNoWait } from './kustomization-no-wait/index.js';
+import { rule as kustomizationRetryInterval } from './kustomization-retry-interval/index.js';
+
+/** Every rule, sorted by id. The only list of rules there is. */
+export const rules: readonly Rule[] = [
+  externalsecretSlowRefresh,
+  gitrepositoryDevBranch,
+  helmrepositorySlowInterval,
+  kustomizationNoWait,
+  kustomizationRetryInterval,
+];

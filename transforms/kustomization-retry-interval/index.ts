@@ -1,0 +1,49 @@
+import { defineRule, durationOption, formatDuration, GROUPS, parseDuration, z } from '../../src/kit/index.js';
+
+const options = z
+  .object({
+    retryInterval: durationOption('2m', 'retryInterval written by the fix (capped at the Kustomization interval).'),
+  })
+  .strict();
+
+export const rule = defineRule({
+  meta: {
+    id: 'kustomization-retry-interval',
+    title: 'Require a retryInterval no longer than the interval on Flux Kustomizations',
+    reviewItem: 21,
+    severity: 'low',
+    phase: 3,
+    messages: {
+      missing: 'Kustomization {name} has no retryInterval: a failed apply is retried only after the full interval ({interval})',
+      tooLong: 'Kustomization {name} retries every {retry}, longer than its interval {interval}',
+    },
+  },
+  options,
+  *detect({ repo }) {
+    for (const ks of repo.ofKind('Kustomization', GROUPS.fluxKustomize)) {
+      const interval = parseDuration(ks.get(['spec', 'interval']));
+      if (interval === undefined) continue;
+      const retryRaw = ks.get(['spec', 'retryInterval']);
+      const data = { name: ks.name ?? '(unnamed)', interval: formatDuration(interval) };
+      if (retryRaw === undefined || retryRaw === null) {
+        yield { messageId: 'missing', resource: ks, path: ['spec', 'retryInterval'], data };
+        continue;
+      }
+      const retry = parseDuration(retryRaw);
+      if (retry !== undefined && retry > interval) {
+        yield { messageId: 'tooLong', resource: ks, path: ['spec', 'retryInterval'], data: { ...data, retry: formatDuration(retry) } };
+      }
+    }
+  },
+  fix: {
+    kind: 'edit',
+    safe: true,
+    apply({ resource }, { options }) {
+      if (!resource) return [];
+      const interval = parseDuration(resource.get(['spec', 'interval']))!;
+      const wanted = parseDuration(options.retryInterval)!;
+      const value = wanted <= interval ? options.retryInterval : formatDuration(interval);
+      return { changes: [{ op: 'set', resource, path: ['spec', 'retryInterval'], value }], summary: `retryInterval → ${value}` };
+    },
+  },
+});
