@@ -3,3 +3,4 @@ export * from './repo.js';
 export * from './rule.js';
 export * from './duration.js';
 export * from './options.js';
+export * from './charts.js';
