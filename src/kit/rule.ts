@@ -19,6 +19,22 @@ export interface RuleMeta<M extends string> {
   readonly requires?: readonly string[];
   /** Rules that must run before this one when both are selected (same phase or not). */
   readonly after?: readonly string[];
+  /**
+   * Options with no safe default. When one is unset the rule's fix returns `skipped` (naming the option); an
+   * interactive `fix` then asks for it with this question, validates the answer against `validate` and the rule's
+   * option schema, and can save it to `.gitops-fix.yaml` as `rules.<id>.<option>`.
+   */
+  readonly prompts?: readonly RulePrompt[];
+}
+
+/** A question the interactive `fix` asks for an option that has no safe default. */
+export interface RulePrompt {
+  /** Key in the rule's options (`rules.<id>.<option>`); a string option. */
+  readonly option: string;
+  /** The question, e.g. 'Which ClusterIssuer signs the Vault server certificate?' */
+  readonly message: string;
+  /** Extra validation of the answer: true, or the reason it is refused. The option schema is always checked too. */
+  readonly validate?: (value: string) => true | string;
 }
 
 export interface Report<M extends string = string> {
