@@ -4,3 +4,6 @@ export * from './rule.js';
 export * from './duration.js';
 export * from './options.js';
 export * from './charts.js';
+export * from './workloads.js';
+export * from './quantity.js';
+export * from './generate.js';
