@@ -44,6 +44,39 @@ export async function main(argv: string[]): Promise<number> {
       code = await scanCommand(dir, flags, out);
     });
 
+  program
+    .command('fix')
+    .description('fix findings: one commit per rule on a review branch (default), or --write, or --dry-run')
+    .argument('[dir]', 'repository directory', '.')
+    .option('-p, --phase <phase>', 'rules of this phase (1-4, all; repeatable or 1,2)', collect, [])
+    .option('-r, --rule <id>', 'this rule (repeatable)', collect, [])
+    .option('--quick-wins', "the review's quick wins (items 6, 5, 12, 17, 11)")
+    .option('-x, --exclude-rule <id>', 'leave this rule out (repeatable)', collect, [])
+    .option('-c, --config <file>', 'configuration file (default: <dir>/.gitops-fix.yaml)')
+    .option('-b, --branch <name>', 'review branch name (default: gitops-fix/phase-<n>)')
+    .option('--force', 'replace an existing review branch of that name')
+    .option('-y, --yes', 'apply every fix of the selection without asking (no terminal needed)')
+    .option('--dry-run', 'print the diffs and the summary; change nothing')
+    .option('--write', 'change the files in the working tree instead of making a branch')
+    .option('--allow-dirty', 'with --write: also change files that have uncommitted changes')
+    .option('--patch-dir <dir>', 'also write one git format-patch file per rule into this directory')
+    .option('--pr-body <file>', 'also write a Markdown pull-request description to this file')
+    .option('-f, --format <format>', 'text | json', 'text')
+    .option('--debug', 'print stack traces of unexpected errors')
+    .action(async (dir: string, flags) => {
+      const { fixCommand } = await import('./commands/fix.js');
+      code = await fixCommand(dir, flags, out);
+    });
+
+  program
+    .command('demo')
+    .description('run phase 1 on a temporary git copy of the bundled example repository and show the branch it made')
+    .option('--debug', 'print stack traces of unexpected errors')
+    .action(async () => {
+      const { demoCommand } = await import('./commands/demo.js');
+      code = await demoCommand(out);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

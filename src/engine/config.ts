@@ -1,9 +1,11 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
+import { setValue } from '../kit/yaml-edit.js';
 import { z } from 'zod';
 import type { Rule, Settings } from '../kit/index.js';
 import { GitopsFixError } from './errors.js';
+import { atomicWrite } from './write.js';
 
 export const CONFIG_FILE = '.gitops-fix.yaml';
 
@@ -58,8 +60,25 @@ function issuePath(path: readonly PropertyKey[]): string {
   return path.map(String).join('.') || '(root)';
 }
 
+/** One line per problem, each naming its key path (`production.clusters.0: expected string`, `docsdir: unknown key`). */
 export function formatZodIssues(prefix: string, error: z.ZodError): string {
-  return error.issues.map((i) => `${prefix}${issuePath(i.path)}: ${i.message}`).join('\n');
+  return error.issues
+    .flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((k) => `${prefix}${issuePath([...i.path, k])}: unknown key`)
+        : [`${prefix}${issuePath(i.path)}: ${i.message}`],
+    )
+    .join('\n');
+}
+
+/**
+ * Set `rules.<ruleId>.<option>` in a config file, creating the file when needed. An existing file is edited in
+ * place (comments and layout kept).
+ */
+export function saveRuleOption(file: string, ruleId: string, option: string, value: string): void {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const next = text.trim() ? setValue(text, ['rules', ruleId, option], value) : stringify({ rules: { [ruleId]: { [option]: value } } });
+  atomicWrite(file, next);
 }
 
 /** Read `.gitops-fix.yaml` at the root (or `explicit`). A missing default file is fine; a missing explicit one is not. */

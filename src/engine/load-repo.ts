@@ -105,9 +105,9 @@ function decode(buf: Buffer): { text?: string; reason?: SkipReason; detail?: str
   if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
     return { reason: 'not-utf8', detail: 'UTF-16 encoded; re-save the file as UTF-8' };
   }
-  if (buf.includes(0)) return { reason: 'binary', detail: 'contains NUL bytes: not a text file' };
+  if (buf.includes(0)) return { reason: 'binary', detail: 'contains NUL bytes: not a text file (rename it, or remove it from the repository)' };
   try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf) };
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf) };
   } catch {
     return { reason: 'not-utf8', detail: 'not valid UTF-8 (Latin-1?); re-save the file as UTF-8' };
   }
@@ -136,6 +136,36 @@ function isSops(data: unknown): boolean {
 
 const TEMPLATE_MARK = /\{\{|\{%|\{#/;
 
+/** Deeper documents are not read: the parser and every recursive consumer after it would exhaust the stack. */
+export const MAX_NESTING = 256;
+
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError || /Maximum call stack size exceeded/.test(String((e as { message?: unknown } | null)?.message ?? e));
+}
+
+function tooDeep(path: string, size: number, text: string, line?: number): Classified {
+  return skipped(path, size, 'too-large', `nested too deeply to read safely${line ? ` (near line ${line})` : ''}: over ${MAX_NESTING} levels; not read`, text);
+}
+
+/** The parser's first line without its ` at line L, column C:` tail (the finding carries the position). */
+function syntaxMessage(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '').trim();
+}
+
+/** Nesting depth of plain data, without recursion; stops counting past `limit`. */
+export function nestingDepth(data: unknown, limit = MAX_NESTING): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[data, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > limit) return max;
+    for (const c of Array.isArray(v) ? v : Object.values(v as object)) if (c && typeof c === 'object') stack.push([c, d + 1]);
+  }
+  return max;
+}
+
 export function classifyFile(path: string, buf: Buffer | undefined, size: number, readError?: string, given?: string): Classified {
   if (readError) return skipped(path, size, 'unreadable', readError);
   if (size > MAX_FILE_BYTES) return skipped(path, size, 'too-large', `${(size / 1048576).toFixed(1)} MiB is over the ${MAX_FILE_BYTES / 1048576} MiB limit`);
@@ -151,15 +181,17 @@ export function classifyFile(path: string, buf: Buffer | undefined, size: number
     docs = parseAllDocuments(text, { lineCounter, logLevel: 'error', uniqueKeys: true }) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = []; // EmptyStream: empty or comment-only file
   } catch (e) {
-    return skipped(path, size, 'syntax-error', (e as Error).message, text);
+    if (isStackOverflow(e)) return tooDeep(path, size, text);
+    return skipped(path, size, 'syntax-error', (e as Error).message.split('\n')[0]!, text);
   }
   const templated = TEMPLATE_MARK.test(text);
   for (const d of docs) {
     if (d.errors.length) {
-      if (templated) return skipped(path, size, 'templated', 'Go/Helm template syntax makes it invalid YAML; it is rendered before use', text);
       const e = d.errors[0]!;
       const pos = e.linePos?.[0];
-      return skipped(path, size, 'syntax-error', e.message.split('\n')[0]!, text, pos ? { line: pos.line, column: pos.col } : undefined);
+      if (isStackOverflow(e)) return tooDeep(path, size, text, pos?.line);
+      if (templated) return skipped(path, size, 'templated', 'Go/Helm template syntax makes it invalid YAML; it is rendered before use', text);
+      return skipped(path, size, 'syntax-error', syntaxMessage(e.message), text, pos ? { line: pos.line, column: pos.col } : undefined);
     }
   }
   if (templated && docs.some(hasTemplateKeys)) return skipped(path, size, 'templated', 'contains {{ }} templates outside strings; it is rendered before use', text);
@@ -257,8 +289,9 @@ export function loadRepo(rootArg: string, opts: LoadOptions): Repo {
     if (override !== undefined) {
       c = classifyFile(path, undefined, Buffer.byteLength(override), undefined, override);
     } else {
-      const abs = join(root, path);
-      c = readAndClassify(root, abs, path);
+      const read = readAndClassify(root, join(root, path), path);
+      if (!read) continue;
+      c = read;
     }
     if (c.docs && c.lineCounter) {
       const own: Resource[] = [];
@@ -269,7 +302,13 @@ export function loadRepo(rootArg: string, opts: LoadOptions): Repo {
         try {
           data = d.toJS({ maxAliasCount: 100 });
         } catch (e) {
-          bad = skipped(path, c.file.size, 'unsafe-aliases', `alias expansion refused (${(e as Error).message.split('\n')[0]}); a billion-laughs style file?`, c.file.text);
+          bad = isStackOverflow(e)
+            ? tooDeep(path, c.file.size, c.file.text)
+            : skipped(path, c.file.size, 'unsafe-aliases', `alias expansion refused (${(e as Error).message.split('\n')[0]}): a billion-laughs style file? Replace the aliases with plain values`, c.file.text);
+          return;
+        }
+        if (nestingDepth(data) > MAX_NESTING) {
+          bad = tooDeep(path, c.file.size, c.file.text);
           return;
         }
         own.push(makeResource(path, i, d, data, c.lineCounter!));
@@ -286,12 +325,20 @@ export function loadRepo(rootArg: string, opts: LoadOptions): Repo {
   return makeRepo(root, files, resources, opts.settings);
 }
 
-function readAndClassify(root: string, abs: string, path: string): Classified {
+function ioProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied: make it readable, or remove it';
+  return `cannot be read (${code ?? (e as Error).message})`;
+}
+
+/** Undefined when the file is gone (listed by git but deleted from the work tree). */
+function readAndClassify(root: string, abs: string, path: string): Classified | undefined {
   let lst;
   try {
     lst = lstatSync(abs);
   } catch (e) {
-    return skipped(path, 0, 'unreadable', (e as NodeJS.ErrnoException).code ?? String(e));
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return skipped(path, 0, 'unreadable', ioProblem(e));
   }
   if (lst.isSymbolicLink()) {
     let real: string;
@@ -299,20 +346,20 @@ function readAndClassify(root: string, abs: string, path: string): Classified {
       real = realpathSync(abs);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP') return skipped(path, 0, 'symlink-loop', 'symbolic link loop');
-      return skipped(path, 0, 'unreadable', `broken symbolic link (${code})`);
+      if (code === 'ELOOP') return skipped(path, 0, 'symlink-loop', 'symbolic link loop: fix or remove the link');
+      return skipped(path, 0, 'unreadable', `broken symbolic link (${code}): fix or remove the link`);
     }
     if (!isInside(root, real)) return skipped(path, 0, 'symlink-outside-root', `symbolic link to ${real}, outside the repository: not read`);
   }
   let size = 0;
   try {
     size = statSync(abs).size;
-    if (!statSync(abs).isFile()) return skipped(path, 0, 'unreadable', 'not a regular file');
+    if (!statSync(abs).isFile()) return skipped(path, 0, 'unreadable', 'not a regular file (a directory, FIFO or device named like YAML)');
     if (size > MAX_FILE_BYTES) return classifyFile(path, undefined, size);
     const buf = readFileSync(abs);
     return classifyFile(path, buf, buf.length);
   } catch (e) {
-    return skipped(path, size, 'unreadable', (e as NodeJS.ErrnoException).code ?? String(e));
+    return skipped(path, size, 'unreadable', ioProblem(e));
   }
 }
 

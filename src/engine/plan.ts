@@ -17,6 +17,8 @@ export interface FileChange {
 export interface FixRecord {
   readonly finding: Finding;
   readonly summary: string;
+  /** What this one fix changed, on top of the fixes before it (the picker shows it as a diff). */
+  readonly files: readonly FileChange[];
 }
 
 export interface DroppedFix {
@@ -117,8 +119,8 @@ function describe(e: unknown): string {
   return e instanceof EditRefusedError || e instanceof GitopsFixError ? e.message : `unexpected error: ${(e as Error).message}`;
 }
 
-/** Apply one finding's changes to the overlay; all or nothing. */
-function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonly Change[]): void {
+/** Apply one finding's changes to the overlay; all or nothing. Returns what changed. */
+function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonly Change[]): FileChange[] {
   const staged = new Map<string, string>();
   const read = (p: string) => (staged.has(p) ? staged.get(p)! : overlay.read(p));
   const exists = (p: string) => staged.has(p) || overlay.exists(p);
@@ -151,22 +153,81 @@ function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonl
     else next = appendToSeq(text, c.path, c.value, o);
     staged.set(res.file, next);
   }
-  for (const [p, t] of staged) overlay.write(p, t);
+  const files: FileChange[] = [];
+  for (const [p, t] of staged) {
+    const before = overlay.exists(p) ? overlay.read(p) : null;
+    if (before !== t) files.push({ path: p, before, after: t });
+    overlay.write(p, t);
+  }
+  return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /**
- * Plan fixes rule by rule in canonical order, each on the result of the previous ones. After each rule the
+ * Plans fixes rule by rule in canonical order, each on the result of the previous ones. After each rule the
  * repository is re-loaded in memory and re-detected: a fix whose finding persists, or that leaves a file
- * unparseable, is dropped with a reason. Nothing is written to disk here.
+ * unparseable, is dropped with a reason and the rule is planned again without it. Nothing is written to disk.
+ *
+ * `planFixes` runs every rule at once; the CLI steps through `Planner.planNext()` to show progress per rule.
  */
-export function planFixes(repo: Repo, opts: PlanOptions): Plan {
-  const { rules, requiredBy } = withRequired(opts.rules);
-  const overlay = new Overlay(repo);
-  let current = repo;
-  const plans: RulePlan[] = [];
-  for (const rule of rules) {
-    const options = opts.options.get(rule.meta.id);
-    const findings = detectRule(current, rule, options).filter((f) => !opts.exclude?.(f));
+export class Planner {
+  /** The rules to plan, in order (the selection plus what it `requires`). */
+  readonly rules: readonly Rule[];
+  private readonly requiredBy: Map<string, string>;
+  private readonly overlay: Overlay;
+  private current: Repo;
+  private readonly plans: RulePlan[] = [];
+
+  constructor(
+    private readonly repo: Repo,
+    private readonly opts: PlanOptions,
+  ) {
+    const closed = withRequired(opts.rules);
+    this.rules = closed.rules;
+    this.requiredBy = closed.requiredBy;
+    this.overlay = new Overlay(repo);
+    this.current = repo;
+  }
+
+  get done(): boolean {
+    return this.plans.length >= this.rules.length;
+  }
+
+  /** The repository as it is after the rules planned so far. */
+  get repoAfter(): Repo {
+    return this.current;
+  }
+
+  /** Plan the next rule; returns its plan. */
+  planNext(): RulePlan {
+    const rule = this.rules[this.plans.length];
+    if (!rule) throw new Error('planNext() called after the last rule');
+    const plan = this.planRule(rule);
+    this.plans.push(plan);
+    return plan;
+  }
+
+  result(): Plan {
+    while (!this.done) this.planNext();
+    return { root: this.repo.root, rules: [...this.plans], finalFiles: new Map(this.overlay.current), originalFiles: new Map(this.overlay.original) };
+  }
+
+  private planRule(rule: Rule): RulePlan {
+    const options = this.opts.options.get(rule.meta.id);
+    const findings = detectRule(this.current, rule, options).filter((f) => !this.opts.exclude?.(f));
+    const refused = new Map<string, string>();
+    const requiredBy = this.requiredBy.get(rule.meta.id);
+    const extra = requiredBy ? { requiredBy } : {};
+    // Each attempt drops the fixes that failed verification in the previous one; at most one attempt per finding.
+    for (let attempt = 0; ; attempt++) {
+      const a = this.attempt(rule, options, findings, refused);
+      if (!a.verified && attempt < findings.length) continue;
+      return { rule, findings, ...a.plan, ...extra };
+    }
+  }
+
+  private attempt(rule: Rule, options: unknown, findings: readonly Finding[], refused: Map<string, string>): { verified: boolean; plan: Omit<RulePlan, 'rule' | 'findings'> } {
+    const { overlay } = this;
+    const current = this.current;
     const fixed: FixRecord[] = [];
     const dropped: DroppedFix[] = [];
     const skipped: DroppedFix[] = [];
@@ -174,79 +235,89 @@ export function planFixes(repo: Repo, opts: PlanOptions): Plan {
     const warnings = new Set<string>();
     const before = overlay.snapshot();
     const beforeTexts = new Map<string, string | null>();
-    if (rule.fix) {
-      for (const finding of findings) {
-        if (!finding.fixable || !finding.report) {
-          skipped.push({ finding, reason: 'no automatic fix: see the message' });
-          continue;
-        }
-        let out: FixOutput;
-        try {
-          out = normalise(rule.fix.apply(finding.report, { repo: current, options }));
-        } catch (e) {
-          dropped.push({ finding, reason: `the rule's fix crashed: ${describe(e)}` });
-          continue;
-        }
-        if (out.skipped) {
-          skipped.push({ finding, reason: out.skipped });
-          continue;
-        }
-        if (!out.changes.length) {
-          skipped.push({ finding, reason: 'the fix produced no change' });
-          continue;
-        }
-        const snap = overlay.snapshot();
-        try {
-          for (const p of touchedPaths(out.changes, current)) if (!beforeTexts.has(p)) beforeTexts.set(p, overlay.read(p));
-          applyChanges(overlay, current, rule, out.changes);
-          fixed.push({ finding, summary: out.summary ?? finding.message });
-          out.notes?.forEach((n) => notes.add(n));
-          out.warnings?.forEach((w) => warnings.add(w));
-        } catch (e) {
-          overlay.restore(snap);
-          dropped.push({ finding, reason: describe(e) });
-        }
+    for (const finding of findings) {
+      const key = findingKey(finding);
+      if (refused.has(key)) {
+        dropped.push({ finding, reason: refused.get(key)! });
+        continue;
       }
-    } else {
-      for (const finding of findings) skipped.push({ finding, reason: 'this rule reports only' });
+      if (!rule.fix) {
+        skipped.push({ finding, reason: 'this rule reports only' });
+        continue;
+      }
+      if (!finding.fixable || !finding.report) {
+        skipped.push({ finding, reason: 'no automatic fix: see the message' });
+        continue;
+      }
+      let out: FixOutput;
+      try {
+        out = normalise(rule.fix.apply(finding.report, { repo: current, options }));
+      } catch (e) {
+        dropped.push({ finding, reason: `the rule's fix crashed: ${describe(e)}` });
+        continue;
+      }
+      if (out.skipped) {
+        skipped.push({ finding, reason: out.skipped });
+        continue;
+      }
+      if (!out.changes.length) {
+        skipped.push({ finding, reason: 'the fix produced no change' });
+        continue;
+      }
+      const snap = overlay.snapshot();
+      try {
+        for (const p of touchedPaths(out.changes, current)) if (!beforeTexts.has(p)) beforeTexts.set(p, overlay.read(p));
+        const files = applyChanges(overlay, current, rule, out.changes);
+        fixed.push({ finding, summary: out.summary ?? finding.message, files });
+        out.notes?.forEach((n) => notes.add(n));
+        out.warnings?.forEach((w) => warnings.add(w));
+      } catch (e) {
+        overlay.restore(snap);
+        dropped.push({ finding, reason: describe(e) });
+      }
     }
+    const plan = { fixed, dropped, skipped, files: [] as FileChange[], notes: [...notes], warnings: [...warnings] };
+    if (!fixed.length) return { verified: true, plan };
     // Verify the rule as a whole on the re-loaded repository.
-    let files: FileChange[] = [];
-    if (fixed.length) {
-      const next = loadRepo(repo.root, { settings: repo.settings, base: repo, overrides: overlay.current });
-      const broken = next.files.filter((f) => overlay.current.has(f.path) && f.status === 'skipped' && f.skipReason !== 'sops-encrypted');
-      const again = new Set(detectRule(next, rule, options).map(findingKey));
-      const persisting = fixed.filter((x) => again.has(findingKey(x.finding)));
-      if (broken.length || persisting.length) {
-        overlay.restore(before);
-        const reason = broken.length
-          ? `the result no longer parses (${broken.map((b) => `${b.path}: ${b.skipDetail}`).join('; ')})`
-          : `the finding persists after the fix (${persisting.map((p) => `${p.finding.file}:${p.finding.line}`).join(', ')})`;
-        for (const x of fixed) dropped.push({ finding: x.finding, reason });
-        fixed.length = 0;
-        notes.clear();
-        warnings.clear();
-      } else {
-        current = next;
-        files = [...beforeTexts.keys()]
-          .map((p) => ({ path: p, before: beforeTexts.get(p) ?? null, after: overlay.current.get(p) ?? '' }))
-          .filter((fc) => overlay.current.has(fc.path) && fc.before !== fc.after)
-          .sort((a, b) => a.path.localeCompare(b.path));
+    const next = loadRepo(this.repo.root, { settings: this.repo.settings, base: this.repo, overrides: overlay.current });
+    const broken = next.files.filter((f) => overlay.current.has(f.path) && f.status === 'skipped' && f.skipReason !== 'sops-encrypted');
+    const again = new Set(detectRule(next, rule, options).map(findingKey));
+    const persisting = fixed.filter((x) => again.has(findingKey(x.finding)));
+    if (broken.length || persisting.length) {
+      overlay.restore(before);
+      const brokenPaths = new Set(broken.map((b) => b.path));
+      const brokenReason = `the result no longer parses (${broken.map((b) => `${b.path}: ${b.skipDetail}`).join('; ')})`;
+      for (const x of fixed) {
+        if (x.files.some((f) => brokenPaths.has(f.path))) refused.set(findingKey(x.finding), brokenReason);
       }
+      for (const x of persisting) refused.set(findingKey(x.finding), `the finding persists after the fix (${x.finding.file}:${x.finding.line})`);
+      return { verified: false, plan: { ...plan, fixed: [], dropped: [...dropped, ...fixed.map((x) => ({ finding: x.finding, reason: refused.get(findingKey(x.finding)) ?? 'dropped with a fix of the same rule that failed verification' }))], notes: [], warnings: [] } };
     }
-    plans.push({
-      rule,
-      findings,
-      fixed,
-      dropped,
-      skipped,
-      files,
-      notes: [...notes],
-      warnings: [...warnings],
-      ...(requiredBy.has(rule.meta.id) ? { requiredBy: requiredBy.get(rule.meta.id)! } : {}),
-    });
+    this.current = next;
+    plan.files = [...beforeTexts.keys()]
+      .map((p) => ({ path: p, before: beforeTexts.get(p) ?? null, after: overlay.current.get(p) ?? '' }))
+      .filter((fc) => overlay.current.has(fc.path) && fc.before !== fc.after)
+      .sort((a, b) => a.path.localeCompare(b.path));
+    return { verified: true, plan };
   }
-  return { root: repo.root, rules: plans, finalFiles: new Map(overlay.current), originalFiles: new Map(overlay.original) };
+}
+
+export function planFixes(repo: Repo, opts: PlanOptions): Plan {
+  return new Planner(repo, opts).result();
+}
+
+/**
+ * Findings that a rule fixed and that are back once every rule has run (a later rule undid the fix). Run on the
+ * repository after the plan (`Planner.repoAfter`).
+ */
+export function reintroduced(plan: Plan, after: Repo, options: ReadonlyMap<string, unknown>): Finding[] {
+  const out: Finding[] = [];
+  for (const rp of plan.rules) {
+    if (!rp.fixed.length) continue;
+    const again = new Set(detectRule(after, rp.rule, options.get(rp.rule.meta.id)).map(findingKey));
+    out.push(...rp.fixed.filter((x) => again.has(findingKey(x.finding))).map((x) => x.finding));
+  }
+  return out;
 }
 
 function touchedPaths(changes: readonly Change[], repo: Repo): string[] {

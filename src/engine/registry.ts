@@ -37,8 +37,13 @@ export function canonicalOrder(selected: readonly Rule[]): Rule[] {
 export interface Selection {
   readonly phases?: readonly Phase[];
   readonly ruleIds?: readonly string[];
+  /** Rules answering these review items (`--quick-wins`); items without a rule select nothing. */
+  readonly reviewItems?: readonly number[];
   readonly excludeIds?: readonly string[];
 }
+
+/** The review's quick wins: small changes with a large effect, by review item. */
+export const QUICK_WIN_ITEMS: readonly number[] = [6, 5, 12, 17, 11];
 
 export function parsePhases(values: readonly string[]): Phase[] {
   const out = new Set<Phase>();
@@ -56,12 +61,11 @@ export function selectRules(sel: Selection): Rule[] {
   for (const id of [...(sel.ruleIds ?? []), ...(sel.excludeIds ?? [])]) {
     if (!ruleById(id)) throw new GitopsFixError('unknown-rule', `unknown rule "${id}" (see \`gitops-fix rules\`)`);
   }
-  let list = [...allRules];
-  if (sel.phases?.length) list = list.filter((r) => sel.phases!.includes(r.meta.phase));
-  if (sel.ruleIds?.length) {
-    const byId = allRules.filter((r) => sel.ruleIds!.includes(r.meta.id));
-    list = sel.phases?.length ? [...new Set([...list, ...byId])] : byId;
-  }
+  // Phases, rule ids and review items add up; no selection at all means every rule.
+  const any = !!(sel.phases?.length || sel.ruleIds?.length || sel.reviewItems?.length);
+  let list = allRules.filter(
+    (r) => !any || !!sel.phases?.includes(r.meta.phase) || !!sel.ruleIds?.includes(r.meta.id) || !!sel.reviewItems?.includes(r.meta.reviewItem),
+  );
   if (sel.excludeIds?.length) list = list.filter((r) => !sel.excludeIds!.includes(r.meta.id));
   return canonicalOrder(list);
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { SEVERITIES, type Repo, type Rule, type Severity } from '../kit/index.js';
-import { loadConfig, validateRuleKeys, type LoadedConfig } from './config.js';
+import { loadConfig, ruleOptions, validateRuleKeys, type Config, type LoadedConfig } from './config.js';
+import { GitopsFixError } from './errors.js';
 import { loadRepo } from './load-repo.js';
 import { rules as allRules, selectRules, type Selection } from './registry.js';
 import { optionsFor, scan, type Finding } from './scan.js';
@@ -12,14 +13,42 @@ export interface Session {
   readonly options: ReadonlyMap<string, unknown>;
 }
 
-/** Load config (validated, with every rule's options) and the repository. */
-export function openSession(dir: string, configFile?: string): Session {
+/**
+ * Load config (validated, with every rule's options) and the repository. The config is read from `configDir`
+ * (default: `dir`) unless `configFile` names one: a review branch plans on a worktree of HEAD but uses the
+ * configuration in the user's checkout.
+ */
+export function openSession(dir: string, configFile?: string, configDir: string = dir): Session {
   const root = resolve(dir);
-  const loaded = loadConfig(root, configFile);
+  const loaded = loadConfig(resolve(configDir), configFile);
   validateRuleKeys(loaded.config, allRules.map((r) => r.meta.id), loaded.file);
   const options = optionsFor(allRules, loaded.config, loaded.file);
   const repo = loadRepo(root, { settings: loaded.settings });
   return { root, loaded, repo, options };
+}
+
+/** The session with one more rule option set (validated by the rule's schema; errors name the key path). */
+export function withRuleOption(session: Session, ruleId: string, option: string, value: string): Session {
+  const { config } = session.loaded;
+  const current = config.rules[ruleId];
+  const raw = current && typeof current === 'object' ? (current as Record<string, unknown>) : {};
+  const next: Config = { ...config, rules: { ...config.rules, [ruleId]: { ...raw, [option]: value } } };
+  const rule = allRules.find((r) => r.meta.id === ruleId);
+  if (!rule) throw new GitopsFixError('unknown-rule', `unknown rule "${ruleId}"`);
+  const options = new Map(session.options);
+  options.set(ruleId, ruleOptions(rule, next, session.loaded.file));
+  return { ...session, loaded: { ...session.loaded, config: next }, options };
+}
+
+/** Would this answer be a valid value of the option? true, or the schema's complaint. */
+export function checkRuleOption(session: Session, ruleId: string, option: string, value: string): true | string {
+  try {
+    withRuleOption(session, ruleId, option, value);
+    return true;
+  } catch (e) {
+    if (e instanceof GitopsFixError) return e.message.split('\n').slice(1).join(' ').trim() || e.message;
+    throw e;
+  }
 }
 
 export interface ScanReport {

@@ -1,0 +1,238 @@
+import { join, resolve } from 'node:path';
+import type { Rule } from '../../kit/index.js';
+import { CONFIG_FILE, saveRuleOption } from '../../engine/config.js';
+import { GitopsFixError } from '../../engine/errors.js';
+import { fixReportJson, nothingToFix, type FixMode, type FixOutcome } from '../../engine/fix-report.js';
+import { branchExists, branchExistsError, checkBranchName, defaultBranchName, findGitRepo, ReviewBranch, type BranchResult, type GitRepoInfo } from '../../engine/git.js';
+import { commitMessage } from '../../engine/messages.js';
+import { patchAuthor, writePatches, writeTextFile } from '../../engine/outputs.js';
+import { findingKey, Planner, reintroduced, withRequired, type Plan, type PlanOptions } from '../../engine/plan.js';
+import { prBody } from '../../engine/messages.js';
+import { parsePhases, QUICK_WIN_ITEMS, selectRules } from '../../engine/registry.js';
+import { scan } from '../../engine/scan.js';
+import { openSession, withRuleOption, type Session } from '../../engine/session.js';
+import { writePlan, type WrittenFile } from '../../engine/write.js';
+import { colorEnabled, painter } from '../colors.js';
+import { INTERRUPTED, OK } from '../exit-codes.js';
+import { fixText } from '../fix-format.js';
+import { runTasks, type Task } from '../tasks.js';
+
+export const NEEDS_TERMINAL = 'interactive selection needs a terminal; pass --yes to apply the selected phase non-interactively';
+export const FIX_FORMATS = ['text', 'json'] as const;
+
+export interface FixFlags {
+  phase: string[];
+  rule: string[];
+  quickWins?: boolean;
+  excludeRule: string[];
+  config?: string;
+  branch?: string;
+  force?: boolean;
+  yes?: boolean;
+  dryRun?: boolean;
+  write?: boolean;
+  allowDirty?: boolean;
+  patchDir?: string;
+  prBody?: string;
+  format: string;
+}
+
+function usage(message: string): GitopsFixError {
+  return new GitopsFixError('usage', message);
+}
+
+function checkFlags(flags: FixFlags): FixMode {
+  if (!(FIX_FORMATS as readonly string[]).includes(flags.format)) throw usage(`--format ${flags.format}: expected one of ${FIX_FORMATS.join(', ')}`);
+  if (flags.dryRun && flags.write) throw usage('--dry-run and --write exclude each other');
+  if (flags.write && flags.branch) throw usage('--branch names the review branch; --write changes the working tree instead');
+  if (flags.allowDirty && !flags.write) throw usage('--allow-dirty applies to --write only (a review branch never touches your working tree)');
+  return flags.dryRun ? 'dry-run' : flags.write ? 'write' : 'branch';
+}
+
+/** Plan `rules` with listr2 progress: one task per rule. */
+function planTasks(session: () => Session, opts: Omit<PlanOptions, 'options'>, done: (p: Planner) => void): Task {
+  return {
+    title: 'Plan fixes',
+    task: (_, task) => {
+      const s = session();
+      const planner = new Planner(s.repo, { ...opts, options: s.options });
+      done(planner);
+      return task.newListr(
+        planner.rules.map((rule) => ({
+          title: rule.meta.id,
+          task: (_c: object, t: { title: string }) => {
+            const rp = planner.planNext();
+            const parts = [rp.fixed.length && `${rp.fixed.length} fixed`, rp.dropped.length && `${rp.dropped.length} dropped`, rp.skipped.length && `${rp.skipped.length} skipped`].filter(Boolean);
+            t.title = `${rule.meta.id}: ${parts.join(', ') || 'nothing to fix'}`;
+          },
+        })),
+        { concurrent: false },
+      );
+    },
+  };
+}
+
+/**
+ * `gitops-fix fix [DIR]`: select rules, plan their fixes, let the user pick (on a terminal), then commit them to a
+ * review branch made in a temporary worktree (default), write them in place (--write) or show them (--dry-run).
+ */
+export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) => void): Promise<number> {
+  const mode = checkFlags(flags);
+  const json = flags.format === 'json';
+  const promptStream = json ? process.stderr : process.stdout;
+  const paint = painter(colorEnabled(json ? process.stderr : process.stdout));
+  const note = (s: string) => {
+    if (!json) process.stderr.write(`${s}\n`);
+  };
+
+  // Selection: phases, rule ids and quick wins add up; `requires` pulls in more rules.
+  const phases = parsePhases(flags.phase);
+  const selected = selectRules({ phases, ruleIds: flags.rule, reviewItems: flags.quickWins ? QUICK_WIN_ITEMS : [], excludeIds: flags.excludeRule });
+  const { rules: closed, requiredBy } = withRequired(selected);
+  for (const r of closed) {
+    if (flags.excludeRule.includes(r.meta.id)) {
+      throw usage(`--exclude-rule ${r.meta.id}: ${requiredBy.get(r.meta.id)} requires it; exclude ${requiredBy.get(r.meta.id)} too, or keep ${r.meta.id}`);
+    }
+  }
+  const selectedIds = new Set(closed.map((r) => r.meta.id));
+
+  const interactive = !flags.yes && mode !== 'dry-run';
+  if (interactive && !(process.stdin.isTTY && promptStream.isTTY)) throw new GitopsFixError('needs-terminal', NEEDS_TERMINAL);
+
+  // Git: the review branch starts from HEAD, in a worktree of its own.
+  const info: GitRepoInfo | undefined = findGitRepo(dir);
+  let branchName: string | undefined;
+  if (mode === 'branch') {
+    if (!info) {
+      throw new GitopsFixError('not-a-git-repo', `${dir} is not inside a git repository: pass --write to change the files in place, or --dry-run to see the changes`);
+    }
+    branchName = flags.branch ?? defaultBranchName({ phases, ruleIds: flags.rule, quickWins: !!flags.quickWins });
+    checkBranchName(info.topLevel, branchName);
+    if (info.head && !info.headRef) note(`note: HEAD is detached at ${info.head.slice(0, 12)}; ${branchName} starts from that commit`);
+  }
+
+  let rb: ReviewBranch | undefined;
+  const onSigint = () => {
+    rb?.cleanup();
+    process.stderr.write('\ngitops-fix: interrupted; no branch was created and your working tree is untouched\n');
+    process.exit(INTERRUPTED);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    let session!: Session;
+    let planner!: Planner;
+    const universe: Rule[] = interactive ? [...new Set([...closed, ...selectRules({ excludeIds: flags.excludeRule })])] : closed;
+    await runTasks(
+      [
+        {
+          title: mode === 'branch' ? 'Load the repository (HEAD, in a temporary worktree)' : 'Load the repository',
+          task: async () => {
+            if (mode === 'branch') rb = await ReviewBranch.open(info!, branchName!, !!flags.force);
+            session = openSession(rb ? rb.dir : dir, flags.config, dir);
+          },
+        },
+        {
+          title: 'Scan',
+          task: (_, t) => {
+            const n = scan(session.repo, universe, session.options, { syntax: false }).length;
+            t.title = `Scan: ${n} finding${n === 1 ? '' : 's'} of ${universe.length} rule${universe.length === 1 ? '' : 's'}`;
+          },
+        },
+        planTasks(() => session, { rules: universe }, (p) => (planner = p)),
+      ],
+      { silent: json },
+    );
+    let plan: Plan = planner.result();
+
+    if (!nothingToFix(plan) && mode === 'branch' && !flags.force && branchExists(info!.topLevel, branchName!)) throw branchExistsError(branchName!);
+
+    if (interactive && !nothingToFix(plan)) {
+      const { askOptions, missingPrompts, pickFixes } = await import('../pick-fixes.js');
+      const io = { output: promptStream, paint };
+      const configFile = flags.config ? resolve(flags.config) : join(resolve(dir), CONFIG_FILE);
+      const answers = await askOptions(missingPrompts(plan, session, selectedIds), session, configFile, io);
+      for (const a of answers) {
+        session = withRuleOption(session, a.ruleId, a.option, a.value);
+        if (a.save) saveRuleOption(configFile, a.ruleId, a.option, a.value);
+      }
+      if (answers.length) {
+        await runTasks([planTasks(() => session, { rules: universe }, (p) => (planner = p))], { silent: json });
+        plan = planner.result();
+      }
+      const chosen = await pickFixes(plan, selectedIds, io);
+      if (!chosen) {
+        out('Cancelled: nothing was changed.');
+        return OK;
+      }
+      const offered = new Set(plan.rules.flatMap((rp) => rp.fixed.map((x) => findingKey(x.finding))));
+      const chosenRules = new Set(plan.rules.filter((rp) => rp.fixed.some((x) => chosen.has(findingKey(x.finding)))).map((rp) => rp.rule.meta.id));
+      const rules = universe.filter((r) => selectedIds.has(r.meta.id) || chosenRules.has(r.meta.id));
+      await runTasks([planTasks(() => session, { rules, exclude: (f) => offered.has(findingKey(f)) && !chosen.has(findingKey(f)) }, (p) => (planner = p))], { silent: json });
+      plan = planner.result();
+    }
+
+    const outcome: { -readonly [K in keyof FixOutcome]: FixOutcome[K] } = {
+      mode,
+      plan,
+      required: new Map([...requiredBy].filter(([id]) => plan.rules.some((rp) => rp.rule.meta.id === id))),
+      reintroduced: reintroduced(plan, planner.repoAfter, session.options),
+    };
+    if (nothingToFix(plan)) {
+      out(json ? JSON.stringify(fixReportJson(outcome), null, 2) : fixText(outcome, paint));
+      return OK;
+    }
+
+    let branch: BranchResult | undefined;
+    let written: WrittenFile[] | undefined;
+    const apply: Task[] = [];
+    if (mode === 'branch') {
+      apply.push({
+        title: `Commit to ${branchName}`,
+        task: (_, task) =>
+          task.newListr(
+            plan.rules
+              .filter((rp) => rp.files.length)
+              .map((rp) => ({
+                title: `fix(${rp.rule.meta.id})`,
+                task: async () => {
+                  await rb!.commit(rp.rule.meta.id, rp.files, commitMessage(rp));
+                },
+              })),
+            { concurrent: false },
+          ),
+      });
+      apply.push({
+        title: `Create branch ${branchName}`,
+        task: async () => {
+          branch = await rb!.finish();
+        },
+      });
+    } else if (mode === 'write') {
+      apply.push({
+        title: 'Write the files',
+        task: () => {
+          written = writePlan(plan, session.root, { allowDirty: !!flags.allowDirty });
+        },
+      });
+    }
+    if (apply.length) await runTasks(apply, { silent: json });
+    if (branch) outcome.branch = branch;
+    if (written) outcome.written = written;
+    if (flags.patchDir) outcome.patches = writePatches(flags.patchDir, plan, { ...(branch ? { branch } : {}), author: patchAuthor(info) });
+    if (flags.prBody) {
+      outcome.prBody = writeTextFile(flags.prBody, prBody(plan, { ...(branch ? { branch: branch.branch, commits: branch.commits } : {}) }));
+    }
+    out(json ? JSON.stringify(fixReportJson(outcome), null, 2) : fixText(outcome, paint));
+    return OK;
+  } catch (e) {
+    if ((e as Error)?.name === 'ExitPromptError') {
+      rb?.cleanup();
+      process.stderr.write('gitops-fix: cancelled; nothing was changed\n');
+      return INTERRUPTED;
+    }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    rb?.cleanup();
+  }
+}

@@ -1,0 +1,27 @@
+import type { ListrTask } from 'listr2';
+
+export type Task = ListrTask<object>;
+
+export interface ProgressOptions {
+  /** No progress output at all (`--format json`). */
+  readonly silent: boolean;
+}
+
+/**
+ * Run listr2 tasks with progress on stderr (stdout stays for the result): the live renderer on a terminal, the
+ * plain line renderer otherwise. listr2 is imported here, on first use, not at start-up.
+ */
+export async function runTasks(tasks: Task[], opts: ProgressOptions): Promise<void> {
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
+  await new Listr<object, 'default', 'simple'>(tasks, {
+    renderer: 'default',
+    rendererOptions: { logger, collapseSubtasks: false, showErrorMessage: false },
+    fallbackRenderer: 'simple',
+    fallbackRendererOptions: { logger },
+    fallbackRendererCondition: !process.stderr.isTTY,
+    silentRendererCondition: opts.silent,
+    registerSignalListeners: false,
+    exitOnError: true,
+  }).run();
+}
