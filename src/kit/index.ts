@@ -7,3 +7,5 @@ export * from './charts.js';
 export * from './workloads.js';
 export * from './quantity.js';
 export * from './generate.js';
+export * from './semver.js';
+export * from './hcl.js';

@@ -45,7 +45,7 @@ export interface Report<M extends string = string> {
   readonly file?: string;
   /** Narrows the location: the deepest existing node of this path is reported. */
   readonly path?: YamlPath;
-  readonly data?: Readonly<Record<string, string | number>>;
+  readonly data?: Readonly<Record<string, string | number | undefined>>;
   /** Set false when this finding has no automatic fix (the message then says what to do). */
   readonly fixable?: boolean;
   /** Private detail the rule's own `fix` reads back. */
@@ -103,6 +103,6 @@ export function defineRule<M extends string, O = undefined>(rule: Rule<M, O>): R
 }
 
 /** Fill {placeholders} of a message. */
-export function formatMessage(template: string, data: Readonly<Record<string, string | number>> | undefined): string {
-  return template.replace(/\{(\w+)\}/g, (m, k: string) => (data && k in data ? String(data[k]) : m));
+export function formatMessage(template: string, data: Readonly<Record<string, string | number | undefined>> | undefined): string {
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (data && data[k] !== undefined ? String(data[k]) : m));
 }
