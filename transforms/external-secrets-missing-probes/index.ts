@@ -1,0 +1,97 @@
+import { defineRule, helmReleases, isExternalSecrets, parseVersion, valueTarget, versionAtLeast, type Report, type Repo, type Resource, type Version } from '../../src/kit/index.js';
+
+/** A probe switch of the External Secrets chart, and the first chart version that has it (domain: values.yaml history). */
+interface Probe {
+  readonly component: 'controller' | 'webhook' | 'cert-controller';
+  readonly probe: 'liveness' | 'readiness';
+  readonly key: readonly string[];
+  readonly since: string;
+  /** The chart's default for `enabled`. */
+  readonly defaultOn: boolean;
+  /** Values key that turns the component off. */
+  readonly create?: readonly string[];
+}
+
+const PROBES: readonly Probe[] = [
+  { component: 'controller', probe: 'liveness', key: ['livenessProbe', 'enabled'], since: '0.20.1', defaultOn: false },
+  { component: 'controller', probe: 'readiness', key: ['readinessProbe', 'enabled'], since: '2.2.0', defaultOn: false },
+  { component: 'webhook', probe: 'liveness', key: ['webhook', 'livenessProbe', 'enabled'], since: '2.4.1', defaultOn: false, create: ['webhook', 'create'] },
+  { component: 'webhook', probe: 'readiness', key: ['webhook', 'readinessProbe', 'enabled'], since: '2.4.1', defaultOn: true, create: ['webhook', 'create'] },
+  { component: 'cert-controller', probe: 'liveness', key: ['certController', 'livenessProbe', 'enabled'], since: '2.4.1', defaultOn: false, create: ['certController', 'create'] },
+  { component: 'cert-controller', probe: 'readiness', key: ['certController', 'readinessProbe', 'enabled'], since: '2.4.1', defaultOn: true, create: ['certController', 'create'] },
+];
+
+function get(values: Record<string, unknown>, path: readonly string[]): unknown {
+  let cur: unknown = values;
+  for (const seg of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
+  return cur;
+}
+
+/** Probes of this chart version that are off. */
+function disabledProbes(repo: Repo, hr: Resource, version: Version): Probe[] {
+  const values = repo.flux.values(hr);
+  return PROBES.filter((p) => {
+    if (!versionAtLeast(version, p.since)) return false;
+    if (p.create && get(values, p.create) === false) return false;
+    const on = get(values, p.key);
+    return on === undefined || on === null ? !p.defaultOn : on !== true;
+  });
+}
+
+export const rule = defineRule({
+  meta: {
+    id: 'external-secrets-missing-probes',
+    title: 'Require liveness and readiness probes on the External Secrets controllers',
+    reviewItem: 15,
+    severity: 'medium',
+    phase: 3,
+    messages: {
+      disabled: 'HelmRelease {name}: the External Secrets {component} has no {probe} probe ({key} is not true)',
+      noReadiness: 'HelmRelease {name}: the External Secrets controller has no liveness probe ({key} is not true); chart {version} has no controller readiness probe, 2.2.0 adds it',
+      tooOld: 'HelmRelease {name}: External Secrets chart {version} has no controller liveness or readiness probe; 0.20.1 adds the liveness probe and 2.2.0 the readiness probe, so upgrade the chart',
+      unknownVersion: 'HelmRelease {name}: External Secrets chart version "{version}" is not an exact version, so the probe keys it has are unknown; pin a version (0.20.1 adds the controller liveness probe, 2.2.0 the readiness probe)',
+    },
+  },
+  *detect({ repo }): Generator<Report<'disabled' | 'noReadiness' | 'tooOld' | 'unknownVersion'>> {
+    for (const hr of helmReleases(repo)) {
+      if (!isExternalSecrets(repo, hr)) continue;
+      const name = hr.name ?? '(unnamed)';
+      const raw = repo.flux.helmChart(hr).version;
+      const version = parseVersion(raw);
+      const versionPath = hr.get(['spec', 'chartRef']) !== undefined ? ['spec', 'chartRef'] : ['spec', 'chart', 'spec', 'version'];
+      if (!version) {
+        yield { messageId: 'unknownVersion', resource: hr, path: versionPath, data: { name, version: raw ?? '*' }, fixable: false };
+        continue;
+      }
+      const text = raw!.replace(/^v/, '');
+      if (!versionAtLeast(version, '0.20.1')) {
+        yield { messageId: 'tooOld', resource: hr, path: versionPath, data: { name, version: text }, fixable: false };
+        continue;
+      }
+      for (const p of disabledProbes(repo, hr, version)) {
+        const at = valueTarget(repo, hr, p.key);
+        const noReadiness = p.component === 'controller' && !versionAtLeast(version, '2.2.0');
+        yield {
+          messageId: noReadiness ? 'noReadiness' : 'disabled',
+          resource: at.resource,
+          path: at.path,
+          data: { name, component: p.component, probe: p.probe, key: p.key.join('.'), version: text },
+          detail: { release: hr.id, key: p.key },
+        };
+      }
+    }
+  },
+  fix: {
+    kind: 'edit',
+    safe: true,
+    apply(report, { repo }) {
+      const { release, key } = report.detail as { release: string; key: string[] };
+      const hr = helmReleases(repo).find((r) => r.id === release);
+      if (!hr) return { changes: [], skipped: 'the HelmRelease is gone' };
+      const at = valueTarget(repo, hr, key);
+      const notes =
+        report.messageId === 'noReadiness' ? [`HelmRelease ${hr.name}: the controller gets a liveness probe only; upgrade the External Secrets chart to 2.2.0 or later for readinessProbe.enabled.`] : [];
+      return { changes: [{ op: 'set', resource: at.resource, path: at.path, value: true }], summary: `${key.join('.')}: true`, notes };
+    },
+  },
+});
