@@ -29,8 +29,8 @@ export const rule = defineRule({
     severity: 'medium',
     phase: 3,
     messages: {
-      waitFalse: 'Kustomization {name} has wait: false and no healthChecks, so {why} before its workloads are ready',
-      noHealth: 'Kustomization {name} neither waits nor has healthChecks, so {why} before its workloads are ready',
+      waitFalse: 'Kustomization {name} has wait: false and no healthChecks, so {why} before its resources are healthy',
+      noHealth: 'Kustomization {name} neither waits nor has healthChecks, so {why} before its resources are healthy',
     },
   },
   options,
