@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './support/tree.js';
+
+const CLI = join(ROOT, 'dist', 'bin', 'gitops-fix.js');
+const EXAMPLE = join(ROOT, 'fixtures', 'example-repo');
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface JsonFinding {
+  ruleId: string;
+  reviewItem: number | null;
+  severity: string;
+  phase: number;
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  fixable: boolean;
+}
+
+describe('scan on the example repository', () => {
+  const r = run(['scan', EXAMPLE, '--format', 'json']);
+  const out = JSON.parse(r.stdout) as { version: number; root: string; findings: JsonFinding[]; skipped: unknown[]; summary: Record<string, unknown> };
+
+  it('exits 1 with findings and prints the documented JSON shape', () => {
+    expect(r.code).toBe(1);
+    expect(Object.keys(out)).toEqual(['version', 'root', 'findings', 'skipped', 'summary']);
+    expect(out.version).toBe(1);
+    expect(out.root).toBe(EXAMPLE);
+    for (const f of out.findings) {
+      expect(Object.keys(f)).toEqual(['ruleId', 'reviewItem', 'severity', 'phase', 'file', 'line', 'column', 'message', 'fixable']);
+      expect(f.file).not.toMatch(/^\/|\\/);
+      expect(f.line).toBeGreaterThanOrEqual(1);
+      expect(f.column).toBeGreaterThanOrEqual(1);
+    }
+    expect(out.summary.files).toBe(35);
+  });
+
+  it.each([
+    [6, 'infra/kubernetes/flux/infrastructure/external-secrets/postgres-external-secret.yaml', 9],
+    [9, 'flux/clusters/production/flux-system/gotk-sync.yaml', 11],
+    [17, 'flux/clusters/production/apps.yaml', 14],
+  ])('reports item %i at the review\'s cited location %s:%i', (item, file, line) => {
+    expect(out.findings.filter((f) => f.reviewItem === item).map((f) => `${f.file}:${f.line}`)).toContain(`${file}:${line}`);
+  });
+
+  it('reports item 20 on every 24h HelmRepository and item 21 on every Kustomization without retryInterval', () => {
+    expect(out.findings.filter((f) => f.reviewItem === 20).map((f) => f.file.split('/').pop()).sort()).toEqual([
+      'external-secrets.yaml',
+      'hashicorp.yaml',
+      'jetstack.yaml',
+      'linkerd.yaml',
+    ]);
+    expect(out.findings.filter((f) => f.reviewItem === 21).map((f) => f.file).sort()).toEqual([
+      'flux/clusters/production/apps.yaml',
+      'flux/clusters/production/flux-system/gotk-sync.yaml',
+      'flux/clusters/production/infrastructure.yaml',
+    ]);
+  });
+
+  it('--fail-on none exits 0; --fail-on critical only counts critical findings', () => {
+    expect(run(['scan', EXAMPLE, '--fail-on', 'none']).code).toBe(0);
+    const onlyLow = run(['scan', EXAMPLE, '--rule', 'helmrepository-slow-interval', '--fail-on', 'high']);
+    expect(onlyLow.code).toBe(0);
+  });
+
+  it('filters by phase and rule', () => {
+    const p = JSON.parse(run(['scan', EXAMPLE, '--format', 'json', '--phase', '1', '--rule', 'helmrepository-slow-interval']).stdout) as { findings: JsonFinding[] };
+    expect(new Set(p.findings.map((f) => f.phase === 1 || f.ruleId === 'helmrepository-slow-interval'))).toEqual(new Set([true]));
+    const q = JSON.parse(run(['scan', EXAMPLE, '--format', 'json', '--rule', 'gitrepository-dev-branch']).stdout) as { findings: JsonFinding[] };
+    expect(q.findings.map((f) => f.ruleId)).toEqual(['gitrepository-dev-branch']);
+  });
+
+  it('text output groups by phase and severity and ends with a summary', () => {
+    const t = run(['scan', EXAMPLE]);
+    expect(t.stdout).toMatch(/^Phase 1 — Critical security fixes/m);
+    expect(t.stdout).toMatch(/flux\/clusters\/production\/flux-system\/gotk-sync\.yaml:11:5 {2}gitrepository-dev-branch/);
+    expect(t.stdout.trim().split('\n').pop()).toMatch(/^35 files read; \d+ documents; \d+ findings \(\d+ critical, \d+ high, \d+ medium, \d+ low\)$/);
+  });
+
+  it('usage errors exit 2 with a message and no stack trace', () => {
+    for (const args of [['scan', EXAMPLE, '--format', 'xml'], ['scan', EXAMPLE, '--phase', '7'], ['scan', EXAMPLE, '--rule', 'no-such-rule'], ['scan', join(EXAMPLE, 'missing')]]) {
+      const e = run(args);
+      expect(e.code).toBe(2);
+      expect(e.stderr).toMatch(/^gitops-fix: /);
+      expect(e.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
