@@ -1,0 +1,205 @@
+/**
+ * Schema validation of generated resources.
+ *
+ * Kubernetes core kinds use the validators of the `kubernetes-models` package (generated from the Kubernetes OpenAPI
+ * spec); Flux, cert-manager, External Secrets and Prometheus Operator kinds those of the `@kubernetes-models/*`
+ * packages (generated from the projects' CRDs). Velero's Schedule is checked against a JSON Schema shipped as data
+ * (schemas/velero-schedule.json).
+ *
+ * The upstream OpenAPI schemas do not forbid unknown fields (the API server prunes or, with strict field validation,
+ * rejects them), so a misspelt field would pass them. `validateResource` therefore also reports every field that the
+ * schema does not know: it watches which properties the validator reads on each object, and a typed object (one
+ * whose properties the validator reads) that has a key the validator never looked at has an unknown field. Free-form
+ * objects (HelmRelease values, maps such as labels) are enumerated or not read at all, and are never reported.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Ajv from 'ajv';
+
+interface CompiledValidator {
+  (data: unknown, ctx?: unknown): boolean;
+  errors?: readonly { instancePath: string; keyword: string; params: Record<string, unknown>; message?: string }[] | null;
+}
+
+/** apiVersion + kind → module exporting `validate` (package `_schemas`). */
+const MODELS: Record<string, string> = {
+  'v1/ConfigMap': 'kubernetes-models/_schemas/IoK8sApiCoreV1ConfigMap',
+  'v1/LimitRange': 'kubernetes-models/_schemas/IoK8sApiCoreV1LimitRange',
+  'v1/Namespace': 'kubernetes-models/_schemas/IoK8sApiCoreV1Namespace',
+  'v1/PersistentVolumeClaim': 'kubernetes-models/_schemas/IoK8sApiCoreV1PersistentVolumeClaim',
+  'v1/Pod': 'kubernetes-models/_schemas/IoK8sApiCoreV1Pod',
+  'v1/ResourceQuota': 'kubernetes-models/_schemas/IoK8sApiCoreV1ResourceQuota',
+  'v1/Secret': 'kubernetes-models/_schemas/IoK8sApiCoreV1Secret',
+  'v1/Service': 'kubernetes-models/_schemas/IoK8sApiCoreV1Service',
+  'v1/ServiceAccount': 'kubernetes-models/_schemas/IoK8sApiCoreV1ServiceAccount',
+  'apps/v1/DaemonSet': 'kubernetes-models/_schemas/IoK8sApiAppsV1DaemonSet',
+  'apps/v1/Deployment': 'kubernetes-models/_schemas/IoK8sApiAppsV1Deployment',
+  'apps/v1/StatefulSet': 'kubernetes-models/_schemas/IoK8sApiAppsV1StatefulSet',
+  'autoscaling/v2/HorizontalPodAutoscaler': 'kubernetes-models/_schemas/IoK8sApiAutoscalingV2HorizontalPodAutoscaler',
+  'batch/v1/CronJob': 'kubernetes-models/_schemas/IoK8sApiBatchV1CronJob',
+  'batch/v1/Job': 'kubernetes-models/_schemas/IoK8sApiBatchV1Job',
+  'networking.k8s.io/v1/Ingress': 'kubernetes-models/_schemas/IoK8sApiNetworkingV1Ingress',
+  'networking.k8s.io/v1/NetworkPolicy': 'kubernetes-models/_schemas/IoK8sApiNetworkingV1NetworkPolicy',
+  'policy/v1/PodDisruptionBudget': 'kubernetes-models/_schemas/IoK8sApiPolicyV1PodDisruptionBudget',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'kubernetes-models/_schemas/IoK8sApiRbacV1ClusterRole',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'kubernetes-models/_schemas/IoK8sApiRbacV1ClusterRoleBinding',
+  'rbac.authorization.k8s.io/v1/Role': 'kubernetes-models/_schemas/IoK8sApiRbacV1Role',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'kubernetes-models/_schemas/IoK8sApiRbacV1RoleBinding',
+  'cert-manager.io/v1/Certificate': '@kubernetes-models/cert-manager/_schemas/ComGithubCertManagerCertManagerPkgApisCertmanagerV1Certificate',
+  'cert-manager.io/v1/ClusterIssuer': '@kubernetes-models/cert-manager/_schemas/ComGithubCertManagerCertManagerPkgApisCertmanagerV1ClusterIssuer',
+  'cert-manager.io/v1/Issuer': '@kubernetes-models/cert-manager/_schemas/ComGithubCertManagerCertManagerPkgApisCertmanagerV1Issuer',
+  'external-secrets.io/v1/ClusterSecretStore': '@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ClusterSecretStore',
+  'external-secrets.io/v1/ExternalSecret': '@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecret',
+  'external-secrets.io/v1/SecretStore': '@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1SecretStore',
+  'helm.toolkit.fluxcd.io/v2/HelmRelease': '@kubernetes-models/flux-cd/_schemas/ComGithubFluxcdHelmControllerApiV2HelmRelease',
+  'kustomize.toolkit.fluxcd.io/v1/Kustomization': '@kubernetes-models/flux-cd/_schemas/ComGithubFluxcdKustomizeControllerApiV1Kustomization',
+  'source.toolkit.fluxcd.io/v1/GitRepository': '@kubernetes-models/flux-cd/_schemas/ComGithubFluxcdSourceControllerApiV1GitRepository',
+  'source.toolkit.fluxcd.io/v1/HelmRepository': '@kubernetes-models/flux-cd/_schemas/ComGithubFluxcdSourceControllerApiV1HelmRepository',
+  'source.toolkit.fluxcd.io/v1/OCIRepository': '@kubernetes-models/flux-cd/_schemas/ComGithubFluxcdSourceControllerApiV1OCIRepository',
+  'monitoring.coreos.com/v1/PodMonitor': '@kubernetes-models/prometheus-operator/_schemas/ComGithubPrometheusOperatorPrometheusOperatorPkgApisMonitoringV1PodMonitor',
+  'monitoring.coreos.com/v1/PrometheusRule': '@kubernetes-models/prometheus-operator/_schemas/ComGithubPrometheusOperatorPrometheusOperatorPkgApisMonitoringV1PrometheusRule',
+  'monitoring.coreos.com/v1/ServiceMonitor': '@kubernetes-models/prometheus-operator/_schemas/ComGithubPrometheusOperatorPrometheusOperatorPkgApisMonitoringV1ServiceMonitor',
+};
+
+/** Kinds validated against a JSON Schema shipped in schemas/. */
+const JSON_SCHEMAS: Record<string, string> = {
+  'velero.io/v1/Schedule': 'velero-schedule.json',
+};
+
+const here = dirname(fileURLToPath(import.meta.url));
+const nodeModules = join(here, '..', '..', 'node_modules');
+const validators = new Map<string, CompiledValidator>();
+await Promise.all(
+  Object.entries(MODELS).map(async ([key, spec]) => {
+    // The CRD packages do not export their `_schemas` folder: import the file itself.
+    const mod = (await import(pathToFileURL(join(nodeModules, `${spec}.js`)).href)) as { validate: CompiledValidator };
+    validators.set(key, mod.validate);
+  }),
+);
+const ajv = new Ajv({ allErrors: true, strict: false });
+for (const [key, file] of Object.entries(JSON_SCHEMAS)) {
+  validators.set(key, ajv.compile(JSON.parse(readFileSync(join(here, 'schemas', file), 'utf8'))) as unknown as CompiledValidator);
+}
+
+/** The kinds `validateResource` knows (`apiVersion/kind`). */
+export const KNOWN_KINDS: readonly string[] = [...validators.keys()].sort();
+
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ClusterIssuer', 'ClusterSecretStore']);
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Proxy the data so that every property the validator reads, and every object it enumerates, is recorded. */
+function watch(data: unknown) {
+  const read = new Map<string, Set<string>>();
+  const enumerated = new Set<string>();
+  const cache = new WeakMap<object, unknown>();
+  const wrap = (value: unknown, path: string): unknown => {
+    if (!value || typeof value !== 'object') return value;
+    const cached = cache.get(value as object);
+    if (cached) return cached;
+    const proxy = new Proxy(value as object, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (typeof prop !== 'string') return v;
+        (read.get(path) ?? read.set(path, new Set()).get(path)!).add(prop);
+        return Object.prototype.hasOwnProperty.call(target, prop) ? wrap(v, `${path}/${prop}`) : v;
+      },
+      has(target, prop) {
+        if (typeof prop === 'string') (read.get(path) ?? read.set(path, new Set()).get(path)!).add(prop);
+        return Reflect.has(target, prop);
+      },
+      ownKeys(target) {
+        enumerated.add(path);
+        return Reflect.ownKeys(target);
+      },
+    });
+    cache.set(value as object, proxy);
+    return proxy;
+  };
+  return { proxy: wrap(data, ''), read, enumerated };
+}
+
+function unknownFields(data: unknown, path: string, read: Map<string, Set<string>>, enumerated: Set<string>, out: string[]): void {
+  if (Array.isArray(data)) {
+    data.forEach((v, i) => unknownFields(v, `${path}/${i}`, read, enumerated, out));
+    return;
+  }
+  if (!isObject(data)) return;
+  const seen = read.get(path);
+  const typed = !enumerated.has(path) && seen !== undefined && [...seen].some((k) => !/^\d+$/.test(k) && k !== 'length');
+  for (const [k, v] of Object.entries(data)) {
+    if (typed && !seen!.has(k)) out.push(`${path || '/'}: unknown field "${k}"`);
+    else unknownFields(v, `${path}/${k}`, read, enumerated, out);
+  }
+}
+
+function describe(e: { instancePath: string; keyword: string; params: Record<string, unknown>; message?: string }): string {
+  const where = e.instancePath || '/';
+  const p = e.params;
+  switch (e.keyword) {
+    case 'required':
+      return `${where}: missing required field "${String(p.missingProperty)}"`;
+    case 'type':
+      return `${where}: must be ${String(p.type)}`;
+    case 'enum':
+      return `${where}: must be one of ${JSON.stringify(p.allowedValues)}`;
+    case 'additionalProperties':
+      return `${where}: unknown field "${String(p.additionalProperty)}"`;
+    case 'pattern':
+      return `${where}: must match ${String(p.pattern)}`;
+    default:
+      return `${where}: ${e.message ?? `${e.keyword} ${JSON.stringify(p)}`}`;
+  }
+}
+
+function metadataErrors(obj: Record<string, unknown>): string[] {
+  const errors: string[] = [];
+  const meta = obj.metadata;
+  if (!isObject(meta)) return ['/metadata: missing'];
+  const name = meta.name;
+  if (typeof name !== 'string' || !name) errors.push('/metadata/name: missing');
+  else if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) errors.push(`/metadata/name: "${name}" is not a DNS subdomain name`);
+  const kind = String(obj.kind);
+  const ns = meta.namespace;
+  if (CLUSTER_SCOPED.has(kind)) {
+    if (ns !== undefined) errors.push(`/metadata/namespace: ${kind} is cluster-scoped`);
+  } else if (ns !== undefined && (typeof ns !== 'string' || ns.length > 63 || !DNS_LABEL.test(ns))) {
+    errors.push(`/metadata/namespace: "${String(ns)}" is not a DNS label`);
+  }
+  for (const field of ['labels', 'annotations'] as const) {
+    const m = meta[field];
+    if (m === undefined) continue;
+    if (!isObject(m)) {
+      errors.push(`/metadata/${field}: must be a map of strings`);
+      continue;
+    }
+    for (const [k, v] of Object.entries(m)) {
+      if (typeof v !== 'string') errors.push(`/metadata/${field}/${k}: must be a string`);
+      if (!LABEL_NAME.test(k)) errors.push(`/metadata/${field}: "${k}" is not a valid key`);
+      if (field === 'labels' && typeof v === 'string' && (v.length > 63 || !LABEL_VALUE.test(v))) errors.push(`/metadata/labels/${k}: "${v}" is not a valid label value`);
+    }
+  }
+  return errors;
+}
+
+/** Schema errors of one Kubernetes object (empty when it is valid). */
+export function validateResource(obj: unknown): string[] {
+  if (!isObject(obj)) return ['/: not an object'];
+  const { apiVersion, kind } = obj;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') return ['/: apiVersion and kind are required'];
+  const key = `${apiVersion}/${kind}`;
+  const validate = validators.get(key);
+  if (!validate) return [`no schema for ${apiVersion} ${kind}: add it to test/support/schema.ts`];
+  const errors = metadataErrors(obj);
+  const { proxy, read, enumerated } = watch(obj);
+  if (!validate(proxy)) errors.push(...(validate.errors ?? []).map(describe));
+  else unknownFields(obj, '', read, enumerated, errors);
+  return [...new Set(errors)];
+}
