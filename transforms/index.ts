@@ -1,5 +1,6 @@
 import type { Rule } from '../src/kit/index.js';
 import { rule as externalSecretsMissingProbes } from './external-secrets-missing-probes/index.js';
+import { rule as externalSecretsRbac } from './external-secrets-rbac/index.js';
 import { rule as externalsecretSlowRefresh } from './externalsecret-slow-refresh/index.js';
 import { rule as gitrepositoryDevBranch } from './gitrepository-dev-branch/index.js';
 import { rule as helmrepositorySlowInterval } from './helmrepository-slow-interval/index.js';
@@ -9,6 +10,7 @@ import { rule as kustomizationRetryInterval } from './kustomization-retry-interv
 /** Every rule, sorted by id. The only list of rules there is. */
 export const rules: readonly Rule[] = [
   externalSecretsMissingProbes,
+  externalSecretsRbac,
   externalsecretSlowRefresh,
   gitrepositoryDevBranch,
   helmrepositorySlowInterval,

@@ -9,3 +9,4 @@ export * from './quantity.js';
 export * from './generate.js';
 export * from './semver.js';
 export * from './hcl.js';
+export * from './external-secrets.js';

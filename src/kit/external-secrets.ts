@@ -1,0 +1,108 @@
+/** External Secrets objects: which stores they use and from which namespaces. */
+import { GROUPS, type Repo, type Resource, type YamlPath } from './repo.js';
+import { parseSelector, selectorMatches, type LabelSelector } from './workloads.js';
+
+export interface StoreRef {
+  readonly kind: 'SecretStore' | 'ClusterSecretStore';
+  readonly name: string;
+}
+
+function rec(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function refOf(v: unknown): StoreRef | undefined {
+  const r = rec(v);
+  if (!r || typeof r.name !== 'string') return undefined;
+  return { kind: r.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore', name: r.name };
+}
+
+/** Where an object keeps its ExternalSecret spec (`spec`, or `spec.externalSecretSpec` for a ClusterExternalSecret). */
+export function externalSecretSpecPath(r: Resource): YamlPath {
+  return r.kind === 'ClusterExternalSecret' ? ['spec', 'externalSecretSpec'] : ['spec'];
+}
+
+/** Stores an ExternalSecret spec reads from: `secretStoreRef` and per-item `sourceRef.storeRef`. */
+function externalSecretStores(spec: Record<string, unknown>): StoreRef[] {
+  const out: StoreRef[] = [];
+  const main = refOf(spec.secretStoreRef);
+  if (main) out.push(main);
+  for (const list of [spec.data, spec.dataFrom]) {
+    for (const item of Array.isArray(list) ? list : []) {
+      const ref = refOf(rec(rec(item)?.sourceRef)?.storeRef);
+      if (ref) out.push(ref);
+    }
+  }
+  return out;
+}
+
+/**
+ * Stores a (Cluster)ExternalSecret or (Cluster)PushSecret names. PushSecret refs that select stores by label are
+ * resolved against `stores` (the ClusterSecretStores and SecretStores of the repository).
+ */
+export function storeRefsOf(r: Resource, stores: readonly Resource[] = []): StoreRef[] {
+  if (r.group !== GROUPS.eso) return [];
+  if (r.kind === 'ExternalSecret' || r.kind === 'ClusterExternalSecret') {
+    const spec = rec(r.get(externalSecretSpecPath(r)));
+    return spec ? externalSecretStores(spec) : [];
+  }
+  if (r.kind === 'PushSecret' || r.kind === 'ClusterPushSecret') {
+    const spec = rec(r.get(r.kind === 'ClusterPushSecret' ? ['spec', 'pushSecretSpec'] : ['spec']));
+    const out: StoreRef[] = [];
+    for (const item of Array.isArray(spec?.secretStoreRefs) ? spec.secretStoreRefs : []) {
+      const i = rec(item);
+      if (!i) continue;
+      const kind = i.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore';
+      if (typeof i.name === 'string') out.push({ kind, name: i.name });
+      else if (i.labelSelector) {
+        const sel = parseSelector(i.labelSelector);
+        for (const s of stores) {
+          const labels = rec(s.get(['metadata', 'labels'])) ?? {};
+          const strLabels = Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)]));
+          if (s.kind === kind && s.name && selectorMatches(sel, strLabels)) out.push({ kind, name: s.name });
+        }
+      }
+    }
+    return out;
+  }
+  return [];
+}
+
+export interface StoreUsers {
+  /** Namespaces of the ExternalSecrets and PushSecrets (and ClusterExternalSecrets' `namespaces`) that use the store. */
+  readonly namespaces: string[];
+  /** Namespace selectors of the ClusterExternalSecrets and ClusterPushSecrets that use it. */
+  readonly selectors: LabelSelector[];
+  /** Users whose namespace the repository does not tell. */
+  readonly unresolved: Resource[];
+}
+
+/** Who uses a ClusterSecretStore in this repository, by namespace. */
+export function storeUsers(repo: Repo, store: Resource): StoreUsers {
+  const stores = [...repo.ofKind('ClusterSecretStore', GROUPS.eso), ...repo.ofKind('SecretStore', GROUPS.eso)];
+  const namespaces = new Set<string>();
+  const selectors: LabelSelector[] = [];
+  const seenSelectors = new Set<string>();
+  const unresolved: Resource[] = [];
+  for (const kind of ['ExternalSecret', 'PushSecret', 'ClusterExternalSecret', 'ClusterPushSecret']) {
+    for (const r of repo.ofKind(kind, GROUPS.eso)) {
+      if (!storeRefsOf(r, stores).some((ref) => ref.kind === 'ClusterSecretStore' && ref.name === store.name)) continue;
+      if (kind.startsWith('Cluster')) {
+        const list = r.get(['spec', 'namespaces']);
+        for (const n of Array.isArray(list) ? list : []) if (typeof n === 'string') namespaces.add(n);
+        const sels = r.get(['spec', 'namespaceSelectors']);
+        const one = r.get(['spec', 'namespaceSelector']);
+        for (const s of [...(Array.isArray(sels) ? sels : []), ...(one !== undefined && one !== null ? [one] : [])]) {
+          const sel = parseSelector(s);
+          const key = JSON.stringify(sel);
+          if (sel && !seenSelectors.has(key)) (seenSelectors.add(key), selectors.push(sel));
+        }
+        continue;
+      }
+      const ns = repo.flux.namespaceOf(r);
+      if (ns) namespaces.add(ns);
+      else unresolved.push(r);
+    }
+  }
+  return { namespaces: [...namespaces].sort(), selectors, unresolved };
+}

@@ -1,0 +1,131 @@
+import {
+  defineRule,
+  GROUPS,
+  helmReleases,
+  isExternalSecrets,
+  parseVersion,
+  storeUsers,
+  valueTarget,
+  versionAtLeast,
+  z,
+  type Change,
+  type Report,
+} from '../../src/kit/index.js';
+
+const options = z
+  .object({
+    aggregateToEdit: z.boolean().default(false).describe('rbac.aggregateToEdit the External Secrets release should have (namespace editors may create ExternalSecrets, SecretStores, PushSecrets).'),
+    aggregateToAdmin: z.boolean().default(false).describe('rbac.aggregateToAdmin the release should have (chart 2.8.0 and later; namespace admins may create them).'),
+  })
+  .strict();
+
+type M = 'unrestrictedStore' | 'unusedStore' | 'unresolvedUsers' | 'aggregatedRoles' | 'alwaysAggregated' | 'unknownVersion';
+
+function get(values: Record<string, unknown>, path: readonly string[]): unknown {
+  let cur: unknown = values;
+  for (const seg of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
+  return cur;
+}
+
+export const rule = defineRule({
+  meta: {
+    id: 'external-secrets-rbac',
+    title: 'Restrict who can use External Secrets stores and create ExternalSecrets',
+    reviewItem: 13,
+    severity: 'medium',
+    phase: 3,
+    messages: {
+      unrestrictedStore: 'ClusterSecretStore {name} has no spec.conditions: an ExternalSecret in any namespace can read every secret it reaches; only {namespaces} use it in this repository',
+      unusedStore: 'ClusterSecretStore {name} has no spec.conditions, so any namespace can use it, and nothing in this repository does: add conditions for the namespaces that should',
+      unresolvedUsers: 'ClusterSecretStore {name} has no spec.conditions; the namespace of {users} cannot be told from the repository, so add conditions by hand',
+      aggregatedRoles: 'HelmRelease {name}: the External Secrets chart adds create/update/delete on ExternalSecrets, SecretStores and PushSecrets to the built-in {roles}, so every namespace {who} can pull secrets from any store their namespace may use (set {keys} to false, or keep them and rely on ClusterSecretStore conditions)',
+      alwaysAggregated: 'HelmRelease {name}: External Secrets chart {version} always adds write access to ExternalSecrets and SecretStores to the built-in edit and admin ClusterRoles; 0.16.2 adds rbac.aggregateToEdit (2.8.0 rbac.aggregateToAdmin), so upgrade the chart',
+      unknownVersion: 'HelmRelease {name}: External Secrets chart version "{version}" is not exact, so whether rbac.aggregateToEdit/aggregateToAdmin exist is unknown; pin a version',
+    },
+  },
+  options,
+  *detect({ repo, options }): Generator<Report<M>> {
+    for (const store of repo.ofKind('ClusterSecretStore', GROUPS.eso)) {
+      const conditions = store.get(['spec', 'conditions']);
+      if (Array.isArray(conditions) && conditions.length > 0) continue;
+      const name = store.name ?? '(unnamed)';
+      const users = storeUsers(repo, store);
+      const path = ['spec', 'conditions'];
+      if (users.unresolved.length) {
+        const list = users.unresolved.map((r) => `${r.kind} ${r.name ?? '(unnamed)'} (${r.file})`).join(', ');
+        yield { messageId: 'unresolvedUsers', resource: store, path, data: { name, users: list }, fixable: false };
+      } else if (!users.namespaces.length && !users.selectors.length) {
+        yield { messageId: 'unusedStore', resource: store, path, data: { name }, fixable: false };
+      } else {
+        const parts = [...(users.namespaces.length ? [`namespace${users.namespaces.length > 1 ? 's' : ''} ${users.namespaces.join(', ')}`] : []), ...(users.selectors.length ? ['the namespaces its ClusterExternalSecrets/ClusterPushSecrets select'] : [])];
+        yield { messageId: 'unrestrictedStore', resource: store, path, data: { name, namespaces: parts.join(' and ') }, detail: users };
+      }
+    }
+    for (const hr of helmReleases(repo)) {
+      if (!isExternalSecrets(repo, hr)) continue;
+      const values = repo.flux.values(hr);
+      if (get(values, ['rbac', 'create']) === false) continue;
+      const name = hr.name ?? '(unnamed)';
+      const raw = repo.flux.helmChart(hr).version;
+      const version = parseVersion(raw);
+      const wants: [string, boolean, string][] = [
+        ['aggregateToEdit', options.aggregateToEdit, '0.16.2'],
+        ['aggregateToAdmin', options.aggregateToAdmin, '2.8.0'],
+      ];
+      const aggregated = wants.filter(([key, want]) => !want && get(values, ['rbac', key]) !== false);
+      if (!aggregated.length) continue;
+      const versionPath = ['spec', 'chart', 'spec', 'version'];
+      if (!version) {
+        yield { messageId: 'unknownVersion', resource: hr, path: versionPath, data: { name, version: raw ?? '*' }, fixable: false };
+        continue;
+      }
+      if (!versionAtLeast(version, '0.16.2')) {
+        yield { messageId: 'alwaysAggregated', resource: hr, path: versionPath, data: { name, version: raw!.replace(/^v/, '') }, fixable: false };
+        continue;
+      }
+      const keys = aggregated.filter(([, , since]) => versionAtLeast(version, since)).map(([key]) => key);
+      if (!keys.length) continue;
+      const roles = keys.map((k) => (k === 'aggregateToEdit' ? 'edit' : 'admin'));
+      const at = valueTarget(repo, hr, ['rbac', keys[0]!]);
+      yield {
+        messageId: 'aggregatedRoles',
+        resource: at.resource,
+        path: at.path,
+        data: { name, roles: roles.length > 1 ? 'edit and admin ClusterRoles' : `${roles[0]} ClusterRole`, who: roles.map((r) => (r === 'edit' ? 'editor' : 'admin')).join(' and '), keys: keys.map((k) => `rbac.${k}`).join(' and ') },
+        detail: { release: hr.id, keys, adminFixed: versionAtLeast(version, '2.8.0') },
+      };
+    }
+  },
+  fix: {
+    kind: 'edit',
+    safe: false,
+    apply(report, { repo }) {
+      if (report.messageId === 'unrestrictedStore' && report.resource) {
+        const users = report.detail as ReturnType<typeof storeUsers>;
+        const conditions: Record<string, unknown>[] = [];
+        if (users.namespaces.length) conditions.push({ namespaces: users.namespaces });
+        for (const s of users.selectors) conditions.push({ namespaceSelector: s });
+        const who = [...(users.namespaces.length ? [`namespaces ${users.namespaces.join(', ')}`] : []), ...(users.selectors.length ? ['the namespaces its ClusterExternalSecrets/ClusterPushSecrets select'] : [])];
+        return {
+          changes: [{ op: 'set', resource: report.resource, path: ['spec', 'conditions'], value: conditions }],
+          summary: `conditions: ${who.join(' and ')}`,
+          notes: [
+            `ClusterSecretStore ${report.resource.name} now serves only ${who.join(' and ')}. An ExternalSecret in another namespace that uses it (one applied from outside this repository) stops syncing: add that namespace to spec.conditions before merging.`,
+          ],
+        };
+      }
+      const { release, keys, adminFixed } = report.detail as { release: string; keys: string[]; adminFixed: boolean };
+      const hr = helmReleases(repo).find((r) => r.id === release);
+      if (!hr) return { changes: [], skipped: 'the HelmRelease is gone' };
+      const changes: Change[] = keys.map((k) => {
+        const at = valueTarget(repo, hr, ['rbac', k]);
+        return { op: 'set', resource: at.resource, path: at.path, value: false } satisfies Change;
+      });
+      const notes = [
+        `Users who only hold the built-in ${keys.includes('aggregateToAdmin') ? 'edit or admin' : 'edit'} role in a namespace can no longer create, change or delete ExternalSecrets, SecretStores or PushSecrets; Flux (cluster-admin) still applies them from Git. Grant the chart's <release>-edit ClusterRole through a RoleBinding to a team that must manage them by hand.`,
+      ];
+      if (!adminFixed) notes.push(`HelmRelease ${hr.name}: chart versions before 2.8.0 always aggregate write access into the admin ClusterRole; upgrade to turn that off with rbac.aggregateToAdmin.`);
+      return { changes, summary: keys.map((k) => `rbac.${k}: false`).join(', '), notes };
+    },
+  },
+});
