@@ -55,6 +55,7 @@ export function scanText(report: ScanReport, paint: Paint): string {
   for (const k of report.skipped) reasons.set(k.reason, (reasons.get(k.reason) ?? 0) + 1);
   const skippedText = report.skipped.length ? `, ${report.skipped.length} skipped (${[...reasons].map(([r, n]) => `${n} ${r}`).join(', ')})` : '';
   const sev = SEVERITIES.map((x) => `${s.bySeverity[x]} ${x}`).join(', ');
-  lines.push(`${s.files} files read${skippedText}; ${s.documents} documents; ${paint('bold', `${s.findings} finding${s.findings === 1 ? '' : 's'}`)} (${sev})`);
+  const suppressedText = s.suppressed ? `; ${s.suppressed} suppressed` : '';
+  lines.push(`${s.files} files read${skippedText}; ${s.documents} documents; ${paint('bold', `${s.findings} finding${s.findings === 1 ? '' : 's'}`)} (${sev})${suppressedText}`);
   return lines.join('\n');
 }

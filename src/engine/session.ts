@@ -5,6 +5,7 @@ import { GitopsFixError } from './errors.js';
 import { loadRepo } from './load-repo.js';
 import { rules as allRules, selectRules, type Selection } from './registry.js';
 import { optionsFor, scan, type Finding } from './scan.js';
+import { suppressionsOf, type SuppressedFinding } from './suppress.js';
 
 export interface Session {
   readonly root: string;
@@ -61,16 +62,21 @@ export interface ScanReport {
     readonly documents: number;
     readonly findings: number;
     readonly bySeverity: Record<Severity, number>;
+    /** Findings hidden by a suppression (comment, annotation or config `ignore:`). */
+    readonly suppressed: number;
   };
   readonly rules: readonly Rule[];
+  /** The findings that suppressions hide, with what hides each. */
+  readonly suppressed: readonly SuppressedFinding[];
 }
 
 export function runScan(session: Session, selection: Selection = {}): ScanReport {
   const rules = selectRules(selection);
   const filtered = !!(selection.ruleIds?.length || selection.phases?.length);
-  const findings = scan(session.repo, rules, session.options, { syntax: !selection.ruleIds?.length }).filter(
+  const scanned = scan(session.repo, rules, session.options, { syntax: !selection.ruleIds?.length }).filter(
     (f) => !filtered || f.reviewItem === null || rules.some((r) => r.meta.id === f.ruleId),
   );
+  const { findings, suppressed } = suppressionsOf(session).apply(scanned, !filtered);
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of findings) bySeverity[f.severity]++;
   const { repo } = session;
@@ -84,7 +90,9 @@ export function runScan(session: Session, selection: Selection = {}): ScanReport
       documents: repo.resources.length,
       findings: findings.length,
       bySeverity,
+      suppressed: suppressed.length,
     },
     rules,
+    suppressed,
   };
 }

@@ -11,6 +11,7 @@ import { prBody } from '../../engine/messages.js';
 import { parsePhases, QUICK_WIN_ITEMS, selectRules } from '../../engine/registry.js';
 import { scan } from '../../engine/scan.js';
 import { openSession, withRuleOption, type Session } from '../../engine/session.js';
+import { excludeSuppressed } from '../../engine/suppress.js';
 import { writePlan, type WrittenFile } from '../../engine/write.js';
 import { colorEnabled, painter } from '../colors.js';
 import { INTERRUPTED, OK } from '../exit-codes.js';
@@ -55,7 +56,7 @@ function planTasks(session: () => Session, opts: Omit<PlanOptions, 'options'>, d
     title: 'Plan fixes',
     task: (_, task) => {
       const s = session();
-      const planner = new Planner(s.repo, { ...opts, options: s.options });
+      const planner = new Planner(s.repo, { ...opts, exclude: excludeSuppressed(s, opts.exclude), options: s.options });
       done(planner);
       return task.newListr(
         planner.rules.map((rule) => ({

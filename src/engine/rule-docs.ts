@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Phase, Rule, Severity } from '../kit/index.js';
+import { packageRoot } from './package-root.js';
+import { SYNTAX_RULE_ID } from './scan.js';
+
+/** The project's home; rule documentation links point into it. */
+export const REPOSITORY_URL = 'https://github.com/gitops-fix/gitops-fix';
+
+/** The README headings every rule has, in order. */
+export const RULE_README_HEADINGS = ['Why', 'Example', 'Fix', 'Options', 'References'] as const;
+export type RuleReadmeSection = (typeof RULE_README_HEADINGS)[number];
+
+export const EXAMPLE_START = '<!-- example:start -->';
+export const EXAMPLE_END = '<!-- example:end -->';
+
+/** Web address of a rule's README. */
+export function ruleDocsUrl(ruleId: string): string {
+  return `${REPOSITORY_URL}/blob/main/transforms/${ruleId}/README.md`;
+}
+
+/** Path of a rule's README in the installed package (shipped as `transforms/<id>/README.md`). */
+export function ruleReadmePath(ruleId: string): string {
+  return join(packageRoot(), 'transforms', ruleId, 'README.md');
+}
+
+export function readRuleReadme(ruleId: string): string | undefined {
+  const p = ruleReadmePath(ruleId);
+  return existsSync(p) ? readFileSync(p, 'utf8') : undefined;
+}
+
+/** The body of a `## <heading>` section (without the heading line), trimmed; undefined when absent. */
+export function readmeSection(readme: string, heading: string): string | undefined {
+  const lines = readme.replace(/\r\n/g, '\n').split('\n');
+  const start = lines.findIndex((l) => l.trim() === `## ${heading}`);
+  if (start < 0) return undefined;
+  let end = lines.length;
+  let fence = false;
+  for (let i = start + 1; i < lines.length; i++) {
+    if (/^\s*(```|~~~)/.test(lines[i]!)) fence = !fence;
+    if (!fence && /^##? /.test(lines[i]!)) {
+      end = i;
+      break;
+    }
+  }
+  return lines
+    .slice(start + 1, end)
+    .join('\n')
+    .replace(/<!-- example:(start|end) -->\n?/g, '')
+    .trim();
+}
+
+/**
+ * Findings that come from gitops-fix itself rather than from a rule: they have a severity and a location like rule
+ * findings, no review item, and are described here (and in the README) instead of in a transforms/ folder.
+ */
+export interface PseudoRule {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  readonly phase: Phase;
+  readonly description: string;
+  /** README section that documents it. */
+  readonly docsUrl: string;
+}
+
+export const SUPPRESSION_RULE_ID = 'suppression-without-reason';
+
+export const PSEUDO_RULES: readonly PseudoRule[] = [
+  {
+    id: SYNTAX_RULE_ID,
+    title: 'Report YAML files that do not parse',
+    severity: 'high',
+    phase: 1,
+    description:
+      'A YAML file with a syntax error cannot be applied by Flux, and gitops-fix cannot check or fix it. The finding points at the ' +
+      'line and column of the first error; fix the YAML and run again.',
+    docsUrl: `${REPOSITORY_URL}#usage`,
+  },
+  {
+    id: SUPPRESSION_RULE_ID,
+    title: 'Require a reason on every suppression',
+    severity: 'low',
+    phase: 4,
+    description:
+      'A `# gitops-fix-ignore <rule-id>` comment or a `gitops-fix.io/ignore` annotation hides findings; without a reason the next ' +
+      'reader cannot tell an accepted risk from a forgotten one. The suppression still applies; this finding takes the severity ' +
+      'and phase of the most severe finding it hides (low and phase 4 when it hides none), so a severity gate (`--fail-on`) ' +
+      'still fails until a reason is written: `# gitops-fix-ignore <rule-id>: <reason>`, or the annotation ' +
+      '`gitops-fix.io/ignore-reason`.',
+    docsUrl: `${REPOSITORY_URL}#suppressions`,
+  },
+];
+
+export function pseudoRule(id: string): PseudoRule | undefined {
+  return PSEUDO_RULES.find((p) => p.id === id);
+}
+
+/** How a rule fixes: `edit`, `generate`, or `report only`. */
+export function fixLabel(rule: Rule): string {
+  if (!rule.fix) return 'report only';
+  return `${rule.fix.kind}${rule.fix.safe ? '' : ' (review)'}`;
+}
