@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { collateralLines, editSites } from './support/collateral.js';
+import { corpusRepos } from './support/tree.js';
+import { failures, formatResults, runRepo } from './tools/corpus.js';
+
+const repos = corpusRepos();
+
+describe.skipIf(!repos.length)('corpus (../shared/corpus)', () => {
+  for (const dir of repos) {
+    it(dir.split('/').pop()!, { timeout: 240_000 }, async () => {
+      const result = await runRepo(dir);
+      // The table row and every problem are in the failure message.
+      expect(failures([result]), formatResults([result])).toEqual([]);
+      expect(result.files).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('collateral lines', () => {
+  const site = (path: (string | number)[], op: 'set' | 'delete' | 'append' | 'merge-leaf' = 'set') => ({ file: 'f.yaml', doc: 0, path, op });
+  const before = 'a: 1  # keep\nspec:\n  # about x\n  x: 1\n  y: [1, 2]\nz: 3\n';
+
+  it('accepts a changed value, an inserted key and a rewritten flow parent', () => {
+    const after = 'a: 1  # keep\nspec:\n  # about x\n  x: 2\n  y:\n    - 1\n    - 2\n    - 3\n  w: new\nz: 3\n';
+    expect(collateralLines('f.yaml', before, after, [site(['spec', 'x']), site(['spec', 'y'], 'append'), site(['spec', 'w'])])).toEqual([]);
+  });
+
+  it('reports a line changed outside the edit, and a line ending changed', () => {
+    const after = 'a: 1\nspec:\n  # about x\n  x: 2\n  y: [1, 2]\nz: 3\r\n';
+    expect(collateralLines('f.yaml', before, after, [site(['spec', 'x'])]).map((c) => `${c.side}${c.line} ${c.text}`)).toEqual([
+      '-1 a: 1  # keep',
+      '-6 z: 3',
+      '+1 a: 1',
+      '+6 z: 3',
+    ]);
+  });
+
+  it('accepts a deleted key with its comment, and a final line that gains its line break', () => {
+    expect(collateralLines('f.yaml', before, 'a: 1  # keep\nspec:\n  y: [1, 2]\nz: 3\n', [site(['spec', 'x'], 'delete')])).toEqual([]);
+    expect(collateralLines('f.yaml', 'a: 1\nb: 2', 'a: 1\nb: 2\nc: 3\n', [site(['c'])])).toEqual([]);
+  });
+
+  it('creates no site for new files', () => {
+    expect(editSites([{ op: 'createText', file: 'docs/x.md', text: 'x' }], undefined as never)).toEqual([]);
+  });
+});
