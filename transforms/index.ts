@@ -6,6 +6,7 @@ import { rule as gitrepositoryDevBranch } from './gitrepository-dev-branch/index
 import { rule as helmrepositorySlowInterval } from './helmrepository-slow-interval/index.js';
 import { rule as kustomizationNoWait } from './kustomization-no-wait/index.js';
 import { rule as kustomizationRetryInterval } from './kustomization-retry-interval/index.js';
+import { rule as missingPodDisruptionBudget } from './missing-pod-disruption-budget/index.js';
 import { rule as secretstoreDefaultServiceaccount } from './secretstore-default-serviceaccount/index.js';
 
 /** Every rule, sorted by id. The only list of rules there is. */
@@ -17,5 +18,6 @@ export const rules: readonly Rule[] = [
   helmrepositorySlowInterval,
   kustomizationNoWait,
   kustomizationRetryInterval,
+  missingPodDisruptionBudget,
   secretstoreDefaultServiceaccount,
 ];
