@@ -2,6 +2,7 @@ import type { Rule } from '../src/kit/index.js';
 import { rule as externalSecretsMissingProbes } from './external-secrets-missing-probes/index.js';
 import { rule as externalSecretsRbac } from './external-secrets-rbac/index.js';
 import { rule as externalsecretSlowRefresh } from './externalsecret-slow-refresh/index.js';
+import { rule as fluxMetricsUnmonitored } from './flux-metrics-unmonitored/index.js';
 import { rule as gitrepositoryDevBranch } from './gitrepository-dev-branch/index.js';
 import { rule as helmrepositorySlowInterval } from './helmrepository-slow-interval/index.js';
 import { rule as kustomizationNoWait } from './kustomization-no-wait/index.js';
@@ -14,6 +15,7 @@ export const rules: readonly Rule[] = [
   externalSecretsMissingProbes,
   externalSecretsRbac,
   externalsecretSlowRefresh,
+  fluxMetricsUnmonitored,
   gitrepositoryDevBranch,
   helmrepositorySlowInterval,
   kustomizationNoWait,

@@ -10,3 +10,4 @@ export * from './generate.js';
 export * from './semver.js';
 export * from './hcl.js';
 export * from './external-secrets.js';
+export * from './monitoring.js';
