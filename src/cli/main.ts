@@ -33,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('scan')
     .description('report findings')
     .argument('[dir]', 'repository directory', '.')
-    .option('-f, --format <format>', 'text | json', 'text')
+    .option('-f, --format <format>', 'text | json | sarif | junit | markdown | github', 'text')
     .option('-p, --phase <phase>', 'only rules of this phase (1-4, all; repeatable or 1,2)', collect, [])
     .option('-r, --rule <id>', 'only this rule (repeatable)', collect, [])
     .option('--fail-on <severity>', 'exit 1 when a finding at or above: critical | high | medium | low | none', 'low')

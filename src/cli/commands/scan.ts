@@ -1,5 +1,7 @@
+import { relative, sep } from 'node:path';
 import { SEVERITIES, severityRank, type Severity } from '../../kit/index.js';
-import { parsePhases } from '../../engine/registry.js';
+import { packageVersion } from '../../engine/package-root.js';
+import { parsePhases, rules as allRules } from '../../engine/registry.js';
 import { openSession, runScan } from '../../engine/session.js';
 import { GitopsFixError } from '../../engine/errors.js';
 import { colorEnabled, painter } from '../colors.js';
@@ -14,7 +16,7 @@ export interface ScanFlags {
   config?: string;
 }
 
-export const SCAN_FORMATS = ['text', 'json'] as const;
+export const SCAN_FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown', 'github'] as const;
 
 export async function scanCommand(dir: string, flags: ScanFlags, out: (s: string) => void): Promise<number> {
   if (!(SCAN_FORMATS as readonly string[]).includes(flags.format)) {
@@ -26,7 +28,18 @@ export async function scanCommand(dir: string, flags: ScanFlags, out: (s: string
   }
   const session = openSession(dir, flags.config);
   const report = runScan(session, { phases: parsePhases(flags.phase), ruleIds: flags.rule });
-  out(flags.format === 'json' ? scanJson(report) : scanText(report, painter(colorEnabled())));
+  if (flags.format === 'sarif') {
+    const [{ sarifLog }, { findingFixes }] = await Promise.all([import('../formats/sarif.js'), import('../../engine/fix-regions.js')]);
+    out(JSON.stringify(sarifLog(report, { rules: allRules, version: packageVersion(), fixes: findingFixes(session, report.findings) }), null, 2));
+  } else if (flags.format === 'junit') {
+    out((await import('../formats/junit.js')).scanJunit(report));
+  } else if (flags.format === 'markdown') {
+    out((await import('../formats/markdown.js')).scanMarkdown(report, allRules));
+  } else if (flags.format === 'github') {
+    // Annotations need paths relative to the workspace (the current directory in a workflow step).
+    const prefix = relative(process.cwd(), report.root).split(sep).join('/');
+    out((await import('../formats/github.js')).scanGithub(report, prefix.startsWith('..') ? report.root : prefix));
+  } else out(flags.format === 'json' ? scanJson(report) : scanText(report, painter(colorEnabled())));
   if (failOn === 'none') return OK;
   const threshold = severityRank(failOn as Severity);
   return report.findings.some((f) => severityRank(f.severity) <= threshold) ? FINDINGS : OK;
