@@ -9,6 +9,7 @@ import { rule as kustomizationNoWait } from './kustomization-no-wait/index.js';
 import { rule as kustomizationRetryInterval } from './kustomization-retry-interval/index.js';
 import { rule as missingPodDisruptionBudget } from './missing-pod-disruption-budget/index.js';
 import { rule as secretstoreDefaultServiceaccount } from './secretstore-default-serviceaccount/index.js';
+import { rule as vaultNoBackup } from './vault-no-backup/index.js';
 
 /** Every rule, sorted by id. The only list of rules there is. */
 export const rules: readonly Rule[] = [
@@ -22,4 +23,5 @@ export const rules: readonly Rule[] = [
   kustomizationRetryInterval,
   missingPodDisruptionBudget,
   secretstoreDefaultServiceaccount,
+  vaultNoBackup,
 ];
