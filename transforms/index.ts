@@ -9,7 +9,14 @@ import { rule as kustomizationNoWait } from './kustomization-no-wait/index.js';
 import { rule as kustomizationRetryInterval } from './kustomization-retry-interval/index.js';
 import { rule as missingPodDisruptionBudget } from './missing-pod-disruption-budget/index.js';
 import { rule as secretstoreDefaultServiceaccount } from './secretstore-default-serviceaccount/index.js';
+import { rule as vaultFileStorage } from './vault-file-storage/index.js';
+import { rule as vaultListenerInsecure } from './vault-listener-insecure/index.js';
+import { rule as vaultManualUnseal } from './vault-manual-unseal/index.js';
+import { rule as vaultMlockDisabled } from './vault-mlock-disabled/index.js';
 import { rule as vaultNoBackup } from './vault-no-backup/index.js';
+import { rule as vaultSingleInstance } from './vault-single-instance/index.js';
+import { rule as vaultTlsDisabled } from './vault-tls-disabled/index.js';
+import { rule as vaultUnauthenticatedHealthProbe } from './vault-unauthenticated-health-probe/index.js';
 
 /** Every rule, sorted by id. The only list of rules there is. */
 export const rules: readonly Rule[] = [
@@ -23,5 +30,12 @@ export const rules: readonly Rule[] = [
   kustomizationRetryInterval,
   missingPodDisruptionBudget,
   secretstoreDefaultServiceaccount,
+  vaultFileStorage,
+  vaultListenerInsecure,
+  vaultManualUnseal,
+  vaultMlockDisabled,
   vaultNoBackup,
+  vaultSingleInstance,
+  vaultTlsDisabled,
+  vaultUnauthenticatedHealthProbe,
 ];

@@ -11,3 +11,5 @@ export * from './semver.js';
 export * from './hcl.js';
 export * from './external-secrets.js';
 export * from './monitoring.js';
+export * from './vault.js';
+export * from './vault-runbooks.js';

@@ -1,0 +1,85 @@
+import {
+  configuredVaultServers,
+  defineRule,
+  getAttribute,
+  parseHcl,
+  vaultAddToRaft,
+  vaultConfigWhere,
+  vaultDisableMlock,
+  vaultFileToRaft,
+  vaultFileToRaftRunbook,
+  vaultListenerTls,
+  vaultReplicas,
+  vaultRetryJoinBlocks,
+  vaultRunbookPath,
+  vaultServers,
+  vaultSetConfig,
+  vaultStorage,
+  vaultValueSite,
+  type Change,
+  type Repo,
+} from '../../src/kit/index.js';
+
+function fileStorageServers(repo: Repo) {
+  return configuredVaultServers(repo).filter((s) => s.config.doc && vaultStorage(s.config.doc)?.labels[0] === 'file');
+}
+
+export const rule = defineRule({
+  meta: {
+    id: 'vault-file-storage',
+    title: 'Replace Vault file storage with integrated Raft storage',
+    reviewItem: 3,
+    severity: 'critical',
+    phase: 1,
+    after: ['vault-tls-disabled', 'vault-listener-insecure'],
+    messages: {
+      fileStorage: 'Vault {release} keeps its data in storage "file" ({where}): a single pod on a single volume, no replication, no HA; losing the volume loses every secret',
+      devMode: 'Vault {release} runs in dev mode (server.dev.enabled: true): in-memory storage, emptied on every restart, and a known root token; use it only for throw-away tests (turn dev mode off and configure storage)',
+    },
+  },
+  *detect({ repo }) {
+    for (const s of vaultServers(repo)) {
+      if (s.mode !== 'dev') continue;
+      const site = vaultValueSite(repo, s, ['server', 'dev', 'enabled']);
+      yield { messageId: 'devMode', resource: site.resource, path: site.path, data: { release: `${s.namespace}/${s.release.name}` }, fixable: false };
+    }
+    for (const s of fileStorageServers(repo)) {
+      const where = vaultConfigWhere(repo, s.config, vaultStorage(s.config.doc!)!.range.start);
+      yield { messageId: 'fileStorage', resource: s.config.resource, path: s.config.path, data: { release: `${s.namespace}/${s.release.name}`, where }, detail: s.release.id };
+    }
+  },
+  fix: {
+    kind: 'edit',
+    safe: false,
+    apply(report, { repo }) {
+      const all = fileStorageServers(repo);
+      const s = all.find((x) => x.release.id === report.detail);
+      if (!s) return { changes: [], skipped: 'the Vault configuration no longer has storage "file"' };
+      const doc = s.config.doc!;
+      const path = getAttribute(vaultStorage(doc)!, 'path')?.value;
+      const dataPath = typeof path === 'string' ? path : '/vault/data';
+      const replicas = vaultReplicas(s);
+      const raft = vaultFileToRaft(s.config.text);
+      const text = vaultAddToRaft(raft, vaultRetryJoinBlocks(s, doc, replicas));
+      const tls = vaultListenerTls(doc);
+      const mountPath = String(s.value(['server', 'dataStorage', 'mountPath']) ?? '/vault/data').replace(/\/+$/, '');
+      const onVolume = String(s.value(['server', 'dataStorage', 'enabled'])) === 'true' && (dataPath === mountPath || dataPath.startsWith(`${mountPath}/`));
+      const file = vaultRunbookPath(repo, 'vault-file-to-raft-migration', s, all.length > 1);
+      const changes: Change[] = [vaultSetConfig(s, text)];
+      const notes = [`Migrate the data before this change reaches the cluster: ${file}.`];
+      if (repo.exists(file)) notes.push(`${file} already exists and was left as it is: check that it describes this migration.`);
+      else changes.push({ op: 'createText', file, text: vaultFileToRaftRunbook(repo, s, { dataPath, mountPath, caFile: tls?.ca, file, replicas }) });
+      if (!onVolume) notes.push(`storage path ${dataPath} is not on the data volume (server.dataStorage, mounted at ${mountPath}): the data does not survive a pod restart; put the Raft path on the volume.`);
+      if (!tls) notes.push('The listener serves plain HTTP, so retry_join uses http://; run vault-listener-insecure and vault-tls-disabled to move the cluster traffic to TLS.');
+      if (vaultDisableMlock(parseHcl(text)) === false) notes.push('disable_mlock = false with Raft keeps the whole BoltDB file in memory: see vault-mlock-disabled.');
+      return {
+        changes,
+        notes,
+        warnings: [
+          `BLOCKING: merging this change without migrating the data first starts Vault ${s.namespace}/${s.fullname} on an empty Raft store (uninitialised; the file data stays on the volume, unused). Follow ${file} (snapshot, stop, vault operator migrate, verify) before merging.`,
+        ],
+        summary: `storage "file" → storage "raft" with retry_join for ${replicas} pod(s) (${s.namespace}/${s.release.name})`,
+      };
+    },
+  },
+});

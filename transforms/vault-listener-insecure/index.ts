@@ -1,0 +1,85 @@
+import {
+  configuredVaultServers,
+  defineRule,
+  goTruthy,
+  vaultCertFiles,
+  vaultConfigWhere,
+  vaultListenerState,
+  vaultMountedCertDir,
+  vaultSecureListeners,
+  vaultSetConfig,
+  vaultTcpListeners,
+  z,
+  type VaultServer,
+} from '../../src/kit/index.js';
+
+const options = z
+  .object({
+    dualStack: z.boolean().default(false).describe('The cluster is dual-stack or IPv6: report listeners bound to 0.0.0.0 (IPv4 only).'),
+  })
+  .strict();
+
+/** Dual stack declared by the option or by the release's own Service settings. */
+function dualStack(s: VaultServer, option: boolean): boolean {
+  const policy = String(s.value(['server', 'service', 'ipFamilyPolicy']) ?? '');
+  const families = s.value(['server', 'service', 'ipFamilies']);
+  return option || /DualStack/.test(policy) || (Array.isArray(families) && families.includes('IPv6'));
+}
+
+export const rule = defineRule({
+  meta: {
+    id: 'vault-listener-insecure',
+    title: 'Require the Vault tcp listener to serve TLS with certificate files',
+    reviewItem: 14,
+    severity: 'medium',
+    phase: 1,
+    after: ['vault-tls-disabled'],
+    messages: {
+      tlsDisabled: 'Vault {release}: listener "tcp" on {address} has tls_disable = {value} ({where}): the API and the UI are plain HTTP',
+      noCertificate: 'Vault {release}: listener "tcp" on {address} enables TLS but has no tls_cert_file/tls_key_file ({where}): Vault cannot start it',
+      ipv4Only: 'Vault {release}: listener "tcp" binds {address} ({where}), IPv4 only on a dual-stack cluster; "[::]" listens on IPv4 and IPv6',
+    },
+  },
+  options,
+  *detect({ repo, options: o }) {
+    for (const s of configuredVaultServers(repo)) {
+      const { config } = s;
+      if (!config.doc) continue;
+      for (const b of vaultTcpListeners(config.doc)) {
+        const st = vaultListenerState(b);
+        const data = { release: `${s.namespace}/${s.release.name}`, address: st.address, where: vaultConfigWhere(repo, config, b.range.start), value: '' };
+        const base = { resource: config.resource, path: config.path, detail: s.release.id };
+        if (st.tlsDisabled) {
+          const raw = b.attributes.filter((a) => a.name === 'tls_disable').pop()!;
+          yield { messageId: 'tlsDisabled', ...base, data: { ...data, value: raw.raw, where: vaultConfigWhere(repo, config, raw.range.start) } };
+        } else if (st.missingCertFiles) yield { messageId: 'noCertificate', ...base, data };
+        if (st.ipv4Only && dualStack(s, o.dualStack)) yield { messageId: 'ipv4Only', ...base, data };
+      }
+    }
+  },
+  fix: {
+    kind: 'edit',
+    safe: false,
+    apply(report, { repo, options: o }) {
+      const s = configuredVaultServers(repo).find((x) => x.release.id === report.detail);
+      if (!s?.config.doc) return { changes: [], skipped: 'the Vault configuration is gone or does not parse' };
+      const needsTls = vaultTcpListeners(s.config.doc).some((b) => {
+        const st = vaultListenerState(b);
+        return st.tlsDisabled || st.missingCertFiles;
+      });
+      const dir = vaultMountedCertDir(s);
+      if (needsTls && goTruthy(s.value(['global', 'tlsDisable']))) {
+        return { changes: [], skipped: 'global.tlsDisable is still true: a TLS listener would fail the chart\'s plain-HTTP probes. Fix vault-tls-disabled together with this rule (it mounts the certificate this listener uses).' };
+      }
+      if (needsTls && !dir) {
+        return { changes: [], skipped: 'no server certificate Secret is mounted under /vault/userconfig/ (server.volumes/volumeMounts or extraVolumes): vault-tls-disabled generates and mounts one.' };
+      }
+      const files = dir ? vaultCertFiles(dir) : undefined;
+      const text = vaultSecureListeners(s.config.text, needsTls ? files : undefined, { dualStack: dualStack(s, o.dualStack) });
+      const notes = needsTls
+        ? [`The listener now serves TLS with ${files!.cert}. tls_client_ca_file needs ca.crt in that Secret: cert-manager writes it for CA, self-signed and Vault issuers, not for ACME issuers.`]
+        : [];
+      return { changes: [vaultSetConfig(s, text)], notes, summary: `TLS listener for Vault ${s.namespace}/${s.release.name}` };
+    },
+  },
+});

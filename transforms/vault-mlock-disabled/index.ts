@@ -1,0 +1,114 @@
+import {
+  configuredVaultServers,
+  defineRule,
+  getAttribute,
+  locateValue,
+  setAttribute,
+  vaultConfigWhere,
+  vaultDisableMlock,
+  vaultImageVersion,
+  vaultMerge,
+  vaultSet,
+  vaultSetConfig,
+  vaultStorageType,
+  type Change,
+  type Repo,
+  type VaultServer,
+} from '../../src/kit/index.js';
+
+/**
+ * Official images and mlock (domain.md §2.3): the IPC_LOCK file capability was baked into 1.19.17, 1.20.11, 1.21.6
+ * and 2.0.1, and removed again from 1.19.18, 1.20.12, 1.21.7 and 2.0.2 on.
+ */
+function imageLine(v: readonly number[] | undefined): 'window' | 'removed' | 'older' | 'unknown' {
+  if (!v) return 'unknown';
+  const [major, minor, patch] = v as [number, number, number];
+  const window: Record<string, number> = { '1.19': 17, '1.20': 11, '1.21': 6, '2.0': 1 };
+  const at = window[`${major}.${minor}`];
+  if (major > 2 || (major === 2 && minor > 0) || (at !== undefined && patch > at)) return 'removed';
+  if (at !== undefined && patch === at) return 'window';
+  return 'older';
+}
+
+function release(s: VaultServer): string {
+  return `${s.namespace}/${s.release.name}`;
+}
+
+/** The container security context with IPC_LOCK added (it replaces the chart's default, so that default is restated). */
+function ipcLock(repo: Repo, s: VaultServer): { changes: Change[] } | { problem: string } {
+  const path = ['server', 'statefulSet', 'securityContext', 'container'];
+  const own = locateValue(repo, s.release, path).value;
+  if (own !== undefined && (typeof own !== 'object' || own === null || Array.isArray(own))) {
+    return { problem: `${path.join('.')} is a template string: add the IPC_LOCK capability there by hand` };
+  }
+  const current = (own ?? {}) as Record<string, unknown>;
+  const caps = (current.capabilities ?? {}) as Record<string, unknown>;
+  const add = Array.isArray(caps.add) ? caps.add : [];
+  if (add.includes('IPC_LOCK')) return { changes: [] };
+  if (Object.keys(current).length === 0) return { changes: [vaultSet(repo, s, path, { allowPrivilegeEscalation: false, capabilities: { add: ['IPC_LOCK'] } })] };
+  return { changes: [vaultMerge(repo, s, path, { capabilities: { add: [...add, 'IPC_LOCK'] } })] };
+}
+
+export const rule = defineRule({
+  meta: {
+    id: 'vault-mlock-disabled',
+    title: 'Require the disable_mlock setting that fits Vault\'s storage',
+    reviewItem: 16,
+    severity: 'medium',
+    phase: 3,
+    messages: {
+      raftImplicit: 'Vault {release} uses Raft storage without an explicit disable_mlock ({where}); Vault 1.20+ requires one (the chart only appends a default): write disable_mlock = true and run the nodes without swap',
+      raftMlock: 'Vault {release} uses Raft storage with disable_mlock = false ({where}): mlock pins BoltDB\'s memory-mapped file, so the whole dataset must fit in RAM; HashiCorp recommends true with swap off',
+      mlockDisabled: 'Vault {release} uses {storage} storage with memory locking disabled ({where}) on image {image}, which supports mlock: secrets in memory can be swapped to disk',
+      imageCannotLock: 'Vault {release} uses {storage} storage with memory locking disabled ({where}); image {image} cannot lock memory as the chart\'s non-root user: move to Vault 2.0.2+ and keep disable_mlock = true with swap off on the nodes',
+    },
+  },
+  *detect({ repo }) {
+    for (const s of configuredVaultServers(repo)) {
+      const doc = s.config.doc;
+      if (!doc) continue;
+      const storage = vaultStorageType(doc);
+      const mlock = vaultDisableMlock(doc);
+      const attr = getAttribute(doc, 'disable_mlock');
+      const where = vaultConfigWhere(repo, s.config, attr?.range.start);
+      const base = { resource: s.config.resource, path: s.config.path, detail: s.release.id };
+      if (storage === 'raft') {
+        if (mlock === undefined) yield { messageId: 'raftImplicit', ...base, data: { release: release(s), where } };
+        else if (!mlock) yield { messageId: 'raftMlock', ...base, data: { release: release(s), where } };
+        continue;
+      }
+      // Without the attribute the chart appends disable_mlock = true.
+      if (storage === undefined || mlock === false) continue;
+      const version = vaultImageVersion(repo, s);
+      const line = imageLine(version);
+      const data = { release: release(s), where, storage, image: version ? version.join('.') : String(s.value(['server', 'image', 'tag']) ?? 'unknown') };
+      if (line === 'window') yield { messageId: 'mlockDisabled', ...base, data };
+      else if (line === 'older') yield { messageId: 'imageCannotLock', ...base, data, fixable: false };
+    }
+  },
+  fix: {
+    kind: 'edit',
+    safe: false,
+    apply(report, { repo }) {
+      const s = configuredVaultServers(repo).find((x) => x.release.id === report.detail);
+      if (!s?.config.doc) return { changes: [], skipped: 'the Vault configuration is gone or does not parse' };
+      if (report.messageId !== 'mlockDisabled') {
+        return {
+          changes: [vaultSetConfig(s, setAttribute(s.config.text, {}, 'disable_mlock', true))],
+          notes: [`Vault ${release(s)} keeps secrets out of swap only if the nodes run without swap (or with encrypted swap): check the node configuration (Kubernetes schedules on swap-enabled nodes only when configured to).`],
+          summary: `disable_mlock = true for Raft (${release(s)})`,
+        };
+      }
+      const cap = ipcLock(repo, s);
+      if ('problem' in cap) return { changes: [], skipped: cap.problem };
+      return {
+        changes: [vaultSetConfig(s, setAttribute(s.config.text, {}, 'disable_mlock', false)), ...cap.changes],
+        warnings: [
+          `The IPC_LOCK capability is outside the Pod Security "baseline" and "restricted" levels: namespace ${s.namespace} must allow "privileged" pods, or Vault ${release(s)} is rejected.`,
+          'If Vault logs "Failed to lock memory" at start, set disable_mlock = true again and turn swap off on the nodes instead.',
+        ],
+        summary: `mlock on for Vault ${release(s)} (disable_mlock = false, IPC_LOCK)`,
+      };
+    },
+  },
+});

@@ -1,0 +1,116 @@
+import {
+  configuredVaultServers,
+  defineRule,
+  findBlocks,
+  locateValue,
+  vaultAddToRaft,
+  vaultDelete,
+  vaultEnsureServiceRegistration,
+  vaultIgnoredConfigs,
+  vaultReplicas,
+  vaultRetryJoinBlocks,
+  vaultSet,
+  vaultStorage,
+  vaultValueSite,
+  type Change,
+  type Repo,
+  type VaultConfig,
+  type VaultServer,
+} from '../../src/kit/index.js';
+
+const REPLICAS = 3;
+
+/** Remove the standalone settings the HA mode ignores: the whole `server.standalone` map when that is all it holds. */
+function dropStandalone(repo: Repo, s: VaultServer): Change[] {
+  const loc = locateValue(repo, s.release, ['server', 'standalone']);
+  const own = loc.source ? loc.source.resource.get(loc.path!) : undefined;
+  if (own && typeof own === 'object' && Object.keys(own).every((k) => k === 'config' || k === 'enabled')) {
+    return [{ op: 'delete', resource: loc.source!.resource, path: loc.path! }];
+  }
+  return [vaultDelete(repo, s, ['server', 'standalone', 'config']), vaultDelete(repo, s, ['server', 'standalone', 'enabled'])].filter((c): c is Change => !!c);
+}
+
+function haChanges(repo: Repo, s: VaultServer & { config: VaultConfig }): Change[] | string {
+  const doc = s.config.doc;
+  if (!doc) return `the configuration cannot be edited (${s.config.problem})`;
+  const storage = vaultStorage(doc)?.labels[0];
+  if (storage === 'file') return 'storage is still "file": vault-file-storage converts it to Raft first (it is selected together with this rule)';
+  if (storage !== 'raft') return `storage "${storage ?? 'none'}" is not Raft: move the configuration to server.ha.config by hand for an external HA backend`;
+  const replicas = Math.max(REPLICAS, vaultReplicas(s));
+  let text = vaultEnsureServiceRegistration(s.config.text);
+  if (findBlocks(vaultStorage(doc)!, 'retry_join').length === 0) text = vaultAddToRaft(text, vaultRetryJoinBlocks(s, doc, replicas));
+  const definedReplicas = locateValue(repo, s.release, ['server', 'ha', 'replicas']).value;
+  const changes: Change[] = [vaultSet(repo, s, ['server', 'ha', 'enabled'], true)];
+  if (typeof definedReplicas !== 'number' || definedReplicas < REPLICAS) changes.push(vaultSet(repo, s, ['server', 'ha', 'replicas'], replicas));
+  changes.push(
+    vaultSet(repo, s, ['server', 'ha', 'raft', 'enabled'], true),
+    vaultSet(repo, s, ['server', 'ha', 'raft', 'setNodeId'], true),
+    vaultSet(repo, s, ['server', 'ha', 'raft', 'config'], text),
+  );
+  if (s.config.key.join('.') !== 'server.ha.raft.config') changes.push(...dropStandalone(repo, s));
+  return changes;
+}
+
+export const rule = defineRule({
+  meta: {
+    id: 'vault-single-instance',
+    title: 'Require Vault to run highly available: 3 Raft replicas',
+    reviewItem: 2,
+    severity: 'critical',
+    phase: 1,
+    requires: ['vault-file-storage'],
+    after: ['vault-tls-disabled', 'vault-listener-insecure', 'vault-file-storage'],
+    messages: {
+      singleInstance: 'Vault {release} runs a single server pod ({reason}): every restart, node drain or crash makes every secret unavailable',
+      fewReplicas: 'Vault {release} runs HA with {replicas} replica(s): Raft needs 3 to survive the loss of one',
+      ignoredConfig: 'Vault {release} sets {key}, which the chart ignores in this mode (it renders {effective}): edits there have no effect',
+    },
+  },
+  *detect({ repo }) {
+    for (const s of configuredVaultServers(repo)) {
+      const release = `${s.namespace}/${s.release.name}`;
+      for (const c of vaultIgnoredConfigs(repo, s)) {
+        yield { messageId: 'ignoredConfig', resource: c.resource, path: c.path, data: { release, key: c.key.join('.'), effective: s.config.key.join('.') }, detail: { id: s.release.id, key: c.key } };
+      }
+      if (s.mode === 'standalone') {
+        const site = vaultValueSite(repo, s, ['server', 'ha', 'enabled']);
+        const set = locateValue(repo, s.release, ['server', 'ha', 'enabled']);
+        const reason = set.source ? `server.ha.enabled: ${String(set.value)}` : 'server.ha.enabled is not set; the chart default is false';
+        yield { messageId: 'singleInstance', resource: site.resource, path: site.path, data: { release, reason }, detail: { id: s.release.id } };
+      } else if (s.raft && vaultReplicas(s) < REPLICAS) {
+        const site = vaultValueSite(repo, s, ['server', 'ha', 'replicas']);
+        yield { messageId: 'fewReplicas', resource: site.resource, path: site.path, data: { release, replicas: vaultReplicas(s) }, detail: { id: s.release.id } };
+      }
+    }
+  },
+  fix: {
+    kind: 'edit',
+    safe: false,
+    apply(report, { repo }) {
+      const d = report.detail as { id: string; key?: string[] };
+      const s = configuredVaultServers(repo).find((x) => x.release.id === d.id);
+      if (!s) return { changes: [], skipped: 'the Vault release is gone' };
+      const name = `${s.namespace}/${s.release.name}`;
+      if (report.messageId === 'ignoredConfig') {
+        const del = vaultDelete(repo, s, d.key!);
+        return { changes: del ? [del] : [], summary: `remove the ignored ${d.key!.join('.')} of Vault ${name}` };
+      }
+      if (report.messageId === 'fewReplicas') return { changes: [vaultSet(repo, s, ['server', 'ha', 'replicas'], REPLICAS)], summary: `Vault ${name}: ${REPLICAS} replicas` };
+      const changes = haChanges(repo, s);
+      if (typeof changes === 'string') return { changes: [], skipped: changes };
+      const affinity = s.value(['server', 'affinity']);
+      return {
+        changes,
+        summary: `Vault ${name}: HA with ${REPLICAS} Raft replicas`,
+        notes: [
+          typeof affinity === 'string' && affinity.includes('requiredDuringScheduling')
+            ? `The chart's default pod anti-affinity is required per node (kubernetes.io/hostname): ${REPLICAS} schedulable nodes are needed, or pods stay Pending.`
+            : 'server.affinity is set in the release: check that it spreads the replicas over nodes.',
+          `In HA mode the chart renders a PodDisruptionBudget (maxUnavailable 1 for ${REPLICAS} replicas) and one data volume per pod (${s.fullname}-0..${REPLICAS - 1}).`,
+          `Each new pod starts sealed: unseal ${s.fullname}-1 and ${s.fullname}-2 after they join through retry_join (or let auto-unseal do it, see vault-manual-unseal).`,
+          'The StatefulSet uses updateStrategy OnDelete: delete the old pod after the upgrade so it starts with the new configuration.',
+        ],
+      };
+    },
+  },
+});

@@ -1,0 +1,163 @@
+import {
+  defineRule,
+  durationOption,
+  goTruthy,
+  GROUPS,
+  locateValue,
+  vaultCertDir,
+  vaultCertificateNames,
+  vaultMountSecret,
+  vaultServers,
+  vaultSet,
+  vaultValueSite,
+  z,
+  type Change,
+  type Repo,
+  type Resource,
+  type VaultServer,
+} from '../../src/kit/index.js';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const options = z
+  .object({
+    issuerRef: z
+      .object({
+        name: z.string().min(1),
+        kind: z.enum(['Issuer', 'ClusterIssuer']).default('ClusterIssuer'),
+        group: z.string().min(1).default('cert-manager.io'),
+      })
+      .strict()
+      .optional()
+      .describe('cert-manager issuer that signs the server certificate; unset: a self-signed CA is generated in the Vault namespace.'),
+    secretName: z.string().max(253).regex(DNS_LABEL).optional().describe('Secret of the server certificate (default <fullname>-server-tls).'),
+    clusterDomain: z.string().min(1).default('cluster.local').describe('Cluster DNS domain used in the certificate names.'),
+    duration: durationOption('2160h', 'Certificate lifetime.'),
+    renewBefore: durationOption('360h', 'Renew this long before expiry.'),
+  })
+  .strict();
+
+type Options = z.infer<typeof options>;
+
+const ACTIVE: readonly string[] = ['standalone', 'ha'];
+
+function serverOf(repo: Repo, id: unknown): VaultServer | undefined {
+  return vaultServers(repo).find((s) => s.release.id === id);
+}
+
+/** ESO stores that reach this Vault over http:// and how to move each to https. */
+function storeChanges(repo: Repo, s: VaultServer, secret: string, clusterDomain: string): { changes: Change[]; notes: string[] } {
+  const changes: Change[] = [];
+  const notes: string[] = [];
+  const qualified = [s.fullname, `${s.fullname}-active`].flatMap((n) => [`${n}.${s.namespace}`, `${n}.${s.namespace}.svc`, `${n}.${s.namespace}.svc.${clusterDomain}`]);
+  for (const store of [...repo.ofKind('SecretStore', GROUPS.eso), ...repo.ofKind('ClusterSecretStore', GROUPS.eso)]) {
+    const vault = ['spec', 'provider', 'vault'];
+    const url = store.get([...vault, 'server']);
+    if (typeof url !== 'string' || !url.startsWith('http://')) continue;
+    const host = /^http:\/\/([^/:]+)/.exec(url)?.[1] ?? '';
+    const cluster = store.kind === 'ClusterSecretStore';
+    const storeNs = cluster ? undefined : repo.flux.namespaceOf(store);
+    const bare = !cluster && storeNs === s.namespace && (host === s.fullname || host === `${s.fullname}-active`);
+    if (!qualified.includes(host) && !bare) continue;
+    const name = `${store.kind} ${storeNs ? `${storeNs}/` : ''}${store.name}`;
+    if (!cluster && storeNs !== s.namespace && store.get([...vault, 'caBundle']) === undefined && store.get([...vault, 'caProvider']) === undefined) {
+      notes.push(`${name} (${store.file}) reaches Vault at ${url}: a namespaced store cannot read the CA Secret ${s.namespace}/${secret}; copy its ca.crt into ${storeNs} (or set caBundle), then change the server to https://.`);
+      continue;
+    }
+    changes.push({ op: 'set', resource: store, path: [...vault, 'server'], value: `https://${url.slice('http://'.length)}` });
+    if (store.get([...vault, 'caBundle']) === undefined && store.get([...vault, 'caProvider']) === undefined) {
+      const ca = { type: 'Secret', name: secret, key: 'ca.crt', ...(cluster ? { namespace: s.namespace } : {}) };
+      changes.push({ op: 'set', resource: store, path: [...vault, 'caProvider'], value: ca });
+    }
+  }
+  return { changes, notes };
+}
+
+function certificateFile(repo: Repo, hr: Resource, base: string): string {
+  const dir = hr.file.includes('/') ? hr.file.slice(0, hr.file.lastIndexOf('/')) : '';
+  for (let i = 1; ; i++) {
+    const file = `${dir ? `${dir}/` : ''}${base}${i === 1 ? '' : `-${i}`}.yaml`;
+    if (!repo.exists(file)) return file;
+  }
+}
+
+function certificateChanges(repo: Repo, s: VaultServer, secret: string, o: Options): { changes: Change[]; file: string } {
+  const names = vaultCertificateNames(s, o.clusterDomain);
+  const file = certificateFile(repo, s.release, `${s.fullname}-server-tls`);
+  const base = { namespace: s.namespace, name: secret, secretName: secret, ...names, duration: o.duration, renewBefore: o.renewBefore };
+  const create: Change = o.issuerRef
+    ? { op: 'create', file, templates: ['certificate'], vars: { ...base, issuerName: o.issuerRef.name, issuerKind: o.issuerRef.kind, issuerGroup: o.issuerRef.group } }
+    : {
+        op: 'create',
+        file,
+        templates: ['selfsigned-issuer', 'ca-certificate', 'ca-issuer', 'certificate'],
+        vars: { ...base, selfSignedIssuer: `${s.fullname}-selfsigned`, caName: `${s.fullname}-ca`, caIssuer: `${s.fullname}-ca-issuer`, issuerName: `${s.fullname}-ca-issuer`, issuerKind: 'Issuer', issuerGroup: 'cert-manager.io' },
+        todo: ['issuerName'],
+      };
+  const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+  return { changes: [create, { op: 'addKustomizeResource', dir, entry: file.slice(dir ? dir.length + 1 : 0) }], file };
+}
+
+export const rule = defineRule({
+  meta: {
+    id: 'vault-tls-disabled',
+    title: 'Require TLS on the Vault server, with a cert-manager certificate',
+    reviewItem: 1,
+    severity: 'critical',
+    phase: 1,
+    requires: ['vault-listener-insecure'],
+    messages: {
+      disabled: 'Vault {release}: global.tlsDisable is {value}, so the chart talks plain HTTP to Vault (VAULT_ADDR, probes, Services) and secrets cross the network unencrypted',
+      stringValue: 'Vault {release}: global.tlsDisable is the string "{value}", which the chart\'s template treats as true: TLS is off',
+      defaulted: 'Vault {release} does not set global.tlsDisable, and the chart default (true) turns TLS off: secrets cross the network unencrypted',
+    },
+  },
+  options,
+  *detect({ repo }) {
+    for (const s of vaultServers(repo)) {
+      if (!ACTIVE.includes(s.mode)) continue;
+      const loc = locateValue(repo, s.release, ['global', 'tlsDisable']);
+      const site = vaultValueSite(repo, s, ['global', 'tlsDisable']);
+      const data = { release: `${s.namespace}/${s.release.name}`, value: String(loc.value) };
+      const base = { resource: site.resource, path: site.path, data, detail: s.release.id };
+      if (!loc.source) yield { messageId: 'defaulted', ...base };
+      else if (typeof loc.value === 'string' && goTruthy(loc.value) && !/^(true|1)$/i.test(loc.value)) yield { messageId: 'stringValue', ...base };
+      else if (goTruthy(loc.value)) yield { messageId: 'disabled', ...base };
+    }
+  },
+  fix: {
+    kind: 'generate',
+    safe: false,
+    apply(report, { repo, options: o }) {
+      const s = serverOf(repo, report.detail);
+      if (!s) return { changes: [], skipped: 'the Vault release is gone' };
+      const secret = o.secretName ?? `${s.fullname}-server-tls`;
+      const dir = vaultCertDir(secret);
+      const cert = certificateChanges(repo, s, secret, o);
+      const stores = storeChanges(repo, s, secret, o.clusterDomain);
+      const changes: Change[] = [
+        vaultSet(repo, s, ['global', 'tlsDisable'], false),
+        ...vaultMountSecret(repo, s, secret),
+        vaultSet(repo, s, ['server', 'extraEnvironmentVars', 'VAULT_CACERT'], `${dir}/ca.crt`),
+        ...cert.changes,
+        ...stores.changes,
+      ];
+      const notes = [
+        `The server certificate is the cert-manager Certificate in ${cert.file} (Secret ${s.namespace}/${secret}, mounted at ${dir}). Vault reads a renewed certificate only on SIGHUP: restart or signal the pods after each renewal (e.g. \`kubectl -n ${s.namespace} exec ${s.fullname}-0 -- kill -HUP 1\`, or a reloader).`,
+        ...stores.notes,
+      ];
+      if (!o.issuerRef) {
+        const issuers = repo.ofKind('ClusterIssuer', GROUPS.certManager).map((i) => `ClusterIssuer ${i.name}`);
+        notes.push(`No issuer was configured, so a self-signed CA (Issuer ${s.fullname}-ca-issuer in ${s.namespace}) signs the certificate; clients trust it through ca.crt of Secret ${secret}. To use your own CA set rules.vault-tls-disabled.issuerRef${issuers.length ? ` (this repository has ${issuers.join(', ')})` : ''}.`);
+      }
+      const warnings: string[] = [];
+      if (!repo.resources.some((r) => r.group === GROUPS.certManager || (r.kind === 'HelmRelease' && repo.flux.helmChart(r).chart === 'cert-manager'))) {
+        warnings.push('cert-manager is not deployed from this repository: the generated Certificate needs it (and its CRDs) in the cluster.');
+      }
+      if (goTruthy(s.value(['injector', 'enabled'])) && String(s.value(['injector', 'enabled'])) !== 'false') {
+        notes.push(`Pods injected by the Vault Agent Injector now reach Vault over https: give them the CA (annotation vault.hashicorp.com/ca-cert, or tls-skip-verify only for a test).`);
+      }
+      return { changes, notes, warnings, summary: `TLS on for Vault ${s.namespace}/${s.release.name} (certificate ${cert.file})` };
+    },
+  },
+});

@@ -1,0 +1,74 @@
+import { defineRule, goTruthy, vaultServers, vaultSet, vaultValueSite, type Change, type VaultServer } from '../../src/kit/index.js';
+
+const VAULT_HEALTH_PATH = '/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204';
+
+const READINESS = ['server', 'readinessProbe'];
+const LIVENESS = ['server', 'livenessProbe'];
+
+function release(s: VaultServer): string {
+  return `${s.namespace}/${s.release.name}`;
+}
+
+/** A sys/health query that answers 2xx for sealed and uninitialised servers (and standbys). */
+function tolerant(path: string): boolean {
+  const q = new URLSearchParams(path.includes('?') ? path.slice(path.indexOf('?') + 1) : '');
+  const ok = (k: string) => /^2\d\d$/.test(q.get(k) ?? '');
+  return q.get('standbyok') === 'true' && ok('sealedcode') && ok('uninitcode');
+}
+
+export const rule = defineRule({
+  meta: {
+    id: 'vault-unauthenticated-health-probe',
+    title: 'Require Vault health probes that keep sealed pods alive and run over TLS',
+    reviewItem: 18,
+    severity: 'medium',
+    phase: 3,
+    after: ['vault-tls-disabled'],
+    messages: {
+      plainHttp: 'Vault {release}: the readiness probe calls {path} over plain HTTP because TLS is off (global.tlsDisable); vault-tls-disabled switches the probe scheme to HTTPS',
+      livenessDisabled: 'Vault {release} has no liveness probe (server.livenessProbe.enabled is {value}): a hung Vault server is never restarted',
+      livenessKillsSealed: 'Vault {release}: the liveness probe {path} fails for sealed (503) or uninitialised (501) servers, so Kubernetes restarts them before anyone can unseal them',
+    },
+  },
+  *detect({ repo }) {
+    for (const s of vaultServers(repo)) {
+      if (s.mode !== 'standalone' && s.mode !== 'ha') continue;
+      const data = { release: release(s), path: '', value: '' };
+      const readPath = s.value([...READINESS, 'path']);
+      if (goTruthy(s.value([...READINESS, 'enabled'])) && typeof readPath === 'string' && readPath) {
+        const site = vaultValueSite(repo, s, [...READINESS, 'path']);
+        if (goTruthy(s.value(['global', 'tlsDisable']))) {
+          yield { messageId: 'plainHttp', ...site, data: { ...data, path: readPath }, fixable: false };
+        }
+      }
+      const enabled = s.value([...LIVENESS, 'enabled']);
+      const exec = s.value([...LIVENESS, 'execCommand']);
+      if (!goTruthy(enabled) || String(enabled) === 'false') {
+        const site = vaultValueSite(repo, s, [...LIVENESS, 'enabled']);
+        yield { messageId: 'livenessDisabled', ...site, data: { ...data, value: String(enabled) }, detail: s.release.id };
+      } else if (!goTruthy(exec)) {
+        const path = String(s.value([...LIVENESS, 'path']) ?? '');
+        if (!tolerant(path)) yield { messageId: 'livenessKillsSealed', ...vaultValueSite(repo, s, [...LIVENESS, 'path']), data: { ...data, path }, detail: s.release.id };
+      }
+    }
+  },
+  fix: {
+    kind: 'edit',
+    safe: true,
+    apply(report, { repo }) {
+      const s = vaultServers(repo).find((x) => x.release.id === report.detail);
+      if (!s) return { changes: [], skipped: 'the Vault release is gone' };
+      const changes: Change[] = [];
+      if (String(s.value([...LIVENESS, 'enabled'])) !== 'true') changes.push(vaultSet(repo, s, [...LIVENESS, 'enabled'], true));
+      if (s.value([...LIVENESS, 'path']) !== VAULT_HEALTH_PATH) changes.push(vaultSet(repo, s, [...LIVENESS, 'path'], VAULT_HEALTH_PATH));
+      // An httpGet readiness probe gets the same path; the default exec probe (vault status) stays.
+      const readPath = s.value([...READINESS, 'path']);
+      if (typeof readPath === 'string' && readPath && readPath !== VAULT_HEALTH_PATH) changes.push(vaultSet(repo, s, [...READINESS, 'path'], VAULT_HEALTH_PATH));
+      return {
+        changes,
+        notes: [`The probes call ${VAULT_HEALTH_PATH} on port 8200; the chart takes the scheme from global.tlsDisable. sys/health needs no token by design and reveals only the seal, init and standby state.`],
+        summary: `Vault ${release(s)}: probes on ${VAULT_HEALTH_PATH}`,
+      };
+    },
+  },
+});
