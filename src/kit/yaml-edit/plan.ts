@@ -1,0 +1,545 @@
+/**
+ * Edit planners: each one locates nodes in the parsed document and records splices into the original text.
+ * They never mutate the document; the caller applies the expected change and verifies afterwards.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
+import type { CST, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import {
+  colOf, contentEnd, dashOffsets, eolEnd, fmtPath, inheritedKeys, isBlankText, isBlockColl, isBlockScalar, isFlowColl, isPlaceholder,
+  keyMatches, lineContentEnd, lineStart, rangeOf, refuse, resolve, skipSubtreeTail, splice, trimBack,
+} from './core.js';
+import type { Coll, Ctx, Hit, Path } from './core.js';
+import {
+  detectStyle, isObj, isScalarVal, renderFlow, renderItem, renderKey, renderMap, renderNested, renderScalar, renderSeq,
+} from './render.js';
+import type { ScalarVal, Style, Val } from './render.js';
+
+type Key = string | number;
+type Entry = [Key, Val];
+
+const style = (c: Ctx): Style => (c.style ??= detectStyle(c.src, c.docs));
+const pad = (n: number) => ' '.repeat(n);
+const kindOf = (n: unknown): string =>
+  isAlias(n) ? `alias *${n.source}` : isMap(n) ? 'map' : isSeq(n) ? 'sequence' : isScalar(n) ? (n.value === null ? 'null' : 'scalar') : 'missing';
+const keyStart = (p: Pair<unknown, unknown>): number | undefined => rangeOf(p.key)?.[0];
+const itemStart = (it: unknown): number | undefined =>
+  isPair(it) ? rangeOf(it.key)?.[0] ?? rangeOf(it.value)?.[0] : rangeOf(it)?.[0];
+const endsWithNl = (s: string, end: number) => end > 0 && s[end - 1] === '\n';
+
+function refuseAlias(c: Ctx, n: unknown): void {
+  if (isAlias(n)) refuse(c.path, `path goes through alias *${n.source}; edit the anchor instead`);
+}
+
+/** Insert whole lines at a line start `at` (at EOF without a final newline, the newline goes first). */
+function insertLines(c: Ctx, at: number, lines: string[]): void {
+  const text = lines.join(c.eol);
+  if (at === c.src.length && c.src.length && !c.src.endsWith('\n')) splice(c, at, at, c.eol + text);
+  else splice(c, at, at, text + c.eol);
+}
+
+/** Replace an inline value's text; an empty value (`key:`, `key:   # c`) gets a separating space. */
+function spliceInline(c: Ctx, a: number, b: number, text: string): void {
+  const s = c.src;
+  if (a !== b) return splice(c, a, b, text);
+  const p = trimBack(s, a);
+  if (s[a] === '#') splice(c, p, p, ' ' + text);
+  else splice(c, p, a, (p > 0 && /[:\-?]/.test(s[p - 1]!) ? ' ' : '') + text);
+}
+
+/** Add ` # comment` at the end of the line holding `pos`, unless that line already has a comment there. */
+function addComment(c: Ctx, pos: number, comment: string): void {
+  const s = c.src;
+  const end = lineContentEnd(s, pos);
+  if (s.slice(pos, end).includes('#')) return;
+  const at = Math.max(pos, trimBack(s, end));
+  splice(c, at, at, ` # ${comment}`);
+}
+
+/** Key line of a block-map pair: position after the colon and the props (`&a`, `!tag`) that follow it. */
+function afterColonProps(c: Ctx, pair: Pair<unknown, unknown>): { at: number; commentPart: string; lce: number } {
+  const s = c.src;
+  const k = rangeOf(pair.key);
+  if (!k) refuse(c.path, 'complex keys are not supported');
+  const colon = s.indexOf(':', k[1]);
+  if (colon < 0 || s.slice(k[1], colon).includes('\n')) refuse(c.path, 'explicit (`? `) keys are not supported');
+  const lce = lineContentEnd(s, colon);
+  const rest = s.slice(colon + 1, lce);
+  const props = /^(?:[ \t]+[&!][^ \t]*)*/.exec(rest)![0];
+  const after = rest.slice(props.length);
+  return { at: colon + 1 + props.length, commentPart: after.includes('#') ? after : '', lce };
+}
+
+/**
+ * Make the value of a block-map pair the given block lines (already indented), replacing whatever is there:
+ * an inline value (keeping a trailing comment on the key line), a block scalar, or a block collection's lines.
+ */
+function valueToBlock(c: Ctx, hit: Hit, lines: string[]): void {
+  const s = c.src;
+  const n = hit.node;
+  const pair = hit.pair!;
+  const r = rangeOf(n);
+  if (!r) refuse(c.path, 'value without a position (explicit key?)');
+  if (isBlockColl(n)) {
+    const end = skipSubtreeTail(s, eolEnd(s, contentEnd(n)!), colOf(s, keyStart(pair)!));
+    return splice(c, lineStart(s, r[0]), end, lines.join(c.eol) + (endsWithNl(s, end) ? c.eol : ''));
+  }
+  const keyEnd = rangeOf(pair.key)![1];
+  const sameLine = !s.slice(keyEnd, r[0]).includes('\n');
+  if (isBlockScalar(n)) {
+    const tok = (n as Scalar).srcToken as CST.BlockScalar | undefined;
+    const cm = tok?.props.find((t) => t.type === 'comment') as CST.SourceToken | undefined;
+    const start = sameLine ? trimBack(s, r[0]) : lineContentEnd(s, keyEnd);
+    const text = (sameLine && cm ? ` ${cm.source}` : '') + c.eol + lines.join(c.eol) + (endsWithNl(s, r[1]) ? c.eol : '');
+    return splice(c, start, r[1], text);
+  }
+  const empty = r[0] === r[1];
+  const lce = lineContentEnd(s, r[1]);
+  const tail = s.slice(empty ? trimBack(s, r[0]) : r[1], lce);
+  const commentPart = sameLine && tail.includes('#') ? tail : '';
+  const end = eolEnd(s, lce);
+  const start = sameLine ? trimBack(s, r[0]) : lineContentEnd(s, keyEnd);
+  splice(c, start, end, commentPart + c.eol + lines.join(c.eol) + (endsWithNl(s, end) ? c.eol : ''));
+}
+
+/** Replace a block-sequence item (from its `-` to the end of its lines) with freshly rendered `- ...` lines. */
+function replaceItem(c: Ctx, seq: YAMLSeq<unknown>, index: number, v: Val): void {
+  const s = c.src;
+  const d = dashOffsets(s, seq)[index]!;
+  const col = colOf(s, d);
+  const end = skipSubtreeTail(s, eolEnd(s, contentEnd(seq.items[index]) ?? d + 1), col);
+  const text = renderItem(v, col, style(c)).join(c.eol).slice(col);
+  splice(c, d, end, text + (endsWithNl(s, end) ? c.eol : ''));
+}
+
+function flowPadded(c: Ctx, n: Coll): boolean {
+  const r = rangeOf(n);
+  return !!r && c.src[r[0] + 1] === ' ' && n.items.length > 0;
+}
+
+/** Add rendered items to a flow collection, following its layout (one line, or one item per line; trailing comma). */
+function flowInsert(c: Ctx, f: Coll, texts: string[]): void {
+  const s = c.src;
+  const r = rangeOf(f)!;
+  const open = r[0];
+  const close = r[1] - 1;
+  if (!'{['.includes(s[open]!) || !'}]'.includes(s[close]!)) refuse(c.path, 'unexpected flow collection layout');
+  if (!f.items.length) {
+    const inner = s.slice(open + 1, close);
+    if (!/^[ \t]*$/.test(inner)) refuse(c.path, 'flow collection with comments or line breaks; refusing');
+    return splice(c, open + 1, close, inner.length ? ` ${texts.join(', ')} ` : texts.join(', '));
+  }
+  const last = f.items[f.items.length - 1];
+  const lastEnd = contentEnd(last)!;
+  const gap = s.slice(lastEnd, close);
+  if (gap.includes('#')) refuse(c.path, 'flow collection has a comment after its last item; refusing');
+  const comma = gap.indexOf(',');
+  const ls = itemStart(last)!;
+  if (lineStart(s, ls) > open && gap.includes('\n')) {
+    const lead = s.slice(lineStart(s, ls), ls);
+    const ind = isBlankText(lead) ? lead : pad(colOf(s, ls));
+    if (comma >= 0) splice(c, lastEnd + comma + 1, lastEnd + comma + 1, texts.map((t) => c.eol + ind + t + ',').join(''));
+    else splice(c, lastEnd, lastEnd, texts.map((t) => ',' + c.eol + ind + t).join(''));
+  } else if (comma >= 0) splice(c, lastEnd + comma + 1, lastEnd + comma + 1, texts.map((t) => ` ${t},`).join(''));
+  else splice(c, lastEnd, lastEnd, texts.map((t) => `, ${t}`).join(''));
+}
+
+const flowNested = (missing: Path, entries: Entry[], padded: boolean): string => {
+  const [o, cl] = padded ? ['{ ', ' }'] : ['{', '}'];
+  const inner = (m: Path): string =>
+    m.length
+      ? `${renderKey(m[0]!, true)}: ${o}${inner(m.slice(1))}${cl}`
+      : entries.map(([k, v]) => `${renderKey(k, true)}: ${renderFlow(v, padded)}`).join(', ');
+  return inner(missing);
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface InsertOpts {
+  after?: string;
+  comment?: string;
+}
+
+/** Insert entries into the map at mapPath, creating missing parents and filling placeholders. */
+export function planInsert(c: Ctx, mapPath: Path, entries: Entry[], o: InsertOpts = {}): void {
+  const s = c.src;
+  const r = resolve(c.doc, mapPath, c.path);
+  const hit = r.hit;
+  const n = hit.node;
+  const missing = r.found ? [] : mapPath.slice(r.depth);
+  refuseAlias(c, n);
+  if (!r.found && isSeq(n)) refuse(c.path, `${fmtPath(mapPath.slice(0, r.depth + 1))} is out of range`);
+  if (r.found && isMap(n)) {
+    const inherited = inheritedKeys(c.doc, n);
+    for (const [k] of entries) {
+      if (n.items.some((p) => keyMatches(p.key, k))) refuse(c.path, `key ${JSON.stringify(String(k))} already exists`);
+      if (inherited.has(String(k))) refuse(c.path, `key ${JSON.stringify(String(k))} is inherited through merge key <<; edit the merged anchor instead`);
+    }
+  }
+  if (isMap(n) && !n.flow) {
+    const first = keyStart(n.items[0]!);
+    if (first === undefined) refuse(c.path, 'map with a complex first key');
+    const col = colOf(s, first);
+    const after = o.after !== undefined && !missing.length ? n.items.find((p) => keyMatches(p.key, o.after!)) : undefined;
+    const anchor = after ?? n.items[n.items.length - 1]!;
+    const at = skipSubtreeTail(s, eolEnd(s, contentEnd(anchor)!), col);
+    return insertLines(c, at, renderNested(missing, entries, col, style(c), o.comment));
+  }
+  const blockParent = !!hit.parent && !hit.parent.flow;
+  if (isMap(n) && n.flow && (n.items.length || !blockParent)) {
+    const padded = flowPadded(c, n);
+    const texts = missing.length ? [flowNested(missing, entries, padded)] : entries.map(([k, v]) => `${renderKey(k, true)}: ${renderFlow(v, padded)}`);
+    return flowInsert(c, n, texts);
+  }
+  if (isPlaceholder(s, n, 'map')) {
+    if (hit.pair && blockParent) {
+      const col = colOf(s, keyStart(hit.pair)!) + style(c).indent;
+      return valueToBlock(c, hit, renderNested(missing, entries, col, style(c), o.comment));
+    }
+    if (hit.parent && isSeq(hit.parent) && blockParent) {
+      const d = dashOffsets(s, hit.parent)[hit.index!]!;
+      const col = colOf(s, d);
+      const lines = renderNested(missing, entries, col + 2, style(c), o.comment);
+      lines[0] = `${pad(col)}- ${lines[0]!.slice(col + 2)}`;
+      const end = eolEnd(s, contentEnd(n) ?? d + 1);
+      return splice(c, d, end, lines.join(c.eol).slice(col) + (endsWithNl(s, end) ? c.eol : ''));
+    }
+    if (hit.parent?.flow) {
+      const rr = rangeOf(n)!;
+      return spliceInline(c, rr[0], rr[1], `{${flowNested(missing, entries, false)}}`);
+    }
+    refuse(c.path, 'the document is empty; refusing to add content to it');
+  }
+  refuse(c.path, `${fmtPath(r.found ? mapPath : mapPath.slice(0, r.depth))} is a ${kindOf(n)}, not a map`);
+}
+
+/** Set an existing inline scalar (or alias); a missing key is inserted. */
+export function planScalar(c: Ctx, path: Path, value: ScalarVal, comment?: string): void {
+  if (!path.length) refuse(c.path, 'cannot set the document root');
+  const r = resolve(c.doc, path, c.path);
+  if (!r.found) {
+    if (r.depth === path.length - 1 && isSeq(r.hit.node)) refuse(c.path, `index ${String(path[path.length - 1])} is out of range; use appendToSeq`);
+    return planInsert(c, path.slice(0, -1), [[path[path.length - 1]!, value]], { comment });
+  }
+  const { node: n, parent } = r.hit;
+  if (isScalar(n) && isBlockScalar(n)) {
+    if (n.type === 'BLOCK_FOLDED') refuse(c.path, 'is a folded block scalar (>); refusing to re-fold it');
+    if (typeof value !== 'string') refuse(c.path, 'is a literal block scalar; only a string can replace its text');
+    return planBlockScalar(c, path, value);
+  }
+  if (!isScalar(n) && !isAlias(n)) refuse(c.path, `is a ${kindOf(n)}, not a scalar; use setValue to replace it`);
+  const rr = rangeOf(n)!;
+  if (!(isScalar(n) ? n.value === value : sameData(c, n, value))) {
+    spliceInline(c, rr[0], rr[1], renderScalar(value, isScalar(n) ? n.type : 'PLAIN', !!parent?.flow));
+  }
+  if (comment && !parent?.flow) addComment(c, rr[1], comment);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Literal block scalars.
+
+/** Longest common subsequence of two line lists, as index pairs (prefix/suffix trimmed; a large middle is left unmatched). */
+function lcs(a: string[], b: string[]): [number, number][] {
+  let pre = 0;
+  while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
+  let suf = 0;
+  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
+  const out: [number, number][] = [];
+  for (let i = 0; i < pre; i++) out.push([i, i]);
+  const n = a.length - pre - suf;
+  const m = b.length - pre - suf;
+  if (n > 0 && m > 0 && n * m <= 4_000_000) {
+    const w = m + 1;
+    const dp = new Uint32Array((n + 1) * w);
+    for (let i = n - 1; i >= 0; i--) {
+      for (let j = m - 1; j >= 0; j--) {
+        dp[i * w + j] = a[pre + i] === b[pre + j] ? dp[(i + 1) * w + j + 1]! + 1 : Math.max(dp[(i + 1) * w + j]!, dp[i * w + j + 1]!);
+      }
+    }
+    let i = 0;
+    let j = 0;
+    while (i < n && j < m) {
+      if (a[pre + i] === b[pre + j]) out.push([pre + i++, pre + j++]);
+      else if (dp[(i + 1) * w + j]! >= dp[i * w + j + 1]!) i++;
+      else j++;
+    }
+  }
+  for (let k = suf; k > 0; k--) out.push([a.length - k, b.length - k]);
+  return out;
+}
+
+/** Replace the text of a literal block scalar in place (see setBlockScalar). */
+export function planBlockScalar(c: Ctx, path: Path, text: string): void {
+  const s = c.src;
+  const r = resolve(c.doc, path, c.path);
+  if (!r.found) refuse(c.path, 'not found; setBlockScalar edits an existing literal block scalar');
+  const n = r.hit.node;
+  if (isScalar(n) && n.type === 'BLOCK_FOLDED') refuse(c.path, 'is a folded block scalar (>); refusing to re-fold it');
+  if (!isScalar(n) || n.type !== 'BLOCK_LITERAL') refuse(c.path, `is a ${kindOf(n)}, not a literal block scalar (|)`);
+  if (n.value === text) return;
+  if (/[\r\x85\u2028\u2029]/.test(text)) refuse(c.path, 'text contains a carriage return or another line separator; use \\n');
+  const tok = (n as Scalar).srcToken as CST.BlockScalar;
+  const hdr = tok.props.find((t) => t.type === 'block-scalar-header') as CST.SourceToken;
+  const end = rangeOf(n)![1];
+  const bodyStart = end - tok.source.length;
+  if (s.slice(bodyStart, end) !== tok.source) refuse(c.path, 'unexpected block scalar layout');
+  const explicit = Number(/[1-9]/.exec(hdr.source)?.[0] ?? 0);
+  const cur = /[+-]/.exec(hdr.source)?.[0] ?? '';
+
+  const srcLines = tok.source ? tok.source.split(/(?<=\n)/) : [];
+  const raw = srcLines.map((l) => l.replace(/\r?\n$/, ''));
+  const oldVal = (n.value as string).split('\n');
+  const k = raw.findIndex((l) => !isBlankText(l));
+  let ind: number;
+  if (k >= 0 && oldVal[k] !== undefined) ind = raw[k]!.length - oldVal[k]!.length;
+  else if (explicit) ind = tok.indent + explicit;
+  else {
+    const owner = r.hit.pair ? keyStart(r.hit.pair) : r.hit.parent && isSeq(r.hit.parent) ? dashOffsets(s, r.hit.parent)[r.hit.index!] : undefined;
+    ind = (owner === undefined ? 0 : colOf(s, owner)) + style(c).indent;
+  }
+  const oldDec = raw.map((l) => (l.length > ind ? l.slice(ind) : ''));
+
+  const trailing = /\n*$/.exec(text)![0].length;
+  const content = text.slice(0, text.length - trailing);
+  const chomp = text === '' ? cur : trailing === 0 ? '-' : trailing === 1 && content !== '' ? (cur === '+' ? '+' : '') : '+';
+  const lines = content === '' ? [] : content.split('\n');
+  if (chomp === '+') for (let i = content === '' ? 0 : 1; i < trailing; i++) lines.push('');
+  const firstText = lines.find((l) => l !== '');
+  if (!explicit && firstText !== undefined && firstText[0] === ' ') {
+    refuse(c.path, 'the new text starts with a space and would need an indentation indicator; refusing');
+  }
+
+  const bodyEol = tok.source.includes('\r\n')
+    ? '\r\n'
+    : tok.source.includes('\n')
+      ? '\n'
+      : ((tok.props.find((t) => t.type === 'newline') as CST.SourceToken | undefined)?.source as '\n' | '\r\n' | undefined) ?? c.eol;
+  const match = new Map(lcs(oldDec, lines).map(([i, j]) => [j, i]));
+  let out = lines
+    .map((l, j) => {
+      const i = match.get(j);
+      if (i !== undefined) return srcLines[i]!.endsWith('\n') ? srcLines[i]! : srcLines[i]! + bodyEol;
+      return (l === '' ? '' : pad(ind) + l) + bodyEol;
+    })
+    .join('');
+  if (!tok.source.endsWith('\n') && tok.source !== '' && !text.endsWith('\n')) out = out.replace(/\r?\n$/, '');
+
+  let regionEnd = end;
+  if (chomp === '+' && cur !== '+') {
+    // Blank lines after a clipped/stripped body would become part of a kept (`|+`) value.
+    for (;;) {
+      const m = /^[ \t]*(\r?\n|$)/.exec(s.slice(regionEnd));
+      if (!m || !m[0].length) break;
+      regionEnd += m[0].length;
+    }
+  }
+  if (chomp !== cur) {
+    const h = hdr.source.replace(/[+-]/, '');
+    splice(c, hdr.offset, hdr.offset + hdr.source.length, `|${chomp}${h.slice(1)}`);
+  }
+  splice(c, bodyStart, regionEnd, out);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Replacement, append, delete, merge.
+
+/** Replace an existing value with a new one (scalar or collection) in the surrounding style. */
+export function planReplace(c: Ctx, hit: Hit, v: Val): void {
+  const s = c.src;
+  const n = hit.node;
+  const p = hit.parent;
+  if (!p) refuse(c.path, 'cannot replace the whole document');
+  const r = rangeOf(n);
+  if (!r) refuse(c.path, 'value without a position (explicit key?)');
+  if (p.flow) return spliceInline(c, r[0], r[1], renderFlow(v, flowPadded(c, p)));
+  const inline = isScalarVal(v) || (Array.isArray(v) ? !v.length : !Object.keys(v).length);
+  const scalarText = () => (isScalarVal(v) ? renderScalar(v, isScalar(n) && !isBlockScalar(n) ? n.type : 'PLAIN') : Array.isArray(v) ? '[]' : '{}');
+  if (isFlowColl(n) && !inline) return spliceInline(c, r[0], r[1], renderFlow(v, flowPadded(c, n)));
+  if (isSeq(p)) {
+    if (inline && !isBlockColl(n) && !isBlockScalar(n)) return spliceInline(c, r[0], r[1], scalarText());
+    return replaceItem(c, p, hit.index!, v);
+  }
+  const pair = hit.pair!;
+  const keyCol = colOf(s, keyStart(pair)!);
+  if (inline) {
+    if (isBlockColl(n)) {
+      const { at, commentPart } = afterColonProps(c, pair);
+      const end = skipSubtreeTail(s, eolEnd(s, contentEnd(n)!), keyCol);
+      return splice(c, at, end, ` ${scalarText()}${commentPart}` + (endsWithNl(s, end) ? c.eol : ''));
+    }
+    if (isBlockScalar(n)) return splice(c, r[0], r[1], scalarText() + (endsWithNl(s, r[1]) ? c.eol : ''));
+    return spliceInline(c, r[0], r[1], scalarText());
+  }
+  const st = style(c);
+  let lines: string[];
+  if (Array.isArray(v)) {
+    const col = isSeq(n) && !n.flow ? colOf(s, dashOffsets(s, n)[0]!) : keyCol + st.seqIndent;
+    lines = renderSeq(v, col, st);
+  } else {
+    const first = isMap(n) && !n.flow ? keyStart(n.items[0]!) : undefined;
+    lines = renderMap(v as { [k: string]: Val }, first !== undefined ? colOf(s, first) : keyCol + st.indent, st);
+  }
+  valueToBlock(c, hit, lines);
+}
+
+/** General "make the value at path equal v". */
+export function planSet(c: Ctx, path: Path, v: Val, comment?: string): void {
+  if (!path.length) refuse(c.path, 'cannot replace the whole document');
+  const r = resolve(c.doc, path, c.path);
+  if (!r.found) {
+    const last = path[path.length - 1]!;
+    if (r.depth === path.length - 1 && isSeq(r.hit.node)) {
+      if (last === r.hit.node.items.length) return planAppend(c, path.slice(0, -1), v);
+      refuse(c.path, `index ${String(last)} is out of range`);
+    }
+    return planInsert(c, path.slice(0, -1), [[last, v]], { comment });
+  }
+  const n = r.hit.node;
+  if (sameData(c, n, v)) return;
+  if (isScalarVal(v)) {
+    if (isBlockScalar(n) || isScalar(n) || isAlias(n)) return planScalar(c, path, v, comment);
+  } else if (isScalar(n) && n.type === 'BLOCK_FOLDED') {
+    refuse(c.path, 'is a folded block scalar (>); refusing to rewrite it');
+  }
+  planReplace(c, r.hit, v);
+}
+
+function sameData(c: Ctx, n: unknown, v: Val): boolean {
+  if (isScalar(n)) return n.value === v;
+  if (!isMap(n) && !isSeq(n) && !isAlias(n)) return false;
+  try {
+    return JSON.stringify(canonJS((n as Coll).toJS(c.doc, { maxAliasCount: -1 }))) === JSON.stringify(canonJS(v));
+  } catch {
+    return false;
+  }
+}
+const canonJS = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(canonJS)
+    : v && typeof v === 'object'
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonJS((v as Record<string, unknown>)[k])]))
+      : typeof v === 'bigint'
+        ? Number(v)
+        : v;
+
+/** Append an item to the sequence at path (created when missing). */
+export function planAppend(c: Ctx, path: Path, v: Val): void {
+  const s = c.src;
+  const r = resolve(c.doc, path, c.path);
+  if (!r.found) {
+    if (!path.length) refuse(c.path, 'the document is empty');
+    if (r.depth === path.length - 1 && isSeq(r.hit.node)) refuse(c.path, `index ${String(path[path.length - 1])} is out of range`);
+    return planInsert(c, path.slice(0, -1), [[path[path.length - 1]!, [v]]]);
+  }
+  const hit = r.hit;
+  const n = hit.node;
+  refuseAlias(c, n);
+  const blockParent = !!hit.parent && !hit.parent.flow;
+  if (isSeq(n) && !n.flow) {
+    const col = colOf(s, dashOffsets(s, n)[0]!);
+    const at = skipSubtreeTail(s, eolEnd(s, contentEnd(n)!), col);
+    return insertLines(c, at, renderItem(v, col, style(c)));
+  }
+  const toBlock = (hit.pair && blockParent) || !hit.parent;
+  if (isSeq(n) && n.flow && (n.items.length || !toBlock || !hit.pair)) return flowInsert(c, n, [renderFlow(v, flowPadded(c, n))]);
+  if (isPlaceholder(s, n, 'seq')) {
+    if (hit.pair && blockParent) {
+      const col = colOf(s, keyStart(hit.pair)!) + style(c).seqIndent;
+      return valueToBlock(c, hit, renderSeq([v], col, style(c)));
+    }
+    if (hit.parent && isSeq(hit.parent) && blockParent) return replaceItem(c, hit.parent, hit.index!, [v]);
+    if (hit.parent?.flow) {
+      const rr = rangeOf(n)!;
+      return spliceInline(c, rr[0], rr[1], `[${renderFlow(v, false)}]`);
+    }
+    refuse(c.path, 'the document is empty; refusing to add content to it');
+  }
+  refuse(c.path, `is a ${kindOf(n)}, not a sequence`);
+}
+
+/** Where an emptied block collection gets its `{}` / `[]`: after the owner's `key:` (+props) or `-`. */
+function emptyMarkerPos(c: Ctx, path: Path): number | undefined {
+  const r = resolve(c.doc, path, c.path);
+  const h = r.hit;
+  if (h.pair) return afterColonProps(c, h.pair).at;
+  if (h.parent && isSeq(h.parent)) return dashOffsets(c.src, h.parent)[h.index!]! + 1;
+  return undefined;
+}
+
+/** Delete a map key or a sequence item; returns false when the path does not exist. */
+export function planDelete(c: Ctx, path: Path): boolean {
+  const s = c.src;
+  if (!path.length) refuse(c.path, 'cannot delete the whole document');
+  const r = resolve(c.doc, path, c.path);
+  if (!r.found) return false;
+  const { node: n, parent: p, pair, index } = r.hit;
+  if (!p || index === undefined) refuse(c.path, 'cannot delete the whole document');
+  if (pair && isMap(p) && inheritedKeys(c.doc, p).has(String(path[path.length - 1]))) {
+    refuse(c.path, 'the key is also inherited through merge key <<; deleting it would expose the inherited value');
+  }
+  if (p.flow) {
+    const items = p.items;
+    if (items.length === 1) {
+      const rr = rangeOf(p)!;
+      splice(c, rr[0] + 1, rr[1] - 1, '');
+    } else if (index < items.length - 1) splice(c, itemStart(items[index])!, itemStart(items[index + 1])!, '');
+    else splice(c, contentEnd(items[index - 1])!, contentEnd(items[index])!, '');
+    return true;
+  }
+  const starts = isMap(p) ? p.items.map((q) => keyStart(q)) : dashOffsets(s, p as YAMLSeq<unknown>);
+  const start = starts[index];
+  if (start === undefined) refuse(c.path, 'complex keys are not supported');
+  const col = colOf(s, start);
+  const ls = lineStart(s, start);
+  const inlineStart = !isBlankText(s.slice(ls, start));
+  const end = skipSubtreeTail(s, eolEnd(s, contentEnd(pair ?? n) ?? start + 1), col);
+  const empty = isMap(p) ? '{}' : '[]';
+  if (p.items.length > 1) {
+    if (!inlineStart) splice(c, ls, end, '');
+    else if (index === 0 && starts[1] !== undefined) splice(c, start, starts[1], '');
+    else refuse(c.path, 'unsupported layout');
+    return true;
+  }
+  if (inlineStart) {
+    splice(c, start, end, empty + (endsWithNl(s, end) ? c.eol : ''));
+    return true;
+  }
+  const at = emptyMarkerPos(c, path.slice(0, -1));
+  if (at === undefined) splice(c, ls, end, empty + (endsWithNl(s, end) ? c.eol : ''));
+  else {
+    splice(c, at, at, ` ${empty}`);
+    splice(c, ls, end, '');
+  }
+  return true;
+}
+
+/** Deep-merge a map into the map at path. */
+export function planMerge(c: Ctx, path: Path, o: { [k: string]: Val }): void {
+  const s = c.src;
+  const r = resolve(c.doc, path, c.path);
+  if (!r.found) {
+    if (!path.length) refuse(c.path, 'the document is empty');
+    if (r.depth === path.length - 1 && isSeq(r.hit.node)) refuse(c.path, `index ${String(path[path.length - 1])} is out of range`);
+    return planInsert(c, path.slice(0, -1), [[path[path.length - 1]!, o]]);
+  }
+  const n = r.hit.node;
+  refuseAlias(c, n);
+  const entries = Object.entries(o);
+  if (isPlaceholder(s, n, 'map') && !isMap(n)) {
+    if (entries.length) return planInsert(c, path, entries);
+    return planReplace(c, r.hit, {});
+  }
+  if (!isMap(n)) refuse(c.path, `is a ${kindOf(n)}, not a map`);
+  const map = n as YAMLMap<unknown, unknown>;
+  const inherited = inheritedKeys(c.doc, map);
+  const missing: Entry[] = [];
+  for (const [k, v] of entries) {
+    const pair = map.items.find((q) => keyMatches(q.key, k));
+    const sub = [...path, k];
+    if (!pair) {
+      if (inherited.has(k)) refuse(sub, `key ${JSON.stringify(k)} is inherited through merge key <<; edit the merged anchor instead`);
+      missing.push([k, v]);
+    } else if (isObj(v) && isMap(pair.value)) planMerge(c, sub, v);
+    else planSet({ ...c, path: sub } as Ctx, sub, v);
+  }
+  if (missing.length) planInsert(c, path, missing);
+}
