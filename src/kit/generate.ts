@@ -296,3 +296,12 @@ export function namespaceAnchor(repo: Repo, namespace: string): Resource | undef
   const workload = members.find((x) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(x.resource.kind ?? ''));
   return (workload ?? members[0])?.resource ?? obj;
 }
+
+/**
+ * The production namespaces a namespace-wide control (NetworkPolicy, ResourceQuota) should cover: declared ones
+ * (config, name, label) and, with `includeCluster`, every namespace applied to a production cluster. System
+ * namespaces (kube-system, flux-system, ...) are never included.
+ */
+export function productionTargets(repo: Repo, includeCluster: boolean): ProductionNamespace[] {
+  return productionNamespaces(repo).filter((n) => !n.system && (includeCluster || n.reasons.some((r) => r !== 'cluster')));
+}
