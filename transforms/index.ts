@@ -8,6 +8,7 @@ import { rule as helmrepositorySlowInterval } from './helmrepository-slow-interv
 import { rule as kustomizationNoWait } from './kustomization-no-wait/index.js';
 import { rule as kustomizationRetryInterval } from './kustomization-retry-interval/index.js';
 import { rule as missingPodDisruptionBudget } from './missing-pod-disruption-budget/index.js';
+import { rule as missingSecurityContext } from './missing-security-context/index.js';
 import { rule as namespaceMissingNetworkPolicy } from './namespace-missing-network-policy/index.js';
 import { rule as secretstoreDefaultServiceaccount } from './secretstore-default-serviceaccount/index.js';
 import { rule as vaultFileStorage } from './vault-file-storage/index.js';
@@ -30,6 +31,7 @@ export const rules: readonly Rule[] = [
   kustomizationNoWait,
   kustomizationRetryInterval,
   missingPodDisruptionBudget,
+  missingSecurityContext,
   namespaceMissingNetworkPolicy,
   secretstoreDefaultServiceaccount,
   vaultFileStorage,

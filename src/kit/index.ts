@@ -13,3 +13,5 @@ export * from './external-secrets.js';
 export * from './monitoring.js';
 export * from './vault.js';
 export * from './vault-runbooks.js';
+export * from './pod-security.js';
+export * from './chart-security.js';

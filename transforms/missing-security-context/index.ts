@@ -1,0 +1,147 @@
+import {
+  defineRule,
+  describeGaps,
+  esoSecurityContexts,
+  helmReleases,
+  isExternalSecrets,
+  knownImageUser,
+  locateValue,
+  meetsRestricted,
+  restrictedGaps,
+  valueTarget,
+  vaultSecurityContexts,
+  vaultAppend,
+  vaultServers,
+  vaultSet,
+  workloads,
+  z,
+  type Change,
+  type ChartPod,
+  type PodGaps,
+  type Report,
+  type Resource,
+  type YamlPath,
+} from '../../src/kit/index.js';
+
+const options = z
+  .object({
+    readOnlyRootFilesystem: z
+      .boolean()
+      .default(false)
+      .describe('Also require readOnlyRootFilesystem: true on every container (not a Pod Security control; apps that write to / need emptyDir mounts).'),
+    scope: z.enum(['all', 'production']).default('all').describe('Check every workload, or only those deployed to production.'),
+  })
+  .strict();
+
+type M = 'notRestricted' | 'needsPrivileges' | 'chartPod' | 'chartPodBlocked' | 'chartTooOld';
+
+const UNKNOWN_USER = ' TODO(gitops-fix): the image must run as a numeric non-root USER; if it starts as root, set runAsUser';
+const RO_ROOT = ' TODO(gitops-fix): mount an emptyDir wherever the app writes (e.g. /tmp)';
+
+/** Changes that close the gaps of a manifest pod spec at `spec` inside `resource`. */
+function manifestChanges(resource: Resource, spec: YamlPath, g: PodGaps, readOnlyRoot: boolean): { changes: Change[]; notes: string[] } {
+  const changes: Change[] = [];
+  const notes: string[] = [];
+  const sc = [...spec, 'securityContext'];
+  if (g.runAsNonRoot) {
+    const users = g.containers.filter((c) => c.list !== 'ephemeralContainers').map((c) => knownImageUser(c.image));
+    const user = users.length > 0 && users.every((u) => u && u.uid === users[0]!.uid) ? users[0]! : undefined;
+    const hasUser = resource.get([...sc, 'runAsUser']) !== undefined;
+    changes.push({ op: 'set', resource, path: [...sc, 'runAsNonRoot'], value: true, ...(user || hasUser ? {} : { comment: UNKNOWN_USER }) });
+    if (user && !hasUser) {
+      changes.push({ op: 'set', resource, path: [...sc, 'runAsUser'], value: user.uid });
+      changes.push({ op: 'set', resource, path: [...sc, 'runAsGroup'], value: user.gid });
+      if (resource.get([...sc, 'fsGroup']) === undefined) changes.push({ op: 'set', resource, path: [...sc, 'fsGroup'], value: user.gid });
+      notes.push(`${resource.kind} ${resource.name}: runs as uid ${user.uid}, gid ${user.gid}, the user of ${user.source}; fsGroup makes its volumes writable for that group.`);
+    } else if (!user && !hasUser) {
+      notes.push(`${resource.kind} ${resource.name}: runAsNonRoot needs an image whose USER is a numeric non-root uid; the kubelet refuses to start a container that would run as root. Check the image, or set runAsUser.`);
+    }
+  }
+  if (g.seccomp) changes.push({ op: 'set', resource, path: [...sc, 'seccompProfile'], value: { type: 'RuntimeDefault' } });
+  for (const c of g.containers) {
+    if (c.list === 'ephemeralContainers') continue;
+    const csc = [...spec, c.list, c.index, 'securityContext'];
+    if (c.privilegeEscalation) changes.push({ op: 'set', resource, path: [...csc, 'allowPrivilegeEscalation'], value: false });
+    if (c.capabilities) changes.push({ op: 'set', resource, path: [...csc, 'capabilities', 'drop'], value: ['ALL'] });
+    if (c.runAsRootAllowed) changes.push({ op: 'set', resource, path: [...csc, 'runAsNonRoot'], value: true });
+    if (c.seccomp) changes.push({ op: 'set', resource, path: [...csc, 'seccompProfile'], value: { type: 'RuntimeDefault' } });
+    if (readOnlyRoot && c.writableRoot) changes.push({ op: 'set', resource, path: [...csc, 'readOnlyRootFilesystem'], value: true, comment: RO_ROOT });
+  }
+  return { changes, notes };
+}
+
+export const rule = defineRule({
+  meta: {
+    id: 'missing-security-context',
+    title: 'Require security contexts that meet the Pod Security "restricted" profile',
+    reviewItem: 11,
+    severity: 'medium',
+    phase: 2,
+    messages: {
+      notRestricted: '{kind} {name} does not meet {profile}: {problems}',
+      needsPrivileges: '{kind} {name} needs what Pod Security "restricted" forbids ({blockers}); security contexts cannot fix that: run it in a namespace whose Pod Security level allows it, or change what it does',
+      chartPod: 'HelmRelease {name}: the {component} pods do not meet {profile}: {problems}',
+      chartPodBlocked: 'HelmRelease {name}: the {component} pods need what Pod Security "restricted" forbids ({blockers})',
+      chartTooOld: 'HelmRelease {name}: Vault chart {version} has no server.statefulSet.securityContext / injector.securityContext (added in 0.21.0) and renders pods without a seccompProfile; upgrade the chart',
+    },
+  },
+  options,
+  *detect({ repo, options }): Generator<Report<M>> {
+    const ro = { readOnlyRootFilesystem: options.readOnlyRootFilesystem };
+    const profile = options.readOnlyRootFilesystem ? 'Pod Security "restricted" with read-only root filesystems' : 'Pod Security "restricted"';
+    const inScope = (r: Resource) => options.scope === 'all' || repo.flux.isProduction(r);
+    for (const w of workloads(repo)) {
+      if (/(^|\/)gotk-components\.ya?ml$/.test(w.file) || !inScope(w.resource)) continue; // flux bootstrap owns gotk-components
+      const g = restrictedGaps(w.resource.get(w.podSpecPath));
+      const data = { kind: w.kind, name: w.namespace ? `${w.namespace}/${w.name}` : w.name };
+      const path = [...w.podSpecPath, 'securityContext'];
+      if (g.blockers.length) yield { messageId: 'needsPrivileges', resource: w.resource, path, data: { ...data, blockers: g.blockers.join('; ') }, fixable: false };
+      else if (!meetsRestricted(g, ro)) yield { messageId: 'notRestricted', resource: w.resource, path, data: { ...data, profile, problems: describeGaps(g, ro).join('; ') }, detail: { spec: w.podSpecPath } };
+    }
+    const charts: { hr: Resource; pods: readonly ChartPod[] | { tooOld: string } }[] = [
+      ...vaultServers(repo).map((s) => ({ hr: s.release, pods: vaultSecurityContexts(s) })),
+      ...helmReleases(repo).filter((hr) => isExternalSecrets(repo, hr)).map((hr) => ({ hr, pods: esoSecurityContexts(repo, hr) })),
+    ];
+    for (const { hr, pods } of charts) {
+      if (!inScope(hr)) continue;
+      const name = hr.name ?? '(unnamed)';
+      if ('tooOld' in pods) {
+        yield { messageId: 'chartTooOld', resource: hr, path: ['spec', 'chart', 'spec', 'version'], data: { name, version: pods.tooOld }, fixable: false };
+        continue;
+      }
+      for (const pod of pods) {
+        const at = valueTarget(repo, hr, pod.podKey);
+        if (pod.gaps.blockers.length) yield { messageId: 'chartPodBlocked', resource: at.resource, path: at.path, data: { name, component: pod.component, blockers: pod.gaps.blockers.join('; ') }, fixable: false };
+        else if (!meetsRestricted(pod.gaps, ro)) yield { messageId: 'chartPod', resource: at.resource, path: at.path, data: { name, component: pod.component, profile, problems: describeGaps(pod.gaps, ro).join('; ') }, detail: { release: hr.id, component: pod.component } };
+      }
+    }
+  },
+  fix: {
+    kind: 'edit',
+    safe: false,
+    apply(report, { repo, options }) {
+      const ro = options.readOnlyRootFilesystem;
+      if (report.messageId === 'notRestricted' && report.resource) {
+        const spec = (report.detail as { spec: YamlPath }).spec;
+        const { changes, notes } = manifestChanges(report.resource, spec, restrictedGaps(report.resource.get(spec)), ro);
+        return { changes, notes, summary: 'restricted security context' };
+      }
+      const { release, component } = report.detail as { release: string; component: string };
+      const server = vaultServers(repo).find((s) => s.release.id === release);
+      const hr = server?.release ?? helmReleases(repo).find((r) => r.id === release)!;
+      const pods = server ? vaultSecurityContexts(server) : esoSecurityContexts(repo, hr);
+      const pod = 'tooOld' in pods ? undefined : pods.find((p) => p.component === component);
+      if (!pod) return { changes: [], skipped: 'the release changed' };
+      const fix = pod.fix(ro);
+      const changes: Change[] = fix.edits.map((e) => {
+        if (e.op === 'delete') {
+          const loc = locateValue(repo, hr, e.path);
+          return { op: 'delete', resource: loc.source!.resource, path: loc.path! };
+        }
+        if (server) return e.op === 'append' ? vaultAppend(repo, server, e.path, e.value) : vaultSet(repo, server, e.path, e.value);
+        return { op: 'set', ...valueTarget(repo, hr, e.path), value: e.value };
+      });
+      return { changes, notes: fix.notes, summary: `${component} security context` };
+    },
+  },
+});
