@@ -2,7 +2,7 @@ import { PHASE_TITLES, PHASES, SEVERITIES, type Rule } from '../kit/index.js';
 import { fileDiff } from '../engine/diff.js';
 import { objectName } from '../engine/messages.js';
 import { findingKey, type FixRecord, type Plan, type RulePlan } from '../engine/plan.js';
-import { checkRuleOption, type Session } from '../engine/session.js';
+import { checkRuleOption, withRuleOption, type Session } from '../engine/session.js';
 import type { Paint } from './colors.js';
 import { colorDiff } from './fix-format.js';
 
@@ -28,12 +28,17 @@ function label(rp: RulePlan, x: FixRecord): string {
   return `${rp.rule.meta.title}${review} — ${obj ? `${obj} ` : ''}(${x.finding.file}:${x.finding.line}) — ${oneLine(x.summary)}`;
 }
 
+/** Key of a picker entry for a fix that needs an answer first (`ask:` + the finding key). */
+export const ASK = 'ask:';
+
 /**
  * The interactive selection: a checkbox of every planned fix grouped by phase then severity, pre-checked for the
  * selected rules (unsafe fixes unchecked, marked "review"), then a menu to show the diff of any fix before
- * applying. Returns the chosen fixes' keys, or undefined when the user cancels.
+ * applying. Fixes that wait for an option with no safe default are offered unchecked, marked "asks for"; checking
+ * one means answering the question afterwards. Returns the chosen keys (`ASK`-prefixed for those), or undefined
+ * when the user cancels.
  */
-export async function pickFixes(plan: Plan, selected: ReadonlySet<string>, io: PickerIO): Promise<Set<string> | undefined> {
+export async function pickFixes(plan: Plan, selected: ReadonlySet<string>, askable: ReadonlyMap<string, readonly MissingPrompt[]>, io: PickerIO): Promise<Set<string> | undefined> {
   const { checkbox, select, Separator } = await import('@inquirer/prompts');
   const ctx = { output: io.output };
   const all = new Map<string, { rp: RulePlan; x: FixRecord }>();
@@ -55,8 +60,21 @@ export async function pickFixes(plan: Plan, selected: ReadonlySet<string>, io: P
             const key = findingKey(x.finding);
             out.push({ value: key, name: label(rp, x), checked: chosen.has(key), description: `${rp.rule.meta.id} (item ${rp.rule.meta.reviewItem}): ${x.finding.message}` });
           }
+          const asksFor = (reason: string) => (askable.get(rp.rule.meta.id) ?? []).filter((a) => named(rp.rule, reason, a.option));
+          for (const d of rp.skipped) {
+            const asks = asksFor(d.reason);
+            if (!d.finding || !asks.length) continue;
+            const key = ASK + findingKey(d.finding);
+            const obj = objectName(d.finding);
+            out.push({
+              value: key,
+              name: `${rp.rule.meta.title} [asks for ${asks.map((a) => a.option).join(', ')}] — ${obj ? `${obj} ` : ''}(${d.finding.file}:${d.finding.line})`,
+              checked: chosen.has(key),
+              description: `${rp.rule.meta.id} (item ${rp.rule.meta.reviewItem}): ${d.finding.message}. Check it to answer: ${asks[0]!.message}`,
+            });
+          }
           for (const d of [...rp.skipped, ...rp.dropped]) {
-            if (!d.finding) continue;
+            if (!d.finding || (rp.skipped.includes(d) && asksFor(d.reason).length)) continue;
             out.push({ value: `left:${findingKey(d.finding)}`, name: `${rp.rule.meta.title} (${d.finding.file}:${d.finding.line})`, disabled: oneLine(d.reason, 60) });
           }
         }
@@ -106,48 +124,70 @@ export interface PromptAnswer {
   readonly ruleId: string;
   readonly option: string;
   readonly value: string;
-  readonly save: boolean;
 }
 
-/** Options the selected rules declare as prompts, unset now, for rules whose fix was skipped. */
-export function missingPrompts(plan: Plan, session: Session, selected: ReadonlySet<string>): { rule: Rule; option: string; message: string; validate?: (v: string) => true | string }[] {
-  const out: { rule: Rule; option: string; message: string; validate?: (v: string) => true | string }[] = [];
+export interface MissingPrompt {
+  readonly rule: Rule;
+  readonly option: string;
+  readonly message: string;
+  readonly validate?: (v: string) => true | string;
+}
+
+function named(rule: Rule, reason: string, option: string): boolean {
+  return reason.includes(`rules.${rule.meta.id}.${option}`);
+}
+
+/**
+ * Per rule whose fix was skipped for want of an option: the prompts (`meta.prompts`) whose option the skip reason
+ * names as `rules.<id>.<option>`.
+ */
+export function missingPrompts(plan: Plan): Map<string, MissingPrompt[]> {
+  const out = new Map<string, MissingPrompt[]>();
   for (const rp of plan.rules) {
-    if (!selected.has(rp.rule.meta.id) || !rp.skipped.length) continue;
-    const opts = session.options.get(rp.rule.meta.id) as Record<string, unknown> | undefined;
-    for (const p of rp.rule.meta.prompts ?? []) {
-      const v = opts?.[p.option];
-      if (v === undefined || v === null || v === '') out.push({ rule: rp.rule, ...p });
-    }
+    const prompts = (rp.rule.meta.prompts ?? []).filter((p) => rp.skipped.some((d) => named(rp.rule, d.reason, p.option)));
+    if (prompts.length) out.set(rp.rule.meta.id, prompts.map((p) => ({ rule: rp.rule, ...p })));
   }
   return out;
 }
 
-/** Ask for each missing option (validated by the prompt and the rule's schema) and whether to save it. */
+/**
+ * Ask for the options a rule's fix is waiting for, one at a time: after each answer the fix is tried again
+ * (`skipReason`) and the next question is the option its skip reason names, until it no longer skips. Answers are
+ * validated by the prompt and by the rule's option schema; then one question whether to save them to the config.
+ */
 export async function askOptions(
-  missing: ReturnType<typeof missingPrompts>,
-  session: Session,
+  rule: Rule,
+  start: Session,
+  skipReason: (s: Session) => string | undefined,
   configFile: string,
   io: PickerIO,
-): Promise<PromptAnswer[]> {
-  if (!missing.length) return [];
+): Promise<{ session: Session; answers: PromptAnswer[]; save: boolean }> {
   const { input, confirm } = await import('@inquirer/prompts');
   const ctx = { output: io.output };
+  const id = rule.meta.id;
+  const prompts = rule.meta.prompts ?? [];
+  let session = start;
   const answers: PromptAnswer[] = [];
-  for (const m of missing) {
-    const value = await input(
-      {
-        message: `${m.rule.meta.id}: ${m.message}`,
-        validate: (v: string) => {
-          const own = m.validate ? m.validate(v.trim()) : true;
-          if (own !== true) return own;
-          return checkRuleOption(session, m.rule.meta.id, m.option, v.trim());
+  for (let i = 0; i < prompts.length; i++) {
+    const reason = skipReason(session);
+    const p = reason === undefined ? undefined : prompts.find((x) => named(rule, reason, x.option) && !answers.some((a) => a.option === x.option));
+    if (!p) break;
+    const current = session;
+    const value = (
+      await input(
+        {
+          message: `${id}: ${p.message}`,
+          validate: (v: string) => {
+            const own = p.validate ? p.validate(v.trim()) : true;
+            return own !== true ? own : checkRuleOption(current, id, p.option, v.trim());
+          },
         },
-      },
-      ctx,
-    );
-    const save = await confirm({ message: `Save rules.${m.rule.meta.id}.${m.option} to ${configFile}?`, default: true }, ctx);
-    answers.push({ ruleId: m.rule.meta.id, option: m.option, value: value.trim(), save });
+        ctx,
+      )
+    ).trim();
+    session = withRuleOption(session, id, p.option, value);
+    answers.push({ ruleId: id, option: p.option, value });
   }
-  return answers;
+  const save = answers.length ? await confirm({ message: `Save ${answers.map((a) => `rules.${id}.${a.option}`).join(', ')} to ${configFile}?`, default: true }, ctx) : false;
+  return { session, answers, save };
 }

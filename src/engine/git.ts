@@ -273,5 +273,5 @@ export function initRepository(dir: string, message: string): void {
 
 /** `git log --stat` of base..branch, oldest first. */
 export function logStat(cwd: string, base: string, branch: string): string {
-  return gitSync(cwd, ['-c', 'color.ui=never', 'log', '--reverse', '--stat', '--format=commit %h%nSubject: %s%n', `${base}..${branch}`]);
+  return gitSync(cwd, ['-c', 'color.ui=never', 'log', '--reverse', '--stat', '--format=%h %s', `${base}..${branch}`]);
 }

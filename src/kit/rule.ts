@@ -20,9 +20,11 @@ export interface RuleMeta<M extends string> {
   /** Rules that must run before this one when both are selected (same phase or not). */
   readonly after?: readonly string[];
   /**
-   * Options with no safe default. When one is unset the rule's fix returns `skipped` (naming the option); an
-   * interactive `fix` then asks for it with this question, validates the answer against `validate` and the rule's
-   * option schema, and can save it to `.gitops-fix.yaml` as `rules.<id>.<option>`.
+   * Options with no safe default. While one is needed and unset, the rule's fix returns `skipped` with a reason
+   * that names it as `rules.<id>.<option>` (several may be named). An interactive `fix` offers such a fix
+   * unchecked, marked "asks for"; when the user checks it, it asks for each option the skip reason names, one at a
+   * time (trying the fix again after each answer), validates the answer with `validate` and the rule's option
+   * schema, and can save the answers to `.gitops-fix.yaml`.
    */
   readonly prompts?: readonly RulePrompt[];
 }

@@ -6,11 +6,11 @@ import { fixReportJson, nothingToFix, type FixMode, type FixOutcome } from '../.
 import { branchExists, branchExistsError, checkBranchName, defaultBranchName, findGitRepo, ReviewBranch, type BranchResult, type GitRepoInfo } from '../../engine/git.js';
 import { commitMessage } from '../../engine/messages.js';
 import { patchAuthor, writePatches, writeTextFile } from '../../engine/outputs.js';
-import { findingKey, Planner, reintroduced, withRequired, type Plan, type PlanOptions } from '../../engine/plan.js';
+import { findingKey, planFixes, Planner, reintroduced, withRequired, type Plan, type PlanOptions } from '../../engine/plan.js';
 import { prBody } from '../../engine/messages.js';
 import { parsePhases, QUICK_WIN_ITEMS, selectRules } from '../../engine/registry.js';
-import { scan } from '../../engine/scan.js';
-import { openSession, withRuleOption, type Session } from '../../engine/session.js';
+import { scan, type Finding } from '../../engine/scan.js';
+import { openSession, type Session } from '../../engine/session.js';
 import { excludeSuppressed } from '../../engine/suppress.js';
 import { writePlan, type WrittenFile } from '../../engine/write.js';
 import { colorEnabled, painter } from '../colors.js';
@@ -122,7 +122,9 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
   try {
     let session!: Session;
     let planner!: Planner;
-    const universe: Rule[] = interactive ? [...new Set([...closed, ...selectRules({ excludeIds: flags.excludeRule })])] : closed;
+    // The picker offers every rule's fixes (the selection pre-checked) unless rules were named (--rule, --quick-wins).
+    const narrowed = !!flags.rule.length || !!flags.quickWins;
+    const universe: Rule[] = interactive && !narrowed ? [...new Set([...closed, ...selectRules({ excludeIds: flags.excludeRule })])] : closed;
     await runTasks(
       [
         {
@@ -147,28 +149,35 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
 
     if (!nothingToFix(plan) && mode === 'branch' && !flags.force && branchExists(info!.topLevel, branchName!)) throw branchExistsError(branchName!);
 
-    if (interactive && !nothingToFix(plan)) {
-      const { askOptions, missingPrompts, pickFixes } = await import('../pick-fixes.js');
+    const askable = interactive ? (await import('../pick-fixes.js')).missingPrompts(plan) : new Map();
+    if (interactive && (!nothingToFix(plan) || askable.size)) {
+      const { ASK, askOptions, pickFixes } = await import('../pick-fixes.js');
       const io = { output: promptStream, paint };
-      const configFile = flags.config ? resolve(flags.config) : join(resolve(dir), CONFIG_FILE);
-      const answers = await askOptions(missingPrompts(plan, session, selectedIds), session, configFile, io);
-      for (const a of answers) {
-        session = withRuleOption(session, a.ruleId, a.option, a.value);
-        if (a.save) saveRuleOption(configFile, a.ruleId, a.option, a.value);
-      }
-      if (answers.length) {
-        await runTasks([planTasks(() => session, { rules: universe }, (p) => (planner = p))], { silent: json });
-        plan = planner.result();
-      }
-      const chosen = await pickFixes(plan, selectedIds, io);
+      const chosen = await pickFixes(plan, selectedIds, askable, io);
       if (!chosen) {
         out('Cancelled: nothing was changed.');
         return OK;
       }
+      // Fixes that wait for an answer: ask now (validated), optionally save to the config file.
+      const asked = new Set([...chosen].filter((k) => k.startsWith(ASK)).map((k) => k.slice(ASK.length)));
+      const askRules = new Set(plan.rules.filter((rp) => rp.skipped.some((d) => d.finding && asked.has(findingKey(d.finding)))).map((rp) => rp.rule.meta.id));
+      const configFile = flags.config ? resolve(flags.config) : join(resolve(dir), CONFIG_FILE);
+      for (const id of askRules) {
+        const rule = universe.find((r) => r.meta.id === id)!;
+        const skipReason = (s: Session) => planFixes(s.repo, { rules: [rule], options: s.options, exclude: excludeSuppressed(s) }).rules.find((rp) => rp.rule === rule)?.skipped[0]?.reason;
+        const asked = await askOptions(rule, session, skipReason, configFile, io);
+        session = asked.session;
+        if (asked.save) for (const a of asked.answers) saveRuleOption(configFile, a.ruleId, a.option, a.value);
+      }
       const offered = new Set(plan.rules.flatMap((rp) => rp.fixed.map((x) => findingKey(x.finding))));
-      const chosenRules = new Set(plan.rules.filter((rp) => rp.fixed.some((x) => chosen.has(findingKey(x.finding)))).map((rp) => rp.rule.meta.id));
+      const keep = new Set([...chosen].map((k) => (k.startsWith(ASK) ? k.slice(ASK.length) : k)));
+      const chosenRules = new Set(
+        plan.rules.filter((rp) => askRules.has(rp.rule.meta.id) || rp.fixed.some((x) => keep.has(findingKey(x.finding)))).map((rp) => rp.rule.meta.id),
+      );
       const rules = universe.filter((r) => selectedIds.has(r.meta.id) || chosenRules.has(r.meta.id));
-      await runTasks([planTasks(() => session, { rules, exclude: (f) => offered.has(findingKey(f)) && !chosen.has(findingKey(f)) }, (p) => (planner = p))], { silent: json });
+      // Leave out every offered fix that was not chosen; skipped findings stay (fixed now if answered, else left unfixed).
+      const exclude = (f: Finding) => offered.has(findingKey(f)) && !keep.has(findingKey(f));
+      await runTasks([planTasks(() => session, { rules, exclude }, (p) => (planner = p))], { silent: json });
       plan = planner.result();
     }
 

@@ -1,0 +1,30 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/git-repo.js';
+import { tempDir } from '../support/tree.js';
+
+describe('gitops-fix demo', () => {
+  it('runs phase 1 on a temporary git copy of the example repository without a terminal or a git identity', async () => {
+    const home = tempDir('gitops-fix-home-');
+    mkdirSync(join(home, 'cfg'), { recursive: true });
+    const env = {
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, 'cfg'),
+      GIT_CONFIG_GLOBAL: join(home, 'none'),
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: '',
+      GIT_AUTHOR_EMAIL: '',
+      GIT_COMMITTER_NAME: '',
+      GIT_COMMITTER_EMAIL: '',
+      EMAIL: '',
+    };
+    const r = await runCli(['demo'], { cwd: home, env });
+    expect(r.stderr).not.toMatch(/gitops-fix: /);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Demo repository: ');
+    expect(r.stdout).toContain('Created branch gitops-fix/phase-1');
+    expect(r.stdout).toMatch(/git log --stat main\.\.gitops-fix\/phase-1\n[0-9a-f]{7,} fix\(/);
+    expect(r.stdout).toMatch(/\d+ files? changed/);
+  });
+});

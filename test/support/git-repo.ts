@@ -1,0 +1,112 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, tempDir } from './tree.js';
+
+export const CLI = join(ROOT, 'dist', 'bin', 'gitops-fix.js');
+export const EXAMPLE_REPO = join(ROOT, 'fixtures', 'example-repo');
+export const IDENTITY = ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false'];
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', [...IDENTITY, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A temporary git repository (branch main, one commit) holding a copy of `source` (under `subdir` when given). */
+export function gitRepoFrom(source: string, subdir = ''): string {
+  const dir = join(tempDir('gitops-fix-repo-'), 'repo');
+  mkdirSync(dir, { recursive: true });
+  cpSync(source, subdir ? join(dir, subdir) : dir, { recursive: true });
+  git(dir, 'init', '-q', '--initial-branch=main');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '--no-verify', '-m', 'initial');
+  return dir;
+}
+
+/** sha256 of every file below dir (`.git` included when asked), by relative path. */
+export function hashTree(dir: string, opts: { withGit?: boolean } = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.name === '.git' && !opts.withGit) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(join(d, e.name), r);
+      else if (e.isFile()) out[r] = createHash('sha256').update(readFileSync(join(d, e.name))).digest('hex') + ':' + (statSync(join(d, e.name)).mode & 0o777).toString(8);
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run the built CLI with stdin not a terminal (asynchronously: the test worker must stay responsive). */
+export function runCli(args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...opts.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdin.end();
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export function spawnCli(args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  return spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...opts.env } });
+}
+
+export interface PtyResult {
+  readonly code: number;
+  readonly output: string;
+  readonly failed: unknown;
+}
+
+/** Run the CLI in a pseudo-terminal (test/support/pty-run.py), answering prompts with keystrokes. */
+export type PtyStep = { expect: string; send: string } | { press: string; until: string; max?: number };
+
+export async function runInPty(args: readonly string[], steps: readonly PtyStep[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<PtyResult> {
+  const child = spawn('python3', [join(ROOT, 'test', 'support', 'pty-run.py'), JSON.stringify(steps), '--', process.execPath, CLI, ...args], {
+    cwd: opts.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const status = await new Promise<number | null>((res) => child.on('close', res));
+  if (status !== 0) throw new Error(`pty-run.py failed: ${stderr}`);
+  const parsed = JSON.parse(stdout) as PtyResult;
+  // eslint-disable-next-line no-control-regex
+  return { ...parsed, output: parsed.output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') };
+}
+
+export const KEYS = { enter: '\r', space: ' ', down: '\u001b[B', up: '\u001b[A' } as const;
+
+export function hasPython(): boolean {
+  return spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
+}
+
+/** `git log` subjects and bodies of base..branch, oldest first. */
+export function commitsOf(dir: string, range: string): { sha: string; subject: string; body: string }[] {
+  const out = git(dir, 'log', '--reverse', '--format=%H%x1f%s%x1f%b%x1e', range);
+  return out
+    .split('\x1e')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const [sha, subject, body] = s.split('\x1f');
+      return { sha: sha!, subject: subject!, body: body ?? '' };
+    });
+}
