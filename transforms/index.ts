@@ -7,6 +7,7 @@ import { rule as gitrepositoryDevBranch } from './gitrepository-dev-branch/index
 import { rule as helmrepositorySlowInterval } from './helmrepository-slow-interval/index.js';
 import { rule as kustomizationNoWait } from './kustomization-no-wait/index.js';
 import { rule as kustomizationRetryInterval } from './kustomization-retry-interval/index.js';
+import { rule as linkerdUndocumented } from './linkerd-undocumented/index.js';
 import { rule as missingMonitoring } from './missing-monitoring/index.js';
 import { rule as missingPodDisruptionBudget } from './missing-pod-disruption-budget/index.js';
 import { rule as missingSecurityContext } from './missing-security-context/index.js';
@@ -31,6 +32,7 @@ export const rules: readonly Rule[] = [
   helmrepositorySlowInterval,
   kustomizationNoWait,
   kustomizationRetryInterval,
+  linkerdUndocumented,
   missingMonitoring,
   missingPodDisruptionBudget,
   missingSecurityContext,

@@ -322,7 +322,7 @@ export function loadRepo(rootArg: string, opts: LoadOptions): Repo {
     }
     files.push(c.file);
   }
-  return makeRepo(root, files, resources, opts.settings);
+  return makeRepo(root, files, resources, opts.settings, opts.overrides);
 }
 
 function ioProblem(e: unknown): string {
@@ -363,7 +363,8 @@ function readAndClassify(root: string, abs: string, path: string): Classified | 
   }
 }
 
-export function makeRepo(root: string, files: RepoFile[], resources: Resource[], settings: Settings): Repo {
+/** `planned`: files a plan creates in memory (any type): `exists` sees them before they are written. */
+export function makeRepo(root: string, files: RepoFile[], resources: Resource[], settings: Settings, planned?: ReadonlyMap<string, string>): Repo {
   const byPath = new Map(files.map((f) => [f.path, f]));
   const byKind = new Map<string, Resource[]>();
   for (const r of resources) {
@@ -390,7 +391,7 @@ export function makeRepo(root: string, files: RepoFile[], resources: Resource[],
       return list.find((r) => r.namespace === namespace) ?? list.find((r) => r.namespace === undefined);
     },
     exists(p) {
-      if (byPath.has(p)) return true;
+      if (byPath.has(p) || planned?.has(p)) return true;
       allPaths ??= new Set();
       if (allPaths.has(p)) return true;
       try {

@@ -15,3 +15,5 @@ export * from './vault.js';
 export * from './vault-runbooks.js';
 export * from './pod-security.js';
 export * from './chart-security.js';
+export * from './docs.js';
+export * from './linkerd.js';
