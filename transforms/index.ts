@@ -12,6 +12,7 @@ import { rule as missingMonitoring } from './missing-monitoring/index.js';
 import { rule as missingPodDisruptionBudget } from './missing-pod-disruption-budget/index.js';
 import { rule as missingSecurityContext } from './missing-security-context/index.js';
 import { rule as namespaceMissingNetworkPolicy } from './namespace-missing-network-policy/index.js';
+import { rule as namespaceMissingResourceQuota } from './namespace-missing-resource-quota/index.js';
 import { rule as secretstoreDefaultServiceaccount } from './secretstore-default-serviceaccount/index.js';
 import { rule as vaultFileStorage } from './vault-file-storage/index.js';
 import { rule as vaultListenerInsecure } from './vault-listener-insecure/index.js';
@@ -37,6 +38,7 @@ export const rules: readonly Rule[] = [
   missingPodDisruptionBudget,
   missingSecurityContext,
   namespaceMissingNetworkPolicy,
+  namespaceMissingResourceQuota,
   secretstoreDefaultServiceaccount,
   vaultFileStorage,
   vaultListenerInsecure,
