@@ -109,9 +109,9 @@ function* chartFindings(repo: Repo, hr: Resource): Generator<Report<M>> {
       const set = [{ path: pdbPath, value: true }, ...(c.leader && get(values, ['leaderElect']) !== true ? [{ path: ['leaderElect'], value: true }] : [])];
       yield { messageId: 'esoUnprotected', ...loc(pdbPath), data, detail: { type: 'values', release: hr.id, set } satisfies Detail };
     } else if (enabled) {
-      yield { messageId: 'esoBudgetOnOne', ...loc(pdbPath), data, detail: { type: 'values', release: hr.id, set: twoReplicas } satisfies Detail };
+      yield { messageId: 'esoBudgetOnOne', ...loc([...c.prefix, 'replicaCount']), data, detail: { type: 'values', release: hr.id, set: twoReplicas } satisfies Detail };
     } else {
-      yield { messageId: 'esoSingle', ...loc(pdbPath), data, detail: { type: 'values', release: hr.id, set: [...twoReplicas, { path: pdbPath, value: true }] } satisfies Detail };
+      yield { messageId: 'esoSingle', ...loc([...c.prefix, 'replicaCount']), data, detail: { type: 'values', release: hr.id, set: [...twoReplicas, { path: pdbPath, value: true }] } satisfies Detail };
     }
   }
 }
