@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PHASES, SEVERITIES } from '../src/kit/index.js';
 import { rules } from '../src/engine/registry.js';
@@ -69,6 +69,26 @@ describe('registry parity', () => {
         // A rule that generates only documents (Markdown written by createText) has no YAML templates.
         if (rule.fix?.kind === 'generate') expect(has || generatesOnlyDocuments(meta.id), `add templates/${meta.id}/`).toBe(true);
         else expect(has, `templates/${meta.id}/ exists but the rule does not generate files`).toBe(false);
+      });
+
+      it('has a mini-repository in every fixture case', () => {
+        const empty = listCases(meta.id)
+          .flatMap((c) => [c.beforeDir, ...(c.afterDir ? [c.afterDir] : [])])
+          .filter((d) => ![...readTree(d).keys()].some((p) => /\.ya?ml$/.test(p)))
+          .map((d) => `${relative(ROOT, d)}/ has no YAML file`);
+        expect(empty, `write the YAML files of each case (after/ is the whole fixed tree):\n${empty.join('\n')}`).toEqual([]);
+      });
+
+      it('has no scaffold placeholder left (TODO(new-rule))', () => {
+        const files = [`transforms/${meta.id}/index.ts`, `transforms/${meta.id}/README.md`, ...[...(isDir(join(ROOT, 'templates', meta.id)) ? readTree(join(ROOT, 'templates', meta.id)).keys() : [])].map((p) => `templates/${meta.id}/${p}`)];
+        const left = files.flatMap((f) =>
+          existsSync(join(ROOT, f))
+            ? readFileSync(join(ROOT, f), 'utf8')
+                .split('\n')
+                .flatMap((l, i) => (l.includes('TODO(new-rule)') ? [`${f}:${i + 1}: ${l.trim()}`] : []))
+            : [],
+        );
+        expect(left, `fill in what npm run new-rule left to write:\n${left.join('\n')}`).toEqual([]);
       });
     });
   }

@@ -77,6 +77,34 @@ export async function main(argv: string[]): Promise<number> {
       code = await demoCommand(out);
     });
 
+  program
+    .command('rules')
+    .description('list the rules')
+    .option('-f, --format <format>', 'table | json | markdown', 'table')
+    .action(async (flags) => {
+      const { rulesCommand } = await import('./commands/rules.js');
+      code = await rulesCommand(flags, out);
+    });
+
+  program
+    .command('explain')
+    .description("show a rule's documentation")
+    .argument('<rule-id>', 'rule id (see `gitops-fix rules`)')
+    .action(async (id: string) => {
+      const { explainCommand } = await import('./commands/explain.js');
+      code = await explainCommand(id, out);
+    });
+
+  program
+    .command('init')
+    .description('write a commented starter .gitops-fix.yaml for the repository (never overwrites one)')
+    .argument('[dir]', 'repository directory', '.')
+    .option('--debug', 'print stack traces of unexpected errors')
+    .action(async (dir: string) => {
+      const { initCommand } = await import('./commands/init.js');
+      code = await initCommand(dir, out);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
