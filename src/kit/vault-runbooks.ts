@@ -15,6 +15,11 @@ function image(repo: Repo, s: VaultServer): string {
   return `${repoName}:${v ? v.join('.') : '<the tag your release runs>'}`;
 }
 
+/** The chart's default `server.updateStrategyType` is OnDelete: pods keep the old configuration until deleted. */
+function onDelete(s: VaultServer): boolean {
+  return String(s.value(['server', 'updateStrategyType'])) === 'OnDelete';
+}
+
 function names(s: VaultServer) {
   const hr = s.release;
   const hrNs = hr.namespace ?? s.namespace;
@@ -101,8 +106,7 @@ kubectl -n ${n.ns} get statefulset ${n.sts}   # the upgrade restores the replica
 kubectl -n ${n.ns} scale statefulset ${n.sts} --replicas=1
 \`\`\`
 
-The chart's StatefulSet uses \`updateStrategy: OnDelete\`: delete any pod still running the old configuration.
-Unseal \`${n.pod0}\` with the existing unseal keys. In HA mode the other pods join it through \`retry_join\`
+${onDelete(s) ? `The StatefulSet uses \`updateStrategy: OnDelete\`: delete any pod still running the old configuration.\n` : ''}Unseal \`${n.pod0}\` with the existing unseal keys. In HA mode the other pods join it through \`retry_join\`
 (${m.replicas} \`retry_join\` stanzas are configured); unseal each of them.
 
 ## 5. Verify
@@ -142,7 +146,7 @@ export function vaultAutoUnsealRunbook(repo: Repo, s: VaultServer, u: UnsealRunb
   const pods = Array.from({ length: Math.max(1, u.replicas) }, (_, i) => `${n.fn}-${i}`);
   const migrate = (p: string) =>
     [
-      `kubectl -n ${n.ns} delete pod ${p}`,
+      ...(onDelete(s) ? [`kubectl -n ${n.ns} delete pod ${p}`] : []),
       `kubectl -n ${n.ns} wait --for=jsonpath='{.status.phase}'=Running pod/${p} --timeout=180s`,
       `kubectl -n ${n.ns} exec -it ${p} -- vault operator unseal -migrate   # repeat with unseal keys up to the threshold`,
     ].join('\n');
@@ -167,11 +171,14 @@ ${u.prerequisites.map((p) => `- ${p}`).join('\n')}
 
 ## 2. Merge, then migrate ${u.ha ? 'one pod at a time' : 'the pod'}
 
-The chart's StatefulSet uses \`updateStrategy: OnDelete\`, so a pod picks up the new configuration when it is
-deleted. ${u.ha ? 'For each pod (the standbys first, the active one last):' : 'After the merge:'}
+${
+  onDelete(s)
+    ? `The StatefulSet uses \`updateStrategy: OnDelete\`, so a pod picks up the new configuration when it is deleted. ${u.ha ? 'For each pod (the standbys first, the active one last):' : 'After the merge:'}`
+    : `The StatefulSet replaces its pods by itself after the merge (\`server.updateStrategyType: ${String(s.value(['server', 'updateStrategyType']))}\`), highest ordinal first; each new pod waits, sealed, until it is migrated. ${u.ha ? 'For each pod as it comes back:' : 'When it comes back:'}`
+}
 
 \`\`\`sh
-${u.ha ? `kubectl -n ${n.ns} get pods -l app.kubernetes.io/instance=${s.releaseName},component=server -L vault-active   # which pod is active\n` : ''}${u.ha ? `kubectl -n ${n.ns} exec -it <active pod> -- vault operator step-down   # only before the active pod, after vault login\n` : ''}${migrate(u.ha ? '<pod>' : pods[0]!)}
+${u.ha ? `kubectl -n ${n.ns} get pods -l app.kubernetes.io/instance=${s.releaseName},component=server -L vault-active   # which pod is active\n` : ''}${u.ha ? `kubectl -n ${n.ns} exec -it <active pod> -- vault operator step-down   # before the active pod is replaced, after vault login\n` : ''}${migrate(u.ha ? '<pod>' : pods[0]!)}
 \`\`\`
 ${u.ha ? `\nPods: ${pods.map((p) => `\`${p}\``).join(', ')}.\n` : ''}
 ## 3. Verify

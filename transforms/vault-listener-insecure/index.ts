@@ -33,6 +33,8 @@ export const rule = defineRule({
     reviewItem: 14,
     severity: 'medium',
     phase: 1,
+    // A TLS listener needs the chart's TLS side (probe scheme) and the certificate mount: they go together.
+    requires: ['vault-tls-disabled'],
     after: ['vault-tls-disabled'],
     messages: {
       tlsDisabled: 'Vault {release}: listener "tcp" on {address} has tls_disable = {value} ({where}): the API and the UI are plain HTTP',

@@ -108,7 +108,7 @@ export const rule = defineRule({
             : 'server.affinity is set in the release: check that it spreads the replicas over nodes.',
           `In HA mode the chart renders a PodDisruptionBudget (maxUnavailable 1 for ${REPLICAS} replicas) and one data volume per pod (${s.fullname}-0..${REPLICAS - 1}).`,
           `Each new pod starts sealed: unseal ${s.fullname}-1 and ${s.fullname}-2 after they join through retry_join (or let auto-unseal do it, see vault-manual-unseal).`,
-          'The StatefulSet uses updateStrategy OnDelete: delete the old pod after the upgrade so it starts with the new configuration.',
+          ...(String(s.value(['server', 'updateStrategyType'])) === 'OnDelete' ? ['The StatefulSet uses updateStrategy OnDelete: delete the old pod after the upgrade so it starts with the new configuration.'] : []),
         ],
       };
     },

@@ -1,5 +1,8 @@
 import {
+  configuredVaultServers,
   defineRule,
+  findBlocks,
+  getAttribute,
   durationOption,
   goTruthy,
   GROUPS,
@@ -71,6 +74,23 @@ function storeChanges(repo: Repo, s: VaultServer, secret: string, clusterDomain:
     }
   }
   return { changes, notes };
+}
+
+/** Other Vault servers that auto-unseal through this one's transit engine over http://: they lose it once TLS is on. */
+function transitClients(repo: Repo, s: VaultServer): string[] {
+  const hosts = [s.fullname, `${s.fullname}-active`].flatMap((n) => [n, `${n}.${s.namespace}`, `${n}.${s.namespace}.svc`]);
+  const out: string[] = [];
+  for (const other of configuredVaultServers(repo)) {
+    if (other.release.id === s.release.id || !other.config.doc) continue;
+    for (const seal of findBlocks(other.config.doc, 'seal', 'transit')) {
+      const address = getAttribute(seal, 'address')?.value;
+      const host = typeof address === 'string' ? /^http:\/\/([^/:]+)/.exec(address)?.[1] : undefined;
+      if (host && (hosts.includes(host) || hosts.some((h) => host.startsWith(`${h}.`)))) {
+        out.push(`Vault ${other.namespace}/${other.release.name} unseals through this Vault's transit engine at ${address}: once TLS is on, change that seal address to https:// and give it this CA (tls_ca_cert), or it cannot unseal after its next restart.`);
+      }
+    }
+  }
+  return out;
 }
 
 function certificateFile(repo: Repo, hr: Resource, base: string): string {
@@ -150,7 +170,7 @@ export const rule = defineRule({
         const issuers = repo.ofKind('ClusterIssuer', GROUPS.certManager).map((i) => `ClusterIssuer ${i.name}`);
         notes.push(`No issuer was configured, so a self-signed CA (Issuer ${s.fullname}-ca-issuer in ${s.namespace}) signs the certificate; clients trust it through ca.crt of Secret ${secret}. To use your own CA set rules.vault-tls-disabled.issuerRef${issuers.length ? ` (this repository has ${issuers.join(', ')})` : ''}.`);
       }
-      const warnings: string[] = [];
+      const warnings = transitClients(repo, s);
       if (!repo.resources.some((r) => r.group === GROUPS.certManager || (r.kind === 'HelmRelease' && repo.flux.helmChart(r).chart === 'cert-manager'))) {
         warnings.push('cert-manager is not deployed from this repository: the generated Certificate needs it (and its CRDs) in the cluster.');
       }

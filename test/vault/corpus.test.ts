@@ -1,0 +1,71 @@
+/**
+ * The Vault rules on the real repositories of the shared corpus that deploy Vault: the findings judged right for
+ * those releases, and every fix (each rule alone, and all together) verifies.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Rule } from '../../src/kit/index.js';
+import { planFixes } from '../../src/engine/plan.js';
+import { rules } from '../../src/engine/registry.js';
+import { detectRule } from '../../src/engine/scan.js';
+import { openSession } from '../../src/engine/session.js';
+import { CORPUS, isDir } from '../support/tree.js';
+
+const VAULT_RULES: Rule[] = [
+  'vault-tls-disabled',
+  'vault-listener-insecure',
+  'vault-file-storage',
+  'vault-single-instance',
+  'vault-manual-unseal',
+  'vault-mlock-disabled',
+  'vault-unauthenticated-health-probe',
+].map((id) => rules.find((r) => r.meta.id === id)!);
+
+const EXPECTED: Record<string, string[]> = {
+  // Two standalone releases: `vault` (auto-unsealed through the other one's transit engine) and `vault-unseal`.
+  'webgrip__homelab-cluster': [
+    'kubernetes/apps/vault-unseal/vault-unseal/app/helmrelease.yaml:15 vault-tls-disabled/defaulted',
+    'kubernetes/apps/vault-unseal/vault-unseal/app/helmrelease.yaml:20 vault-single-instance/singleInstance',
+    'kubernetes/apps/vault-unseal/vault-unseal/app/helmrelease.yaml:20 vault-unauthenticated-health-probe/livenessDisabled',
+    'kubernetes/apps/vault-unseal/vault-unseal/app/helmrelease.yaml:26 vault-file-storage/fileStorage',
+    'kubernetes/apps/vault-unseal/vault-unseal/app/helmrelease.yaml:26 vault-listener-insecure/tlsDisabled',
+    'kubernetes/apps/vault-unseal/vault-unseal/app/helmrelease.yaml:26 vault-manual-unseal/noSeal',
+    'kubernetes/apps/vault/vault/app/helmrelease.yaml:15 vault-tls-disabled/defaulted',
+    'kubernetes/apps/vault/vault/app/helmrelease.yaml:20 vault-single-instance/singleInstance',
+    'kubernetes/apps/vault/vault/app/helmrelease.yaml:20 vault-unauthenticated-health-probe/livenessDisabled',
+    'kubernetes/apps/vault/vault/app/helmrelease.yaml:26 vault-file-storage/fileStorage',
+    'kubernetes/apps/vault/vault/app/helmrelease.yaml:26 vault-listener-insecure/tlsDisabled',
+  ],
+  // One HA Raft release (chart 0.27.x, Vault 1.15.2) whose values are a full copy of the chart's values.yaml.
+  'sepffuzzball__fuzzlab-gitops': [
+    'kubernetes/apps/security/vault/app/helmrelease.yaml:48 vault-tls-disabled/disabled',
+    'kubernetes/apps/security/vault/app/helmrelease.yaml:560 vault-unauthenticated-health-probe/livenessDisabled',
+    'kubernetes/apps/security/vault/app/helmrelease.yaml:925 vault-listener-insecure/tlsDisabled',
+    'kubernetes/apps/security/vault/app/helmrelease.yaml:925 vault-manual-unseal/noSeal',
+    'kubernetes/apps/security/vault/app/helmrelease.yaml:925 vault-mlock-disabled/raftImplicit',
+  ],
+};
+
+for (const [name, expected] of Object.entries(EXPECTED)) {
+  const dir = join(CORPUS, name);
+  describe.skipIf(!isDir(dir))(`Vault rules on ${name}`, () => {
+    const session = isDir(dir) ? openSession(dir) : undefined;
+    const options = new Map(session?.options);
+    const unseal = VAULT_RULES.find((r) => r.meta.id === 'vault-manual-unseal')!;
+    options.set(unseal.meta.id, unseal.options!.parse({ method: 'awskms', awsRegion: 'eu-west-1', awsKmsKeyId: 'alias/vault-unseal' }));
+
+    it('reports exactly the findings judged right for these releases', () => {
+      const found = VAULT_RULES.flatMap((r) => detectRule(session!.repo, r, options.get(r.meta.id))).map((f) => `${f.file}:${f.line} ${f.ruleId}/${f.messageId}`);
+      expect(found.sort()).toEqual([...expected].sort());
+    });
+
+    for (const selection of [...VAULT_RULES.map((r) => [r]), VAULT_RULES]) {
+      const label = selection.length === 1 ? selection[0]!.meta.id : 'all Vault rules';
+      it(`${label}: every fix verifies and resolves its findings`, { timeout: 60_000 }, () => {
+        const plan = planFixes(session!.repo, { rules: selection, options });
+        expect(plan.rules.flatMap((r) => [...r.dropped, ...r.skipped].map((d) => `${r.rule.meta.id}: ${d.reason}`))).toEqual([]);
+        for (const r of plan.rules) expect(r.fixed.length, r.rule.meta.id).toBe(r.findings.length);
+      });
+    }
+  });
+}
