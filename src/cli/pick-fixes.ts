@@ -17,6 +17,11 @@ function preChecked(rp: RulePlan, selected: ReadonlySet<string>): boolean {
   return selected.has(rp.rule.meta.id) && rp.rule.fix?.safe !== false;
 }
 
+/** As many entries as the terminal shows, leaving room for the question and the help line. */
+function pageSize(out: NodeJS.WriteStream): number {
+  return Math.max(10, (out.rows ?? 24) - 8);
+}
+
 function oneLine(s: string, max = 70): string {
   const t = s.replace(/\s+/g, ' ').trim();
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
@@ -85,7 +90,7 @@ export async function pickFixes(plan: Plan, selected: ReadonlySet<string>, askab
 
   for (;;) {
     const picked = await checkbox<string>(
-      { message: 'Fixes to apply (space toggles, a toggles all, enter confirms)', choices: choices(), pageSize: 20, loop: false, required: false },
+      { message: 'Fixes to apply (space toggles, a toggles all, enter confirms)', choices: choices(), pageSize: pageSize(io.output), loop: false, required: false },
       ctx,
     );
     chosen = new Set(picked);
@@ -109,7 +114,7 @@ export async function pickFixes(plan: Plan, selected: ReadonlySet<string>, askab
         {
           message: 'Show the diff of',
           choices: [...all].map(([k, v]) => ({ value: k, name: `${chosen.has(k) ? '◉' : '◯'} ${label(v.rp, v.x)}` })),
-          pageSize: 20,
+          pageSize: pageSize(io.output),
           loop: false,
         },
         ctx,

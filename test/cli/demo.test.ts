@@ -13,11 +13,11 @@ describe('gitops-fix demo', () => {
       XDG_CONFIG_HOME: join(home, 'cfg'),
       GIT_CONFIG_GLOBAL: join(home, 'none'),
       GIT_CONFIG_NOSYSTEM: '1',
-      GIT_AUTHOR_NAME: '',
-      GIT_AUTHOR_EMAIL: '',
-      GIT_COMMITTER_NAME: '',
-      GIT_COMMITTER_EMAIL: '',
-      EMAIL: '',
+      GIT_AUTHOR_NAME: undefined,
+      GIT_AUTHOR_EMAIL: undefined,
+      GIT_COMMITTER_NAME: undefined,
+      GIT_COMMITTER_EMAIL: undefined,
+      EMAIL: undefined,
     };
     const r = await runCli(['demo'], { cwd: home, env });
     expect(r.stderr).not.toMatch(/gitops-fix: /);

@@ -27,9 +27,9 @@ describe.skipIf(!hasPython())('fix picker on a terminal', () => {
     expect(r.code, r.output).toBe(0);
     // Grouped by phase, then severity; phase 1 fixes checked, later phases offered unchecked.
     expect(r.output).toMatch(/── Phase 1: Critical security fixes/);
-    expect(r.output).toMatch(/── Phase 3: Production hardening/);
+    expect(r.output).toMatch(/── Phase 2: High priority improvements/);
     expect(r.output).toMatch(/◉ Require production clusters to sync from the main branch — GitRepository\/flux-system \(flux\/clusters\/production\/flux-system\/gotk-sync\.yaml:11\)/);
-    expect(r.output).toMatch(/◯ Require HelmRepository indexes to be refreshed at least hourly/);
+    expect(r.output).toMatch(/◯ Require a short ExternalSecret refresh interval/);
     // The diff of the chosen fix was shown before applying.
     expect(r.output).toContain('+++ b/');
     expect(r.output).toContain('Created branch gitops-fix/phase-1');
