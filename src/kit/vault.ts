@@ -125,6 +125,11 @@ export interface VaultServer {
   value(path: YamlPath): unknown;
   /** The rendered configuration (standalone and HA modes). */
   readonly config: VaultConfig | undefined;
+  /**
+   * False when a `valuesFrom` source is not in the repository (a ConfigMap or Secret made elsewhere, SOPS, a
+   * targetPath): values that look absent may be set there, so chart defaults cannot be assumed.
+   */
+  readonly valuesComplete: boolean;
 }
 
 /** Helm's `eq (x | toString) "true"`. */
@@ -236,7 +241,10 @@ export function vaultServer(repo: Repo, hr: Resource): VaultServer {
   const globalNs = value(['global', 'namespace']);
   const namespace = typeof globalNs === 'string' && globalNs ? globalNs : (releaseNamespace(repo, hr) ?? 'default');
   const key = vaultConfigKey(mode, value(['server', 'ha', 'raft', 'enabled']), chartVersion);
+  const from = hr.get(['spec', 'valuesFrom']);
+  const files = repo.flux.valuesSources(hr).filter((v) => v.kind === 'file').length;
   return {
+    valuesComplete: !Array.isArray(from) || from.length <= files,
     release: hr,
     releaseName: rel,
     namespace,
@@ -250,17 +258,23 @@ export function vaultServer(repo: Repo, hr: Resource): VaultServer {
   };
 }
 
+export interface VaultServerFilter {
+  /** Only releases whose values are all in the repository (`valuesComplete`). */
+  readonly complete?: boolean;
+}
+
 /** Every Vault server release of the repository (chart `vault` from HashiCorp), in file order. */
-export function vaultServers(repo: Repo): VaultServer[] {
+export function vaultServers(repo: Repo, filter: VaultServerFilter = {}): VaultServer[] {
   return repo
     .ofKind('HelmRelease')
     .filter((hr) => hr.group === 'helm.toolkit.fluxcd.io' && isVaultServer(repo, hr))
-    .map((hr) => vaultServer(repo, hr));
+    .map((hr) => vaultServer(repo, hr))
+    .filter((s) => !filter.complete || s.valuesComplete);
 }
 
 /** Vault servers the rules act on: a server that runs from a configuration (not dev mode, not external, not disabled). */
-export function configuredVaultServers(repo: Repo): (VaultServer & { config: VaultConfig })[] {
-  return vaultServers(repo).filter((s): s is VaultServer & { config: VaultConfig } => s.config !== undefined);
+export function configuredVaultServers(repo: Repo, filter: VaultServerFilter = {}): (VaultServer & { config: VaultConfig })[] {
+  return vaultServers(repo, filter).filter((s): s is VaultServer & { config: VaultConfig } => s.config !== undefined);
 }
 
 /** Configuration keys the repository sets that the chart does not render in this mode, and that differ from the chart's own default. */

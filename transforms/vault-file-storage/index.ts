@@ -20,8 +20,11 @@ import {
   type Repo,
 } from '../../src/kit/index.js';
 
+/** Releases whose values are all in the repository: an absent key then really means the chart default. */
+const COMPLETE = { complete: true };
+
 function fileStorageServers(repo: Repo) {
-  return configuredVaultServers(repo).filter((s) => s.config.doc && vaultStorage(s.config.doc)?.labels[0] === 'file');
+  return configuredVaultServers(repo, COMPLETE).filter((s) => s.config.doc && vaultStorage(s.config.doc)?.labels[0] === 'file');
 }
 
 export const rule = defineRule({
@@ -38,7 +41,7 @@ export const rule = defineRule({
     },
   },
   *detect({ repo }) {
-    for (const s of vaultServers(repo)) {
+    for (const s of vaultServers(repo, COMPLETE)) {
       if (s.mode !== 'dev') continue;
       const site = vaultValueSite(repo, s, ['server', 'dev', 'enabled']);
       yield { messageId: 'devMode', resource: site.resource, path: site.path, data: { release: `${s.namespace}/${s.release.name}` }, fixable: false };

@@ -13,6 +13,9 @@ import {
   type VaultServer,
 } from '../../src/kit/index.js';
 
+/** Releases whose values are all in the repository: an absent key then really means the chart default. */
+const COMPLETE = { complete: true };
+
 const options = z
   .object({
     dualStack: z.boolean().default(false).describe('The cluster is dual-stack or IPv6: report listeners bound to 0.0.0.0 (IPv4 only).'),
@@ -44,7 +47,7 @@ export const rule = defineRule({
   },
   options,
   *detect({ repo, options: o }) {
-    for (const s of configuredVaultServers(repo)) {
+    for (const s of configuredVaultServers(repo, COMPLETE)) {
       const { config } = s;
       if (!config.doc) continue;
       for (const b of vaultTcpListeners(config.doc)) {
@@ -63,7 +66,7 @@ export const rule = defineRule({
     kind: 'edit',
     safe: false,
     apply(report, { repo, options: o }) {
-      const s = configuredVaultServers(repo).find((x) => x.release.id === report.detail);
+      const s = configuredVaultServers(repo, COMPLETE).find((x) => x.release.id === report.detail);
       if (!s?.config.doc) return { changes: [], skipped: 'the Vault configuration is gone or does not parse' };
       const needsTls = vaultTcpListeners(s.config.doc).some((b) => {
         const st = vaultListenerState(b);

@@ -18,6 +18,9 @@ import {
   type VaultServer,
 } from '../../src/kit/index.js';
 
+/** Releases whose values are all in the repository: an absent key then really means the chart default. */
+const COMPLETE = { complete: true };
+
 const METHODS = ['transit', 'awskms', 'gcpckms', 'azurekeyvault'] as const;
 const text = (d: string) => z.string().min(1).optional().describe(d);
 
@@ -139,7 +142,7 @@ export const rule = defineRule({
   },
   options,
   *detect({ repo }) {
-    for (const s of configuredVaultServers(repo)) {
+    for (const s of configuredVaultServers(repo, COMPLETE)) {
       if (!s.config.doc) continue;
       const seals = vaultActiveSeals(s.config.doc);
       if (seals.some((b) => b.labels[0] !== 'shamir')) continue;
@@ -154,7 +157,7 @@ export const rule = defineRule({
       if (!o.method) return { changes: [], skipped: `set rules.vault-manual-unseal.method (${METHODS.join(' | ')}) and that method's options` };
       const missing = REQUIRED[o.method].filter((k) => !o[k]);
       if (missing.length) return { changes: [], skipped: `method ${o.method} needs ${missing.map((k) => `rules.vault-manual-unseal.${k}`).join(', ')}` };
-      const all = configuredVaultServers(repo).filter((x) => x.config.doc && !vaultActiveSeals(x.config.doc).some((b) => b.labels[0] !== 'shamir'));
+      const all = configuredVaultServers(repo, COMPLETE).filter((x) => x.config.doc && !vaultActiveSeals(x.config.doc).some((b) => b.labels[0] !== 'shamir'));
       const s = all.find((x) => x.release.id === report.detail);
       if (!s) return { changes: [], skipped: 'the Vault configuration is gone or already has a seal' };
       const plan = sealPlan(repo, s, o);

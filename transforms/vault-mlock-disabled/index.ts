@@ -16,6 +16,9 @@ import {
   type VaultServer,
 } from '../../src/kit/index.js';
 
+/** Releases whose values are all in the repository: an absent key then really means the chart default. */
+const COMPLETE = { complete: true };
+
 /**
  * Official images and mlock (domain.md §2.3): the IPC_LOCK file capability was baked into 1.19.17, 1.20.11, 1.21.6
  * and 2.0.1, and removed again from 1.19.18, 1.20.12, 1.21.7 and 2.0.2 on.
@@ -64,7 +67,7 @@ export const rule = defineRule({
     },
   },
   *detect({ repo }) {
-    for (const s of configuredVaultServers(repo)) {
+    for (const s of configuredVaultServers(repo, COMPLETE)) {
       const doc = s.config.doc;
       if (!doc) continue;
       const storage = vaultStorageType(doc);
@@ -90,7 +93,7 @@ export const rule = defineRule({
     kind: 'edit',
     safe: false,
     apply(report, { repo }) {
-      const s = configuredVaultServers(repo).find((x) => x.release.id === report.detail);
+      const s = configuredVaultServers(repo, COMPLETE).find((x) => x.release.id === report.detail);
       if (!s?.config.doc) return { changes: [], skipped: 'the Vault configuration is gone or does not parse' };
       if (report.messageId !== 'mlockDisabled') {
         return {

@@ -18,6 +18,9 @@ import {
   type VaultServer,
 } from '../../src/kit/index.js';
 
+/** Releases whose values are all in the repository: an absent key then really means the chart default. */
+const COMPLETE = { complete: true };
+
 const REPLICAS = 3;
 
 /** Remove the standalone settings the HA mode ignores: the whole `server.standalone` map when that is all it holds. */
@@ -67,7 +70,7 @@ export const rule = defineRule({
     },
   },
   *detect({ repo }) {
-    for (const s of configuredVaultServers(repo)) {
+    for (const s of configuredVaultServers(repo, COMPLETE)) {
       const release = `${s.namespace}/${s.release.name}`;
       for (const c of vaultIgnoredConfigs(repo, s)) {
         yield { messageId: 'ignoredConfig', resource: c.resource, path: c.path, data: { release, key: c.key.join('.'), effective: s.config.key.join('.') }, detail: { id: s.release.id, key: c.key } };
@@ -88,7 +91,7 @@ export const rule = defineRule({
     safe: false,
     apply(report, { repo }) {
       const d = report.detail as { id: string; key?: string[] };
-      const s = configuredVaultServers(repo).find((x) => x.release.id === d.id);
+      const s = configuredVaultServers(repo, COMPLETE).find((x) => x.release.id === d.id);
       if (!s) return { changes: [], skipped: 'the Vault release is gone' };
       const name = `${s.namespace}/${s.release.name}`;
       if (report.messageId === 'ignoredConfig') {

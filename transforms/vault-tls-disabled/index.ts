@@ -20,6 +20,9 @@ import {
   type VaultServer,
 } from '../../src/kit/index.js';
 
+/** Releases whose values are all in the repository: an absent key then really means the chart default. */
+const COMPLETE = { complete: true };
+
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const options = z
@@ -45,7 +48,7 @@ type Options = z.infer<typeof options>;
 const ACTIVE: readonly string[] = ['standalone', 'ha'];
 
 function serverOf(repo: Repo, id: unknown): VaultServer | undefined {
-  return vaultServers(repo).find((s) => s.release.id === id);
+  return vaultServers(repo, COMPLETE).find((s) => s.release.id === id);
 }
 
 /** ESO stores that reach this Vault over http:// and how to move each to https. */
@@ -80,7 +83,7 @@ function storeChanges(repo: Repo, s: VaultServer, secret: string, clusterDomain:
 function transitClients(repo: Repo, s: VaultServer): string[] {
   const hosts = [s.fullname, `${s.fullname}-active`].flatMap((n) => [n, `${n}.${s.namespace}`, `${n}.${s.namespace}.svc`]);
   const out: string[] = [];
-  for (const other of configuredVaultServers(repo)) {
+  for (const other of configuredVaultServers(repo, COMPLETE)) {
     if (other.release.id === s.release.id || !other.config.doc) continue;
     for (const seal of findBlocks(other.config.doc, 'seal', 'transit')) {
       const address = getAttribute(seal, 'address')?.value;
@@ -134,7 +137,7 @@ export const rule = defineRule({
   },
   options,
   *detect({ repo }) {
-    for (const s of vaultServers(repo)) {
+    for (const s of vaultServers(repo, COMPLETE)) {
       if (!ACTIVE.includes(s.mode)) continue;
       const loc = locateValue(repo, s.release, ['global', 'tlsDisable']);
       const site = vaultValueSite(repo, s, ['global', 'tlsDisable']);

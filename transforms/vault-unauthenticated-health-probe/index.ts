@@ -1,5 +1,8 @@
 import { defineRule, goTruthy, vaultServers, vaultSet, vaultValueSite, type Change, type VaultServer } from '../../src/kit/index.js';
 
+/** Releases whose values are all in the repository: an absent key then really means the chart default. */
+const COMPLETE = { complete: true };
+
 const VAULT_HEALTH_PATH = '/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204';
 
 const READINESS = ['server', 'readinessProbe'];
@@ -31,7 +34,7 @@ export const rule = defineRule({
     },
   },
   *detect({ repo }) {
-    for (const s of vaultServers(repo)) {
+    for (const s of vaultServers(repo, COMPLETE)) {
       if (s.mode !== 'standalone' && s.mode !== 'ha') continue;
       const data = { release: release(s), path: '', value: '' };
       const readPath = s.value([...READINESS, 'path']);
@@ -56,7 +59,7 @@ export const rule = defineRule({
     kind: 'edit',
     safe: true,
     apply(report, { repo }) {
-      const s = vaultServers(repo).find((x) => x.release.id === report.detail);
+      const s = vaultServers(repo, COMPLETE).find((x) => x.release.id === report.detail);
       if (!s) return { changes: [], skipped: 'the Vault release is gone' };
       const changes: Change[] = [];
       if (String(s.value([...LIVENESS, 'enabled'])) !== 'true') changes.push(vaultSet(repo, s, [...LIVENESS, 'enabled'], true));
