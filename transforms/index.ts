@@ -13,6 +13,7 @@ import { rule as missingPodDisruptionBudget } from './missing-pod-disruption-bud
 import { rule as missingSecurityContext } from './missing-security-context/index.js';
 import { rule as namespaceMissingNetworkPolicy } from './namespace-missing-network-policy/index.js';
 import { rule as namespaceMissingResourceQuota } from './namespace-missing-resource-quota/index.js';
+import { rule as secretRotationUndocumented } from './secret-rotation-undocumented/index.js';
 import { rule as secretstoreDefaultServiceaccount } from './secretstore-default-serviceaccount/index.js';
 import { rule as vaultFileStorage } from './vault-file-storage/index.js';
 import { rule as vaultListenerInsecure } from './vault-listener-insecure/index.js';
@@ -39,6 +40,7 @@ export const rules: readonly Rule[] = [
   missingSecurityContext,
   namespaceMissingNetworkPolicy,
   namespaceMissingResourceQuota,
+  secretRotationUndocumented,
   secretstoreDefaultServiceaccount,
   vaultFileStorage,
   vaultListenerInsecure,

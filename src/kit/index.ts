@@ -17,3 +17,4 @@ export * from './pod-security.js';
 export * from './chart-security.js';
 export * from './docs.js';
 export * from './linkerd.js';
+export * from './secret-inventory.js';

@@ -1,0 +1,140 @@
+/** What a secret-rotation document needs to know: ExternalSecrets, their stores and consumers, certificates. */
+import { formatDuration, parseDuration } from './duration.js';
+import { externalSecretSpecPath, storeRefsOf, type StoreRef } from './external-secrets.js';
+import { GROUPS, type Repo, type Resource } from './repo.js';
+import { workloads, type Workload } from './workloads.js';
+
+function rec(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+export interface ExternalSecretInfo {
+  readonly resource: Resource;
+  readonly namespace: string | undefined;
+  readonly stores: readonly StoreRef[];
+  /** "5m", "1h (default)", "once (CreatedOnce)", "on change (OnChange)", "never (0)". */
+  readonly refresh: string;
+  /** Longest time a rotated value takes to reach the Secret (ms), when periodic. */
+  readonly refreshMs: number | undefined;
+  /** Name of the Kubernetes Secret it writes. */
+  readonly target: string;
+  /** Remote keys read: `key#property`, `extract key`, `find …`. */
+  readonly keys: readonly string[];
+}
+
+function remoteKeys(spec: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const d of list(spec.data)) {
+    const ref = rec(rec(d)?.remoteRef);
+    if (typeof ref?.key === 'string') out.push(typeof ref.property === 'string' ? `${ref.key}#${ref.property}` : ref.key);
+  }
+  for (const d of list(spec.dataFrom)) {
+    const x = rec(d);
+    const extract = rec(x?.extract);
+    const find = rec(x?.find);
+    if (typeof extract?.key === 'string') out.push(`${extract.key} (all properties)`);
+    else if (find) out.push(`find ${typeof find.path === 'string' ? find.path : ''}${rec(find.name)?.regexp ? ` /${String(rec(find.name)!.regexp)}/` : ''}`.trim());
+    else if (rec(x?.sourceRef)?.generatorRef) out.push(`generator ${String(rec(rec(x!.sourceRef)!.generatorRef)!.name ?? '')}`);
+  }
+  return [...new Set(out)];
+}
+
+/** Every ExternalSecret and ClusterExternalSecret of the repository. */
+export function externalSecretInventory(repo: Repo): ExternalSecretInfo[] {
+  const out: ExternalSecretInfo[] = [];
+  for (const r of [...repo.ofKind('ExternalSecret', GROUPS.eso), ...repo.ofKind('ClusterExternalSecret', GROUPS.eso)]) {
+    const spec = rec(r.get(externalSecretSpecPath(r))) ?? {};
+    const policy = spec.refreshPolicy;
+    const raw = spec.refreshInterval;
+    const ms = raw === undefined || raw === null ? 3_600_000 : parseDuration(String(raw));
+    let refresh: string;
+    if (policy === 'CreatedOnce') refresh = 'once (CreatedOnce)';
+    else if (policy === 'OnChange') refresh = 'when the ExternalSecret changes (OnChange)';
+    else if (raw === undefined || raw === null) refresh = '1h (default)';
+    else if (ms === 0) refresh = 'never (0: fetched once)';
+    else refresh = ms === undefined ? String(raw) : formatDuration(ms);
+    const target = rec(spec.target)?.name;
+    out.push({
+      resource: r,
+      namespace: r.kind === 'ClusterExternalSecret' ? undefined : repo.flux.namespaceOf(r),
+      stores: storeRefsOf(r),
+      refresh,
+      refreshMs: policy === 'CreatedOnce' || policy === 'OnChange' || !ms ? undefined : ms,
+      target: typeof target === 'string' ? target : (typeof r.get(['spec', 'externalSecretName']) === 'string' ? String(r.get(['spec', 'externalSecretName'])) : (r.name ?? '')),
+      keys: remoteKeys(spec),
+    });
+  }
+  return out.sort((a, b) => `${a.namespace}/${a.resource.name}`.localeCompare(`${b.namespace}/${b.resource.name}`));
+}
+
+export interface SecretConsumer {
+  readonly workload: Workload;
+  readonly container: string;
+  /** env (secretKeyRef), envFrom, or volume. */
+  readonly how: 'env' | 'envFrom' | 'volume';
+  /** Stakater Reloader (or a similar controller) restarts the workload when the Secret changes. */
+  readonly reloads: boolean;
+}
+
+const RELOADER = /^(reloader\.stakater\.com\/(auto|search)|secret\.reloader\.stakater\.com\/reload)$/;
+
+function reloads(w: Workload, secret: string): boolean {
+  const ann = { ...(rec(w.resource.get(['metadata', 'annotations'])) ?? {}), ...w.podAnnotations };
+  return Object.entries(ann).some(([k, v]) => RELOADER.test(k) && (k.startsWith('secret.') ? String(v).split(',').map((s) => s.trim()).includes(secret) : String(v) === 'true'));
+}
+
+/** Workloads of `namespace` that read Secret `secret`: through env, envFrom or a volume. */
+export function secretConsumers(repo: Repo, namespace: string | undefined, secret: string): SecretConsumer[] {
+  const out: SecretConsumer[] = [];
+  for (const w of workloads(repo)) {
+    if (namespace !== undefined && w.namespace !== namespace) continue;
+    const spec = rec(w.resource.get(w.podSpecPath)) ?? {};
+    const volumes = list(spec.volumes).filter((v) => rec(rec(v)?.secret)?.secretName === secret || list(rec(rec(v)?.projected)?.sources).some((s) => rec(rec(s)?.secret)?.name === secret)).map((v) => rec(v)?.name);
+    for (const c of [...list(spec.initContainers), ...list(spec.containers)]) {
+      const cr = rec(c);
+      if (!cr) continue;
+      const name = String(cr.name ?? '');
+      const env = list(cr.env).some((e) => rec(rec(rec(e)?.valueFrom)?.secretKeyRef)?.name === secret);
+      const envFrom = list(cr.envFrom).some((e) => rec(rec(e)?.secretRef)?.name === secret);
+      const mounted = list(cr.volumeMounts).some((m) => volumes.includes(rec(m)?.name));
+      const r = reloads(w, secret);
+      if (env) out.push({ workload: w, container: name, how: 'env', reloads: r });
+      if (envFrom) out.push({ workload: w, container: name, how: 'envFrom', reloads: r });
+      if (mounted) out.push({ workload: w, container: name, how: 'volume', reloads: r });
+    }
+  }
+  return out;
+}
+
+export interface CertificateInfo {
+  readonly resource: Resource;
+  readonly namespace: string | undefined;
+  readonly secretName: string;
+  /** As written, or "2160h (default)". */
+  readonly duration: string;
+  readonly renewBefore: string;
+  readonly issuer: string;
+}
+
+/** cert-manager Certificates of the repository. */
+export function certificateInventory(repo: Repo): CertificateInfo[] {
+  return repo.ofKind('Certificate', GROUPS.certManager).map((c) => {
+    const spec = rec(c.get(['spec'])) ?? {};
+    const issuer = rec(spec.issuerRef);
+    const duration = typeof spec.duration === 'string' ? spec.duration : '2160h (default, 90 days)';
+    const renewBefore =
+      typeof spec.renewBefore === 'string' ? spec.renewBefore : spec.renewBeforePercentage !== undefined ? `${String(spec.renewBeforePercentage)}% of the duration` : 'a third of the duration (default)';
+    return {
+      resource: c,
+      namespace: repo.flux.namespaceOf(c),
+      secretName: String(spec.secretName ?? ''),
+      duration,
+      renewBefore,
+      issuer: issuer ? `${String(issuer.kind ?? 'Issuer')} ${String(issuer.name ?? '')}` : '–',
+    };
+  });
+}
