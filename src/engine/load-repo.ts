@@ -152,6 +152,21 @@ function syntaxMessage(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '').trim();
 }
 
+/** Where an unresolved alias is (`Unresolved alias ...: name`): the first `*name` in the document. */
+function aliasPosition(doc: Document.Parsed, message: string, lc: LineCounter): Position | undefined {
+  const name = /:\s*(\S+)$/.exec(message)?.[1];
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (offset === undefined && (name === undefined || node.source === name)) offset = node.range?.[0];
+      return offset === undefined ? undefined : visit.BREAK;
+    },
+  });
+  if (offset === undefined) return undefined;
+  const p = lc.linePos(offset);
+  return { line: p.line, column: p.col };
+}
+
 /** Nesting depth of plain data, without recursion; stops counting past `limit`. */
 export function nestingDepth(data: unknown, limit = MAX_NESTING): number {
   let max = 0;
@@ -302,9 +317,12 @@ export function loadRepo(rootArg: string, opts: LoadOptions): Repo {
         try {
           data = d.toJS({ maxAliasCount: 100 });
         } catch (e) {
+          const message = (e as Error).message.split('\n')[0]!;
           bad = isStackOverflow(e)
             ? tooDeep(path, c.file.size, c.file.text)
-            : skipped(path, c.file.size, 'unsafe-aliases', `alias expansion refused (${(e as Error).message.split('\n')[0]}): a billion-laughs style file? Replace the aliases with plain values`, c.file.text);
+            : /alias count/i.test(message)
+              ? skipped(path, c.file.size, 'unsafe-aliases', `alias expansion refused (${message}): a billion-laughs style file? Replace the aliases with plain values`, c.file.text)
+              : skipped(path, c.file.size, 'syntax-error', message, c.file.text, aliasPosition(d, message, c.lineCounter!));
           return;
         }
         if (nestingDepth(data) > MAX_NESTING) {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Phase, Rule, Severity } from '../kit/index.js';
 import { packageRoot } from './package-root.js';
 import { SYNTAX_RULE_ID } from './scan.js';
+import { MISSING_FILE_RULE_ID, VALUES_NOT_MAP_RULE_ID } from './input-findings.js';
 
 /** The project's home; rule documentation links point into it. */
 export const REPOSITORY_URL = 'https://github.com/gitops-fix/gitops-fix';
@@ -75,6 +76,28 @@ export const PSEUDO_RULES: readonly PseudoRule[] = [
     description:
       'A YAML file with a syntax error cannot be applied by Flux, and gitops-fix cannot check or fix it. The finding points at the ' +
       'line and column of the first error; fix the YAML and run again.',
+    docsUrl: `${REPOSITORY_URL}#usage`,
+  },
+  {
+    id: MISSING_FILE_RULE_ID,
+    title: 'Report kustomization.yaml entries that name missing files',
+    severity: 'high',
+    phase: 1,
+    description:
+      'A kustomization.yaml that lists a resource, component, patch or generator file that does not exist fails `kustomize build`, ' +
+      'and the Flux Kustomization that builds the directory fails with it. The finding points at the entry; create the file or ' +
+      'remove the entry. Remote bases (URLs) are not checked.',
+    docsUrl: `${REPOSITORY_URL}#usage`,
+  },
+  {
+    id: VALUES_NOT_MAP_RULE_ID,
+    title: 'Report HelmRelease values that are not a map',
+    severity: 'high',
+    phase: 1,
+    description:
+      'spec.values of a HelmRelease must be a map of chart values: a string or a list is rejected by the API server, so the ' +
+      'release never applies. Rules read such a release as if it had no values, and every fix of its values is refused; write ' +
+      'the values as a YAML map and run again.',
     docsUrl: `${REPOSITORY_URL}#usage`,
   },
   {

@@ -1,6 +1,7 @@
 import { formatMessage, severityRank, type Phase, type Repo, type Report, type Rule, type Severity } from '../kit/index.js';
 import { ruleOptions, type Config } from './config.js';
 import { GitopsFixError } from './errors.js';
+import { inputFindings } from './input-findings.js';
 
 export const SYNTAX_RULE_ID = 'yaml-syntax';
 
@@ -90,6 +91,6 @@ export function syntaxFindings(repo: Repo): Finding[] {
 
 export function scan(repo: Repo, rules: readonly Rule[], options: ReadonlyMap<string, unknown>, opts: { syntax?: boolean } = {}): Finding[] {
   const findings = rules.flatMap((r) => detectRule(repo, r, options.get(r.meta.id)));
-  if (opts.syntax !== false) findings.push(...syntaxFindings(repo));
+  if (opts.syntax !== false) findings.push(...syntaxFindings(repo), ...inputFindings(repo));
   return findings.sort(compareFindings);
 }
