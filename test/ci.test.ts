@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { CLI, EXAMPLE_REPO, git, gitRepoFrom } from './support/git-repo.js';
+import { sarifErrors } from './support/sarif.js';
+import { ROOT } from './support/tree.js';
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string> };
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+/** The fenced block that starts with `# <name>` in the README. */
+function readmeBlock(name: string): string {
+  const m = new RegExp('```yaml\\n(# ' + name.replace(/[.]/g, '\\.') + '\\n[\\s\\S]*?)```').exec(readme);
+  if (!m) throw new Error(`README has no yaml block starting with # ${name}`);
+  return m[1]!;
+}
+
+function bash(script: string, cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  jobs: Record<string, { steps: Step[]; permissions?: Record<string, string>; env?: Record<string, string>; if?: string }>;
+}
+
+describe('the documented GitHub Actions workflow', () => {
+  const workflow = parse(readmeBlock('.github/workflows/gitops-fix.yml')) as Workflow;
+  /** The step's gitops-fix command lines, run with the CLI built from this checkout instead of the published one. */
+  const local = (run: string) => run.replace(/npx --yes gitops-fix@\S+/g, `node ${CLI}`);
+
+  it('pins the version of this package', () => {
+    const pins = [...readme.matchAll(/gitops-fix@(\d+\.\d+\.\d+)/g)].map((m) => m[1]);
+    expect(pins.length).toBeGreaterThan(3);
+    expect(new Set(pins)).toEqual(new Set([pkg.version]));
+  });
+
+  it('uploads the SARIF that its scan step writes, with the permission code scanning needs', () => {
+    const scan = workflow.jobs.scan!;
+    expect(scan.permissions).toMatchObject({ 'security-events': 'write' });
+    const upload = scan.steps.find((s) => s.uses?.startsWith('github/codeql-action/upload-sarif@'))!;
+    const producer = scan.steps.find((s) => s.run?.includes('--format sarif'))!;
+    expect(producer.run).toContain(`> ${upload.with!.sarif_file as string}`);
+  });
+
+  it('its scan steps run on a repository: valid SARIF, a job summary, annotations and a failing gate', async () => {
+    const dir = gitRepoFrom(EXAMPLE_REPO);
+    const steps = workflow.jobs.scan!.steps.filter((s) => s.run);
+    const results = [];
+    for (const s of steps) results.push(await bash(local(s.run!), dir, { GITHUB_STEP_SUMMARY: join(dir, 'summary.md') }));
+    expect(results.map((r) => r.code)).toEqual([0, 0, 1]);
+    expect(sarifErrors(JSON.parse(readFileSync(join(dir, 'gitops-fix.sarif'), 'utf8')))).toEqual([]);
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(/^## gitops-fix\n/);
+    expect(results[2]!.out).toMatch(/^::error file=flux\/clusters\/production\/flux-system\/gotk-sync\.yaml,line=11,col=5,title=gitrepository-dev-branch::/m);
+  }, 120_000);
+
+  it('its fix job commits a phase to a review branch and writes the pull-request body', async () => {
+    const job = workflow.jobs.fix!;
+    expect(job.if).toContain("inputs.phase != ''");
+    expect(job.permissions).toMatchObject({ contents: 'write', 'pull-requests': 'write' });
+    const dir = gitRepoFrom(EXAMPLE_REPO);
+    const commit = job.steps.find((s) => s.run?.includes(' fix '))!;
+    const r = await bash(local(commit.run!), dir, { PHASE: '2' });
+    expect(r.code, r.out).toBe(0);
+    expect(git(dir, 'branch', '--list', 'gitops-fix/phase-2').trim()).toBe('gitops-fix/phase-2');
+    expect(git(dir, 'log', '--format=%s', 'main..gitops-fix/phase-2')).toMatch(/^fix\(/m);
+    expect(existsSync(join(dir, 'pr-body.md'))).toBe(true);
+    // The push step only pushes a branch that exists.
+    const push = job.steps.find((s) => s.run?.includes('git push'))!;
+    expect(push.run).toMatch(/git rev-parse --verify --quiet "refs\/heads\/gitops-fix\/phase-\$PHASE"/);
+  }, 180_000);
+});
+
+describe('pre-commit', () => {
+  it('.pre-commit-hooks.yaml declares the gitops-fix hook: the package bin, scanning the whole repository', () => {
+    const hooks = parse(readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as Record<string, unknown>[];
+    const hook = hooks.find((h) => h.id === 'gitops-fix')!;
+    expect(hook).toMatchObject({ entry: 'gitops-fix scan', language: 'node', pass_filenames: false });
+    expect(Object.keys(pkg.bin)).toContain((hook.entry as string).split(' ')[0]);
+    expect(new RegExp(hook.files as string).test('clusters/prod/apps.yaml')).toBe(true);
+    // pre-commit installs node hooks with `npm pack`: the package must build itself then.
+    expect((pkg as unknown as { scripts: Record<string, string> }).scripts.prepack).toBe('npm run build');
+  });
+
+  it('the README example uses the hook id', () => {
+    const config = parse(readmeBlock('.pre-commit-config.yaml')) as { repos: { hooks: { id: string }[] }[] };
+    expect(config.repos[0]!.hooks[0]!.id).toBe('gitops-fix');
+  });
+});
