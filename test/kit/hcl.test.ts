@@ -748,7 +748,8 @@ function vaultConfigs(root: string): { where: string; text: string }[] {
 }
 
 const corpusConfigs = vaultConfigs(CORPUS);
-const fixtureConfigs = vaultConfigs(FIXTURES);
+// Only unfixed trees: fixed ones already carry the TLS settings this edit adds.
+const fixtureConfigs = vaultConfigs(FIXTURES).filter((c) => !/(^|\/)after\//.test(c.where));
 
 describe.skipIf(!existsSync(CORPUS))('corpus', () => {
   it('holds Vault configs in HelmRelease block scalars', () => {
@@ -761,7 +762,8 @@ describe('Vault configs of the corpus and the fixtures', () => {
     const doc = parseHcl(text);
     const l = findBlocks(doc, 'listener', 'tcp');
     expect(l.length + findBlocks(doc, 'storage').length).toBeGreaterThan(0);
-    if (l.length !== 1) return;
+    // Configs that already carry TLS (fixture trees of later rules) only need to parse.
+    if (l.length !== 1 || getAttribute(l[0]!, 'tls_cert_file')) return;
     const tcp = { block: { type: 'listener', label: 'tcp' } };
     let out = removeAttribute(text, tcp, 'tls_disable');
     out = setAttribute(out, tcp, 'tls_cert_file', '/vault/userconfig/vault-tls/tls.crt');
