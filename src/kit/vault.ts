@@ -18,7 +18,7 @@ import {
   type HclBlock,
   type HclDoc,
 } from './hcl.js';
-import type { Repo, Resource, YamlPath } from './repo.js';
+import { GROUPS, type Repo, type Resource, type YamlPath } from './repo.js';
 import type { Change } from './rule.js';
 import { VAULT_CHART_DEFAULTS, VAULT_CHART_VERSION } from './vault-chart.js';
 
@@ -386,11 +386,8 @@ export function vaultCertFiles(dir: string): VaultCertFiles {
 
 const TLSISH = /tls|cert/i;
 
-/**
- * The directory of the server certificate the release mounts: the directory of `VAULT_CACERT` when it points into
- * a mounted Secret under /vault/userconfig, else a Secret volume whose name says tls/cert.
- */
-export function vaultMountedCertDir(server: VaultServer): string | undefined {
+/** Secret volumes the release mounts into the server container, with their directories. */
+export function vaultSecretMounts(server: VaultServer): { dir: string; secret: string }[] {
   const mounts: { dir: string; secret: string }[] = [];
   const volumes = server.value(['server', 'volumes']);
   const secretOf = (name: unknown): string | undefined => {
@@ -410,12 +407,26 @@ export function vaultMountedCertDir(server: VaultServer): string | undefined {
     const base = typeof v.path === 'string' && v.path ? v.path.replace(/\/+$/, '') : '/vault/userconfig';
     mounts.push({ dir: `${base}/${v.name}`, secret: v.name });
   }
+  return mounts;
+}
+
+/**
+ * The server certificate the release mounts: the Secret mounted where `VAULT_CACERT` points, else a Secret volume
+ * whose name or directory says tls/cert.
+ */
+export function vaultMountedCert(server: VaultServer): { dir: string; secret: string } | undefined {
+  const mounts = vaultSecretMounts(server);
   const cacert = server.value(['server', 'extraEnvironmentVars', 'VAULT_CACERT']);
   if (typeof cacert === 'string') {
-    const dir = cacert.slice(0, cacert.lastIndexOf('/'));
-    if (mounts.some((m) => m.dir === dir)) return dir;
+    const byCa = mounts.find((m) => m.dir === cacert.slice(0, cacert.lastIndexOf('/')));
+    if (byCa) return byCa;
   }
-  return mounts.find((m) => TLSISH.test(m.secret) || TLSISH.test(m.dir))?.dir;
+  return mounts.find((m) => TLSISH.test(m.secret) || TLSISH.test(m.dir));
+}
+
+/** The directory of the mounted server certificate (see vaultMountedCert). */
+export function vaultMountedCertDir(server: VaultServer): string | undefined {
+  return vaultMountedCert(server)?.dir;
 }
 
 /** Is the Secret mounted (as a volume or through extraVolumes)? */
@@ -452,6 +463,58 @@ export function vaultCertificateNames(server: VaultServer, clusterDomain: string
     dnsNames: [...svc(fn), ...svc(`${fn}-active`), `*.${fn}-internal`, `*.${fn}-internal.${ns}.svc`, `*.${fn}-internal.${ns}.svc.${clusterDomain}`],
     ipAddresses: ['127.0.0.1'],
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Clients of a Vault that turns TLS on
+
+/**
+ * External Secrets stores that reach this Vault over http://, moved to https:// with `caProvider` (Secret `secret`,
+ * key ca.crt; namespace only on a ClusterSecretStore). A namespaced store in another namespace cannot read that
+ * Secret: it is left alone and a note says so.
+ */
+export function vaultStoresToHttps(repo: Repo, s: VaultServer, secret: string, clusterDomain: string): { changes: Change[]; notes: string[] } {
+  const changes: Change[] = [];
+  const notes: string[] = [];
+  const qualified = [s.fullname, `${s.fullname}-active`].flatMap((n) => [`${n}.${s.namespace}`, `${n}.${s.namespace}.svc`, `${n}.${s.namespace}.svc.${clusterDomain}`]);
+  for (const store of [...repo.ofKind('SecretStore', GROUPS.eso), ...repo.ofKind('ClusterSecretStore', GROUPS.eso)]) {
+    const vault = ['spec', 'provider', 'vault'];
+    const url = store.get([...vault, 'server']);
+    if (typeof url !== 'string' || !url.startsWith('http://')) continue;
+    const host = /^http:\/\/([^/:]+)/.exec(url)?.[1] ?? '';
+    const cluster = store.kind === 'ClusterSecretStore';
+    const storeNs = cluster ? undefined : repo.flux.namespaceOf(store);
+    const bare = !cluster && storeNs === s.namespace && (host === s.fullname || host === `${s.fullname}-active`);
+    if (!qualified.includes(host) && !bare) continue;
+    const name = `${store.kind} ${storeNs ? `${storeNs}/` : ''}${store.name}`;
+    if (!cluster && storeNs !== s.namespace && store.get([...vault, 'caBundle']) === undefined && store.get([...vault, 'caProvider']) === undefined) {
+      notes.push(`${name} (${store.file}) reaches Vault at ${url}: a namespaced store cannot read the CA Secret ${s.namespace}/${secret}; copy its ca.crt into ${storeNs} (or set caBundle), then change the server to https://.`);
+      continue;
+    }
+    changes.push({ op: 'set', resource: store, path: [...vault, 'server'], value: `https://${url.slice('http://'.length)}` });
+    if (store.get([...vault, 'caBundle']) === undefined && store.get([...vault, 'caProvider']) === undefined) {
+      const ca = { type: 'Secret', name: secret, key: 'ca.crt', ...(cluster ? { namespace: s.namespace } : {}) };
+      changes.push({ op: 'set', resource: store, path: [...vault, 'caProvider'], value: ca });
+    }
+  }
+  return { changes, notes };
+}
+
+/** Other Vault servers that auto-unseal through this one's transit engine over http://: they lose it once TLS is on. */
+export function vaultTransitClientsOverHttp(repo: Repo, s: VaultServer): string[] {
+  const hosts = [s.fullname, `${s.fullname}-active`].flatMap((n) => [n, `${n}.${s.namespace}`, `${n}.${s.namespace}.svc`]);
+  const out: string[] = [];
+  for (const other of configuredVaultServers(repo)) {
+    if (other.release.id === s.release.id || !other.config.doc) continue;
+    for (const seal of findBlocks(other.config.doc, 'seal', 'transit')) {
+      const address = getAttribute(seal, 'address')?.value;
+      const host = typeof address === 'string' ? /^http:\/\/([^/:]+)/.exec(address)?.[1] : undefined;
+      if (host && (hosts.includes(host) || hosts.some((h) => host.startsWith(`${h}.`)))) {
+        out.push(`Vault ${other.namespace}/${other.release.name} unseals through this Vault's transit engine at ${address}: once TLS is on, change that seal address to https:// and give it this CA (tls_ca_cert), or it cannot unseal after its next restart.`);
+      }
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -513,16 +576,20 @@ const LISTENER = { block: { type: 'listener', label: 'tcp' } };
  * Make every served tcp listener serve TLS with `files`: `tls_disable` removed, certificate, key and client CA files
  * added where missing. With `dualStack`, `0.0.0.0:` addresses become `[::]:` (all IPv4 and IPv6 interfaces).
  */
-export function vaultSecureListeners(text: string, files: VaultCertFiles | undefined, opts: { dualStack: boolean }): string {
+export function vaultSecureListeners(text: string, certs: VaultCertFiles | undefined, opts: { dualStack: boolean }): string {
   const doc = parseHcl(text);
   let out = text;
   for (const b of [...vaultTcpListeners(doc)].sort((x, y) => y.range.start - x.range.start)) {
     const s = vaultListenerState(b);
     out = editBlock(out, b, (t) => {
       let r = t;
+      let files = certs;
       if (files && (s.tlsDisabled || s.missingCertFiles)) {
         r = removeAttribute(r, LISTENER, 'tls_disable');
         const inner = parseHcl(r).blocks[0]!;
+        // A certificate already named keeps its directory for the other files.
+        const own = getAttribute(inner, 'tls_cert_file')?.value;
+        if (typeof own === 'string' && own.includes('/')) files = vaultCertFiles(own.slice(0, own.lastIndexOf('/')));
         if (!getAttribute(inner, 'tls_cert_file')) r = setAttribute(r, LISTENER, 'tls_cert_file', files.cert);
         if (!getAttribute(inner, 'tls_key_file')) r = setAttribute(r, LISTENER, 'tls_key_file', files.key);
         if (!getAttribute(inner, 'tls_client_ca_file')) r = setAttribute(r, LISTENER, 'tls_client_ca_file', files.ca);

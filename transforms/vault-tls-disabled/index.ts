@@ -1,17 +1,19 @@
 import {
-  configuredVaultServers,
   defineRule,
-  findBlocks,
-  getAttribute,
   durationOption,
   goTruthy,
   GROUPS,
   locateValue,
   vaultCertDir,
   vaultCertificateNames,
+  vaultListenerTls,
+  vaultMountedCert,
   vaultMountSecret,
+  vaultSecretMounts,
   vaultServers,
   vaultSet,
+  vaultStoresToHttps,
+  vaultTransitClientsOverHttp,
   vaultValueSite,
   z,
   type Change,
@@ -49,51 +51,6 @@ const ACTIVE: readonly string[] = ['standalone', 'ha'];
 
 function serverOf(repo: Repo, id: unknown): VaultServer | undefined {
   return vaultServers(repo, COMPLETE).find((s) => s.release.id === id);
-}
-
-/** ESO stores that reach this Vault over http:// and how to move each to https. */
-function storeChanges(repo: Repo, s: VaultServer, secret: string, clusterDomain: string): { changes: Change[]; notes: string[] } {
-  const changes: Change[] = [];
-  const notes: string[] = [];
-  const qualified = [s.fullname, `${s.fullname}-active`].flatMap((n) => [`${n}.${s.namespace}`, `${n}.${s.namespace}.svc`, `${n}.${s.namespace}.svc.${clusterDomain}`]);
-  for (const store of [...repo.ofKind('SecretStore', GROUPS.eso), ...repo.ofKind('ClusterSecretStore', GROUPS.eso)]) {
-    const vault = ['spec', 'provider', 'vault'];
-    const url = store.get([...vault, 'server']);
-    if (typeof url !== 'string' || !url.startsWith('http://')) continue;
-    const host = /^http:\/\/([^/:]+)/.exec(url)?.[1] ?? '';
-    const cluster = store.kind === 'ClusterSecretStore';
-    const storeNs = cluster ? undefined : repo.flux.namespaceOf(store);
-    const bare = !cluster && storeNs === s.namespace && (host === s.fullname || host === `${s.fullname}-active`);
-    if (!qualified.includes(host) && !bare) continue;
-    const name = `${store.kind} ${storeNs ? `${storeNs}/` : ''}${store.name}`;
-    if (!cluster && storeNs !== s.namespace && store.get([...vault, 'caBundle']) === undefined && store.get([...vault, 'caProvider']) === undefined) {
-      notes.push(`${name} (${store.file}) reaches Vault at ${url}: a namespaced store cannot read the CA Secret ${s.namespace}/${secret}; copy its ca.crt into ${storeNs} (or set caBundle), then change the server to https://.`);
-      continue;
-    }
-    changes.push({ op: 'set', resource: store, path: [...vault, 'server'], value: `https://${url.slice('http://'.length)}` });
-    if (store.get([...vault, 'caBundle']) === undefined && store.get([...vault, 'caProvider']) === undefined) {
-      const ca = { type: 'Secret', name: secret, key: 'ca.crt', ...(cluster ? { namespace: s.namespace } : {}) };
-      changes.push({ op: 'set', resource: store, path: [...vault, 'caProvider'], value: ca });
-    }
-  }
-  return { changes, notes };
-}
-
-/** Other Vault servers that auto-unseal through this one's transit engine over http://: they lose it once TLS is on. */
-function transitClients(repo: Repo, s: VaultServer): string[] {
-  const hosts = [s.fullname, `${s.fullname}-active`].flatMap((n) => [n, `${n}.${s.namespace}`, `${n}.${s.namespace}.svc`]);
-  const out: string[] = [];
-  for (const other of configuredVaultServers(repo, COMPLETE)) {
-    if (other.release.id === s.release.id || !other.config.doc) continue;
-    for (const seal of findBlocks(other.config.doc, 'seal', 'transit')) {
-      const address = getAttribute(seal, 'address')?.value;
-      const host = typeof address === 'string' ? /^http:\/\/([^/:]+)/.exec(address)?.[1] : undefined;
-      if (host && (hosts.includes(host) || hosts.some((h) => host.startsWith(`${h}.`)))) {
-        out.push(`Vault ${other.namespace}/${other.release.name} unseals through this Vault's transit engine at ${address}: once TLS is on, change that seal address to https:// and give it this CA (tls_ca_cert), or it cannot unseal after its next restart.`);
-      }
-    }
-  }
-  return out;
 }
 
 function certificateFile(repo: Repo, hr: Resource, base: string): string {
@@ -154,33 +111,39 @@ export const rule = defineRule({
     apply(report, { repo, options: o }) {
       const s = serverOf(repo, report.detail);
       if (!s) return { changes: [], skipped: 'the Vault release is gone' };
-      const secret = o.secretName ?? `${s.fullname}-server-tls`;
-      const dir = vaultCertDir(secret);
-      const cert = certificateChanges(repo, s, secret, o);
-      const stores = storeChanges(repo, s, secret, o.clusterDomain);
-      const changes: Change[] = [
-        vaultSet(repo, s, ['global', 'tlsDisable'], false),
-        ...vaultMountSecret(repo, s, secret),
-        vaultSet(repo, s, ['server', 'extraEnvironmentVars', 'VAULT_CACERT'], `${dir}/ca.crt`),
-        ...cert.changes,
-        ...stores.changes,
-      ];
+      // A certificate the release already mounts (or its listener already uses) is kept: nothing is generated.
+      const listener = s.config?.doc ? vaultListenerTls(s.config.doc) : undefined;
+      const mounted = vaultMountedCert(s);
+      const existing = o.secretName === undefined || o.secretName === mounted?.secret ? mounted : undefined;
+      const secret = existing?.secret ?? o.secretName ?? `${s.fullname}-server-tls`;
+      const dir = listener ? listener.cert.slice(0, listener.cert.lastIndexOf('/')) : (existing?.dir ?? vaultCertDir(secret));
+      const ownSecret = listener ? vaultSecretMounts(s).find((m) => m.dir === dir)?.secret : secret;
+      const generate = !listener && !existing;
+      const cert = generate ? certificateChanges(repo, s, secret, o) : undefined;
+      const stores = ownSecret ? vaultStoresToHttps(repo, s, ownSecret, o.clusterDomain) : { changes: [], notes: [`ESO stores that reach this Vault over http:// must move to https:// and trust the CA of ${listener?.cert}.`] };
+      const changes: Change[] = [vaultSet(repo, s, ['global', 'tlsDisable'], false)];
+      if (generate) changes.push(...vaultMountSecret(repo, s, secret));
+      if (s.value(['server', 'extraEnvironmentVars', 'VAULT_CACERT']) === undefined) {
+        changes.push(vaultSet(repo, s, ['server', 'extraEnvironmentVars', 'VAULT_CACERT'], listener?.ca ?? `${dir}/ca.crt`));
+      }
+      changes.push(...(cert?.changes ?? []), ...stores.changes);
+      const source = cert ? `the cert-manager Certificate in ${cert.file} (Secret ${s.namespace}/${secret}, mounted at ${dir})` : `the certificate in ${dir}, which the release already ${listener ? 'serves' : 'mounts'} (nothing generated: check that it covers ${s.fullname}.${s.namespace}.svc, *.${s.fullname}-internal and 127.0.0.1)`;
       const notes = [
-        `The server certificate is the cert-manager Certificate in ${cert.file} (Secret ${s.namespace}/${secret}, mounted at ${dir}). Vault reads a renewed certificate only on SIGHUP: restart or signal the pods after each renewal (e.g. \`kubectl -n ${s.namespace} exec ${s.fullname}-0 -- kill -HUP 1\`, or a reloader).`,
+        `The server certificate is ${source}. Vault reads a renewed certificate only on SIGHUP: restart or signal the pods after each renewal (e.g. \`kubectl -n ${s.namespace} exec ${s.fullname}-0 -- kill -HUP 1\`, or a reloader).`,
         ...stores.notes,
       ];
-      if (!o.issuerRef) {
+      if (generate && !o.issuerRef) {
         const issuers = repo.ofKind('ClusterIssuer', GROUPS.certManager).map((i) => `ClusterIssuer ${i.name}`);
         notes.push(`No issuer was configured, so a self-signed CA (Issuer ${s.fullname}-ca-issuer in ${s.namespace}) signs the certificate; clients trust it through ca.crt of Secret ${secret}. To use your own CA set rules.vault-tls-disabled.issuerRef${issuers.length ? ` (this repository has ${issuers.join(', ')})` : ''}.`);
       }
-      const warnings = transitClients(repo, s);
-      if (!repo.resources.some((r) => r.group === GROUPS.certManager || (r.kind === 'HelmRelease' && repo.flux.helmChart(r).chart === 'cert-manager'))) {
+      const warnings = vaultTransitClientsOverHttp(repo, s);
+      if (generate && !repo.resources.some((r) => r.group === GROUPS.certManager || (r.kind === 'HelmRelease' && repo.flux.helmChart(r).chart === 'cert-manager'))) {
         warnings.push('cert-manager is not deployed from this repository: the generated Certificate needs it (and its CRDs) in the cluster.');
       }
       if (goTruthy(s.value(['injector', 'enabled'])) && String(s.value(['injector', 'enabled'])) !== 'false') {
         notes.push(`Pods injected by the Vault Agent Injector now reach Vault over https: give them the CA (annotation vault.hashicorp.com/ca-cert, or tls-skip-verify only for a test).`);
       }
-      return { changes, notes, warnings, summary: `TLS on for Vault ${s.namespace}/${s.release.name} (certificate ${cert.file})` };
+      return { changes, notes, warnings, summary: `TLS on for Vault ${s.namespace}/${s.release.name}${cert ? ` (certificate ${cert.file})` : ''}` };
     },
   },
 });
