@@ -149,6 +149,10 @@ describe('bad input', () => {
       }
     });
 
+    it('reads values through merge keys as Kubernetes does', () => {
+      expect(findingsIn('bad/merge-keys.yaml').map((f) => f.message)).toEqual([expect.stringContaining('ExternalSecret merged refreshes every 1h')]);
+    });
+
     it('reads a file with a 1 MB line', () => {
       expect(skipOf('bad/long-line.yaml')).toBeUndefined();
     });

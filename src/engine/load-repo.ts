@@ -193,7 +193,7 @@ export function classifyFile(path: string, buf: Buffer | undefined, size: number
   const lineCounter = new LineCounter();
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { lineCounter, logLevel: 'error', uniqueKeys: true }) as Document.Parsed[];
+    docs = parseAllDocuments(text, { lineCounter, logLevel: 'error', uniqueKeys: true, merge: true }) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = []; // EmptyStream: empty or comment-only file
   } catch (e) {
     if (isStackOverflow(e)) return tooDeep(path, size, text);
