@@ -130,7 +130,7 @@ function veleroFix(repo: Repo, vault: Vault, options: Options) {
   });
   if ('reason' in g) return { changes: [], skipped: g.reason };
   const warnings = [
-    `The Velero backup of ${vault.namespace} snapshots Vault's volumes while Vault runs: crash-consistent only. Test a restore; for consistent backups use method raft-snapshot once Vault runs on integrated storage.`,
+    `The Velero backup of ${vault.namespace} snapshots Vault's volumes while Vault runs: crash-consistent only. Test a restore; for consistent backups ${vault.storage === 'raft' ? 'add Raft snapshots (method raft-snapshot)' : 'add Raft snapshots (method raft-snapshot) once Vault runs on integrated storage (review item 3)'}.`,
   ];
   if (!runsVelero(repo)) warnings.unshift(`This repository does not install Velero: the velero.io Schedule CRD and a BackupStorageLocation named ${options.storageLocation} must exist in the cluster before this change is applied, or the Flux Kustomization that applies it fails.`);
   return {
