@@ -145,7 +145,8 @@ export interface BranchResult {
 /**
  * A review branch under construction: a temporary detached worktree of HEAD under the system temp directory.
  * Commits are made there; the branch ref is created only by `finish()`, so an interrupted run leaves no
- * half-made branch. `cleanup()` is synchronous and idempotent (safe from a signal handler).
+ * half-made branch. `cleanup()` is synchronous and idempotent (safe from a signal handler). Every git command
+ * here runs synchronously, so a signal handler never runs while one of them is still writing.
  */
 export class ReviewBranch {
   private readonly tmp: string;
@@ -167,14 +168,14 @@ export class ReviewBranch {
    * Check the branch name and create a detached worktree of HEAD. Whether the branch exists is checked by the
    * caller once it knows there is something to commit (`branchExists`), and again by `finish()`.
    */
-  static async open(info: GitRepoInfo, branch: string, force: boolean): Promise<ReviewBranch> {
+  static open(info: GitRepoInfo, branch: string, force: boolean): ReviewBranch {
     checkBranchName(info.topLevel, branch);
     if (!info.head) {
       throw new GitopsFixError('not-a-git-repo', `${info.topLevel} has no commits yet: commit the repository first (the review branch starts from HEAD)`);
     }
     const rb = new ReviewBranch(info, branch, force);
     try {
-      await git(info.topLevel, [...NO_HOOKS, 'worktree', 'add', '--quiet', '--detach', rb.worktree, info.head]);
+      gitSync(info.topLevel, [...NO_HOOKS, 'worktree', 'add', '--quiet', '--detach', rb.worktree, info.head]);
     } catch (e) {
       rb.cleanup();
       throw e;
@@ -192,6 +193,7 @@ export class ReviewBranch {
    * `before` (a new file must not exist), or nothing is written.
    */
   async commit(ruleId: string, files: readonly FileChange[], message: string): Promise<CommitInfo> {
+    await pauseForTests();
     if (this.cleaned) throw new GitopsFixError('git-failed', 'the review worktree was removed');
     const abs = (p: string) => join(this.dir, ...p.split('/'));
     for (const f of files) {
@@ -205,26 +207,25 @@ export class ReviewBranch {
       mkdirSync(dirname(abs(f.path)), { recursive: true });
       writeFileSync(abs(f.path), f.after);
     }
-    await pauseForTests();
     const paths = files.map((f) => `:(literal)${posixJoin(this.info.prefix, f.path)}`);
-    await git(this.worktree, ['add', '--', ...paths]);
+    gitSync(this.worktree, ['add', '--', ...paths]);
     const msgFile = join(this.tmp, 'COMMIT_MSG');
     writeFileSync(msgFile, message);
-    await git(this.worktree, [...NO_HOOKS, ...this.info.identity, 'commit', '--quiet', '--no-verify', '--cleanup=whitespace', '-F', msgFile]);
-    const sha = (await git(this.worktree, ['rev-parse', 'HEAD'])).trim();
+    gitSync(this.worktree, [...NO_HOOKS, ...this.info.identity, 'commit', '--quiet', '--no-verify', '--cleanup=whitespace', '-F', msgFile]);
+    const sha = gitSync(this.worktree, ['rev-parse', 'HEAD']).trim();
     const info = { sha, subject: message.split('\n')[0]!, ruleId };
     this.commits.push(info);
     return info;
   }
 
   /** Create (or with force, move) the branch to the last commit and remove the worktree. */
-  async finish(): Promise<BranchResult> {
+  finish(): BranchResult {
     try {
       const replaced = branchExists(this.info.topLevel, this.branch);
       if (replaced && !this.force) throw branchExistsError(this.branch);
       if (this.commits.length) {
         const tip = this.commits[this.commits.length - 1]!.sha;
-        await git(this.info.topLevel, ['branch', ...(this.force ? ['--force'] : []), '--', this.branch, tip]);
+        gitSync(this.info.topLevel, ['branch', ...(this.force ? ['--force'] : []), '--', this.branch, tip]);
       }
       return { branch: this.branch, base: this.info.head!, commits: [...this.commits], replaced };
     } finally {
@@ -256,7 +257,8 @@ export function branchExistsError(branch: string): GitopsFixError {
 
 /**
  * Test hook: GITOPS_FIX_TEST_PAUSE_BEFORE_COMMIT_MS=<ms> waits that long before each commit on the review branch,
- * so a test can interrupt a run at a known point (worktree present, branch not yet created). Unset in normal use.
+ * so a test can interrupt a run at a known point (worktree present, some commits made, branch not yet created).
+ * Unset in normal use.
  */
 async function pauseForTests(): Promise<void> {
   const ms = Number(process.env.GITOPS_FIX_TEST_PAUSE_BEFORE_COMMIT_MS);

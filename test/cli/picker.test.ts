@@ -12,7 +12,8 @@ describe.skipIf(!hasPython())('fix picker on a terminal', () => {
   it('pre-checks the requested phase, shows a diff on request, and commits what was confirmed', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const s = openSession(dir);
-    const phase1 = planFixes(s.repo, { rules: selectRules({ phases: [1] }), options: s.options }).rules.filter((r) => r.files.length);
+    // Pre-checked: the phase 1 fixes that are safe (the others are marked "review" and left unchecked).
+    const phase1 = planFixes(s.repo, { rules: selectRules({ phases: [1] }), options: s.options }).rules.filter((r) => r.files.length && r.rule.fix?.safe !== false);
     const r = await runInPty(
       ['fix', '--phase', '1'],
       [

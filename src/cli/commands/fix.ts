@@ -130,7 +130,7 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
         {
           title: mode === 'branch' ? 'Load the repository (HEAD, in a temporary worktree)' : 'Load the repository',
           task: async () => {
-            if (mode === 'branch') rb = await ReviewBranch.open(info!, branchName!, !!flags.force);
+            if (mode === 'branch') rb = ReviewBranch.open(info!, branchName!, !!flags.force);
             session = openSession(rb ? rb.dir : dir, flags.config, dir);
           },
         },
@@ -214,7 +214,7 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
       apply.push({
         title: `Create branch ${branchName}`,
         task: async () => {
-          branch = await rb!.finish();
+          branch = rb!.finish();
         },
       });
     } else if (mode === 'write') {
