@@ -347,12 +347,20 @@ export function vaultMerge(repo: Repo, server: VaultServer, path: YamlPath, valu
   return vaultSet(repo, server, path, value);
 }
 
-/** Append to a list value where it lives; sets the list when the chart default (null or []) applies. */
+/**
+ * Append to a list value where it lives; sets the list when the chart default (null or []) applies. Several items
+ * for one list go in one call (vaultAppendAll): two separate sets of a missing list would overwrite each other.
+ */
 export function vaultAppend(repo: Repo, server: VaultServer, path: YamlPath, item: unknown): Change {
+  return vaultAppendAll(repo, server, path, [item])[0]!;
+}
+
+/** Append items to a list value where it lives, or set the list to them when the repository does not set it. */
+export function vaultAppendAll(repo: Repo, server: VaultServer, path: YamlPath, items: readonly unknown[]): Change[] {
   assertKey(path);
   const loc = locateValue(repo, server.release, path);
-  if (loc.source && Array.isArray(loc.value)) return { op: 'append', resource: loc.source.resource, path: loc.path!, value: item };
-  return vaultSet(repo, server, path, [item]);
+  if (loc.source && Array.isArray(loc.value)) return items.map((value) => ({ op: 'append', resource: loc.source!.resource, path: loc.path!, value }));
+  return [vaultSet(repo, server, path, [...items])];
 }
 
 /** Delete a values path where it is set (undefined when no source sets it). */

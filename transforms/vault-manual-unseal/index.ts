@@ -6,6 +6,7 @@ import {
   replaceBlock,
   vaultActiveSeals,
   vaultAppend,
+  vaultAppendAll,
   vaultAutoUnsealRunbook,
   vaultConfigWhere,
   vaultReplicas,
@@ -104,7 +105,7 @@ function sealPlan(repo: Parameters<typeof vaultSet>[0], s: VaultServer, o: Optio
       return {
         attrs: [['tenant_id', o.azureTenantId!], ['vault_name', o.azureVaultName!], ['key_name', o.azureKeyName!]],
         changes: cred
-          ? ['AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'].map((k) => vaultAppend(repo, s, ['server', 'extraSecretEnvironmentVars'], { envName: k, secretName: cred, secretKey: k }))
+          ? vaultAppendAll(repo, s, ['server', 'extraSecretEnvironmentVars'], ['AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'].map((k) => ({ envName: k, secretName: cred, secretKey: k })))
           : [],
         prerequisites: [
           `The key ${o.azureKeyName} in Key Vault ${o.azureVaultName} with wrapKey/unwrapKey/get permissions for ${cred ? `the app registration whose AZURE_CLIENT_ID and AZURE_CLIENT_SECRET are in Secret ${s.namespace}/${cred} (created outside Git)` : 'the managed identity of the Vault pods'}.`,
