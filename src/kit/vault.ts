@@ -369,8 +369,10 @@ export function vaultDelete(repo: Repo, server: VaultServer, path: YamlPath): Ch
   return loc.source ? { op: 'delete', resource: loc.source.resource, path: loc.path! } : undefined;
 }
 
-/** Write a new configuration text where the current one lives (or the chart default would be overridden). */
+/** Write a new configuration text where the current one lives (or the chart default would be overridden). Throws
+ *  when the text does not parse. */
 export function vaultSetConfig(server: VaultServer & { config: VaultConfig }, text: string): Change {
+  parseHcl(text);
   return { op: 'set', resource: server.config.resource, path: server.config.path, value: text };
 }
 
