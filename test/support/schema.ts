@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 
 interface CompiledValidator {
   (data: unknown, ctx?: unknown): boolean;
