@@ -5,6 +5,7 @@ import { rules } from '../src/engine/registry.js';
 import { RULE_README_HEADINGS } from '../src/engine/rule-docs.js';
 import { expectedDocs } from './tools/docs.js';
 import { ROOT } from './support/tree.js';
+import { level2Headings } from './support/markdown.js';
 
 const STALE = 'generated documentation is stale: run npm run gen:docs';
 
@@ -21,7 +22,7 @@ describe('generated documentation', () => {
   it('every rule README has the standard headings in order', () => {
     for (const r of rules) {
       const text = readFileSync(join(ROOT, 'transforms', r.meta.id, 'README.md'), 'utf8');
-      const headings = text.split('\n').filter((l) => l.startsWith('## ')).map((l) => l.slice(3));
+      const headings = level2Headings(text).map((l) => l.slice(3));
       expect(headings, `transforms/${r.meta.id}/README.md`).toEqual([...RULE_README_HEADINGS]);
     }
   });

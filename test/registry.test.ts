@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PHASES, SEVERITIES } from '../src/kit/index.js';
 import { rules } from '../src/engine/registry.js';
 import { listCases } from './support/fixtures.js';
+import { level2Headings } from './support/markdown.js';
 import { isDir, readTree, ROOT } from './support/tree.js';
 
 const dirs = (p: string) => (isDir(p) ? readdirSync(p).filter((n) => isDir(join(p, n))).sort() : []);
@@ -53,7 +54,7 @@ describe('registry parity', () => {
         const lines = readFileSync(p, 'utf8').split('\n');
         expect(lines[0]).toBe(`# ${meta.id}`);
         expect(lines[2], 'README line 3 must equal meta.title').toBe(meta.title);
-        const headings = lines.filter((l) => l.startsWith('## '));
+        const headings = level2Headings(lines.join('\n'));
         expect(headings).toEqual(['## Why', '## Example', '## Fix', '## Options', '## References']);
       });
 

@@ -4,7 +4,8 @@
  */
 import { restrictedGaps, type PodGaps } from './pod-security.js';
 import type { Repo, Resource, YamlPath } from './repo.js';
-import { goTruthy, helmTrue, vaultChartMinor, type VaultServer } from './vault.js';
+import { onlyVersionsBelow } from './semver.js';
+import { goTruthy, helmTrue, type VaultServer } from './vault.js';
 
 export interface ChartValueEdit {
   /** `delete` removes an override so the chart's (secure) default applies again. */
@@ -60,8 +61,7 @@ const VAULT_PODS: readonly VaultPodSpec[] = [
  * 1000; allowPrivilegeEscalation false). `{ tooOld }` for charts before 0.21.0, which have no such values.
  */
 export function vaultSecurityContexts(server: VaultServer): readonly ChartPod[] | { readonly tooOld: string } {
-  const minor = vaultChartMinor(server.chartVersion);
-  if (minor && minor[0] === 0 && minor[1] < 21) return { tooOld: server.chartVersion! };
+  if (onlyVersionsBelow(server.chartVersion, '0.21.0')) return { tooOld: server.chartVersion! };
   const v = server.value;
   const openshift = helmTrue(v(['global', 'openshift']));
   const injectorOn = helmTrue(v(['injector', 'enabled'])) || (String(v(['injector', 'enabled'])) === '-' && helmTrue(v(['global', 'enabled'])));

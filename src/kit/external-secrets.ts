@@ -1,5 +1,6 @@
 /** External Secrets objects: which stores they use and from which namespaces. */
 import { GROUPS, type Repo, type Resource, type YamlPath } from './repo.js';
+import { dirOf, isReachable } from './generate.js';
 import { parseSelector, selectorMatches, type LabelSelector } from './workloads.js';
 
 export interface StoreRef {
@@ -77,6 +78,27 @@ export interface StoreUsers {
   readonly unresolved: Resource[];
 }
 
+/**
+ * Every namespace an object lands in. A file that several builds include (a kustomize component under several
+ * `namespace:` kustomizations, or several Flux Kustomizations with a `targetNamespace`) lands in each of them.
+ */
+export function namespacesOf(repo: Repo, r: Resource): string[] {
+  const targets = repo.flux.fluxKustomizationsFor(r.file).map((k) => k.get(['spec', 'targetNamespace']));
+  if (targets.length && targets.every((t) => typeof t === 'string' && t)) return [...new Set(targets as string[])].sort();
+  const namespaced = repo.files
+    .filter((f) => /(^|\/)(kustomization\.ya?ml|Kustomization)$/.test(f.path))
+    .map((f) => dirOf(f.path))
+    .filter((d) => {
+      const ns = repo.flux.kustomizeFile(d)?.get(['namespace']);
+      return typeof ns === 'string' && ns !== '' && repo.flux.kustomizeFiles(d).includes(r.file);
+    });
+  // The outermost kustomization that sets a namespace wins.
+  const outer = namespaced.filter((d) => !namespaced.some((e) => e !== d && repo.flux.kustomizeFiles(e).includes(repo.flux.kustomizeFile(d)!.file)));
+  if (outer.length) return [...new Set(outer.map((d) => String(repo.flux.kustomizeFile(d)!.get(['namespace']))))].sort();
+  const ns = repo.flux.namespaceOf(r);
+  return ns ? [ns] : [];
+}
+
 /** Who uses a ClusterSecretStore in this repository, by namespace. */
 export function storeUsers(repo: Repo, store: Resource): StoreUsers {
   const stores = [...repo.ofKind('ClusterSecretStore', GROUPS.eso), ...repo.ofKind('SecretStore', GROUPS.eso)];
@@ -87,6 +109,7 @@ export function storeUsers(repo: Repo, store: Resource): StoreUsers {
   for (const kind of ['ExternalSecret', 'PushSecret', 'ClusterExternalSecret', 'ClusterPushSecret']) {
     for (const r of repo.ofKind(kind, GROUPS.eso)) {
       if (!storeRefsOf(r, stores).some((ref) => ref.kind === 'ClusterSecretStore' && ref.name === store.name)) continue;
+      if (!isReachable(repo, r.file)) continue; // not applied by any Flux Kustomization: not a user
       if (kind.startsWith('Cluster')) {
         const list = r.get(['spec', 'namespaces']);
         for (const n of Array.isArray(list) ? list : []) if (typeof n === 'string') namespaces.add(n);
@@ -99,8 +122,8 @@ export function storeUsers(repo: Repo, store: Resource): StoreUsers {
         }
         continue;
       }
-      const ns = repo.flux.namespaceOf(r);
-      if (ns) namespaces.add(ns);
+      const ns = namespacesOf(repo, r);
+      if (ns.length) ns.forEach((n) => namespaces.add(n));
       else unresolved.push(r);
     }
   }

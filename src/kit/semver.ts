@@ -17,3 +17,26 @@ export function compareVersions(a: Version, b: Version): number {
 export function versionAtLeast(v: Version, min: string): boolean {
   return compareVersions(v, parseVersion(min)!) >= 0;
 }
+
+/**
+ * True when every chart version `text` can select is older than `min`: an exact version, a wildcard (`0.20.x`,
+ * `0.20.*`), a tilde or caret range on a 0.x minor (`~0.20.1`, `^0.20.1`), or an upper bound (`<0.21.0`, `<=0.20.9`).
+ * Open ranges (`>=0.11.0`, `*`) can select the newest release: false.
+ */
+export function onlyVersionsBelow(text: string | undefined, min: string): boolean {
+  if (!text) return false;
+  const m = parseVersion(min)!;
+  const parts = text.split('||').map((p) => p.trim());
+  return parts.every((p) => {
+    const exact = parseVersion(p);
+    if (exact) return compareVersions(exact, m) < 0;
+    const wild = /^v?(\d+)\.(\d+)\.(?:x|\*)$/i.exec(p) ?? /^[~^]v?(\d+)\.(\d+)\.\d+/.exec(p);
+    if (wild && (p.startsWith('^') ? Number(wild[1]) === 0 : true)) return compareVersions([Number(wild[1]), Number(wild[2]), Number.MAX_SAFE_INTEGER], m) < 0;
+    const upper = /(?:^|\s)<(=?)\s*v?(\d+\.\d+\.\d+)\s*$/.exec(p);
+    if (upper) {
+      const u = parseVersion(upper[2])!;
+      return upper[1] ? compareVersions(u, m) < 0 : compareVersions(u, m) <= 0;
+    }
+    return false;
+  });
+}

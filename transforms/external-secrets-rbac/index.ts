@@ -35,7 +35,7 @@ export const rule = defineRule({
     severity: 'medium',
     phase: 3,
     messages: {
-      unrestrictedStore: 'ClusterSecretStore {name} has no spec.conditions: an ExternalSecret in any namespace can read every secret it reaches; only {namespaces} use it in this repository',
+      unrestrictedStore: 'ClusterSecretStore {name} has no spec.conditions: an ExternalSecret in any namespace can read every secret it reaches, while this repository uses it only from {namespaces}',
       unusedStore: 'ClusterSecretStore {name} has no spec.conditions, so any namespace can use it, and nothing in this repository does: add conditions for the namespaces that should',
       unresolvedUsers: 'ClusterSecretStore {name} has no spec.conditions; the namespace of {users} cannot be told from the repository, so add conditions by hand',
       aggregatedRoles: 'HelmRelease {name}: the External Secrets chart adds create/update/delete on ExternalSecrets, SecretStores and PushSecrets to the built-in {roles}, so every namespace {who} can pull secrets from any store their namespace may use (set {keys} to false, or keep them and rely on ClusterSecretStore conditions)',

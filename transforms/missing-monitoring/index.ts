@@ -11,6 +11,7 @@ import {
   isExternalSecrets,
   isTruthyHcl,
   monitorSelector,
+  onlyVersionsBelow,
   parseDuration,
   prometheusOperator,
   prometheusOperatorOption,
@@ -18,7 +19,6 @@ import {
   setAttribute,
   setBlockAttribute,
   valueTarget,
-  vaultChartMinor,
   vaultSet,
   vaultSetConfig,
   vaultTcpListeners,
@@ -95,8 +95,7 @@ export const rule = defineRule({
     const op = prometheusOperator(repo, options.prometheusOperator);
     for (const server of configuredVaultServers(repo)) {
       const name = server.release.name ?? '(unnamed)';
-      const minor = vaultChartMinor(server.chartVersion);
-      const old = minor !== undefined && minor[0] === 0 && minor[1] < 22;
+      const old = onlyVersionsBelow(server.chartVersion, '0.22.0');
       const g = vaultGaps(server, options);
       if (!g) continue;
       const gaps = old ? { ...g, serviceMonitor: false, metricsAccess: false } : g;

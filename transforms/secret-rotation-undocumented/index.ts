@@ -84,7 +84,7 @@ function vaultSection(repo: Repo): string | undefined {
   const blocks = ['## Vault'];
   for (const s of servers) {
     const seals = s.config?.doc ? vaultActiveSeals(s.config.doc) : [];
-    const tokenEnv = (Array.isArray(s.value(['server', 'extraSecretEnvironmentVars'])) ? (s.value(['server', 'extraSecretEnvironmentVars']) as unknown[]) : []).map(rec).find((e) => e?.envName === 'VAULT_TOKEN');
+    const secretEnv = (Array.isArray(s.value(['server', 'extraSecretEnvironmentVars'])) ? (s.value(['server', 'extraSecretEnvironmentVars']) as unknown[]) : []).map(rec);
     const lines: string[] = [];
     const decisions: string[] = [];
     if (!seals.length) {
@@ -96,8 +96,10 @@ function vaultSection(repo: Repo): string | undefined {
     for (const seal of seals) {
       const type = seal.labels[0] ?? 'unknown';
       if (type === 'transit') {
-        const inHcl = getAttribute(seal, 'token') !== undefined;
-        const where = tokenEnv ? `the Secret ${code(rec(tokenEnv)?.secretName)} (\`VAULT_TOKEN\`)` : inHcl ? 'the HCL configuration (**move it to a Secret**)' : 'the environment (`VAULT_TOKEN`)';
+        const token = getAttribute(seal, 'token')?.value;
+        const envName = typeof token === 'string' && token.startsWith('env://') ? token.slice(6) : token === undefined ? 'VAULT_TOKEN' : undefined;
+        const env = envName ? secretEnv.find((e) => e?.envName === envName) : undefined;
+        const where = env ? `the Secret ${code(env.secretName)} (\`${envName}\`)` : envName ? `the environment (\`${envName}\`)` : 'the HCL configuration (**move it to a Secret**)';
         lines.push(
           `- **Transit auto-unseal token** from ${where}. Vault renews it unless \`disable_renewal\` is set; to rotate it, create a token with the same (periodic) policy on the transit Vault, update the Secret, restart the server pods one at a time, then revoke the old token.`,
         );
