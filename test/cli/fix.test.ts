@@ -49,7 +49,7 @@ describe('fix --phase all --yes on the example repository', () => {
 
   it('exits 0 and plans at least one fix', async () => {
     expect(result.stderr).not.toMatch(/gitops-fix: /);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(appliedRules(plan).length).toBeGreaterThan(0);
   });
 
@@ -96,7 +96,7 @@ describe('fix --phase all --yes on the example repository', () => {
     execFileSync('git', ['clone', '-q', '--branch', 'gitops-fix/phase-all', dir, clone]);
     const tip = git(clone, 'rev-parse', 'HEAD').trim();
     const again = await runCli(['fix', '--phase', 'all', '--yes'], { cwd: clone });
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('nothing to fix');
     expect(git(clone, 'rev-parse', 'HEAD').trim()).toBe(tip);
     expect(git(clone, 'branch', '--list', 'gitops-fix/*').trim()).toBe('* gitops-fix/phase-all');
@@ -109,7 +109,7 @@ describe('fix --phase all --yes on the example repository', () => {
     expect(again.stderr).toContain('branch gitops-fix/phase-all already exists: pass --force');
     expect(git(dir, 'rev-parse', 'gitops-fix/phase-all').trim()).toBe(tip);
     const forced = await runCli(['fix', '--phase', 'all', '--yes', '--force'], { cwd: dir });
-    expect(forced.code).toBe(0);
+    expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toContain('Replaced branch gitops-fix/phase-all');
     expect(git(dir, 'rev-parse', 'gitops-fix/phase-all^{tree}').trim()).toBe(git(dir, 'rev-parse', `${tip}^{tree}`).trim());
     expect(hashTree(dir)).toEqual(before);
@@ -131,22 +131,23 @@ describe('fix selection and branch names', () => {
   it('--rule selects single rules (branch gitops-fix/fixes); --exclude-rule leaves one out', async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const r = await runCli(['fix', '--rule', 'helmrepository-slow-interval', '--rule', 'gitrepository-dev-branch', '--yes', '--format', 'json'], { cwd: dir });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json.branch.name).toBe('gitops-fix/fixes');
     expect(json.commits.map((c: { rule: string }) => c.rule)).toEqual(['gitrepository-dev-branch', 'helmrepository-slow-interval']);
     const x = await runCli(['fix', '--phase', '3', '--exclude-rule', 'helmrepository-slow-interval', '--yes', '--format', 'json'], { cwd: dir });
-    expect(x.code).toBe(0);
+    expect(x.code, x.stderr).toBe(0);
     expect(JSON.parse(x.stdout).rules.map((rp: { id: string }) => rp.id)).not.toContain('helmrepository-slow-interval');
   });
 
   it('--quick-wins selects the rules of review items 6, 5, 12, 17, 11 that exist', async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const r = await runCli(['fix', '--quick-wins', '--dry-run', '--format', 'json'], { cwd: dir });
-    expect(r.code).toBe(0);
-    const items = JSON.parse(r.stdout).rules.map((rp: { reviewItem: number }) => rp.reviewItem);
-    expect(items.length).toBeGreaterThan(0);
-    for (const i of items) expect([6, 5, 12, 17, 11]).toContain(i);
+    expect(r.code, r.stderr).toBe(0);
+    const rules: { reviewItem: number; requiredBy: string | null }[] = JSON.parse(r.stdout).rules;
+    expect(rules.length).toBeGreaterThan(0);
+    // Rules that a quick win `requires` come along (requiredBy says which).
+    for (const rp of rules) if (!rp.requiredBy) expect([6, 5, 12, 17, 11]).toContain(rp.reviewItem);
   });
 
   it('rejects an unknown rule, a bad phase and an invalid branch name with exit 2', async () => {
@@ -179,7 +180,7 @@ describe('fix --dry-run', () => {
     const plan = planAll(dir);
     const before = hashTree(dir, { withGit: true });
     const r = await runCli(['fix', '--phase', 'all', '--dry-run'], { cwd: dir });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     for (const p of changedFiles(plan).keys()) expect(r.stdout).toContain(`+++ b/${p}`);
     expect(r.stdout).toContain('dry run: nothing was written');
     expect(hashTree(dir, { withGit: true })).toEqual(before);
@@ -193,7 +194,7 @@ describe('fix --write', () => {
     const expected = changedFiles(plan);
     const before = hashTree(dir);
     const r = await runCli(['fix', '--phase', 'all', '--yes', '--write'], { cwd: dir });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const after = hashTree(dir);
     const changed = Object.keys(after).filter((p) => after[p] !== before[p]);
     expect(changed.sort()).toEqual([...expected.keys()].sort());
@@ -212,7 +213,7 @@ describe('fix --write', () => {
     expect(r.stderr).toContain(`uncommitted changes: ${file}`);
     expect(hashTree(dir)).toEqual(before);
     const ok = await runCli(['fix', '--phase', 'all', '--yes', '--write', '--allow-dirty'], { cwd: dir });
-    expect(ok.code).toBe(0);
+    expect(ok.code, ok.stderr).toBe(0);
     expect(readFileSync(join(dir, file), 'utf8')).toContain('# local edit');
     expect(readFileSync(join(dir, file), 'utf8')).toContain('wait: true');
   });
@@ -221,7 +222,7 @@ describe('fix --write', () => {
     const dir = join(tempDir(), 'plain');
     execFileSync('cp', ['-r', FIXTURES_EXAMPLE, dir]);
     const r = await runCli(['fix', '--phase', '1', '--yes', '--write'], { cwd: dir });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Wrote \d+ file/);
     const branch = await runCli(['fix', '--phase', '1', '--yes'], { cwd: dir });
     expect(branch.code).toBe(2);
@@ -234,7 +235,7 @@ describe('fix outputs', () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const patches = join(tempDir(), 'patches');
     const r = await runCli(['fix', '--phase', 'all', '--yes', '--patch-dir', patches], { cwd: dir });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const files = readdirSync(patches).sort();
     const commits = commitsOf(dir, 'main..gitops-fix/phase-all');
     expect(files.length).toBe(commits.length);
@@ -270,7 +271,7 @@ describe('fix outputs', () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const plan = planAll(dir);
     const r = await runCli(['fix', '--phase', 'all', '--yes', '--format', 'json'], { cwd: dir });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const json = JSON.parse(r.stdout);
     expect(json).toMatchObject({ version: 1, mode: 'branch', nothingToFix: false, branch: { name: 'gitops-fix/phase-all', replaced: false } });
@@ -292,7 +293,7 @@ describe('fix on other repository layouts', () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE, 'gitops/example');
     const plan = planAll(join(dir, 'gitops/example'), [1]);
     const r = await runCli(['fix', 'gitops/example', '--phase', '1', '--yes'], { cwd: dir });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const names = git(dir, 'diff', '--name-only', 'main..gitops-fix/phase-1').trim().split('\n');
     expect(names.sort()).toEqual([...changedFiles(plan).keys()].map((p) => `gitops/example/${p}`).sort());
   });
@@ -302,7 +303,7 @@ describe('fix on other repository layouts', () => {
     git(dir, 'checkout', '-q', '--detach');
     const head = git(dir, 'rev-parse', 'HEAD').trim();
     const r = await runCli(['fix', '--phase', '1', '--yes'], { cwd: dir });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`HEAD is detached at ${head.slice(0, 12)}`);
     const first = commitsOf(dir, `${head}..gitops-fix/phase-1`)[0]!;
     expect(git(dir, 'rev-parse', `${first.sha}~1`).trim()).toBe(head);
@@ -323,7 +324,7 @@ describe('fix on other repository layouts', () => {
     const plan = planAll(dir);
     const before = hashTree(dir, { withGit: false });
     const r = await runCli(['fix', '--phase', 'all', '--yes', '--format', 'json'], { cwd: dir });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(hashTree(dir)).toEqual(before);
     if (json.nothingToFix) return;

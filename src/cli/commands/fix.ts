@@ -185,8 +185,23 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
       mode,
       plan,
       required: new Map([...requiredBy].filter(([id]) => plan.rules.some((rp) => rp.rule.meta.id === id))),
-      reintroduced: reintroduced(plan, planner.repoAfter, session.options),
+      reintroduced: [],
     };
+    // Every rule was verified as it was planned; check the end result once more for fixes a later rule undid.
+    await runTasks(
+      [
+        {
+          title: 'Verify',
+          task: (_, t) => {
+            outcome.reintroduced = reintroduced(plan, planner.repoAfter, session.options);
+            const fixed = plan.rules.reduce((n, rp) => n + rp.fixed.length, 0);
+            const undone = outcome.reintroduced.length;
+            t.title = `Verify: ${fixed} fix${fixed === 1 ? '' : 'es'} re-checked on the final result${undone ? `, ${undone} undone by a later rule` : ''}`;
+          },
+        },
+      ],
+      { silent: json },
+    );
     if (nothingToFix(plan)) {
       out(json ? JSON.stringify(fixReportJson(outcome), null, 2) : fixText(outcome, paint));
       return OK;
