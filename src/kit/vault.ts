@@ -250,7 +250,7 @@ export function vaultServer(repo: Repo, hr: Resource): VaultServer {
     namespace,
     fullname: vaultFullname(rel, values),
     mode,
-    raft: goTruthy(value(['server', 'ha', 'raft', 'enabled'])),
+    raft: chartBefore(chartVersion, 0, 29) ? helmTrue(value(['server', 'ha', 'raft', 'enabled'])) : goTruthy(value(['server', 'ha', 'raft', 'enabled'])),
     chartVersion,
     values,
     value,
@@ -261,6 +261,16 @@ export function vaultServer(repo: Repo, hr: Resource): VaultServer {
 export interface VaultServerFilter {
   /** Only releases whose values are all in the repository (`valuesComplete`). */
   readonly complete?: boolean;
+}
+
+/** The server's mode as people name it: `ha-raft` for HA with integrated storage. */
+export function vaultModeLabel(server: VaultServer): VaultMode | 'ha-raft' {
+  return server.mode === 'ha' && server.raft ? 'ha-raft' : server.mode;
+}
+
+/** The chart's headless Service (`<fullname>-internal`): pod `<fullname>-N` is `<fullname>-N.<fullname>-internal`. */
+export function vaultInternalService(server: VaultServer): string {
+  return `${server.fullname}-internal`;
 }
 
 /** Every Vault server release of the repository (chart `vault` from HashiCorp), in file order. */
@@ -470,7 +480,7 @@ export function vaultCertificateNames(server: VaultServer, clusterDomain: string
   const ns = server.namespace;
   const svc = (s: string) => [s, `${s}.${ns}`, `${s}.${ns}.svc`, `${s}.${ns}.svc.${clusterDomain}`];
   return {
-    dnsNames: [...svc(fn), ...svc(`${fn}-active`), `*.${fn}-internal`, `*.${fn}-internal.${ns}.svc`, `*.${fn}-internal.${ns}.svc.${clusterDomain}`],
+    dnsNames: [...svc(fn), ...svc(`${fn}-active`), ...[`*.${vaultInternalService(server)}`].flatMap((w) => [w, `${w}.${ns}.svc`, `${w}.${ns}.svc.${clusterDomain}`])],
     ipAddresses: ['127.0.0.1'],
   };
 }
@@ -643,7 +653,7 @@ export function vaultRetryJoinBlocks(server: VaultServer, doc: HclDoc, replicas:
   const ca = tls && (tls.ca ?? (typeof cacert === 'string' ? cacert : `${tls.cert.slice(0, tls.cert.lastIndexOf('/'))}/ca.crt`));
   const out: string[] = [];
   for (let i = 0; i < replicas; i++) {
-    const addr = `${tls ? 'https' : 'http'}://${server.fullname}-${i}.${server.fullname}-internal:8200`;
+    const addr = `${tls ? 'https' : 'http'}://${server.fullname}-${i}.${vaultInternalService(server)}:8200`;
     const attrs: [string, string][] = [['leader_api_addr', addr]];
     if (tls) {
       if (ca) attrs.push(['leader_ca_cert_file', ca]);
