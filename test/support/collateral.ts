@@ -107,10 +107,16 @@ class TextRegions {
     const d = this.docs[doc];
     return d ? walk(d, path) : [];
   }
-  /** Mark the lines of a span, plus the comment-only lines directly above it. */
+  /**
+   * Mark the lines of a span, plus the comment-only lines directly above it. A block scalar (`|`, `>`) also owns the
+   * blank lines after its last line: YAML reads them as part of it, so a line diff may place an inserted blank line
+   * there rather than inside.
+   */
   mark(span: Located): void {
     const first = this.lineOf(span.start);
-    const last = this.lineOf(Math.max(span.start, span.end - 1));
+    let last = this.lineOf(Math.max(span.start, span.end - 1));
+    const type = isScalar(span.value) ? span.value.type : undefined;
+    if (type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED') while (last < this.lines.length && /^\s*\r?\n$/.test(this.lines[last] ?? '')) last++;
     for (let l = first; l <= last; l++) this.marked.add(l);
     for (let l = first - 1; l >= 1 && /^\s*#/.test(this.lines[l - 1] ?? ''); l--) this.marked.add(l);
   }
