@@ -1,6 +1,7 @@
 import {
   defineRule,
   durationOption,
+  generateNear,
   goTruthy,
   GROUPS,
   locateValue,
@@ -18,7 +19,6 @@ import {
   z,
   type Change,
   type Repo,
-  type Resource,
   type VaultServer,
 } from '../../src/kit/index.js';
 
@@ -53,29 +53,16 @@ function serverOf(repo: Repo, id: unknown): VaultServer | undefined {
   return vaultServers(repo, COMPLETE).find((s) => s.release.id === id);
 }
 
-function certificateFile(repo: Repo, hr: Resource, base: string): string {
-  const dir = hr.file.includes('/') ? hr.file.slice(0, hr.file.lastIndexOf('/')) : '';
-  for (let i = 1; ; i++) {
-    const file = `${dir ? `${dir}/` : ''}${base}${i === 1 ? '' : `-${i}`}.yaml`;
-    if (!repo.exists(file)) return file;
+/** The Certificate (and, without an issuer, its bootstrap CA) next to the HelmRelease, in a directory whose build keeps
+ *  the Vault namespace, wired into its kustomization.yaml. */
+function certificateChanges(repo: Repo, s: VaultServer, secret: string, o: Options): { changes: readonly Change[]; file: string } | { reason: string } {
+  const base = { namespace: s.namespace, name: secret, secretName: secret, ...vaultCertificateNames(s, o.clusterDomain), duration: o.duration, renewBefore: o.renewBefore };
+  const req = { near: s.release, baseName: `${s.fullname}-server-tls`, namespace: s.namespace };
+  if (o.issuerRef) {
+    return generateNear(repo, { ...req, templates: ['certificate'], vars: { ...base, issuerName: o.issuerRef.name, issuerKind: o.issuerRef.kind, issuerGroup: o.issuerRef.group } });
   }
-}
-
-function certificateChanges(repo: Repo, s: VaultServer, secret: string, o: Options): { changes: Change[]; file: string } {
-  const names = vaultCertificateNames(s, o.clusterDomain);
-  const file = certificateFile(repo, s.release, `${s.fullname}-server-tls`);
-  const base = { namespace: s.namespace, name: secret, secretName: secret, ...names, duration: o.duration, renewBefore: o.renewBefore };
-  const create: Change = o.issuerRef
-    ? { op: 'create', file, templates: ['certificate'], vars: { ...base, issuerName: o.issuerRef.name, issuerKind: o.issuerRef.kind, issuerGroup: o.issuerRef.group } }
-    : {
-        op: 'create',
-        file,
-        templates: ['selfsigned-issuer', 'ca-certificate', 'ca-issuer', 'certificate'],
-        vars: { ...base, selfSignedIssuer: `${s.fullname}-selfsigned`, caName: `${s.fullname}-ca`, caIssuer: `${s.fullname}-ca-issuer`, issuerName: `${s.fullname}-ca-issuer`, issuerKind: 'Issuer', issuerGroup: 'cert-manager.io' },
-        todo: ['issuerName'],
-      };
-  const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
-  return { changes: [create, { op: 'addKustomizeResource', dir, entry: file.slice(dir ? dir.length + 1 : 0) }], file };
+  const ca = { selfSignedIssuer: `${s.fullname}-selfsigned`, caName: `${s.fullname}-ca`, caIssuer: `${s.fullname}-ca-issuer`, issuerName: `${s.fullname}-ca-issuer`, issuerKind: 'Issuer', issuerGroup: 'cert-manager.io' };
+  return generateNear(repo, { ...req, templates: ['selfsigned-issuer', 'ca-certificate', 'ca-issuer', 'certificate'], vars: { ...base, ...ca }, todo: ['issuerName'] });
 }
 
 export const rule = defineRule({
@@ -119,7 +106,9 @@ export const rule = defineRule({
       const dir = listener ? listener.cert.slice(0, listener.cert.lastIndexOf('/')) : (existing?.dir ?? vaultCertDir(secret));
       const ownSecret = listener ? vaultSecretMounts(s).find((m) => m.dir === dir)?.secret : secret;
       const generate = !listener && !existing;
-      const cert = generate ? certificateChanges(repo, s, secret, o) : undefined;
+      const placed = generate ? certificateChanges(repo, s, secret, o) : undefined;
+      if (placed && 'reason' in placed) return { changes: [], skipped: `the server Certificate has no place: ${placed.reason}` };
+      const cert = placed;
       const stores = ownSecret ? vaultStoresToHttps(repo, s, ownSecret, o.clusterDomain) : { changes: [], notes: [`ESO stores that reach this Vault over http:// must move to https:// and trust the CA of ${listener?.cert}.`] };
       const changes: Change[] = [vaultSet(repo, s, ['global', 'tlsDisable'], false)];
       if (generate) changes.push(...vaultMountSecret(repo, s, secret));
