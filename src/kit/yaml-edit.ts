@@ -26,8 +26,9 @@ function checkComment(path: Path, comment: string | undefined): string | undefin
 
 /**
  * Set a scalar, keeping its quote style (re-quoting when YAML 1.1 or 1.2 would re-type the value), trailing comment,
- * anchor and tag. A missing key is inserted (creating missing parents); a literal block scalar gets its text replaced
- * (setBlockScalar). `o.comment` is added as a trailing comment when the line has none.
+ * anchor and tag; an alias value is replaced by the scalar. A missing key is inserted (creating missing parents); a
+ * literal block scalar gets its text replaced (setBlockScalar). `o.comment` is added as a trailing comment when the
+ * line has none.
  */
 export function setScalar(
   src: string,
@@ -64,7 +65,9 @@ export function insertPair(
 /**
  * Make the value at path equal `value`: scalars are set in place (setScalar), a missing key is inserted (insertPair),
  * an existing literal block scalar given a string is edited in place (setBlockScalar), and a value replaced by a
- * collection (or a collection replaced by a scalar) gets its lines rewritten in the file's style. Equal data is a no-op.
+ * collection (or a collection replaced by a scalar) gets its lines rewritten in the file's style (a flow collection
+ * stays flow). Equal data is a no-op. `o.comment` goes on an inserted key's line, or on the line of a scalar set in
+ * place when that line has no comment yet.
  */
 export function setValue(src: string, path: Path, value: unknown, o?: EditOpts & { comment?: string }): string {
   const c = open(src, path, o);
@@ -110,7 +113,10 @@ export function setBlockScalar(src: string, path: Path, text: string, o?: EditOp
   return finish(c, (d) => expectSet(d, path, text));
 }
 
-/** Append an item to the sequence at path (block or flow; created when missing, in the file's `- ` indentation style). */
+/**
+ * Append an item to the sequence at path (block or flow; created when missing, in the file's `- ` indentation style).
+ * A `key:`, `key: ~` or `key: []` placeholder becomes a block sequence.
+ */
 export function appendToSeq(src: string, path: Path, value: unknown, o?: EditOpts): string {
   const c = open(src, path, o);
   const v = normalize(value, path);

@@ -511,7 +511,7 @@ describe('property: random documents, random edits', () => {
         const { text } = render(m);
         expect(dataOf(text)).toEqual(m.docs.map(toData));
       }),
-      { numRuns: 200 },
+      { numRuns: 150 },
     );
   });
 
@@ -530,7 +530,7 @@ describe('property: random documents, random edits', () => {
           expect(dataOf(out)).toEqual(exp!.m.docs.map(toData));
         },
       ),
-      { numRuns: 600 },
+      { numRuns: 500 },
     );
   });
 });

@@ -6,7 +6,7 @@
  * into the original string, BOM included), splice new text into the original string, re-parse the result and
  * compare its data with the original data plus the intended change applied through the Document API.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument } from 'yaml';
 import type { Document, Node as YNode, Pair, YAMLMap, YAMLSeq } from 'yaml';
 
 export type Path = readonly (string | number)[];
@@ -143,6 +143,10 @@ export function contentEnd(n: unknown): number | undefined {
   return rangeOf(n)?.[1];
 }
 
+export const kindOf = (n: unknown): string =>
+  isAlias(n) ? `alias *${n.source}` : isMap(n) ? 'map' : isSeq(n) ? 'sequence' : isScalar(n) ? (n.value === null ? 'null' : 'scalar') : 'missing';
+export const keyStart = (p: Pair<unknown, unknown>): number | undefined => rangeOf(p.key)?.[0];
+
 export const isBlockColl = (n: unknown): n is Coll => (isMap(n) || isSeq(n)) && !n.flow;
 export const isFlowColl = (n: unknown): n is Coll => (isMap(n) || isSeq(n)) && !!n.flow;
 export const isBlockScalar = (n: unknown): boolean =>
@@ -266,7 +270,10 @@ export interface Ctx {
   /** The path named in refusal messages. */
   readonly path: Path;
   readonly splices: Splice[];
-  style?: import('./render.js').Style;
+  /** The stream had no document: `doc` is an empty one standing for the end of the text. */
+  readonly synthetic: boolean;
+  /** Lazily detected indentation style, shared by derived contexts. */
+  readonly cache: { style?: import('./render.js').Style };
 }
 
 export function open(src: string, path: Path, o: EditOpts | undefined): Ctx {
@@ -277,10 +284,13 @@ export function open(src: string, path: Path, o: EditOpts | undefined): Ctx {
   } catch (e) {
     refuse(path, errText(e));
   }
+  // An empty or comment-only stream has no document; edits may add the first one.
+  const synthetic = !docs.length && di === 0;
+  if (synthetic) docs = [parseDocument('', { keepSourceTokens: true, logLevel: 'error' }) as Doc];
   if (!Number.isInteger(di) || di < 0 || di >= docs.length) {
     refuse(path, `document index ${di} out of range (the file has ${docs.length} document${docs.length === 1 ? '' : 's'})`);
   }
-  return { src, docs, di, doc: docs[di]!, eol: eolOf(src), path, splices: [] };
+  return { src, docs, di, doc: docs[di]!, eol: eolOf(src), path, splices: [], synthetic, cache: {} };
 }
 
 export function splice(c: Ctx, start: number, end: number, text: string): void {
@@ -335,23 +345,43 @@ export function canon(v: unknown, depth = 0): string {
 const docJS = (d: Doc): string => canon(d.toJS({ maxAliasCount: -1 }));
 
 /**
- * Apply the splices, then verify: the re-parsed data of every document must equal the original data with
- * `expect` applied to the parsed Document (so an edited &anchor propagates to its *aliases, as in the text).
- * Documents whose source text is unchanged are compared by text (their data cannot differ); the edited one by data.
- * Call only after planning is complete: `expect` mutates the parsed document.
+ * The part of a multi-document stream that belongs to the edited document: from the end of the previous document
+ * (so its own directives are included) to its own end. Undefined when a splice lies outside it, or when that part
+ * alone does not read as the document it belongs to.
+ */
+function docSpan(c: Ctx): [number, number] | undefined {
+  if (c.synthetic || c.docs.length < 2) return undefined;
+  const start = c.di === 0 ? 0 : c.docs[c.di - 1]!.range[2];
+  const end = c.doc.range[2];
+  if (c.splices.some((sp) => sp.start < start || sp.end > end)) return undefined;
+  try {
+    const alone = parseDocs(c.src.slice(start, end));
+    return alone.length === 1 && docJS(alone[0]!) === docJS(c.doc) ? [start, end] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Apply the splices, then verify by re-parsing: the data of the edited document must equal its original data with
+ * `expect` applied to the parsed Document (so an edited &anchor propagates to its *aliases, as in the text), and
+ * every other document must be unchanged. In a multi-document stream only the edited document's part is re-parsed:
+ * the text around it is byte-identical and document boundaries (`---`, `...`, directives) are never edited, so the
+ * other documents read exactly as before; an edit that would add or remove a boundary parses to a different number
+ * of documents and is refused. Call only after planning is complete: `expect` mutates the parsed document.
  */
 export function finish(c: Ctx, expect: (doc: Doc) => void): string {
   if (!c.splices.length) return c.src;
   const out = applySplices(c);
   if (out === c.src) return c.src;
+  const span = docSpan(c);
   let after: Doc[];
   try {
-    after = parseDocs(out);
+    after = parseDocs(span ? out.slice(span[0], span[1] + out.length - c.src.length) : out);
   } catch (e) {
     refuse(c.path, `the edit would produce invalid YAML (${errText(e)}); refusing`);
   }
-  if (after.length !== c.docs.length) refuse(c.path, 'the edit would change the number of documents; refusing');
-  const text = (s: string, d: Doc) => s.slice(d.range[0], d.range[2]);
+  if (after.length !== (span ? 1 : c.docs.length)) refuse(c.path, 'the edit would change the number of documents; refusing');
   let want: string;
   try {
     expect(c.doc);
@@ -360,16 +390,18 @@ export function finish(c: Ctx, expect: (doc: Doc) => void): string {
     if (e instanceof EditRefusedError) throw e;
     refuse(c.path, `the intended change cannot be applied to the data (${errText(e)}); refusing`);
   }
+  const text = (s: string, d: Doc) => s.slice(d.range[0], d.range[2]);
   for (let i = 0; i < after.length; i++) {
+    const edited = span || i === c.di;
     let same: boolean;
     try {
-      if (i === c.di) same = docJS(after[i]!) === want;
+      if (edited) same = docJS(after[i]!) === want;
       else same = text(c.src, c.docs[i]!) === text(out, after[i]!) || docJS(after[i]!) === docJS(c.docs[i]!);
     } catch (e) {
       refuse(c.path, `the edited text cannot be read back (${errText(e)}); refusing`);
     }
     if (!same) {
-      refuse(c.path, `the edited text does not parse to the intended data${i === c.di ? '' : ` (document ${i} changed)`}; refusing`);
+      refuse(c.path, `the edited text does not parse to the intended data${edited ? '' : ` (document ${i} changed)`}; refusing`);
     }
   }
   return out;

@@ -2,26 +2,26 @@
  * Edit planners: each one locates nodes in the parsed document and records splices into the original text.
  * They never mutate the document; the caller applies the expected change and verifies afterwards.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
 import type { CST, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { planBlockScalar } from './block.js';
 import {
   colOf, contentEnd, dashOffsets, eolEnd, fmtPath, inheritedKeys, isBlankText, isBlockColl, isBlockScalar, isFlowColl, isPlaceholder,
-  keyMatches, lineContentEnd, lineStart, rangeOf, refuse, resolve, skipSubtreeTail, splice, trimBack,
+  keyMatches, keyStart, kindOf, lineContentEnd, lineStart, rangeOf, refuse, resolve, skipSubtreeTail, splice, trimBack,
 } from './core.js';
 import type { Coll, Ctx, Hit, Path } from './core.js';
 import {
-  detectStyle, isObj, isScalarVal, renderFlow, renderItem, renderKey, renderMap, renderNested, renderScalar, renderSeq,
+  isObj, isScalarVal, renderFlow, renderItem, renderKey, renderMap, renderNested, renderScalar, renderSeq, styleOf,
 } from './render.js';
-import type { ScalarVal, Style, Val } from './render.js';
+import type { ScalarVal, Val } from './render.js';
+
+export { planBlockScalar };
 
 type Key = string | number;
 type Entry = [Key, Val];
 
-const style = (c: Ctx): Style => (c.style ??= detectStyle(c.src, c.docs));
+const style = styleOf;
 const pad = (n: number) => ' '.repeat(n);
-const kindOf = (n: unknown): string =>
-  isAlias(n) ? `alias *${n.source}` : isMap(n) ? 'map' : isSeq(n) ? 'sequence' : isScalar(n) ? (n.value === null ? 'null' : 'scalar') : 'missing';
-const keyStart = (p: Pair<unknown, unknown>): number | undefined => rangeOf(p.key)?.[0];
 const itemStart = (it: unknown): number | undefined =>
   isPair(it) ? rangeOf(it.key)?.[0] ?? rangeOf(it.value)?.[0] : rangeOf(it)?.[0];
 const endsWithNl = (s: string, end: number) => end > 0 && s[end - 1] === '\n';
@@ -116,13 +116,21 @@ function flowPadded(c: Ctx, n: Coll): boolean {
   return !!r && c.src[r[0] + 1] === ' ' && n.items.length > 0;
 }
 
-/** Add rendered items to a flow collection, following its layout (one line, or one item per line; trailing comma). */
-function flowInsert(c: Ctx, f: Coll, texts: string[]): void {
-  const s = c.src;
+/** Offsets of a flow collection's brackets; a bracket-less `[key: value]` pair map is refused. */
+function flowBrackets(c: Ctx, f: Coll): { open: number; close: number } {
   const r = rangeOf(f)!;
   const open = r[0];
   const close = r[1] - 1;
-  if (!'{['.includes(s[open]!) || !'}]'.includes(s[close]!)) refuse(c.path, 'unexpected flow collection layout');
+  if (!'{['.includes(c.src[open]!) || !'}]'.includes(c.src[close]!)) {
+    refuse(c.path, 'the flow collection has no brackets (a `[key: value]` pair); refusing');
+  }
+  return { open, close };
+}
+
+/** Add rendered items to a flow collection, following its layout (one line, or one item per line; trailing comma). */
+function flowInsert(c: Ctx, f: Coll, texts: string[]): void {
+  const s = c.src;
+  const { open, close } = flowBrackets(c, f);
   if (!f.items.length) {
     const inner = s.slice(open + 1, close);
     if (!/^[ \t]*$/.test(inner)) refuse(c.path, 'flow collection with comments or line breaks; refusing');
@@ -152,6 +160,52 @@ const flowNested = (missing: Path, entries: Entry[], padded: boolean): string =>
   return inner(missing);
 };
 
+/** Column of a block map's keys, from its first plain `key:` (explicit `? key` and complex keys do not tell it). */
+function blockMapCol(c: Ctx, m: YAMLMap<unknown, unknown>): number {
+  const s = c.src;
+  for (const p of m.items) {
+    const k = keyStart(p);
+    if (!isScalar(p.key) || k === undefined) continue;
+    const before = s.slice(lineStart(s, k), k);
+    if (/^[ \t]*(?:- +)*$/.test(before)) return colOf(s, k);
+  }
+  return refuse(c.path, 'the map has only complex or explicit (`? `) keys; refusing to insert into it');
+}
+
+/** Refuse when removing `n` (its own anchor too, unless `keepOwn`) would leave `*aliases` elsewhere without their anchor. */
+function refuseLostAnchors(c: Ctx, n: unknown, keepOwn: boolean): void {
+  const lost = new Set<string>();
+  const inside = new Set<unknown>();
+  const collect = (x: unknown, own: boolean) => {
+    if (x == null || typeof x !== 'object') return;
+    inside.add(x);
+    const a = (x as { anchor?: string }).anchor;
+    if (a && !(own && keepOwn)) lost.add(a);
+    if (isPair(x)) {
+      collect(x.key, false);
+      collect(x.value, false);
+    } else if (isMap(x) || isSeq(x)) for (const it of x.items) collect(it, false);
+  };
+  collect(n, true);
+  if (!lost.size) return;
+  visit(c.doc, {
+    Alias(_, a) {
+      if (lost.has(a.source) && !inside.has(a)) {
+        refuse(c.path, `the removed value defines anchor &${a.source} that *${a.source} still refers to; refusing`);
+      }
+    },
+  });
+}
+
+/** Where the content of an empty document goes (after its `---` line and comments), if it has no content at all. */
+function emptyDocEnd(c: Ctx): number | undefined {
+  const root = c.doc.contents;
+  if (!(root == null || (isScalar(root) && root.value === null && !root.source && !root.anchor && !root.tag))) return undefined;
+  if (c.synthetic) return c.src.length;
+  const at = c.doc.range[1];
+  return at > 0 && c.src[at - 1] !== '\n' ? eolEnd(c.src, at) : at;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 export interface InsertOpts {
@@ -176,9 +230,7 @@ export function planInsert(c: Ctx, mapPath: Path, entries: Entry[], o: InsertOpt
     }
   }
   if (isMap(n) && !n.flow) {
-    const first = keyStart(n.items[0]!);
-    if (first === undefined) refuse(c.path, 'map with a complex first key');
-    const col = colOf(s, first);
+    const col = blockMapCol(c, n);
     const after = o.after !== undefined && !missing.length ? n.items.find((p) => keyMatches(p.key, o.after!)) : undefined;
     const anchor = after ?? n.items[n.items.length - 1]!;
     const at = skipSubtreeTail(s, eolEnd(s, contentEnd(anchor)!), col);
@@ -207,7 +259,9 @@ export function planInsert(c: Ctx, mapPath: Path, entries: Entry[], o: InsertOpt
       const rr = rangeOf(n)!;
       return spliceInline(c, rr[0], rr[1], `{${flowNested(missing, entries, false)}}`);
     }
-    refuse(c.path, 'the document is empty; refusing to add content to it');
+    const at = emptyDocEnd(c);
+    if (at !== undefined) return insertLines(c, at, renderNested(missing, entries, 0, style(c), o.comment));
+    refuse(c.path, 'the document root is a null value; refusing to replace it');
   }
   refuse(c.path, `${fmtPath(r.found ? mapPath : mapPath.slice(0, r.depth))} is a ${kindOf(n)}, not a map`);
 }
@@ -235,111 +289,6 @@ export function planScalar(c: Ctx, path: Path, value: ScalarVal, comment?: strin
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Literal block scalars.
-
-/** Longest common subsequence of two line lists, as index pairs (prefix/suffix trimmed; a large middle is left unmatched). */
-function lcs(a: string[], b: string[]): [number, number][] {
-  let pre = 0;
-  while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
-  let suf = 0;
-  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
-  const out: [number, number][] = [];
-  for (let i = 0; i < pre; i++) out.push([i, i]);
-  const n = a.length - pre - suf;
-  const m = b.length - pre - suf;
-  if (n > 0 && m > 0 && n * m <= 4_000_000) {
-    const w = m + 1;
-    const dp = new Uint32Array((n + 1) * w);
-    for (let i = n - 1; i >= 0; i--) {
-      for (let j = m - 1; j >= 0; j--) {
-        dp[i * w + j] = a[pre + i] === b[pre + j] ? dp[(i + 1) * w + j + 1]! + 1 : Math.max(dp[(i + 1) * w + j]!, dp[i * w + j + 1]!);
-      }
-    }
-    let i = 0;
-    let j = 0;
-    while (i < n && j < m) {
-      if (a[pre + i] === b[pre + j]) out.push([pre + i++, pre + j++]);
-      else if (dp[(i + 1) * w + j]! >= dp[i * w + j + 1]!) i++;
-      else j++;
-    }
-  }
-  for (let k = suf; k > 0; k--) out.push([a.length - k, b.length - k]);
-  return out;
-}
-
-/** Replace the text of a literal block scalar in place (see setBlockScalar). */
-export function planBlockScalar(c: Ctx, path: Path, text: string): void {
-  const s = c.src;
-  const r = resolve(c.doc, path, c.path);
-  if (!r.found) refuse(c.path, 'not found; setBlockScalar edits an existing literal block scalar');
-  const n = r.hit.node;
-  if (isScalar(n) && n.type === 'BLOCK_FOLDED') refuse(c.path, 'is a folded block scalar (>); refusing to re-fold it');
-  if (!isScalar(n) || n.type !== 'BLOCK_LITERAL') refuse(c.path, `is a ${kindOf(n)}, not a literal block scalar (|)`);
-  if (n.value === text) return;
-  if (/[\r\x85\u2028\u2029]/.test(text)) refuse(c.path, 'text contains a carriage return or another line separator; use \\n');
-  const tok = (n as Scalar).srcToken as CST.BlockScalar;
-  const hdr = tok.props.find((t) => t.type === 'block-scalar-header') as CST.SourceToken;
-  const end = rangeOf(n)![1];
-  const bodyStart = end - tok.source.length;
-  if (s.slice(bodyStart, end) !== tok.source) refuse(c.path, 'unexpected block scalar layout');
-  const explicit = Number(/[1-9]/.exec(hdr.source)?.[0] ?? 0);
-  const cur = /[+-]/.exec(hdr.source)?.[0] ?? '';
-
-  const srcLines = tok.source ? tok.source.split(/(?<=\n)/) : [];
-  const raw = srcLines.map((l) => l.replace(/\r?\n$/, ''));
-  const oldVal = (n.value as string).split('\n');
-  const k = raw.findIndex((l) => !isBlankText(l));
-  let ind: number;
-  if (k >= 0 && oldVal[k] !== undefined) ind = raw[k]!.length - oldVal[k]!.length;
-  else if (explicit) ind = tok.indent + explicit;
-  else {
-    const owner = r.hit.pair ? keyStart(r.hit.pair) : r.hit.parent && isSeq(r.hit.parent) ? dashOffsets(s, r.hit.parent)[r.hit.index!] : undefined;
-    ind = (owner === undefined ? 0 : colOf(s, owner)) + style(c).indent;
-  }
-  const oldDec = raw.map((l) => (l.length > ind ? l.slice(ind) : ''));
-
-  const trailing = /\n*$/.exec(text)![0].length;
-  const content = text.slice(0, text.length - trailing);
-  const chomp = text === '' ? cur : trailing === 0 ? '-' : trailing === 1 && content !== '' ? (cur === '+' ? '+' : '') : '+';
-  const lines = content === '' ? [] : content.split('\n');
-  if (chomp === '+') for (let i = content === '' ? 0 : 1; i < trailing; i++) lines.push('');
-  const firstText = lines.find((l) => l !== '');
-  if (!explicit && firstText !== undefined && firstText[0] === ' ') {
-    refuse(c.path, 'the new text starts with a space and would need an indentation indicator; refusing');
-  }
-
-  const bodyEol = tok.source.includes('\r\n')
-    ? '\r\n'
-    : tok.source.includes('\n')
-      ? '\n'
-      : ((tok.props.find((t) => t.type === 'newline') as CST.SourceToken | undefined)?.source as '\n' | '\r\n' | undefined) ?? c.eol;
-  const match = new Map(lcs(oldDec, lines).map(([i, j]) => [j, i]));
-  let out = lines
-    .map((l, j) => {
-      const i = match.get(j);
-      if (i !== undefined) return srcLines[i]!.endsWith('\n') ? srcLines[i]! : srcLines[i]! + bodyEol;
-      return (l === '' ? '' : pad(ind) + l) + bodyEol;
-    })
-    .join('');
-  if (!tok.source.endsWith('\n') && tok.source !== '' && !text.endsWith('\n')) out = out.replace(/\r?\n$/, '');
-
-  let regionEnd = end;
-  if (chomp === '+' && cur !== '+') {
-    // Blank lines after a clipped/stripped body would become part of a kept (`|+`) value.
-    for (;;) {
-      const m = /^[ \t]*(\r?\n|$)/.exec(s.slice(regionEnd));
-      if (!m || !m[0].length) break;
-      regionEnd += m[0].length;
-    }
-  }
-  if (chomp !== cur) {
-    const h = hdr.source.replace(/[+-]/, '');
-    splice(c, hdr.offset, hdr.offset + hdr.source.length, `|${chomp}${h.slice(1)}`);
-  }
-  splice(c, bodyStart, regionEnd, out);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Replacement, append, delete, merge.
 
 /** Replace an existing value with a new one (scalar or collection) in the surrounding style. */
@@ -350,6 +299,7 @@ export function planReplace(c: Ctx, hit: Hit, v: Val): void {
   if (!p) refuse(c.path, 'cannot replace the whole document');
   const r = rangeOf(n);
   if (!r) refuse(c.path, 'value without a position (explicit key?)');
+  refuseLostAnchors(c, n, !(isSeq(p) && !p.flow));
   if (p.flow) return spliceInline(c, r[0], r[1], renderFlow(v, flowPadded(c, p)));
   const inline = isScalarVal(v) || (Array.isArray(v) ? !v.length : !Object.keys(v).length);
   const scalarText = () => (isScalarVal(v) ? renderScalar(v, isScalar(n) && !isBlockScalar(n) ? n.type : 'PLAIN') : Array.isArray(v) ? '[]' : '{}');
@@ -426,7 +376,6 @@ export function planAppend(c: Ctx, path: Path, v: Val): void {
   const s = c.src;
   const r = resolve(c.doc, path, c.path);
   if (!r.found) {
-    if (!path.length) refuse(c.path, 'the document is empty');
     if (r.depth === path.length - 1 && isSeq(r.hit.node)) refuse(c.path, `index ${String(path[path.length - 1])} is out of range`);
     return planInsert(c, path.slice(0, -1), [[path[path.length - 1]!, [v]]]);
   }
@@ -451,7 +400,9 @@ export function planAppend(c: Ctx, path: Path, v: Val): void {
       const rr = rangeOf(n)!;
       return spliceInline(c, rr[0], rr[1], `[${renderFlow(v, false)}]`);
     }
-    refuse(c.path, 'the document is empty; refusing to add content to it');
+    const at = emptyDocEnd(c);
+    if (at !== undefined) return insertLines(c, at, renderSeq([v], 0, style(c)));
+    refuse(c.path, 'the document root is a null value; refusing to replace it');
   }
   refuse(c.path, `is a ${kindOf(n)}, not a sequence`);
 }
@@ -473,15 +424,15 @@ export function planDelete(c: Ctx, path: Path): boolean {
   if (!r.found) return false;
   const { node: n, parent: p, pair, index } = r.hit;
   if (!p || index === undefined) refuse(c.path, 'cannot delete the whole document');
+  refuseLostAnchors(c, pair ?? n, false);
   if (pair && isMap(p) && inheritedKeys(c.doc, p).has(String(path[path.length - 1]))) {
     refuse(c.path, 'the key is also inherited through merge key <<; deleting it would expose the inherited value');
   }
   if (p.flow) {
     const items = p.items;
-    if (items.length === 1) {
-      const rr = rangeOf(p)!;
-      splice(c, rr[0] + 1, rr[1] - 1, '');
-    } else if (index < items.length - 1) splice(c, itemStart(items[index])!, itemStart(items[index + 1])!, '');
+    const { open, close } = flowBrackets(c, p);
+    if (items.length === 1) splice(c, open + 1, close, '');
+    else if (index < items.length - 1) splice(c, itemStart(items[index])!, itemStart(items[index + 1])!, '');
     else splice(c, contentEnd(items[index - 1])!, contentEnd(items[index])!, '');
     return true;
   }
@@ -496,7 +447,7 @@ export function planDelete(c: Ctx, path: Path): boolean {
   if (p.items.length > 1) {
     if (!inlineStart) splice(c, ls, end, '');
     else if (index === 0 && starts[1] !== undefined) splice(c, start, starts[1], '');
-    else refuse(c.path, 'unsupported layout');
+    else refuse(c.path, 'unsupported layout (a key after another one on the same line)');
     return true;
   }
   if (inlineStart) {
@@ -517,7 +468,6 @@ export function planMerge(c: Ctx, path: Path, o: { [k: string]: Val }): void {
   const s = c.src;
   const r = resolve(c.doc, path, c.path);
   if (!r.found) {
-    if (!path.length) refuse(c.path, 'the document is empty');
     if (r.depth === path.length - 1 && isSeq(r.hit.node)) refuse(c.path, `index ${String(path[path.length - 1])} is out of range`);
     return planInsert(c, path.slice(0, -1), [[path[path.length - 1]!, o]]);
   }
@@ -538,8 +488,10 @@ export function planMerge(c: Ctx, path: Path, o: { [k: string]: Val }): void {
     if (!pair) {
       if (inherited.has(k)) refuse(sub, `key ${JSON.stringify(k)} is inherited through merge key <<; edit the merged anchor instead`);
       missing.push([k, v]);
-    } else if (isObj(v) && isMap(pair.value)) planMerge(c, sub, v);
-    else planSet({ ...c, path: sub } as Ctx, sub, v);
+    } else if (isObj(v) && isAlias(pair.value)) {
+      refuse(sub, `path goes through alias *${pair.value.source}; edit the anchor instead`);
+    } else if (isObj(v) && isMap(pair.value)) planMerge({ ...c, path: sub }, sub, v);
+    else planSet({ ...c, path: sub }, sub, v);
   }
   if (missing.length) planInsert(c, path, missing);
 }

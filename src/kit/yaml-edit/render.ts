@@ -5,7 +5,7 @@
 import { Document, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Scalar } from 'yaml';
 import { colOf, dashOffsets, isBlockColl, rangeOf, refuse } from './core.js';
-import type { Doc, Path } from './core.js';
+import type { Ctx, Doc, Path } from './core.js';
 
 export type Val = null | boolean | number | bigint | string | Val[] | { [k: string]: Val };
 export type ScalarVal = null | boolean | number | bigint | string;
@@ -45,6 +45,9 @@ export interface Style {
   /** Offset of a block sequence's `- ` under its key (0 for `key:\n- a`). */
   seqIndent: number;
 }
+
+/** The file's style, detected once per edit. */
+export const styleOf = (c: Ctx): Style => (c.cache.style ??= detectStyle(c.src, c.docs));
 
 function mode(counts: Map<number, number>, fallback: number): number {
   let best = fallback;
