@@ -53,6 +53,35 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
     }
   }
   const fluxKs = () => repo.ofKind('Kustomization', GROUPS.fluxKustomize);
+  // Every directory with a file somewhere below it ('' included): "does this path name a directory" in O(1).
+  const dirsWithFiles = new Set<string>();
+  for (const p of allPaths) {
+    for (let d = dirOf(p); !dirsWithFiles.has(d); d = dirOf(d)) {
+      dirsWithFiles.add(d);
+      if (d === '') break;
+    }
+  }
+  const sortedPaths = [...allPaths].sort();
+  /** Files below `dir`: a contiguous run of the sorted paths. */
+  const filesBelow = (dir: string): string[] => {
+    if (dir === '') return sortedPaths;
+    const prefix = `${dir}/`;
+    let lo = 0;
+    let hi = sortedPaths.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sortedPaths[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: string[] = [];
+    for (let i = lo; i < sortedPaths.length && sortedPaths[i]!.startsWith(prefix); i++) out.push(sortedPaths[i]!);
+    return out;
+  };
+  /** Is a directory above `path` and below `dir` (both exclusive) a kustomize directory? */
+  const kustomizeDirBetween = (dir: string, path: string): boolean => {
+    for (let a = dirOf(path); a !== dir && a.length > dir.length; a = dirOf(a)) if (kustomizeDirs.has(a)) return true;
+    return false;
+  };
 
   const filesMemo = new Map<string, ReadonlySet<string>>();
   const kustomizeFileSet = (dir: string, stack: Set<string> = new Set()): ReadonlySet<string> => {
@@ -77,18 +106,16 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
         if (/^[a-z]+:\/\//i.test(e) || e.startsWith('github.com/')) continue;
         const p = joinPath(dir, e);
         if (repo.file(p)) out.add(p);
-        else if (kustomizeDirs.has(p) || allPaths.some((f) => under(p, f))) for (const f of kustomizeFileSet(p, stack)) out.add(f);
+        else if (kustomizeDirs.has(p) || dirsWithFiles.has(p)) for (const f of kustomizeFileSet(p, stack)) out.add(f);
       }
     } else {
       // Flux generates a kustomization of every manifest below the path; sub-directories with their own
       // kustomization.yaml are built as kustomize directories.
-      const nested = [...kustomizeDirs.keys()].filter((d) => d !== dir && under(dir, d));
-      for (const f of allPaths) {
-        if (!under(dir, f)) continue;
-        const owner = nested.filter((d) => under(d, f)).sort((a, b) => a.length - b.length)[0];
-        if (!owner) out.add(f);
+      for (const f of filesBelow(dir)) {
+        // A file inside a nested kustomize directory is built by that directory's kustomization.
+        if (!kustomizeDirBetween(dir, f)) out.add(f);
       }
-      const top = nested.filter((d) => !nested.some((o) => o !== d && under(o, d)));
+      const top = [...kustomizeDirs.keys()].filter((d) => d !== dir && under(dir, d) && !kustomizeDirBetween(dir, d));
       for (const d of top) for (const f of kustomizeFileSet(d, stack)) out.add(f);
     }
     stack.delete(dir);
@@ -96,10 +123,14 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
     return out;
   };
 
+  const sortedMemo = new Map<string, readonly string[]>();
+  const dirMemo = new Map<string, string | undefined>();
   const kustomizationDir = (ks: Resource): string | undefined => {
+    if (dirMemo.has(ks.id)) return dirMemo.get(ks.id);
     const dir = normaliseFluxPath(ks.get(['spec', 'path']));
-    if (dir === '' || kustomizeDirs.has(dir) || allPaths.some((f) => under(dir, f))) return dir;
-    return undefined;
+    const found = dir === '' || kustomizeDirs.has(dir) || dirsWithFiles.has(dir) ? dir : undefined;
+    dirMemo.set(ks.id, found);
+    return found;
   };
 
   // Which cluster directories reach which files (fixpoint over Flux Kustomizations).
@@ -132,17 +163,18 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
     return clusterMap;
   };
 
-  const ksForMemo = new Map<string, Resource[]>();
+  // file → the Flux Kustomizations whose build includes it (in resource order), computed once.
+  let ksIndex: Map<string, Resource[]> | undefined;
   const fluxKustomizationsFor = (file: string): readonly Resource[] => {
-    let r = ksForMemo.get(file);
-    if (!r) {
-      r = fluxKs().filter((ks) => {
+    if (!ksIndex) {
+      ksIndex = new Map();
+      for (const ks of fluxKs()) {
         const d = kustomizationDir(ks);
-        return d !== undefined && kustomizeFileSet(d).has(file);
-      });
-      ksForMemo.set(file, r);
+        if (d === undefined) continue;
+        for (const f of kustomizeFileSet(d)) ksIndex.get(f)?.push(ks) ?? ksIndex.set(f, [ks]);
+      }
     }
-    return r;
+    return ksIndex.get(file) ?? [];
   };
 
   const prodMatch = picomatch([...repo.settings.production.clusters], { dot: true });
@@ -258,6 +290,10 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
     values,
     kustomizeFile: (dir) => kustomizeDirs.get(dir),
     fluxKustomizationsFor,
-    kustomizeFiles: (dir) => [...kustomizeFileSet(dir)].sort(),
+    kustomizeFiles: (dir) => {
+      let sorted = sortedMemo.get(dir);
+      if (!sorted) sortedMemo.set(dir, (sorted = [...kustomizeFileSet(dir)].sort()));
+      return sorted;
+    },
   };
 }

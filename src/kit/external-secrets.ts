@@ -78,6 +78,31 @@ export interface StoreUsers {
   readonly unresolved: Resource[];
 }
 
+interface NamespacedKustomization {
+  readonly file: string;
+  readonly namespace: string;
+  /** The files its build includes. */
+  readonly files: ReadonlySet<string>;
+}
+
+const namespacedCache = new WeakMap<Repo, NamespacedKustomization[]>();
+
+/** The kustomizations that set `namespace:`, once per repository (a large one has thousands of directories). */
+function namespacedKustomizations(repo: Repo): NamespacedKustomization[] {
+  let list = namespacedCache.get(repo);
+  if (!list) {
+    const dirs = new Set(repo.files.filter((f) => /(^|\/)(kustomization\.ya?ml|Kustomization)$/.test(f.path)).map((f) => dirOf(f.path)));
+    list = [];
+    for (const d of dirs) {
+      const k = repo.flux.kustomizeFile(d);
+      const ns = k?.get(['namespace']);
+      if (k && typeof ns === 'string' && ns !== '') list.push({ file: k.file, namespace: ns, files: new Set(repo.flux.kustomizeFiles(d)) });
+    }
+    namespacedCache.set(repo, list);
+  }
+  return list;
+}
+
 /**
  * Every namespace an object lands in. A file that several builds include (a kustomize component under several
  * `namespace:` kustomizations, or several Flux Kustomizations with a `targetNamespace`) lands in each of them.
@@ -85,16 +110,10 @@ export interface StoreUsers {
 export function namespacesOf(repo: Repo, r: Resource): string[] {
   const targets = repo.flux.fluxKustomizationsFor(r.file).map((k) => k.get(['spec', 'targetNamespace']));
   if (targets.length && targets.every((t) => typeof t === 'string' && t)) return [...new Set(targets as string[])].sort();
-  const namespaced = repo.files
-    .filter((f) => /(^|\/)(kustomization\.ya?ml|Kustomization)$/.test(f.path))
-    .map((f) => dirOf(f.path))
-    .filter((d) => {
-      const ns = repo.flux.kustomizeFile(d)?.get(['namespace']);
-      return typeof ns === 'string' && ns !== '' && repo.flux.kustomizeFiles(d).includes(r.file);
-    });
+  const namespaced = namespacedKustomizations(repo).filter((k) => k.files.has(r.file));
   // The outermost kustomization that sets a namespace wins.
-  const outer = namespaced.filter((d) => !namespaced.some((e) => e !== d && repo.flux.kustomizeFiles(e).includes(repo.flux.kustomizeFile(d)!.file)));
-  if (outer.length) return [...new Set(outer.map((d) => String(repo.flux.kustomizeFile(d)!.get(['namespace']))))].sort();
+  const outer = namespaced.filter((k) => !namespaced.some((e) => e !== k && e.files.has(k.file)));
+  if (outer.length) return [...new Set(outer.map((k) => k.namespace))].sort();
   const ns = repo.flux.namespaceOf(r);
   return ns ? [ns] : [];
 }
