@@ -3,7 +3,9 @@ import { planFixes } from '../../src/engine/plan.js';
 import { selectRules } from '../../src/engine/registry.js';
 import { openSession, runScan } from '../../src/engine/session.js';
 import { excludeSuppressed, parseDirective } from '../../src/engine/suppress.js';
-import { tempDir, writeTree } from '../support/tree.js';
+import { join } from 'node:path';
+import { FIXTURES } from '../support/fixtures.js';
+import { readTree, tempDir, writeTree } from '../support/tree.js';
 
 const helmRepo = (name: string, extra = '', intervalLine = '  interval: 24h') => `apiVersion: source.toolkit.fluxcd.io/v1
 kind: HelmRepository
@@ -103,6 +105,22 @@ describe('annotation suppressions', () => {
     });
     expect(ids(r.findings)).toEqual(['helmrepository-slow-interval b.yaml']);
     expect(r.suppressed.map((s) => [s.finding.file, s.by.source, s.by.reason, s.by.line])).toEqual([['a.yaml', 'annotation', 'mirrored nightly', 7]]);
+  });
+
+  it("on a HelmRelease it also covers the findings in the values files it reads through valuesFrom", () => {
+    const base = join(FIXTURES, 'external-secrets-missing-probes', 'invalid-values-file', 'before');
+    const files = Object.fromEntries(readTree(base));
+    expect(ids(scanOf(files, { ruleIds: ['external-secrets-missing-probes'] }).findings)).toEqual([
+      'external-secrets-missing-probes eso/values.yaml',
+      'external-secrets-missing-probes eso/values.yaml',
+    ]);
+    files['eso/helmrelease.yaml'] = files['eso/helmrelease.yaml']!.replace(
+      '  namespace: external-secrets\n',
+      '  namespace: external-secrets\n  annotations:\n    gitops-fix.io/ignore: external-secrets-missing-probes\n    gitops-fix.io/ignore-reason: probes come with the platform team\'s overlay\n',
+    );
+    const r = scanOf(files, { ruleIds: ['external-secrets-missing-probes'] });
+    expect(r.findings).toEqual([]);
+    expect(r.suppressed.map((x) => `${x.finding.file} ${x.by.file}:${x.by.line}`)).toEqual(['eso/values.yaml eso/helmrelease.yaml:7', 'eso/values.yaml eso/helmrelease.yaml:7']);
   });
 
   it('without gitops-fix.io/ignore-reason it is reported at the annotation', () => {
