@@ -116,7 +116,8 @@ export function prBody(plan: Plan, opts: PrBodyOptions = {}): string {
   out.push('| Item | Severity | Rule | Files |', '|---|---|---|---|');
   for (const rp of applied) {
     const m = rp.rule.meta;
-    out.push(`| ${m.reviewItem} | ${m.severity} | \`${m.id}\` ${cell(m.title)} | ${rp.files.map((f) => `\`${cell(f.path)}\``).join('<br>')} |`);
+    const review = rp.rule.fix?.safe === false ? ' **(needs review)**' : '';
+    out.push(`| ${m.reviewItem} | ${m.severity} | \`${m.id}\` ${cell(m.title)}${review} | ${rp.files.map((f) => `\`${cell(f.path)}\``).join('<br>')} |`);
   }
   out.push('', '## Fixes', '');
   for (const rp of applied) {
