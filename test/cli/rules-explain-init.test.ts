@@ -2,7 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { fromRaw, ruleOptions } from '../../src/engine/config.js';
+import { createRequire } from 'node:module';
+import { fromRaw, ruleOptions, validateRuleKeys, type Config } from '../../src/engine/config.js';
+import { Suppressions } from '../../src/engine/suppress.js';
 import { configJsonSchema } from '../../src/engine/config-schema.js';
 import { starterConfig } from '../../src/engine/init.js';
 import { rules } from '../../src/engine/registry.js';
@@ -11,7 +13,12 @@ import { explainCommand } from '../../src/cli/commands/explain.js';
 import { initCommand } from '../../src/cli/commands/init.js';
 import { rulesCommand, rulesMarkdown } from '../../src/cli/commands/rules.js';
 import { EXAMPLE_REPO } from '../support/git-repo.js';
-import { copyTree, tempDir, writeTree } from '../support/tree.js';
+import { copyTree, ROOT, tempDir, writeTree } from '../support/tree.js';
+
+/** What the loader checks beyond the config schema: ignore entries' rule ids. */
+function openSessionWith(config: Config): void {
+  new Suppressions(openSession(EXAMPLE_REPO).repo, config);
+}
 
 async function run(f: (out: (s: string) => void) => Promise<number>): Promise<{ code: number; text: string }> {
   let text = '';
@@ -127,6 +134,32 @@ describe('gitops-fix init', () => {
 });
 
 describe('configuration JSON Schema', () => {
+  it('is a draft-07 schema that accepts what init writes and rejects what the loader rejects', () => {
+    const require = createRequire(import.meta.url);
+    const Ajv = require('ajv') as typeof import('ajv').default;
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(ROOT, 'schema', 'gitops-fix.schema.json'), 'utf8')) as object);
+    const starter = parse(starterConfig(openSession(EXAMPLE_REPO).repo, rules, '0.0.0')) as unknown;
+    expect(validate(starter), JSON.stringify(validate.errors)).toBe(true);
+    const good = { mainBranch: 'main', rules: { 'externalsecret-slow-refresh': { maxInterval: '10m' }, 'gitrepository-dev-branch': null }, ignore: [{ rule: '*', paths: ['legacy/**'], reason: 'being removed' }] };
+    expect(validate(good), JSON.stringify(validate.errors)).toBe(true);
+    for (const bad of [
+      { mainbranch: 'main' },
+      { rules: { 'externalsecret-slow-refresh': { maxInterval: 5 } } },
+      { rules: { 'no-such-rule': {} } },
+      { rules: { 'gitrepository-dev-branch': { anything: 1 } } },
+      { ignore: [{ rule: 'helmrepository-slow-interval' }] },
+      { ignore: [{ rule: 'no-such-rule', reason: 'x' }] },
+    ]) {
+      expect(validate(bad), JSON.stringify(bad)).toBe(false);
+      expect(() => {
+        const { config } = fromRaw(bad);
+        for (const r of rules) ruleOptions(r, config);
+        validateRuleKeys(config, rules.map((r) => r.meta.id));
+        openSessionWith(config);
+      }, JSON.stringify(bad)).toThrow();
+    }
+  });
+
   it('describes every rule under rules.<id> and the rule ids of ignore entries', () => {
     const schema = configJsonSchema(rules) as { properties: Record<string, { properties?: Record<string, unknown>; items?: { properties: { rule: { enum: string[] } } } }> };
     expect(Object.keys(schema.properties.rules!.properties!).sort()).toEqual(rules.map((r) => r.meta.id).sort());
