@@ -208,14 +208,30 @@ export class ReviewBranch {
       writeFileSync(abs(f.path), f.after);
     }
     const paths = files.map((f) => `:(literal)${posixJoin(this.info.prefix, f.path)}`);
-    gitSync(this.worktree, ['add', '--', ...paths]);
+    // One git process per commit when the rule only edits tracked files (`commit -- paths` stages them);
+    // new files are added first.
+    const created = files.some((f) => f.before === null);
+    if (created) gitSync(this.worktree, ['add', '--', ...paths]);
     const msgFile = join(this.tmp, 'COMMIT_MSG');
     writeFileSync(msgFile, message);
-    gitSync(this.worktree, [...NO_HOOKS, ...this.info.identity, 'commit', '--quiet', '--no-verify', '--cleanup=whitespace', '-F', msgFile]);
-    const sha = gitSync(this.worktree, ['rev-parse', 'HEAD']).trim();
+    gitSync(this.worktree, [...NO_HOOKS, ...this.info.identity, 'commit', '--quiet', '--no-verify', '--cleanup=whitespace', '-F', msgFile, ...(created ? [] : ['--', ...paths])]);
+    const sha = this.headSha() ?? gitSync(this.worktree, ['rev-parse', 'HEAD']).trim();
     const info = { sha, subject: message.split('\n')[0]!, ruleId };
     this.commits.push(info);
     return info;
+  }
+
+  /** The worktree's detached HEAD, read from its HEAD file (no git process); undefined when that is not a plain sha. */
+  private headSha(): string | undefined {
+    try {
+      const dotGit = readFileSync(join(this.worktree, '.git'), 'utf8');
+      const gitDir = /^gitdir: (.+)$/m.exec(dotGit)?.[1]?.trim();
+      if (!gitDir) return undefined;
+      const head = readFileSync(resolve(this.worktree, gitDir, 'HEAD'), 'utf8').trim();
+      return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head) ? head : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Create (or with force, move) the branch to the last commit and remove the worktree. */
