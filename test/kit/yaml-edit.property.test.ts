@@ -423,7 +423,11 @@ function applyModel(m0: Model, e: Edit): { m: Model; text: string; blockText?: s
       const seg = e.path[e.path.length - 1]!;
       const before = render(m0);
       const last = before.lines[before.lines.length - 1]!;
-      const eofEol = !m0.st.final && startsWith([`#${e.di}`, ...e.path], last.owner);
+      // Removing the last lines of a file without a final newline leaves the line before with its own line break,
+      // except for the only pair of a `- key: value` item map: that line is rewritten as `- {}`.
+      const grand = e.path.length >= 2 ? at(m0, e.di, e.path.slice(0, -2)).node : undefined;
+      const onlyItemPair = grand?.t === 'seq' && parent!.t === 'map' && parent!.pairs.length === 1;
+      const eofEol = !m0.st.final && !onlyItemPair && startsWith([`#${e.di}`, ...e.path], last.owner);
       if (parent!.t === 'flow') parent!.items.splice(seg as number, 1);
       else {
         const list: (PairN | ItemN)[] = parent!.t === 'map' ? parent!.pairs : parent!.items;
@@ -530,7 +534,7 @@ describe('property: random documents, random edits', () => {
           expect(dataOf(out)).toEqual(exp!.m.docs.map(toData));
         },
       ),
-      { numRuns: 500 },
+      { numRuns: Number(process.env.YAML_EDIT_PROP_RUNS ?? 500) },
     );
   });
 });
