@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { GitopsFixError } from '../engine/errors.js';
 import { FAILURE, OK } from './exit-codes.js';
 
 function version(): string {
@@ -112,6 +111,8 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? OK : FAILURE;
     }
+    // Imported here, not at start-up: `--version` and `--help` load nothing of the engine.
+    const { GitopsFixError } = await import('../engine/errors.js');
     if (e instanceof GitopsFixError) {
       process.stderr.write(`gitops-fix: ${e.message}\n`);
       if (debug && e.cause) process.stderr.write(`${(e.cause as Error).stack}\n`);

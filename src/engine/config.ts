@@ -5,7 +5,7 @@ import { setValue } from '../kit/yaml-edit.js';
 import { z } from 'zod';
 import type { Rule, Settings } from '../kit/index.js';
 import { GitopsFixError } from './errors.js';
-import { atomicWrite } from './write.js';
+import { atomicWrite } from './atomic-write.js';
 
 export const CONFIG_FILE = '.gitops-fix.yaml';
 

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { atomicWrite } from './atomic-write.js';
 import { GitopsFixError } from './errors.js';
 import { dirtyPaths, findGitRepo } from './git.js';
 import type { Plan } from './plan.js';
@@ -56,19 +56,4 @@ export function writePlan(plan: Plan, root: string, opts: WriteOptions = {}): Wr
   return written;
 }
 
-/** Write through a temp file in the same directory and rename; keeps the mode of an existing file (and writes through a symlink). */
-export function atomicWrite(path: string, text: string): void {
-  let target = path;
-  if (existsSync(path) && lstatSync(path).isSymbolicLink()) target = realpathSync(path);
-  mkdirSync(dirname(target), { recursive: true });
-  const mode = existsSync(target) ? statSync(target).mode & 0o7777 : undefined;
-  const tmp = join(dirname(target), `.${basename(target)}.gitops-fix-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    writeFileSync(tmp, text, mode === undefined ? {} : { mode });
-    if (mode !== undefined) chmodSync(tmp, mode);
-    renameSync(tmp, target);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new GitopsFixError('write-failed', `${path}: ${(e as Error).message}`);
-  }
-}
+export { atomicWrite };
