@@ -16,6 +16,7 @@ import {
   vaultStorage,
   z,
   type Change,
+  type Repo,
   type VaultServer,
 } from '../../src/kit/index.js';
 
@@ -64,7 +65,7 @@ interface SealPlan {
   notes: string[];
 }
 
-function sealPlan(repo: Parameters<typeof vaultSet>[0], s: VaultServer, o: Options): SealPlan {
+function sealPlan(repo: Repo, s: VaultServer, o: Options): SealPlan {
   const sa = ['server', 'serviceAccount', 'annotations'];
   switch (o.method!) {
     case 'transit': {
