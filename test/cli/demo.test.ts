@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/git-repo.js';
 import { tempDir } from '../support/tree.js';
 
-describe('gitops-fix demo', () => {
+/** These tests run the built CLI on whole repositories; a loaded CI machine needs time. */
+const SLOW = 240_000;
+
+describe('gitops-fix demo', { timeout: SLOW }, () => {
   it('runs phase 1 on a temporary git copy of the example repository without a terminal or a git identity', async () => {
     const home = tempDir('gitops-fix-home-');
     mkdirSync(join(home, 'cfg'), { recursive: true });

@@ -9,6 +9,9 @@ import { selectRules } from '../../src/engine/registry.js';
 import { commitsOf, EXAMPLE_REPO as FIXTURES_EXAMPLE, git, type CliResult, gitRepoFrom, hashTree, runCli, spawnCli } from '../support/git-repo.js';
 import { CORPUS, tempDir } from '../support/tree.js';
 
+/** These tests run the built CLI on whole repositories; a loaded CI machine needs time. */
+const SLOW = 240_000;
+
 const NEEDS_TERMINAL = 'interactive selection needs a terminal; pass --yes to apply the selected phase non-interactively';
 
 function planAll(dir: string, phases: readonly (typeof PHASES)[number][] = PHASES): Plan {
@@ -24,7 +27,7 @@ function appliedRules(plan: Plan): string[] {
   return plan.rules.filter((r) => r.files.length).map((r) => r.rule.meta.id);
 }
 
-describe('fix --phase all --yes on the example repository', () => {
+describe('fix --phase all --yes on the example repository', { timeout: SLOW }, () => {
   let dir: string;
   let plan: Plan;
   let before: Record<string, string>;
@@ -45,7 +48,7 @@ describe('fix --phase all --yes on the example repository', () => {
     headBefore = git(dir, 'rev-parse', 'HEAD').trim();
     indexBefore = git(dir, 'ls-files', '--stage');
     result = await runCli(['fix', '--phase', 'all', '--yes'], { cwd: dir });
-  });
+  }, SLOW);
 
   it('exits 0 and plans at least one fix', async () => {
     expect(result.stderr).not.toMatch(/gitops-fix: /);
@@ -116,7 +119,7 @@ describe('fix --phase all --yes on the example repository', () => {
   });
 });
 
-describe('fix selection and branch names', () => {
+describe('fix selection and branch names', { timeout: SLOW }, () => {
   it('names the branch after the phases, and --branch overrides it', async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const plan = planAll(dir, [1, 3]);
@@ -161,7 +164,7 @@ describe('fix selection and branch names', () => {
   });
 });
 
-describe('fix without a terminal', () => {
+describe('fix without a terminal', { timeout: SLOW }, () => {
   it(`exits 2 with "${NEEDS_TERMINAL}" and changes nothing`, async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const before = hashTree(dir, { withGit: true });
@@ -174,7 +177,7 @@ describe('fix without a terminal', () => {
   });
 });
 
-describe('fix --dry-run', () => {
+describe('fix --dry-run', { timeout: SLOW }, () => {
   it('prints the diffs and writes nothing (no --yes needed)', async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const plan = planAll(dir);
@@ -187,7 +190,7 @@ describe('fix --dry-run', () => {
   });
 });
 
-describe('fix --write', () => {
+describe('fix --write', { timeout: SLOW }, () => {
   it('modifies only the intended files, atomically, keeping their mode', async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const plan = planAll(dir);
@@ -230,7 +233,7 @@ describe('fix --write', () => {
   });
 });
 
-describe('fix outputs', () => {
+describe('fix outputs', { timeout: SLOW }, () => {
   it('--patch-dir writes one format-patch per rule that git am applies to the same tree as the branch', async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const patches = join(tempDir(), 'patches');
@@ -288,7 +291,7 @@ describe('fix outputs', () => {
   });
 });
 
-describe('fix on other repository layouts', () => {
+describe('fix on other repository layouts', { timeout: SLOW }, () => {
   it('works when DIR is a subdirectory of the git repository', async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE, 'gitops/example');
     const plan = planAll(join(dir, 'gitops/example'), [1]);
@@ -336,7 +339,7 @@ describe('fix on other repository layouts', () => {
   });
 });
 
-describe('fix interrupted', () => {
+describe('fix interrupted', { timeout: SLOW }, () => {
   it('SIGINT during the commits leaves no worktree, no branch and an untouched checkout', async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const before = hashTree(dir);

@@ -7,8 +7,11 @@ import { planFixes } from '../../src/engine/plan.js';
 import { selectRules } from '../../src/engine/registry.js';
 import { commitsOf, EXAMPLE_REPO, git, gitRepoFrom, hasPython, hashTree, KEYS, runInPty } from '../support/git-repo.js';
 
+/** These tests run the built CLI on whole repositories; a loaded CI machine needs time. */
+const SLOW = 240_000;
+
 /** The interactive picker, driven through a real pseudo-terminal (python3's pty module), not a mocked prompt. */
-describe.skipIf(!hasPython())('fix picker on a terminal', () => {
+describe.skipIf(!hasPython())('fix picker on a terminal', { timeout: SLOW }, () => {
   it('pre-checks the requested phase, shows a diff on request, and commits what was confirmed', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const s = openSession(dir);

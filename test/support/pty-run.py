@@ -19,7 +19,7 @@ import signal
 import sys
 import time
 
-STEP_TIMEOUT = float(os.environ.get("PTY_STEP_TIMEOUT", "30"))
+STEP_TIMEOUT = float(os.environ.get("PTY_STEP_TIMEOUT", "120"))
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
