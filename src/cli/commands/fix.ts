@@ -147,10 +147,11 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
     );
     let plan: Plan = planner.result();
 
-    if (!nothingToFix(plan) && mode === 'branch' && !flags.force && branchExists(info!.topLevel, branchName!)) throw branchExistsError(branchName!);
-
     const askable = interactive ? (await import('../pick-fixes.js')).missingPrompts(plan) : new Map();
-    if (interactive && (!nothingToFix(plan) || askable.size)) {
+    // An existing branch is an error only when there is something to commit (a second run on it finds nothing).
+    const something = !nothingToFix(plan) || askable.size > 0;
+    if (something && mode === 'branch' && !flags.force && branchExists(info!.topLevel, branchName!)) throw branchExistsError(branchName!);
+    if (interactive && something) {
       const { ASK, askOptions, pickFixes } = await import('../pick-fixes.js');
       const io = { output: promptStream, paint };
       const chosen = await pickFixes(plan, selectedIds, askable, io);
