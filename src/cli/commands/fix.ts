@@ -137,7 +137,8 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
         {
           title: 'Scan',
           task: (_, t) => {
-            const n = scan(session.repo, universe, session.options, { syntax: false }).length;
+            const suppressed = excludeSuppressed(session);
+            const n = scan(session.repo, universe, session.options, { syntax: false }).filter((f) => !suppressed(f)).length;
             t.title = `Scan: ${n} finding${n === 1 ? '' : 's'} of ${universe.length} rule${universe.length === 1 ? '' : 's'}`;
           },
         },
