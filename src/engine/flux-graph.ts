@@ -42,6 +42,17 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
   return out;
 }
 
+/** Memoise a function of a resource by its id. */
+function memo<T>(f: (r: Resource) => T): (r: Resource) => T {
+  const cache = new Map<string, T>();
+  return (r) => {
+    if (cache.has(r.id)) return cache.get(r.id)!;
+    const v = f(r);
+    cache.set(r.id, v);
+    return v;
+  };
+}
+
 export function buildFluxGraph(repo: Repo): FluxGraph {
   const parsedPaths = repo.files.filter((f) => f.status === 'parsed').map((f) => f.path);
   const allPaths = repo.files.map((f) => f.path);
@@ -283,10 +294,11 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
   return {
     kustomizationDir,
     clustersOf: (file) => clusters().get(file) ?? [],
-    namespaceOf,
-    isProduction,
-    helmChart,
-    valuesSources,
+    // The graph never changes once built: answers per resource are computed once (rules ask again and again).
+    namespaceOf: memo(namespaceOf),
+    isProduction: memo(isProduction),
+    helmChart: memo(helmChart),
+    valuesSources: memo(valuesSources),
     values,
     kustomizeFile: (dir) => kustomizeDirs.get(dir),
     fluxKustomizationsFor,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import {
@@ -101,13 +101,15 @@ function skipped(path: string, size: number, reason: SkipReason, detail: string,
   return { file: { path, text, size, status: 'skipped', skipReason: reason, skipDetail: detail, resources: [], ...(errorPosition ? { errorPosition } : {}) } };
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function decode(buf: Buffer): { text?: string; reason?: SkipReason; detail?: string } {
   if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
     return { reason: 'not-utf8', detail: 'UTF-16 encoded; re-save the file as UTF-8' };
   }
   if (buf.includes(0)) return { reason: 'binary', detail: 'contains NUL bytes: not a text file (rename it, or remove it from the repository)' };
   try {
-    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf) };
+    return { text: UTF8.decode(buf) };
   } catch {
     return { reason: 'not-utf8', detail: 'not valid UTF-8 (Latin-1?); re-save the file as UTF-8' };
   }
@@ -349,39 +351,54 @@ function ioProblem(e: unknown): string {
   return `cannot be read (${code ?? (e as Error).message})`;
 }
 
-/** Undefined when the file is gone (listed by git but deleted from the work tree). */
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+// Never block on a FIFO named like YAML: it is opened without waiting for a writer, then refused as not a file.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * Undefined when the file is gone (listed by git but deleted from the work tree). A regular file costs one open,
+ * one fstat and one read: opening with O_NOFOLLOW fails (ELOOP) on a symbolic link, which is then resolved and
+ * read only when it stays inside the repository.
+ */
 function readAndClassify(root: string, abs: string, path: string): Classified | undefined {
-  let lst;
+  let fd: number;
   try {
-    lst = lstatSync(abs);
+    if (!NOFOLLOW && lstatSync(abs).isSymbolicLink()) throw Object.assign(new Error('symbolic link'), { code: 'ELOOP' });
+    fd = openSync(abs, OPEN_FLAGS | NOFOLLOW);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return skipped(path, 0, 'unreadable', ioProblem(e));
-  }
-  if (lst.isSymbolicLink()) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code !== 'ELOOP') return skipped(path, 0, 'unreadable', ioProblem(e));
     let real: string;
     try {
       real = realpathSync(abs);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP') return skipped(path, 0, 'symlink-loop', 'symbolic link loop: fix or remove the link');
-      return skipped(path, 0, 'unreadable', `broken symbolic link (${code}): fix or remove the link`);
+    } catch (e2) {
+      const code2 = (e2 as NodeJS.ErrnoException).code;
+      if (code2 === 'ELOOP') return skipped(path, 0, 'symlink-loop', 'symbolic link loop: fix or remove the link');
+      return skipped(path, 0, 'unreadable', `broken symbolic link (${code2}): fix or remove the link`);
     }
     if (!isInside(root, real)) return skipped(path, 0, 'symlink-outside-root', `symbolic link to ${real}, outside the repository: not read`);
+    try {
+      fd = openSync(real, OPEN_FLAGS);
+    } catch (e3) {
+      return skipped(path, 0, 'unreadable', ioProblem(e3));
+    }
   }
   let size = 0;
   try {
-    size = statSync(abs).size;
-    if (!statSync(abs).isFile()) return skipped(path, 0, 'unreadable', 'not a regular file (a directory, FIFO or device named like YAML)');
+    const st = fstatSync(fd);
+    size = st.size;
+    if (!st.isFile()) return skipped(path, 0, 'unreadable', 'not a regular file (a directory, FIFO or device named like YAML)');
     if (size > MAX_FILE_BYTES) return classifyFile(path, undefined, size);
-    const buf = readFileSync(abs);
+    const buf = readFileSync(fd);
     return classifyFile(path, buf, buf.length);
   } catch (e) {
     return skipped(path, size, 'unreadable', ioProblem(e));
+  } finally {
+    closeSync(fd);
   }
 }
 
-/** `planned`: files a plan creates in memory (any type): `exists` sees them before they are written. */
 export function makeRepo(root: string, files: RepoFile[], resources: Resource[], settings: Settings, planned?: ReadonlyMap<string, string>): Repo {
   const byPath = new Map(files.map((f) => [f.path, f]));
   const byKind = new Map<string, Resource[]>();
@@ -392,6 +409,7 @@ export function makeRepo(root: string, files: RepoFile[], resources: Resource[],
     byKind.set(r.kind, list);
   }
   let allPaths: Set<string> | undefined;
+  let byName: Map<string, Map<string, Resource[]>> | undefined;
   const repo: Repo = {
     root,
     files,
@@ -404,13 +422,25 @@ export function makeRepo(root: string, files: RepoFile[], resources: Resource[],
       return group === undefined ? list : list.filter((r) => r.group === group || r.group.startsWith(group));
     },
     find(kind, name, namespace, group) {
-      const list = repo.ofKind(kind, group).filter((r) => r.name === name);
+      byName ??= new Map();
+      const key = `${kind}\0${group ?? ''}`;
+      let names = byName.get(key);
+      if (!names) {
+        names = new Map();
+        for (const r of repo.ofKind(kind, group)) if (r.name !== undefined) names.get(r.name)?.push(r) ?? names.set(r.name, [r]);
+        byName.set(key, names);
+      }
+      const list = names.get(name) ?? [];
       if (namespace === undefined || list.length <= 1) return list.find((r) => namespace === undefined || r.namespace === undefined || r.namespace === namespace) ?? list[0];
       return list.find((r) => r.namespace === namespace) ?? list.find((r) => r.namespace === undefined);
     },
     exists(p) {
       if (byPath.has(p) || planned?.has(p)) return true;
-      allPaths ??= new Set();
+      if (!allPaths) {
+        // Every directory holding a listed file exists: no stat for those.
+        allPaths = new Set();
+        for (const f of files) for (let d = f.path; d.includes('/'); ) allPaths.add((d = d.slice(0, d.lastIndexOf('/'))));
+      }
       if (allPaths.has(p)) return true;
       try {
         statSync(join(root, p));
