@@ -16,7 +16,9 @@ export async function main(argv: string[]): Promise<number> {
     return OK;
   }
   // `gitops-fix --phase 1` is shorthand for `gitops-fix fix --phase 1`.
-  if (argv[0]?.startsWith('-') && !['--help', '-h', '--version', '-V'].includes(argv[0])) argv = ['fix', ...argv];
+  // Only when no command is named anywhere (`gitops-fix --debug scan` stays a scan).
+  const COMMANDS = ['scan', 'fix', 'demo', 'rules', 'explain', 'init', 'help'];
+  if (argv[0]?.startsWith('-') && !['--help', '-h', '--version', '-V'].includes(argv[0]) && !argv.some((a) => COMMANDS.includes(a))) argv = ['fix', ...argv];
   const { Command, CommanderError } = await import('commander');
   let code = OK;
   const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
