@@ -6,15 +6,7 @@ import { detectRule } from '../src/engine/scan.js';
 import { planFixes } from '../src/engine/plan.js';
 import { listCases } from './support/fixtures.js';
 import { readTree } from './support/tree.js';
-
-const hasKubectl = (() => {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { hasKubectl } from './support/kubectl.js';
 
 function findingLines(dir: string, ruleId: string): string {
   const s = openSession(dir);

@@ -52,7 +52,8 @@ export interface ValueLocation {
   readonly path: YamlPath | undefined;
 }
 
-function getIn(v: unknown, path: YamlPath): unknown {
+/** Value at a path in plain data, or undefined. */
+export function getIn(v: unknown, path: YamlPath): unknown {
   let cur = v;
   for (const seg of path) {
     if (cur == null || typeof cur !== 'object') return undefined;

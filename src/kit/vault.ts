@@ -5,7 +5,7 @@
  *
  * Semantics follow the chart's templates/_helpers.tpl (vault-helm 0.34.1; older behaviour noted where it differs).
  */
-import { isVaultServer, locateValue, releaseName, releaseNamespace, valueTarget } from './charts.js';
+import { getIn, isVaultServer, locateValue, releaseName, releaseNamespace, valueTarget } from './charts.js';
 import {
   appendBlock,
   findBlocks,
@@ -42,14 +42,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function getIn(v: unknown, path: YamlPath): unknown {
-  let cur = v;
-  for (const seg of path) {
-    if (cur == null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string | number, unknown>)[seg];
-  }
-  return cur;
-}
 
 /** The chart's default at a values path (undefined when values.yaml has none). */
 export function vaultChartDefault(path: YamlPath): unknown {
