@@ -205,7 +205,19 @@ export function workloadOf(repo: Repo, res: Resource): Workload | undefined {
  * Every workload manifest in the repository (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod),
  * in file order. `kinds` narrows the list. Charts' workloads (HelmRelease) are not manifests and not listed.
  */
+const workloadsCache = new WeakMap<Repo, Map<string, Workload[]>>();
+
+/** Every workload of these kinds, in file order; computed once per repository (a fix asks for each finding). */
 export function workloads(repo: Repo, kinds: readonly WorkloadKind[] = WORKLOAD_KINDS): Workload[] {
+  let byKinds = workloadsCache.get(repo);
+  if (!byKinds) workloadsCache.set(repo, (byKinds = new Map()));
+  const key = kinds.join(',');
+  let list = byKinds.get(key);
+  if (!list) byKinds.set(key, (list = findWorkloads(repo, kinds)));
+  return [...list];
+}
+
+function findWorkloads(repo: Repo, kinds: readonly WorkloadKind[]): Workload[] {
   const out: Workload[] = [];
   for (const kind of kinds) {
     for (const r of repo.ofKind(kind)) {

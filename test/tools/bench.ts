@@ -186,6 +186,8 @@ export async function bench(argv: string[]): Promise<{ rows: Row[]; machine: str
     const exampleTree = listTree(example, join(tmp, 'example.list'));
     const scanExample = await repeat(5, () => cli(['scan', '.', '--format', 'json'], example));
     rows.push({ what: 'scan: example repository (cold start)', files: exampleTree.files, mb: exampleTree.bytes / 1048576, sample: scanExample, floor: await repeat(5, () => floor(example, exampleTree)) });
+    const bare = await repeat(10, () => measure(['-e', '0'], example));
+    rows.push({ what: 'node -e 0 (the machine: bare node start-up)', sample: bare });
     const version = await repeat(10, () => cli(['--version'], example));
     rows.push({ what: 'gitops-fix --version (cold start)', sample: version, target: '≤ 0.15 s', ok: version.wall <= 0.15 });
 
