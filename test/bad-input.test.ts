@@ -12,7 +12,8 @@ import { planFixes } from '../src/engine/plan.js';
 import { rules } from '../src/engine/registry.js';
 import { writePlan } from '../src/engine/write.js';
 import { GitopsFixError } from '../src/engine/errors.js';
-import { externalSecret, FIFTY_MB, treeState, writeBadRepo } from './support/bad-input.js';
+import { parseDocument } from 'yaml';
+import { BAD_FILES, externalSecret, FIFTY_MB, treeState, writeBadRepo } from './support/bad-input.js';
 import { CLI, git, gitRepoFrom, runCli, type CliResult } from './support/git-repo.js';
 import { removeTree, tempDir } from './support/tree.js';
 
@@ -240,6 +241,13 @@ describe('bad input', () => {
       for (const p of before.keys()) expect(after.has(p), `${p} lost`).toBe(true);
       for (const s of skipped) expect(after.get(s.file), s.file).toBe(before.get(s.file));
       for (const f of ['bad/merge-keys.yaml', 'bad/values-string.yaml', 'bad/values-list.yaml', 'bad/kustomize-missing/kustomization.yaml']) expect(after.get(f), f).toBe(before.get(f));
+    });
+
+    it('never edits a Vault configuration written as a YAML map, or one whose HCL does not parse', () => {
+      const config = (text: string) => (parseDocument(text).toJS() as { spec: { values: { server: { standalone: { config: unknown } } } } }).spec.values.server.standalone.config;
+      for (const f of ['bad/vault-config-map.yaml', 'bad/vault-broken-hcl.yaml']) {
+        expect(config(readFileSync(join(repo, f), 'utf8')), f).toEqual(config(String(BAD_FILES[f])));
+      }
     });
   });
 
