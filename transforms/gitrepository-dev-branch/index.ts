@@ -1,11 +1,16 @@
 import { defineRule, GROUPS, type Repo, type Resource } from '../../src/kit/index.js';
 
-/** GitRepositories that a Flux Kustomization applies from: the ones a cluster syncs from. */
+/**
+ * GitRepositories that a Flux Kustomization applies THIS repository from: the cluster's own sync source. A
+ * Kustomization whose path does not exist here reads another repository (a tenant's, an app team's), whose
+ * branches this repository's `mainBranch` says nothing about.
+ */
 function syncSources(repo: Repo): Set<Resource> {
   const out = new Set<Resource>();
   for (const ks of repo.ofKind('Kustomization', GROUPS.fluxKustomize)) {
     const ref = ks.get(['spec', 'sourceRef']) as { kind?: unknown; name?: unknown; namespace?: unknown } | undefined;
     if (!ref || ref.kind !== 'GitRepository' || typeof ref.name !== 'string') continue;
+    if (repo.flux.kustomizationDir(ks) === undefined) continue;
     const ns = typeof ref.namespace === 'string' ? ref.namespace : ks.namespace;
     const src = repo.find('GitRepository', ref.name, ns, GROUPS.fluxSource);
     if (src) out.add(src);
