@@ -98,6 +98,8 @@ export interface VaultConfig {
   readonly doc: HclDoc | undefined;
   /** Why `doc` is undefined. */
   readonly problem?: string;
+  /** Set when the chart or Vault rejects the configuration as written (not merely text this tool cannot edit). */
+  readonly invalid?: string;
 }
 
 export interface VaultServer {
@@ -215,11 +217,18 @@ export function parseVaultConfig(text: string): { doc: HclDoc | undefined; probl
 
 function configAt(repo: Repo, hr: Resource, key: YamlPath): VaultConfig {
   const loc = locateValue(repo, hr, key);
+  if (loc.source && loc.value !== null && typeof loc.value === 'object') {
+    // The chart renders the config with `tpl` and fails on anything but a string.
+    const invalid = 'it is written as a YAML map, and the chart fails with "structured server config is not supported": write it as an HCL string (`config: |`)';
+    return { key, text: '', defined: true, resource: loc.source.resource, path: loc.path!, doc: undefined, problem: invalid, invalid };
+  }
   const defined = loc.source !== undefined && typeof loc.value === 'string';
   const text = defined ? (loc.value as string) : String(vaultChartDefault(key) ?? '');
   const where = defined ? { resource: loc.source!.resource, path: loc.path! } : valueTarget(repo, hr, key);
   const parsed = parseVaultConfig(text);
-  return { key, text, defined, resource: where.resource, path: where.path, doc: parsed.doc, ...(parsed.problem ? { problem: parsed.problem } : {}) };
+  // Templates (`{{ }}`) are rendered by the chart's `tpl` first: only template-free text that does not parse is broken.
+  const invalid = parsed.problem && parsed.problem !== 'the configuration is JSON' && !text.includes('{{') ? parsed.problem : undefined;
+  return { key, text, defined, resource: where.resource, path: where.path, doc: parsed.doc, ...(parsed.problem ? { problem: parsed.problem } : {}), ...(invalid ? { invalid } : {}) };
 }
 
 /** A Vault server HelmRelease, as the chart will render it. */

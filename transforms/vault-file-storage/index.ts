@@ -37,6 +37,7 @@ export const rule = defineRule({
     after: ['vault-tls-disabled', 'vault-listener-insecure'],
     messages: {
       fileStorage: 'Vault {release} keeps its data in storage "file" ({where}): a single pod on a single volume, no replication, no HA; losing the volume loses every secret',
+      invalidConfig: 'Vault {release}: the server configuration ({key}) cannot be used: {problem}; no Vault rule edits it until it is fixed by hand',
       devMode: 'Vault {release} runs in dev mode (server.dev.enabled: true): in-memory storage, emptied on every restart, and a known root token; use it only for throw-away tests (turn dev mode off and configure storage)',
     },
   },
@@ -45,6 +46,10 @@ export const rule = defineRule({
       if (s.mode !== 'dev') continue;
       const site = vaultValueSite(repo, s, ['server', 'dev', 'enabled']);
       yield { messageId: 'devMode', resource: site.resource, path: site.path, data: { release: `${s.namespace}/${s.release.name}` }, fixable: false };
+    }
+    for (const s of vaultServers(repo, COMPLETE)) {
+      if (s.mode === 'dev' || !s.config?.invalid) continue;
+      yield { messageId: 'invalidConfig', resource: s.config.resource, path: s.config.path, data: { release: `${s.namespace}/${s.release.name}`, key: s.config.key.join('.'), problem: s.config.invalid }, fixable: false };
     }
     for (const s of fileStorageServers(repo)) {
       const where = vaultConfigWhere(repo, s.config, vaultStorage(s.config.doc!)!.range.start);
