@@ -1,5 +1,6 @@
 import type { Change, FixOutput, Repo, Rule } from '../kit/index.js';
-import { appendToSeq, deleteKey, EditRefusedError, mergeValue, setValue } from '../kit/yaml-edit.js';
+import { isAlias, isMap, isScalar, isSeq, visit } from 'yaml';
+import { appendToSeq, deleteKey, EditRefusedError, mergeValue, parseDocs, setValue } from '../kit/yaml-edit.js';
 import { joinPath } from './flux-graph.js';
 import { loadRepo } from './load-repo.js';
 import { canonicalOrder, ruleById } from './registry.js';
@@ -147,6 +148,7 @@ function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonl
     if (text === null) throw new GitopsFixError('write-failed', `${res.file} cannot be edited (not a parsed YAML file)`);
     const o = { doc: res.doc };
     let next: string;
+    if (c.op === 'set' || c.op === 'merge') refuseSharedAnchor(text, res.doc, c.path);
     if (c.op === 'set') next = setValue(text, c.path, c.value, c.comment ? { ...o, comment: c.comment } : o);
     else if (c.op === 'merge') next = mergeValue(text, c.path, c.value as Record<string, unknown>, o);
     else if (c.op === 'delete') next = deleteKey(text, c.path, o);
@@ -326,4 +328,33 @@ function touchedPaths(changes: readonly Change[], repo: Repo): string[] {
     if (c.op === 'addKustomizeResource') return repo.flux.kustomizeFile(c.dir)?.file ?? joinPath(c.dir, 'kustomization.yaml');
     return c.resource.file;
   });
+}
+
+/**
+ * A fix must change one place. Editing a node that carries an `&anchor` other places reuse through `*aliases`
+ * would silently change those too, so such an edit is refused: the person decides.
+ */
+function refuseSharedAnchor(text: string, docIndex: number, path: readonly (string | number)[]): void {
+  const docs = parseDocs(text);
+  let node: unknown = docs[docIndex]?.contents;
+  for (const seg of path) {
+    if (isMap(node)) node = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg))?.value;
+    else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+    else return;
+    const anchor = (node as { anchor?: string } | undefined)?.anchor;
+    if (!anchor) continue;
+    let used = false; // anchors are scoped to their document
+    visit(docs[docIndex]!, {
+      Alias(_, a) {
+        if (isAlias(a) && a.source === anchor) {
+          used = true;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    if (used) {
+      throw new EditRefusedError(`${path.join('.')}: the value carries anchor &${anchor}, which *${anchor} reuses elsewhere; changing it here would change those places too. Edit it by hand.`, path);
+    }
+  }
 }
