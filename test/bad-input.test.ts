@@ -128,7 +128,7 @@ describe('bad input', () => {
     it.each([
       ['bad/alias-bomb.yaml', 'unsafe-aliases', /billion-laughs.*Replace the aliases/],
       [FIFTY_MB, 'too-large', /over the 5 MiB limit/],
-      ['bad/deep-nesting.yaml', 'too-large', /nested too deeply to read safely.*over 256 levels/],
+      ['bad/deep-nesting.yaml', 'too-deep', /nested too deeply to read safely.*over 256 levels/],
       ['bad/binary.yaml', 'binary', /NUL bytes: not a text file/],
       ['bad/latin1.yaml', 'not-utf8', /not valid UTF-8.*re-save the file as UTF-8/],
       ['bad/utf16.yaml', 'not-utf8', /UTF-16.*re-save the file as UTF-8/],

@@ -146,7 +146,7 @@ function isStackOverflow(e: unknown): boolean {
 }
 
 function tooDeep(path: string, size: number, text: string, line?: number): Classified {
-  return skipped(path, size, 'too-large', `nested too deeply to read safely${line ? ` (near line ${line})` : ''}: over ${MAX_NESTING} levels; not read`, text);
+  return skipped(path, size, 'too-deep', `nested too deeply to read safely${line ? ` (near line ${line})` : ''}: over ${MAX_NESTING} levels; not read`, text);
 }
 
 /** The parser's first line without its ` at line L, column C:` tail (the finding carries the position). */

@@ -40,6 +40,7 @@ export type SkipReason =
   | 'binary'
   | 'not-utf8'
   | 'too-large'
+  | 'too-deep'
   | 'syntax-error'
   | 'unreadable'
   | 'symlink-outside-root'
