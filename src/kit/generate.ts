@@ -305,3 +305,21 @@ export function namespaceAnchor(repo: Repo, namespace: string): Resource | undef
 export function productionTargets(repo: Repo, includeCluster: boolean): ProductionNamespace[] {
   return productionNamespaces(repo).filter((n) => !n.system && (includeCluster || n.reasons.some((r) => r !== 'cluster')));
 }
+
+export interface NamespaceGap {
+  readonly name: string;
+  /** Where a finding about the namespace points: its Namespace object, else a resource applied to it. */
+  readonly resource: Resource;
+  readonly path: readonly string[];
+}
+
+/** Production namespaces (see productionTargets) for which `has` is false, each with the place to report it. */
+export function productionNamespacesWithout(repo: Repo, includeCluster: boolean, has: (namespace: string) => boolean): NamespaceGap[] {
+  const out: NamespaceGap[] = [];
+  for (const ns of productionTargets(repo, includeCluster)) {
+    if (has(ns.name)) continue;
+    const anchor = ns.object ?? namespaceAnchor(repo, ns.name);
+    if (anchor) out.push({ name: ns.name, resource: anchor, path: anchor === ns.object ? ['metadata', 'name'] : ['metadata'] });
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ import {
   isVaultServer,
   namespaceAnchor,
   namespacedResources,
-  productionTargets,
+  productionNamespacesWithout,
   releaseNamespace,
   workloadsIn,
   z,
@@ -73,11 +73,8 @@ export const rule = defineRule({
   options,
   *detect({ repo, options }): Generator<Report<M>> {
     if (repo.resources.some((r) => CLUSTER_POLICY_KINDS.includes(r.kind ?? ''))) return;
-    for (const ns of productionTargets(repo, options.includeClusterNamespaces)) {
-      if (hasPolicy(repo, ns.name)) continue;
-      const anchor = ns.object ?? namespaceAnchor(repo, ns.name);
-      if (!anchor) continue;
-      yield { messageId: 'noPolicy', resource: anchor, path: anchor === ns.object ? ['metadata', 'name'] : ['metadata'], data: { name: ns.name }, detail: ns.name };
+    for (const gap of productionNamespacesWithout(repo, options.includeClusterNamespaces, (ns) => hasPolicy(repo, ns))) {
+      yield { messageId: 'noPolicy', resource: gap.resource, path: gap.path, data: { name: gap.name }, detail: gap.name };
     }
   },
   fix: {

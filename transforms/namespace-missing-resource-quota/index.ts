@@ -9,7 +9,7 @@ import {
   namespacedResources,
   parseCpuMillis,
   parseQuantity,
-  productionTargets,
+  productionNamespacesWithout,
   releaseNamespace,
   runningContainers,
   workloadsIn,
@@ -132,12 +132,9 @@ export const rule = defineRule({
   },
   options,
   *detect({ repo, options }): Generator<Report<M>> {
-    for (const ns of productionTargets(repo, options.includeClusterNamespaces)) {
-      const quotas = namespacedResources(repo).filter((x) => x.namespace === ns.name && x.resource.kind === 'ResourceQuota' && x.resource.group === '');
-      if (quotas.length) continue;
-      const anchor = ns.object ?? namespaceAnchor(repo, ns.name);
-      if (!anchor) continue;
-      yield { messageId: 'noQuota', resource: anchor, path: anchor === ns.object ? ['metadata', 'name'] : ['metadata'], data: { name: ns.name }, detail: ns.name };
+    const hasQuota = (ns: string) => namespacedResources(repo).some((x) => x.namespace === ns && x.resource.kind === 'ResourceQuota' && x.resource.group === '');
+    for (const gap of productionNamespacesWithout(repo, options.includeClusterNamespaces, hasQuota)) {
+      yield { messageId: 'noQuota', resource: gap.resource, path: gap.path, data: { name: gap.name }, detail: gap.name };
     }
   },
   fix: {
