@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/git-repo.js';
-import { tempDir } from '../support/tree.js';
+import { removeTree, tempDir } from '../support/tree.js';
 
 /** These tests run the built CLI on whole repositories; a loaded CI machine needs time. */
 const SLOW = 240_000;
@@ -29,5 +29,9 @@ describe('gitops-fix demo', { timeout: SLOW }, () => {
     expect(r.stdout).toContain('Created branch gitops-fix/phase-1');
     expect(r.stdout).toMatch(/git log --stat main\.\.gitops-fix\/phase-1\n[0-9a-f]{7,} fix\(/);
     expect(r.stdout).toMatch(/\d+ files? changed/);
+    // The demo keeps its repository for the person to inspect; the test does not need it.
+    const made = /Demo repository: (\S+)/.exec(r.stdout.replace(/\x1b\[[0-9;]*m/g, ""))?.[1];
+    if (made?.includes('gitops-fix-demo-')) removeTree(made.replace(/\/example-repo\/?$/, ''));
+    removeTree(home);
   });
 });
