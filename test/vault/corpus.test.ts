@@ -10,16 +10,9 @@ import { rules } from '../../src/engine/registry.js';
 import { detectRule } from '../../src/engine/scan.js';
 import { openSession } from '../../src/engine/session.js';
 import { CORPUS, isDir } from '../support/tree.js';
+import { VAULT_RULE_IDS } from '../support/vault-rules.js';
 
-const VAULT_RULES: Rule[] = [
-  'vault-tls-disabled',
-  'vault-listener-insecure',
-  'vault-file-storage',
-  'vault-single-instance',
-  'vault-manual-unseal',
-  'vault-mlock-disabled',
-  'vault-unauthenticated-health-probe',
-].map((id) => rules.find((r) => r.meta.id === id)!);
+const VAULT_RULES: Rule[] = VAULT_RULE_IDS.map((id) => rules.find((r) => r.meta.id === id)!);
 
 const EXPECTED: Record<string, string[]> = {
   // Two standalone releases: `vault` (auto-unsealed through the other one's transit engine) and `vault-unseal`.

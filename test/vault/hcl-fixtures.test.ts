@@ -4,19 +4,11 @@ import { validateEdit } from '../../src/kit/hcl.js';
 import { configuredVaultServers } from '../../src/kit/index.js';
 import { openSession } from '../../src/engine/session.js';
 import { listCases } from '../support/fixtures.js';
+import { VAULT_RULE_IDS } from '../support/vault-rules.js';
 
-const ids = [
-  'vault-tls-disabled',
-  'vault-listener-insecure',
-  'vault-file-storage',
-  'vault-single-instance',
-  'vault-manual-unseal',
-  'vault-mlock-disabled',
-  'vault-unauthenticated-health-probe',
-];
 
 describe('edited Vault configurations', () => {
-  for (const id of ids) {
+  for (const id of VAULT_RULE_IDS) {
     for (const c of listCases(id).filter((x) => x.afterDir)) {
       it(`${id}/${c.name}`, async () => {
         const before = configuredVaultServers(openSession(c.beforeDir).repo);
