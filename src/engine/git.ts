@@ -5,6 +5,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import type { Phase } from '../kit/index.js';
 import { GitopsFixError } from './errors.js';
+import { gitEnv } from './git-env.js';
 import type { FileChange } from './plan.js';
 
 const run = promisify(execFile);
@@ -16,7 +17,7 @@ export const FALLBACK_IDENTITY = ['-c', 'user.name=gitops-fix', '-c', 'user.emai
 
 export async function git(cwd: string, args: readonly string[]): Promise<string> {
   try {
-    const { stdout } = await run('git', [...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: gitEnv() });
+    const { stdout } = await run('git', [...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: gitEnvironment() });
     return stdout;
   } catch (e) {
     throw gitError(args, e);
@@ -25,7 +26,7 @@ export async function git(cwd: string, args: readonly string[]): Promise<string>
 
 export function gitSync(cwd: string, args: readonly string[]): string {
   try {
-    return execFileSync('git', [...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024, env: gitEnv() });
+    return execFileSync('git', [...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024, env: gitEnvironment() });
   } catch (e) {
     throw gitError(args, e);
   }
@@ -34,16 +35,16 @@ export function gitSync(cwd: string, args: readonly string[]): string {
 /** Like gitSync, but a non-zero exit is an answer (undefined), not an error. */
 function gitProbe(cwd: string, args: readonly string[]): string | undefined {
   try {
-    return execFileSync('git', [...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: gitEnv() });
+    return execFileSync('git', [...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: gitEnvironment() });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new GitopsFixError('git-failed', 'git is not installed (or not on PATH)');
     return undefined;
   }
 }
 
-function gitEnv(): NodeJS.ProcessEnv {
+function gitEnvironment(): NodeJS.ProcessEnv {
   // Messages are parsed nowhere, but keep them in English for error reports; never open an editor or pager.
-  return { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_PAGER: 'cat' };
+  return gitEnv({ LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_PAGER: 'cat' });
 }
 
 function gitError(args: readonly string[], e: unknown): GitopsFixError {

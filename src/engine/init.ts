@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { GROUPS, helmReleases, isExternalSecrets, isVaultServer, releaseNamespace, type Repo, type Resource, type Rule } from '../kit/index.js';
 import { DEFAULT_PRODUCTION_CLUSTERS } from './config.js';
 import { ruleOptionsJsonSchema, schemaUrl } from './config-schema.js';
+import { gitEnv } from './git-env.js';
 import { REPOSITORY_URL } from './rule-docs.js';
 
 /** What `init` found in a repository. */
@@ -26,7 +27,7 @@ function where(r: Resource, path: readonly (string | number)[] = []): string {
 export function detectMainBranch(root: string): string {
   const git = (...args: string[]) => {
     try {
-      return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: gitEnv() }).trim();
     } catch {
       return '';
     }

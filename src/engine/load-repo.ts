@@ -14,6 +14,7 @@ import {
 } from '../kit/index.js';
 import { GitopsFixError } from './errors.js';
 import { buildFluxGraph } from './flux-graph.js';
+import { gitEnv } from './git-env.js';
 
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 const YAML_FILE = /\.ya?ml$/i;
@@ -38,6 +39,7 @@ export function listYamlFiles(root: string): string[] {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
       maxBuffer: 256 * 1024 * 1024,
+      env: gitEnv(),
     });
     listed = [...new Set(out.split('\0').filter((f) => f && YAML_FILE.test(f)))];
   } catch {
