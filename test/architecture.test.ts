@@ -29,7 +29,9 @@ const LAYERS: Record<string, { layers: string[]; packages: RegExp }> = {
 
 function layerOf(path: string): string | undefined {
   const rel = relative(ROOT, path).split('\\').join('/');
-  return Object.keys(LAYERS).sort((a, b) => b.length - a.length).find((l) => rel === l || rel.startsWith(l + '/'));
+  return Object.keys(LAYERS)
+    .sort((a, b) => b.length - a.length)
+    .find((l) => rel === l || rel.startsWith(l + '/'));
 }
 
 describe('architecture', () => {
@@ -37,7 +39,7 @@ describe('architecture', () => {
     it(`${layer} imports only downward`, () => {
       const bad: string[] = [];
       for (const file of sources(join(ROOT, layer))) {
-        if (layer === 'src' ) continue;
+        if (layer === 'src') continue;
         if (layerOf(file) !== layer) continue;
         for (const spec of imports(file)) {
           if (spec.startsWith('.')) {

@@ -105,7 +105,10 @@ describe('bad input', () => {
 
     it('goes on past the bad files: ordinary files are still checked, whatever their path or line endings', () => {
       for (const file of ['good/external-secret.yaml', 'good/crlf.yaml', 'dir with space/ünïcødé é.yaml']) {
-        expect(findingsIn(file).map((f) => `${f.ruleId} ${f.line}`), file).toEqual(['externalsecret-slow-refresh 7']);
+        expect(
+          findingsIn(file).map((f) => `${f.ruleId} ${f.line}`),
+          file,
+        ).toEqual(['externalsecret-slow-refresh 7']);
       }
       expect(text.stdout).toContain('dir with space/ünïcødé é.yaml:7:3');
     });
@@ -160,14 +163,25 @@ describe('bad input', () => {
 
     it('reports a kustomization.yaml entry that names a missing file, at the entry', () => {
       expect(findingsIn('bad/kustomize-missing/kustomization.yaml')).toEqual([
-        expect.objectContaining({ ruleId: 'kustomize-missing-file', line: 5, column: 5, fixable: false, message: expect.stringMatching(/"missing\.yaml" .* does not exist.*Create the file or remove the entry/) }),
+        expect.objectContaining({
+          ruleId: 'kustomize-missing-file',
+          line: 5,
+          column: 5,
+          fixable: false,
+          message: expect.stringMatching(/"missing\.yaml" .* does not exist.*Create the file or remove the entry/),
+        }),
       ]);
     });
 
     it('reports HelmRelease values written as a string or a list (null is an empty map)', () => {
-      for (const [file, what] of [['bad/values-string.yaml', 'a string'], ['bad/values-list.yaml', 'a list']] as const) {
+      for (const [file, what] of [
+        ['bad/values-string.yaml', 'a string'],
+        ['bad/values-list.yaml', 'a list'],
+      ] as const) {
         const f = findingsIn(file).filter((x) => x.ruleId === 'helmrelease-values-not-map');
-        expect(f, file).toEqual([expect.objectContaining({ line: 16, column: 3, message: expect.stringContaining(`spec.values is ${what}, but Flux requires a map`) })]);
+        expect(f, file).toEqual([
+          expect.objectContaining({ line: 16, column: 3, message: expect.stringContaining(`spec.values is ${what}, but Flux requires a map`) }),
+        ]);
       }
       expect(findingsIn('bad/values-null.yaml').filter((x) => x.ruleId === 'helmrelease-values-not-map')).toEqual([]);
     });
@@ -206,7 +220,9 @@ describe('bad input', () => {
     });
 
     it('refuses to edit a value inherited through a merge key, and says where to edit instead', () => {
-      expect(dropped('bad/merge-keys.yaml')).toEqual([expect.stringMatching(/^externalsecret-slow-refresh: spec\.refreshInterval: .*inherited through merge key <<; edit the merged anchor instead/)]);
+      expect(dropped('bad/merge-keys.yaml')).toEqual([
+        expect.stringMatching(/^externalsecret-slow-refresh: spec\.refreshInterval: .*inherited through merge key <<; edit the merged anchor instead/),
+      ]);
     });
 
     it('refuses every edit of HelmRelease values written as a string or a list, naming the path', () => {
@@ -240,11 +256,13 @@ describe('bad input', () => {
       const after = treeState(repo);
       for (const p of before.keys()) expect(after.has(p), `${p} lost`).toBe(true);
       for (const s of skipped) expect(after.get(s.file), s.file).toBe(before.get(s.file));
-      for (const f of ['bad/merge-keys.yaml', 'bad/values-string.yaml', 'bad/values-list.yaml', 'bad/kustomize-missing/kustomization.yaml']) expect(after.get(f), f).toBe(before.get(f));
+      for (const f of ['bad/merge-keys.yaml', 'bad/values-string.yaml', 'bad/values-list.yaml', 'bad/kustomize-missing/kustomization.yaml'])
+        expect(after.get(f), f).toBe(before.get(f));
     });
 
     it('never edits a Vault configuration written as a YAML map, or one whose HCL does not parse', () => {
-      const config = (text: string) => (parseDocument(text).toJS() as { spec: { values: { server: { standalone: { config: unknown } } } } }).spec.values.server.standalone.config;
+      const config = (text: string) =>
+        (parseDocument(text).toJS() as { spec: { values: { server: { standalone: { config: unknown } } } } }).spec.values.server.standalone.config;
       for (const f of ['bad/vault-config-map.yaml', 'bad/vault-broken-hcl.yaml']) {
         expect(config(readFileSync(join(repo, f), 'utf8')), f).toEqual(config(String(BAD_FILES[f])));
       }
@@ -291,12 +309,19 @@ describe('bad configuration', () => {
   it.each([
     ['unknown keys', 'mainBranh: main\nrules:\n  externalsecret-slow-refresh:\n    maxIntervall: 5m\n', [/\.gitops-fix\.yaml/, /mainBranh/]],
     ['wrong types', 'production:\n  clusters: prod\n', [/\.gitops-fix\.yaml/, /production\.clusters: .*expected array/]],
-    ['a wrong option type', 'rules:\n  externalsecret-slow-refresh:\n    maxInterval: fast\n', [/rules\.externalsecret-slow-refresh\.maxInterval: .*Go duration/]],
+    [
+      'a wrong option type',
+      'rules:\n  externalsecret-slow-refresh:\n    maxInterval: fast\n',
+      [/rules\.externalsecret-slow-refresh\.maxInterval: .*Go duration/],
+    ],
     ['an unknown rule', 'rules:\n  no-such-rule: {}\n', [/rules\.no-such-rule: unknown rule id/]],
     ['invalid YAML', 'rules: [\n', [/\.gitops-fix\.yaml:2:1: not valid YAML/]],
   ])('a config file with %s: exit 2, the file and key path named, no stack trace', async (_, config, expected) => {
     writeFileSync(join(dir, '.gitops-fix.yaml'), config);
-    for (const args of [['scan', dir], ['fix', dir, '--dry-run', '--yes']]) {
+    for (const args of [
+      ['scan', dir],
+      ['fix', dir, '--dry-run', '--yes'],
+    ]) {
       const r = await runCli(args, { cwd: dir });
       expectOrderly(r);
       expect(r.code, args.join(' ')).toBe(2);
@@ -370,7 +395,11 @@ describe('git and the file system', () => {
     const copy = gitRepoFrom(plain);
     try {
       const before = treeState(copy);
-      const r = await runWrapped('unshare', ['-rm', 'sh', '-c', 'mount --bind -o ro "$0" "$0" && exec "$1" "$2" fix "$0" --write --yes', copy, process.execPath, CLI], copy);
+      const r = await runWrapped(
+        'unshare',
+        ['-rm', 'sh', '-c', 'mount --bind -o ro "$0" "$0" && exec "$1" "$2" fix "$0" --write --yes', copy, process.execPath, CLI],
+        copy,
+      );
       expectOrderly(r);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/gitops-fix: .*sécret é\.yaml.*(read-only file system|EROFS)/i);

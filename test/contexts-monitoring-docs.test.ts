@@ -18,7 +18,15 @@ import { copyTree, corpusRepos, removeTree, ROOT, tempDir, writeTree } from './s
 import { hasKubectl } from './support/kubectl.js';
 import { checkGenerated } from './support/generated.js';
 
-const IDS = ['missing-security-context', 'external-secrets-rbac', 'external-secrets-missing-probes', 'missing-monitoring', 'flux-metrics-unmonitored', 'linkerd-undocumented', 'secret-rotation-undocumented'];
+const IDS = [
+  'missing-security-context',
+  'external-secrets-rbac',
+  'external-secrets-missing-probes',
+  'missing-monitoring',
+  'flux-metrics-unmonitored',
+  'linkerd-undocumented',
+  'secret-rotation-undocumented',
+];
 const selected = rules.filter((r) => IDS.includes(r.meta.id));
 const example = join(ROOT, 'fixtures', 'example-repo');
 const ESO_VALUES = join(ROOT, '..', 'shared', 'reference', 'external-secrets', 'values.yaml');
@@ -58,7 +66,8 @@ function unknownChartKeys(before: Repo, after: Repo): string[] {
     const defaults = parse(readFileSync(ESO_VALUES, 'utf8'));
     for (const hr of helmReleases(after).filter((h) => isExternalSecrets(after, h))) {
       const old = helmReleases(before).find((b) => b.id === hr.id);
-      for (const k of changedKeys(old ? before.flux.values(old) : {}, after.flux.values(hr))) if (!chartKey(defaults, k)) bad.push(`external-secrets ${k.join('.')}`);
+      for (const k of changedKeys(old ? before.flux.values(old) : {}, after.flux.values(hr)))
+        if (!chartKey(defaults, k)) bad.push(`external-secrets ${k.join('.')}`);
     }
   }
   return bad;
@@ -83,16 +92,26 @@ describe('security contexts, External Secrets, monitoring and documents on the e
       `${vault}:32 chartPod`,
     ]);
     // Item 13: the ClusterSecretStore of secret-store.yaml:9 serves every namespace; the chart aggregates write access.
-    expect(findings(repo, options, 'external-secrets-rbac')).toEqual(['infra/kubernetes/flux/infrastructure/external-secrets/secret-store.yaml:9 unrestrictedStore', `${eso}:25 aggregatedRoles`]);
+    expect(findings(repo, options, 'external-secrets-rbac')).toEqual([
+      'infra/kubernetes/flux/infrastructure/external-secrets/secret-store.yaml:9 unrestrictedStore',
+      `${eso}:25 aggregatedRoles`,
+    ]);
     // Item 15: chart 2.9.0 defaults, controller probes off (helmrelease.yaml:25-31).
-    expect(findings(repo, options, 'external-secrets-missing-probes')).toEqual([`${eso}:25 disabled`, `${eso}:25 disabled`, `${eso}:28 disabled`, `${eso}:30 disabled`]);
+    expect(findings(repo, options, 'external-secrets-missing-probes')).toEqual([
+      `${eso}:25 disabled`,
+      `${eso}:25 disabled`,
+      `${eso}:28 disabled`,
+      `${eso}:30 disabled`,
+    ]);
     // Item 19: no telemetry stanza, no serviceMonitor for Vault or External Secrets.
     expect(findings(repo, options, 'missing-monitoring')).toEqual([`${vault}:70 vault`, `${eso}:25 eso`]);
     // Item 23: nothing scrapes flux-system.
     expect(findings(repo, options, 'flux-metrics-unmonitored')).toEqual(['flux/clusters/production/flux-system/gotk-components.yaml:18 unmonitored']);
     // Items 22 and 24: no docs/ at all.
     expect(findings(repo, options, 'linkerd-undocumented')).toEqual(['infra/kubernetes/flux/infrastructure/linkerd/control-plane.yaml:8 undocumented']);
-    expect(findings(repo, options, 'secret-rotation-undocumented')).toEqual(['infra/kubernetes/flux/infrastructure/external-secrets/postgres-external-secret.yaml:6 undocumented']);
+    expect(findings(repo, options, 'secret-rotation-undocumented')).toEqual([
+      'infra/kubernetes/flux/infrastructure/external-secrets/postgres-external-secret.yaml:6 undocumented',
+    ]);
   });
 
   it('without the option, monitoring is reported but not generated', () => {

@@ -4,7 +4,13 @@ import { openSession, runScan } from '../src/engine/session.js';
 import { planFixes } from '../src/engine/plan.js';
 import { corpusRepos } from './support/tree.js';
 
-const FOUNDATION_RULES = ['externalsecret-slow-refresh', 'gitrepository-dev-branch', 'helmrepository-slow-interval', 'kustomization-no-wait', 'kustomization-retry-interval'];
+const FOUNDATION_RULES = [
+  'externalsecret-slow-refresh',
+  'gitrepository-dev-branch',
+  'helmrepository-slow-interval',
+  'kustomization-no-wait',
+  'kustomization-retry-interval',
+];
 
 describe.skipIf(corpusRepos().length === 0)('corpus smoke', () => {
   for (const dir of corpusRepos()) {

@@ -16,9 +16,7 @@ function walk(dir: string): string[] {
 
 const files = walk(root).map((path) => relative(root, path));
 const yamlFiles = files.filter((path) => /\.ya?ml$/.test(path));
-const kustomizeDirs = files
-  .filter((path) => path.endsWith('kustomization.yaml'))
-  .map((path) => dirname(path));
+const kustomizeDirs = files.filter((path) => path.endsWith('kustomization.yaml')).map((path) => dirname(path));
 
 /** Line `n` (1-based) of a fixture file, without its leading whitespace. */
 function line(path: string, n: number): string {
@@ -28,8 +26,7 @@ function line(path: string, n: number): string {
 
 const vault = 'infra/kubernetes/flux/infrastructure/vault/helmrelease.yaml';
 const secretStore = 'infra/kubernetes/flux/infrastructure/external-secrets/secret-store.yaml';
-const postgresSecret =
-  'infra/kubernetes/flux/infrastructure/external-secrets/postgres-external-secret.yaml';
+const postgresSecret = 'infra/kubernetes/flux/infrastructure/external-secrets/postgres-external-secret.yaml';
 const gotkSync = 'flux/clusters/production/flux-system/gotk-sync.yaml';
 
 // Every file:line the review cites, with the content the review shows there.
@@ -84,19 +81,15 @@ describe('example-repo', () => {
     for (const doc of docs) expect(doc.errors, path).toEqual([]);
   });
 
-  const kubectl = (process.env.PATH ?? '')
-    .split(delimiter)
-    .some((dir) => {
-      try {
-        return statSync(join(dir, 'kubectl')).isFile();
-      } catch {
-        return false;
-      }
-    });
+  const kubectl = (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      return statSync(join(dir, 'kubectl')).isFile();
+    } catch {
+      return false;
+    }
+  });
 
-  const buildTitle = kubectl
-    ? 'kubectl kustomize'
-    : 'kubectl kustomize (skipped: kubectl is not on PATH)';
+  const buildTitle = kubectl ? 'kubectl kustomize' : 'kubectl kustomize (skipped: kubectl is not on PATH)';
   describe.skipIf(!kubectl)(buildTitle, () => {
     it.each(kustomizeDirs)('%s builds', (dir) => {
       let stderr = '';

@@ -10,7 +10,11 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { na
 
 function run(cmd: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: '1', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -33,7 +37,18 @@ describe('npx gitops-fix from the packed package', () => {
     const base = tempDir('gitops-fix-pack-');
     const src = join(base, 'src-copy');
     mkdirSync(src);
-    for (const p of ['package.json', 'README.md', 'tsconfig.json', 'tsconfig.build.json', '.pre-commit-hooks.yaml', 'bin', 'src', 'transforms', 'templates', 'schema']) {
+    for (const p of [
+      'package.json',
+      'README.md',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      '.pre-commit-hooks.yaml',
+      'bin',
+      'src',
+      'transforms',
+      'templates',
+      'schema',
+    ]) {
       if (existsSync(join(ROOT, p))) cpSync(join(ROOT, p), join(src, p), { recursive: true });
     }
     symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'), 'dir');
@@ -73,7 +88,9 @@ describe('npx gitops-fix from the packed package', () => {
     expect(explain.code, explain.stderr).toBe(0);
     expect(explain.stdout).toContain('## Why');
     const sarif = await npx('scan', EXAMPLE_REPO, '--format', 'sarif', '--rule', 'gitrepository-dev-branch');
-    const log = JSON.parse(sarif.stdout) as { runs: { tool: { driver: { rules: { id: string; fullDescription: { text: string } }[] } }; results: { fixes?: unknown[] }[] }[] };
+    const log = JSON.parse(sarif.stdout) as {
+      runs: { tool: { driver: { rules: { id: string; fullDescription: { text: string } }[] } }; results: { fixes?: unknown[] }[] }[];
+    };
     const rule = log.runs[0]!.tool.driver.rules.find((x) => x.id === 'gitrepository-dev-branch')!;
     expect(rule.fullDescription.text).toMatch(/GitRepository/);
     expect(log.runs[0]!.results[0]!.fixes).toHaveLength(1);

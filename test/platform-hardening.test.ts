@@ -14,7 +14,13 @@ import { copyTree, corpusRepos, removeTree, ROOT, tempDir, writeTree } from './s
 import { hasKubectl } from './support/kubectl.js';
 import { checkGenerated } from './support/generated.js';
 
-const HARDENING = ['secretstore-default-serviceaccount', 'missing-pod-disruption-budget', 'vault-no-backup', 'namespace-missing-network-policy', 'namespace-missing-resource-quota'];
+const HARDENING = [
+  'secretstore-default-serviceaccount',
+  'missing-pod-disruption-budget',
+  'vault-no-backup',
+  'namespace-missing-network-policy',
+  'namespace-missing-resource-quota',
+];
 const hardening = rules.filter((r) => HARDENING.includes(r.meta.id));
 const example = join(ROOT, 'fixtures', 'example-repo');
 
@@ -30,7 +36,9 @@ describe('platform hardening on the example repository', () => {
 
   it('finds what the review says', () => {
     const { repo } = session;
-    expect(findings(repo, options, 'secretstore-default-serviceaccount')).toEqual(['infra/kubernetes/flux/infrastructure/external-secrets/secret-store.yaml:20 defaultAccountEveryNamespace']);
+    expect(findings(repo, options, 'secretstore-default-serviceaccount')).toEqual([
+      'infra/kubernetes/flux/infrastructure/external-secrets/secret-store.yaml:20 defaultAccountEveryNamespace',
+    ]);
     expect(findings(repo, options, 'missing-pod-disruption-budget').sort()).toEqual([
       'infra/kubernetes/flux/apps/production/api/deployment.yaml:11 unprotected',
       'infra/kubernetes/flux/infrastructure/external-secrets/helmrelease.yaml:27 esoSingle',
@@ -53,7 +61,9 @@ describe('platform hardening on the example repository', () => {
       expect(findings(after, options, id), id).toEqual([]);
     }
     // A standalone Vault cannot have a budget: the finding stays until item 2 turns HA on.
-    expect(findings(after, options, 'missing-pod-disruption-budget')).toEqual(withHa ? [] : ['infra/kubernetes/flux/infrastructure/vault/helmrelease.yaml:41 vaultStandalone']);
+    expect(findings(after, options, 'missing-pod-disruption-budget')).toEqual(
+      withHa ? [] : ['infra/kubernetes/flux/infrastructure/vault/helmrelease.yaml:41 vaultStandalone'],
+    );
     expect(checkGenerated(plan.finalFiles, after)).toEqual([]);
     const generated = [...plan.finalFiles.keys()].filter((p) => plan.originalFiles.get(p) === null).sort();
     expect(generated).toEqual(
@@ -66,7 +76,9 @@ describe('platform hardening on the example repository', () => {
       ]),
     );
     const notes = plan.rules.flatMap((r) => r.notes).join('\n');
-    expect(notes).toContain('vault write auth/kubernetes/role/external-secrets bound_service_account_names=vault-backend-auth bound_service_account_namespaces=external-secrets');
+    expect(notes).toContain(
+      'vault write auth/kubernetes/role/external-secrets bound_service_account_names=vault-backend-auth bound_service_account_namespaces=external-secrets',
+    );
   });
 
   it.runIf(hasKubectl)('kubectl kustomize builds every touched directory of the fixed repository', () => {
@@ -78,7 +90,8 @@ describe('platform hardening on the example repository', () => {
       const dirs = new Set([...plan.finalFiles.keys()].map((p) => p.split('/').slice(0, -1).join('/')));
       for (const d of dirs) execFileSync('kubectl', ['kustomize', join(dir, d)], { stdio: 'pipe' });
       // The Flux entry points build too.
-      for (const d of ['infra/kubernetes/flux/infrastructure', 'infra/kubernetes/flux/apps/production']) execFileSync('kubectl', ['kustomize', join(dir, d)], { stdio: 'pipe' });
+      for (const d of ['infra/kubernetes/flux/infrastructure', 'infra/kubernetes/flux/apps/production'])
+        execFileSync('kubectl', ['kustomize', join(dir, d)], { stdio: 'pipe' });
     } finally {
       removeTree(dir);
     }

@@ -7,7 +7,12 @@ import { listCases } from './support/fixtures.js';
 import { level2Headings } from './support/markdown.js';
 import { isDir, readTree, ROOT } from './support/tree.js';
 
-const dirs = (p: string) => (isDir(p) ? readdirSync(p).filter((n) => isDir(join(p, n))).sort() : []);
+const dirs = (p: string) =>
+  isDir(p)
+    ? readdirSync(p)
+        .filter((n) => isDir(join(p, n)))
+        .sort()
+    : [];
 const ids = rules.map((r) => r.meta.id);
 /** Fixture folders that are whole-repository cases, not rules. */
 const NON_RULE_FIXTURES = ['example-repo'];
@@ -60,9 +65,19 @@ describe('registry parity', () => {
 
       it('has valid and invalid fixtures', () => {
         const cases = listCases(meta.id);
-        expect(cases.some((c) => c.valid), `add fixtures/${meta.id}/valid-<what>/before/`).toBe(true);
-        expect(cases.some((c) => !c.valid), `add fixtures/${meta.id}/invalid-<what>/before/`).toBe(true);
-        if (rule.fix) expect(cases.some((c) => !c.valid && c.afterDir), `add fixtures/${meta.id}/invalid-<what>/after/ (the fixed tree)`).toBe(true);
+        expect(
+          cases.some((c) => c.valid),
+          `add fixtures/${meta.id}/valid-<what>/before/`,
+        ).toBe(true);
+        expect(
+          cases.some((c) => !c.valid),
+          `add fixtures/${meta.id}/invalid-<what>/before/`,
+        ).toBe(true);
+        if (rule.fix)
+          expect(
+            cases.some((c) => !c.valid && c.afterDir),
+            `add fixtures/${meta.id}/invalid-<what>/after/ (the fixed tree)`,
+          ).toBe(true);
       });
 
       it('has templates exactly when it generates files', () => {
@@ -81,7 +96,11 @@ describe('registry parity', () => {
       });
 
       it('has no scaffold placeholder left (TODO(new-rule))', () => {
-        const files = [`transforms/${meta.id}/index.ts`, `transforms/${meta.id}/README.md`, ...[...(isDir(join(ROOT, 'templates', meta.id)) ? readTree(join(ROOT, 'templates', meta.id)).keys() : [])].map((p) => `templates/${meta.id}/${p}`)];
+        const files = [
+          `transforms/${meta.id}/index.ts`,
+          `transforms/${meta.id}/README.md`,
+          ...[...(isDir(join(ROOT, 'templates', meta.id)) ? readTree(join(ROOT, 'templates', meta.id)).keys() : [])].map((p) => `templates/${meta.id}/${p}`),
+        ];
         const left = files.flatMap((f) =>
           existsSync(join(ROOT, f))
             ? readFileSync(join(ROOT, f), 'utf8')

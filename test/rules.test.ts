@@ -11,9 +11,11 @@ import { hasKubectl } from './support/kubectl.js';
 function findingLines(dir: string, ruleId: string): string {
   const s = openSession(dir);
   const rule = rules.find((r) => r.meta.id === ruleId)!;
-  return detectRule(s.repo, rule, s.options.get(ruleId))
-    .map((f) => `${f.file}:${f.line}:${f.column} ${f.ruleId}/${f.messageId} ${f.message}`)
-    .join('\n') + '\n';
+  return (
+    detectRule(s.repo, rule, s.options.get(ruleId))
+      .map((f) => `${f.file}:${f.line}:${f.column} ${f.ruleId}/${f.messageId} ${f.message}`)
+      .join('\n') + '\n'
+  );
 }
 
 for (const rule of rules) {

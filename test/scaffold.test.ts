@@ -92,16 +92,32 @@ describe('npm run new-rule', () => {
 
   it('the parity test names what is left to fill in', async () => {
     const report = join(dir, 'parity.json');
-    await run(dir, process.execPath, [join(dir, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/registry.test.ts', '-t', EDIT, '--reporter=json', `--outputFile=${report}`]);
-    const json = JSON.parse(readFileSync(report, 'utf8')) as { testResults: { assertionResults: { title: string; fullName: string; status: string; failureMessages: string[] }[] }[] };
+    await run(dir, process.execPath, [
+      join(dir, 'node_modules', 'vitest', 'vitest.mjs'),
+      'run',
+      'test/registry.test.ts',
+      '-t',
+      EDIT,
+      '--reporter=json',
+      `--outputFile=${report}`,
+    ]);
+    const json = JSON.parse(readFileSync(report, 'utf8')) as {
+      testResults: { assertionResults: { title: string; fullName: string; status: string; failureMessages: string[] }[] }[];
+    };
     const results = json.testResults.flatMap((t) => t.assertionResults).filter((a) => a.fullName.includes(EDIT));
     const failed = Object.fromEntries(results.filter((a) => a.status === 'failed').map((a) => [a.title, a.failureMessages.join('\n')]));
     // The skeleton is well-formed: metadata, README headings and title, fixture folders and templates pass.
     expect(results.filter((a) => a.status === 'passed').map((a) => a.title)).toEqual(
-      expect.arrayContaining(['has valid metadata', 'has a README with the standard headings whose line 3 is the title', 'has valid and invalid fixtures', 'has templates exactly when it generates files']),
+      expect.arrayContaining([
+        'has valid metadata',
+        'has a README with the standard headings whose line 3 is the title',
+        'has valid and invalid fixtures',
+        'has templates exactly when it generates files',
+      ]),
     );
     expect(Object.keys(failed).sort()).toEqual(['has a mini-repository in every fixture case', 'has no scaffold placeholder left (TODO(new-rule))']);
-    for (const c of ['invalid-basic/after', 'invalid-basic/before', 'valid-basic/before']) expect(failed['has a mini-repository in every fixture case']).toContain(`fixtures/${EDIT}/${c}/ has no YAML file`);
+    for (const c of ['invalid-basic/after', 'invalid-basic/before', 'valid-basic/before'])
+      expect(failed['has a mini-repository in every fixture case']).toContain(`fixtures/${EDIT}/${c}/ has no YAML file`);
     const todo = failed['has no scaffold placeholder left (TODO(new-rule))']!;
     expect(todo).toContain('fill in what npm run new-rule left to write');
     expect(todo).toContain(`transforms/${EDIT}/README.md:3: TODO(new-rule): one imperative line`);
@@ -113,8 +129,23 @@ describe('npm run new-rule', () => {
     expect(() => parseArgs(['good-id', '--item', '25', '--phase', '1', '--severity', 'low'])).toThrow(/--item 25/);
     expect(() => parseArgs(['good-id', '--item', '2', '--phase', '5', '--severity', 'low'])).toThrow(/--phase 5/);
     expect(() => parseArgs(['good-id', '--item', '2', '--phase', '1', '--severity', 'urgent'])).toThrow(/--severity urgent/);
-    expect(parseArgs(['good-id', '--item=2', '--phase', '1', '--severity', 'low', '--generate'])).toEqual({ id: 'good-id', item: 2, phase: 1, severity: 'low', generate: true });
-    const again = await run(dir, join(dir, 'node_modules', '.bin', 'tsx'), ['test/tools/new-rule.ts', EDIT, '--item', '18', '--phase', '3', '--severity', 'low']);
+    expect(parseArgs(['good-id', '--item=2', '--phase', '1', '--severity', 'low', '--generate'])).toEqual({
+      id: 'good-id',
+      item: 2,
+      phase: 1,
+      severity: 'low',
+      generate: true,
+    });
+    const again = await run(dir, join(dir, 'node_modules', '.bin', 'tsx'), [
+      'test/tools/new-rule.ts',
+      EDIT,
+      '--item',
+      '18',
+      '--phase',
+      '3',
+      '--severity',
+      'low',
+    ]);
     expect(again.code).toBe(2);
     expect(again.out).toContain(`new-rule: transforms/${EDIT} already exists`);
   });

@@ -45,22 +45,23 @@ describe('scan on the example repository', () => {
     [6, 'infra/kubernetes/flux/infrastructure/external-secrets/postgres-external-secret.yaml', 9],
     [9, 'flux/clusters/production/flux-system/gotk-sync.yaml', 11],
     [17, 'flux/clusters/production/apps.yaml', 14],
-  ])('reports item %i at the review\'s cited location %s:%i', (item, file, line) => {
+  ])("reports item %i at the review's cited location %s:%i", (item, file, line) => {
     expect(out.findings.filter((f) => f.reviewItem === item).map((f) => `${f.file}:${f.line}`)).toContain(`${file}:${line}`);
   });
 
   it('reports item 20 on every 24h HelmRepository and item 21 on every Kustomization without retryInterval', () => {
-    expect(out.findings.filter((f) => f.reviewItem === 20).map((f) => f.file.split('/').pop()).sort()).toEqual([
-      'external-secrets.yaml',
-      'hashicorp.yaml',
-      'jetstack.yaml',
-      'linkerd.yaml',
-    ]);
-    expect(out.findings.filter((f) => f.reviewItem === 21).map((f) => f.file).sort()).toEqual([
-      'flux/clusters/production/apps.yaml',
-      'flux/clusters/production/flux-system/gotk-sync.yaml',
-      'flux/clusters/production/infrastructure.yaml',
-    ]);
+    expect(
+      out.findings
+        .filter((f) => f.reviewItem === 20)
+        .map((f) => f.file.split('/').pop())
+        .sort(),
+    ).toEqual(['external-secrets.yaml', 'hashicorp.yaml', 'jetstack.yaml', 'linkerd.yaml']);
+    expect(
+      out.findings
+        .filter((f) => f.reviewItem === 21)
+        .map((f) => f.file)
+        .sort(),
+    ).toEqual(['flux/clusters/production/apps.yaml', 'flux/clusters/production/flux-system/gotk-sync.yaml', 'flux/clusters/production/infrastructure.yaml']);
   });
 
   it('--fail-on none exits 0; --fail-on critical only counts critical findings', () => {
@@ -70,7 +71,9 @@ describe('scan on the example repository', () => {
   });
 
   it('filters by phase and rule', () => {
-    const p = JSON.parse(run(['scan', EXAMPLE, '--format', 'json', '--phase', '1', '--rule', 'helmrepository-slow-interval']).stdout) as { findings: JsonFinding[] };
+    const p = JSON.parse(run(['scan', EXAMPLE, '--format', 'json', '--phase', '1', '--rule', 'helmrepository-slow-interval']).stdout) as {
+      findings: JsonFinding[];
+    };
     expect(new Set(p.findings.map((f) => f.phase === 1 || f.ruleId === 'helmrepository-slow-interval'))).toEqual(new Set([true]));
     const q = JSON.parse(run(['scan', EXAMPLE, '--format', 'json', '--rule', 'gitrepository-dev-branch']).stdout) as { findings: JsonFinding[] };
     expect(q.findings.map((f) => f.ruleId)).toEqual(['gitrepository-dev-branch']);
@@ -84,7 +87,12 @@ describe('scan on the example repository', () => {
   });
 
   it('usage errors exit 2 with a message and no stack trace', () => {
-    for (const args of [['scan', EXAMPLE, '--format', 'xml'], ['scan', EXAMPLE, '--phase', '7'], ['scan', EXAMPLE, '--rule', 'no-such-rule'], ['scan', join(EXAMPLE, 'missing')]]) {
+    for (const args of [
+      ['scan', EXAMPLE, '--format', 'xml'],
+      ['scan', EXAMPLE, '--phase', '7'],
+      ['scan', EXAMPLE, '--rule', 'no-such-rule'],
+      ['scan', join(EXAMPLE, 'missing')],
+    ]) {
       const e = run(args);
       expect(e.code).toBe(2);
       expect(e.stderr).toMatch(/^gitops-fix: /);

@@ -10,7 +10,20 @@ const pdb = {
 
 describe('validateResource', () => {
   it('knows the kinds generated resources use', () => {
-    for (const k of ['v1/ServiceAccount', 'policy/v1/PodDisruptionBudget', 'networking.k8s.io/v1/NetworkPolicy', 'v1/ResourceQuota', 'v1/LimitRange', 'batch/v1/CronJob', 'velero.io/v1/Schedule', 'monitoring.coreos.com/v1/PodMonitor', 'monitoring.coreos.com/v1/ServiceMonitor', 'cert-manager.io/v1/Certificate', 'external-secrets.io/v1/ClusterSecretStore', 'helm.toolkit.fluxcd.io/v2/HelmRelease']) {
+    for (const k of [
+      'v1/ServiceAccount',
+      'policy/v1/PodDisruptionBudget',
+      'networking.k8s.io/v1/NetworkPolicy',
+      'v1/ResourceQuota',
+      'v1/LimitRange',
+      'batch/v1/CronJob',
+      'velero.io/v1/Schedule',
+      'monitoring.coreos.com/v1/PodMonitor',
+      'monitoring.coreos.com/v1/ServiceMonitor',
+      'cert-manager.io/v1/Certificate',
+      'external-secrets.io/v1/ClusterSecretStore',
+      'helm.toolkit.fluxcd.io/v2/HelmRelease',
+    ]) {
       expect(KNOWN_KINDS).toContain(k);
     }
   });
@@ -23,10 +36,20 @@ describe('validateResource', () => {
     expect(validateResource({ ...pdb, spec: { maxUnavailable: [1], selector: {} } }).join('\n')).toMatch(/\/spec\/maxUnavailable/);
     expect(validateResource({ ...pdb, spec: { maxUnavailable: 1, selectr: {} } })).toEqual(['/spec: unknown field "selectr"']);
     expect(
-      validateResource({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'x', namespace: 'y' }, spec: { podSelector: {}, policyTypes: ['Ingres'] } }).join('\n'),
+      validateResource({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'x', namespace: 'y' },
+        spec: { podSelector: {}, policyTypes: ['Ingres'] },
+      }).join('\n'),
     ).toMatch(/policyTypes\/0: must be one of/);
     expect(
-      validateResource({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'x', namespace: 'y' }, spec: { podSelector: {}, ingress: [{ from: [{ podSelectr: {} }] }] } }),
+      validateResource({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'x', namespace: 'y' },
+        spec: { podSelector: {}, ingress: [{ from: [{ podSelectr: {} }] }] },
+      }),
     ).toEqual(['/spec/ingress/0/from/0: unknown field "podSelectr"']);
   });
 
@@ -35,7 +58,11 @@ describe('validateResource', () => {
       apiVersion: 'helm.toolkit.fluxcd.io/v2',
       kind: 'HelmRelease',
       metadata: { name: 'vault', namespace: 'vault', annotations: { 'any.example/key': 'v' } },
-      spec: { interval: '30m', chart: { spec: { chart: 'vault', sourceRef: { kind: 'HelmRepository', name: 'hashicorp' } } }, values: { server: { anything: { goes: true } } } },
+      spec: {
+        interval: '30m',
+        chart: { spec: { chart: 'vault', sourceRef: { kind: 'HelmRepository', name: 'hashicorp' } } },
+        values: { server: { anything: { goes: true } } },
+      },
     };
     expect(validateResource(hr)).toEqual([]);
   });
@@ -43,7 +70,9 @@ describe('validateResource', () => {
   it('checks metadata', () => {
     expect(validateResource({ ...pdb, metadata: { name: 'Bad_Name' } })).toEqual(['/metadata/name: "Bad_Name" is not a DNS subdomain name']);
     expect(validateResource({ ...pdb, metadata: { name: 'x', labels: { a: 'b c' } } })).toEqual(['/metadata/labels/a: "b c" is not a valid label value']);
-    expect(validateResource({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x', namespace: 'y' } })).toEqual(['/metadata/namespace: Namespace is cluster-scoped']);
+    expect(validateResource({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x', namespace: 'y' } })).toEqual([
+      '/metadata/namespace: Namespace is cluster-scoped',
+    ]);
   });
 
   it('validates Velero Schedules against the shipped schema', () => {
@@ -62,6 +91,8 @@ describe('validateResource', () => {
   });
 
   it('names kinds it has no schema for', () => {
-    expect(validateResource({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } })).toEqual(['no schema for example.com/v1 Widget: add it to test/support/schema.ts']);
+    expect(validateResource({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } })).toEqual([
+      'no schema for example.com/v1 Widget: add it to test/support/schema.ts',
+    ]);
   });
 });

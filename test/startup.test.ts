@@ -38,7 +38,19 @@ function loadedModules(args: readonly string[]): string[] {
   }
 }
 
-const packages = (mods: readonly string[]) => [...new Set(mods.filter((m) => m.startsWith('node_modules/')).map((m) => m.split('/').slice(1, m.split('/')[1]!.startsWith('@') ? 3 : 2).join('/')))].sort();
+const packages = (mods: readonly string[]) =>
+  [
+    ...new Set(
+      mods
+        .filter((m) => m.startsWith('node_modules/'))
+        .map((m) =>
+          m
+            .split('/')
+            .slice(1, m.split('/')[1]!.startsWith('@') ? 3 : 2)
+            .join('/'),
+        ),
+    ),
+  ].sort();
 
 /** Modules only some commands need. */
 const HEAVY = ['@inquirer/prompts', '@inquirer/core', 'listr2', 'ts-morph', '@cdktf/hcl2json', 'ajv', 'kubernetes-models'];

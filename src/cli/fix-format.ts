@@ -31,7 +31,11 @@ export function planSummary(o: FixOutcome, paint: Paint): string {
     if (status === 'clean') continue;
     const m = rp.rule.meta;
     const mark = status === 'applied' ? paint('green', '✔') : status === 'partial' ? paint('yellow', '◐') : paint('yellow', '✖');
-    const counts = [rp.fixed.length && `${rp.fixed.length} fixed`, rp.dropped.length && `${rp.dropped.length} dropped`, rp.skipped.length && `${rp.skipped.length} skipped`]
+    const counts = [
+      rp.fixed.length && `${rp.fixed.length} fixed`,
+      rp.dropped.length && `${rp.dropped.length} dropped`,
+      rp.skipped.length && `${rp.skipped.length} skipped`,
+    ]
       .filter(Boolean)
       .join(', ');
     lines.push(`${mark} ${paint('bold', m.id)} ${paint('dim', `[item ${m.reviewItem}, ${m.severity}]`)} ${counts}`);
@@ -64,7 +68,9 @@ export function fixText(o: FixOutcome, paint: Paint): string {
     }
   }
   out.push(planSummary(o, paint), '');
-  const all = [...o.plan.finalFiles].map(([path, after]) => ({ path, before: o.plan.originalFiles.get(path) ?? null, after })).filter((c) => c.before !== c.after);
+  const all = [...o.plan.finalFiles]
+    .map(([path, after]) => ({ path, before: o.plan.originalFiles.get(path) ?? null, after }))
+    .filter((c) => c.before !== c.after);
   if (o.mode === 'dry-run') {
     out.push(formatDiffStat(diffStat(all)), '', paint('dim', 'dry run: nothing was written'));
   } else if (o.mode === 'write') {
@@ -75,7 +81,12 @@ export function fixText(o: FixOutcome, paint: Paint): string {
       `${b.replaced ? 'Replaced' : 'Created'} branch ${paint('bold', b.branch)} from ${b.base.slice(0, 12)} with ${b.commits.length} commit${b.commits.length === 1 ? '' : 's'}:`,
     );
     for (const c of b.commits) out.push(`  ${paint('yellow', c.sha.slice(0, 12))} ${c.subject}`);
-    out.push(formatDiffStat(diffStat(all)), '', 'Your working tree was not touched. Push the branch and open a pull request:', `  git push -u origin ${b.branch}`);
+    out.push(
+      formatDiffStat(diffStat(all)),
+      '',
+      'Your working tree was not touched. Push the branch and open a pull request:',
+      `  git push -u origin ${b.branch}`,
+    );
   }
   if (o.patches?.length) out.push('', `Patches: ${o.patches.join(', ')}`);
   if (o.prBody) out.push(`Pull-request description: ${o.prBody}`);

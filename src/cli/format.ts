@@ -56,6 +56,8 @@ export function scanText(report: ScanReport, paint: Paint): string {
   const skippedText = report.skipped.length ? `, ${report.skipped.length} skipped (${[...reasons].map(([r, n]) => `${n} ${r}`).join(', ')})` : '';
   const sev = SEVERITIES.map((x) => `${s.bySeverity[x]} ${x}`).join(', ');
   const suppressedText = s.suppressed ? `; ${s.suppressed} suppressed` : '';
-  lines.push(`${s.files} files read${skippedText}; ${s.documents} documents; ${paint('bold', `${s.findings} finding${s.findings === 1 ? '' : 's'}`)} (${sev})${suppressedText}`);
+  lines.push(
+    `${s.files} files read${skippedText}; ${s.documents} documents; ${paint('bold', `${s.findings} finding${s.findings === 1 ? '' : 's'}`)} (${sev})${suppressedText}`,
+  );
   return lines.join('\n');
 }

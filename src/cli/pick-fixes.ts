@@ -43,7 +43,12 @@ export const ASK = 'ask:';
  * one means answering the question afterwards. Returns the chosen keys (`ASK`-prefixed for those), or undefined
  * when the user cancels.
  */
-export async function pickFixes(plan: Plan, selected: ReadonlySet<string>, askable: ReadonlyMap<string, readonly MissingPrompt[]>, io: PickerIO): Promise<Set<string> | undefined> {
+export async function pickFixes(
+  plan: Plan,
+  selected: ReadonlySet<string>,
+  askable: ReadonlyMap<string, readonly MissingPrompt[]>,
+  io: PickerIO,
+): Promise<Set<string> | undefined> {
   const { checkbox, select, Separator } = await import('@inquirer/prompts');
   const ctx = { output: io.output };
   const all = new Map<string, { rp: RulePlan; x: FixRecord }>();
@@ -63,7 +68,12 @@ export async function pickFixes(plan: Plan, selected: ReadonlySet<string>, askab
         for (const rp of group) {
           for (const x of rp.fixed) {
             const key = findingKey(x.finding);
-            out.push({ value: key, name: label(rp, x), checked: chosen.has(key), description: `${rp.rule.meta.id} (item ${rp.rule.meta.reviewItem}): ${x.finding.message}` });
+            out.push({
+              value: key,
+              name: label(rp, x),
+              checked: chosen.has(key),
+              description: `${rp.rule.meta.id} (item ${rp.rule.meta.reviewItem}): ${x.finding.message}`,
+            });
           }
           const asksFor = (reason: string) => (askable.get(rp.rule.meta.id) ?? []).filter((a) => named(rp.rule, reason, a.option));
           for (const d of rp.skipped) {
@@ -80,7 +90,11 @@ export async function pickFixes(plan: Plan, selected: ReadonlySet<string>, askab
           }
           for (const d of [...rp.skipped, ...rp.dropped]) {
             if (!d.finding || (rp.skipped.includes(d) && asksFor(d.reason).length)) continue;
-            out.push({ value: `left:${findingKey(d.finding)}`, name: `${rp.rule.meta.title} (${d.finding.file}:${d.finding.line})`, disabled: oneLine(d.reason, 60) });
+            out.push({
+              value: `left:${findingKey(d.finding)}`,
+              name: `${rp.rule.meta.title} (${d.finding.file}:${d.finding.line})`,
+              disabled: oneLine(d.reason, 60),
+            });
           }
         }
       }
@@ -90,7 +104,13 @@ export async function pickFixes(plan: Plan, selected: ReadonlySet<string>, askab
 
   for (;;) {
     const picked = await checkbox<string>(
-      { message: 'Fixes to apply (space toggles, a toggles all, enter confirms)', choices: choices(), pageSize: pageSize(io.output), loop: false, required: false },
+      {
+        message: 'Fixes to apply (space toggles, a toggles all, enter confirms)',
+        choices: choices(),
+        pageSize: pageSize(io.output),
+        loop: false,
+        required: false,
+      },
       ctx,
     );
     chosen = new Set(picked);
@@ -150,7 +170,11 @@ export function missingPrompts(plan: Plan): Map<string, MissingPrompt[]> {
   const out = new Map<string, MissingPrompt[]>();
   for (const rp of plan.rules) {
     const prompts = (rp.rule.meta.prompts ?? []).filter((p) => rp.skipped.some((d) => named(rp.rule, d.reason, p.option)));
-    if (prompts.length) out.set(rp.rule.meta.id, prompts.map((p) => ({ rule: rp.rule, ...p })));
+    if (prompts.length)
+      out.set(
+        rp.rule.meta.id,
+        prompts.map((p) => ({ rule: rp.rule, ...p })),
+      );
   }
   return out;
 }
@@ -193,6 +217,8 @@ export async function askOptions(
     session = withRuleOption(session, id, p.option, value);
     answers.push({ ruleId: id, option: p.option, value });
   }
-  const save = answers.length ? await confirm({ message: `Save ${answers.map((a) => `rules.${id}.${a.option}`).join(', ')} to ${configFile}?`, default: true }, ctx) : false;
+  const save = answers.length
+    ? await confirm({ message: `Save ${answers.map((a) => `rules.${id}.${a.option}`).join(', ')} to ${configFile}?`, default: true }, ctx)
+    : false;
   return { session, answers, save };
 }

@@ -103,7 +103,10 @@ export function loadConfig(root: string, explicit?: string): LoadedConfig {
 export function fromRaw(raw: unknown, file?: string): LoadedConfig {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new GitopsFixError('invalid-config', `${file ?? CONFIG_FILE}: invalid configuration\n${formatZodIssues('  ', parsed.error)}\nSee the schema in the package (schema/gitops-fix.schema.json).`);
+    throw new GitopsFixError(
+      'invalid-config',
+      `${file ?? CONFIG_FILE}: invalid configuration\n${formatZodIssues('  ', parsed.error)}\nSee the schema in the package (schema/gitops-fix.schema.json).`,
+    );
   }
   const config = parsed.data;
   return {

@@ -4,7 +4,9 @@ import type { FileChange } from './plan.js';
 /** One file's change as a git-style unified diff (`a/`, `b/` prefixes, `/dev/null` for a new file). */
 export function fileDiff(change: FileChange, context = 3): string {
   const created = change.before === null;
-  const patch = createTwoFilesPatch(created ? '/dev/null' : `a/${change.path}`, `b/${change.path}`, change.before ?? '', change.after, undefined, undefined, { context });
+  const patch = createTwoFilesPatch(created ? '/dev/null' : `a/${change.path}`, `b/${change.path}`, change.before ?? '', change.after, undefined, undefined, {
+    context,
+  });
   // Drop jsdiff's "=====" separator line; git's header names both sides and the mode of a new file.
   const body = patch.slice(patch.indexOf('\n') + 1);
   if (!body.includes('\n@@')) return ''; // identical

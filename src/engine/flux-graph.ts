@@ -105,12 +105,21 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
     if (k) {
       out.add(k.file);
       const data = asRecord(k.data) ?? {};
-      const entries = [...strings(data.resources), ...strings(data.components), ...strings(data.bases), ...strings(data.patchesStrategicMerge), ...strings(data.crds)];
+      const entries = [
+        ...strings(data.resources),
+        ...strings(data.components),
+        ...strings(data.bases),
+        ...strings(data.patchesStrategicMerge),
+        ...strings(data.crds),
+      ];
       for (const p of Array.isArray(data.patches) ? data.patches : []) {
         const path = asRecord(p)?.path;
         if (typeof path === 'string') entries.push(path);
       }
-      for (const gen of [...(Array.isArray(data.configMapGenerator) ? data.configMapGenerator : []), ...(Array.isArray(data.secretGenerator) ? data.secretGenerator : [])]) {
+      for (const gen of [
+        ...(Array.isArray(data.configMapGenerator) ? data.configMapGenerator : []),
+        ...(Array.isArray(data.secretGenerator) ? data.secretGenerator : []),
+      ]) {
         for (const f of strings(asRecord(gen)?.files)) entries.push(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f);
       }
       for (const e of entries) {

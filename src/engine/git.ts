@@ -51,7 +51,10 @@ function gitError(args: readonly string[], e: unknown): GitopsFixError {
   const err = e as NodeJS.ErrnoException & { stderr?: string };
   if (err.code === 'ENOENT') return new GitopsFixError('git-failed', 'git is not installed (or not on PATH)');
   const detail = (err.stderr ?? err.message ?? '').toString().trim().split('\n').slice(-3).join(' / ');
-  const out = new GitopsFixError('git-failed', `git ${args.filter((a) => !a.startsWith('core.') && !a.startsWith('user.') && a !== '-c').join(' ')} failed: ${detail}`);
+  const out = new GitopsFixError(
+    'git-failed',
+    `git ${args.filter((a) => !a.startsWith('core.') && !a.startsWith('user.') && a !== '-c').join(' ')} failed: ${detail}`,
+  );
   (out as { cause?: unknown }).cause = e;
   return out;
 }
@@ -201,7 +204,10 @@ export class ReviewBranch {
       const p = abs(f.path);
       const onDisk = existsSync(p) ? readFileSync(p, 'utf8') : null;
       if (onDisk !== f.before) {
-        throw new GitopsFixError('file-changed', `${f.path} in the review worktree is not what was planned (${onDisk === null ? 'missing' : 'different content'}); nothing committed for ${ruleId}`);
+        throw new GitopsFixError(
+          'file-changed',
+          `${f.path} in the review worktree is not what was planned (${onDisk === null ? 'missing' : 'different content'}); nothing committed for ${ruleId}`,
+        );
       }
     }
     for (const f of files) {
@@ -215,7 +221,17 @@ export class ReviewBranch {
     if (created) gitSync(this.worktree, ['add', '--', ...paths]);
     const msgFile = join(this.tmp, 'COMMIT_MSG');
     writeFileSync(msgFile, message);
-    gitSync(this.worktree, [...NO_HOOKS, ...this.info.identity, 'commit', '--quiet', '--no-verify', '--cleanup=whitespace', '-F', msgFile, ...(created ? [] : ['--', ...paths])]);
+    gitSync(this.worktree, [
+      ...NO_HOOKS,
+      ...this.info.identity,
+      'commit',
+      '--quiet',
+      '--no-verify',
+      '--cleanup=whitespace',
+      '-F',
+      msgFile,
+      ...(created ? [] : ['--', ...paths]),
+    ]);
     const sha = this.headSha() ?? gitSync(this.worktree, ['rev-parse', 'HEAD']).trim();
     const info = { sha, subject: message.split('\n')[0]!, ruleId };
     this.commits.push(info);

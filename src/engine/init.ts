@@ -75,7 +75,9 @@ function ruleBlock(rule: Rule): string[] {
   for (const [key, prop] of Object.entries(props)) {
     const prompt = rule.meta.prompts?.find((p) => p.option === key);
     const value = defaults[key];
-    const note = prompt ? `${prompt.message} (no default: the fix asks, or skips)` : `${prop.description ?? ''}${value === undefined ? ' (no default)' : ''}`.trim();
+    const note = prompt
+      ? `${prompt.message} (no default: the fix asks, or skips)`
+      : `${prop.description ?? ''}${value === undefined ? ' (no default)' : ''}`.trim();
     lines.push(`#     ${key}: ${value === undefined ? '' : inline(value)}${note ? `  # ${note.replace(/\s+/g, ' ')}` : ''}`);
   }
   return lines.length ? [`#   ${rule.meta.id}:`, ...lines] : [];
@@ -121,7 +123,10 @@ export function starterConfig(repo: Repo, rules: readonly Rule[], version: strin
     for (const [label, list] of found) if (list.length) out.push(`#   ${label}: ${list.join('; ')}`);
     out.push('');
   }
-  const blocks = [...rules].sort((a, b) => a.meta.id.localeCompare(b.meta.id)).map(ruleBlock).filter((b) => b.length);
+  const blocks = [...rules]
+    .sort((a, b) => a.meta.id.localeCompare(b.meta.id))
+    .map(ruleBlock)
+    .filter((b) => b.length);
   out.push('# Rule options (defaults shown); `gitops-fix explain <rule-id>` describes each rule.', '# rules:');
   for (const b of blocks) out.push(...b);
   out.push(

@@ -18,7 +18,8 @@ function finding(ruleId: string, messageId: string, res: Resource, path: readonl
 }
 
 /** Remote bases and git URLs are fetched by kustomize, not read from the repository. */
-const isRemote = (entry: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^(git@|github\.com\/|gitlab\.com\/|bitbucket\.org\/)/.test(entry) || entry.includes('?ref=');
+const isRemote = (entry: string) =>
+  /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^(git@|github\.com\/|gitlab\.com\/|bitbucket\.org\/)/.test(entry) || entry.includes('?ref=');
 
 /** `key=path` in generator `files` lists. */
 const generatorPath = (entry: string) => (entry.includes('=') ? entry.slice(entry.indexOf('=') + 1) : entry);
@@ -32,7 +33,10 @@ function listedFiles(k: Resource): { path: (string | number)[]; entry: string; f
   for (const field of ['resources', 'components', 'bases', 'crds']) list(field);
   // Inline strategic-merge patches are YAML documents, not paths.
   const psm = k.get(['patchesStrategicMerge']);
-  if (Array.isArray(psm)) psm.forEach((e, i) => typeof e === 'string' && !/[\n:]/.test(e) && out.push({ path: ['patchesStrategicMerge', i], entry: e, field: 'patchesStrategicMerge' }));
+  if (Array.isArray(psm))
+    psm.forEach(
+      (e, i) => typeof e === 'string' && !/[\n:]/.test(e) && out.push({ path: ['patchesStrategicMerge', i], entry: e, field: 'patchesStrategicMerge' }),
+    );
   const patches = k.get(['patches']);
   if (Array.isArray(patches)) {
     patches.forEach((p, i) => {
@@ -46,7 +50,8 @@ function listedFiles(k: Resource): { path: (string | number)[]; entry: string; f
     gens.forEach((g, gi) => {
       if (!g || typeof g !== 'object') return;
       const files = (g as { files?: unknown }).files;
-      if (Array.isArray(files)) files.forEach((f, fi) => typeof f === 'string' && out.push({ path: [gen, gi, 'files', fi], entry: generatorPath(f), field: `${gen} files` }));
+      if (Array.isArray(files))
+        files.forEach((f, fi) => typeof f === 'string' && out.push({ path: [gen, gi, 'files', fi], entry: generatorPath(f), field: `${gen} files` }));
       const envs = (g as { envs?: unknown }).envs;
       if (Array.isArray(envs)) envs.forEach((f, fi) => typeof f === 'string' && out.push({ path: [gen, gi, 'envs', fi], entry: f, field: `${gen} envs` }));
     });

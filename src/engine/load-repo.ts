@@ -2,16 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
-import {
-  apiGroup,
-  type Position,
-  type Repo,
-  type RepoFile,
-  type Resource,
-  type Settings,
-  type SkipReason,
-  type YamlPath,
-} from '../kit/index.js';
+import { apiGroup, type Position, type Repo, type RepoFile, type Resource, type Settings, type SkipReason, type YamlPath } from '../kit/index.js';
 import { GitopsFixError } from './errors.js';
 import { buildFluxGraph } from './flux-graph.js';
 import { gitEnv } from './git-env.js';
@@ -153,7 +144,10 @@ function tooDeep(path: string, size: number, text: string, line?: number): Class
 
 /** The parser's first line without its ` at line L, column C:` tail (the finding carries the position). */
 function syntaxMessage(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '').trim();
+  return message
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?\s*$/, '')
+    .trim();
 }
 
 /** Where an unresolved alias is (`Unresolved alias ...: name`): the first `*name` in the document. */
@@ -213,7 +207,8 @@ export function classifyFile(path: string, buf: Buffer | undefined, size: number
       return skipped(path, size, 'syntax-error', syntaxMessage(e.message), text, pos ? { line: pos.line, column: pos.col } : undefined);
     }
   }
-  if (templated && docs.some(hasTemplateKeys)) return skipped(path, size, 'templated', 'contains {{ }} templates outside strings; it is rendered before use', text);
+  if (templated && docs.some(hasTemplateKeys))
+    return skipped(path, size, 'templated', 'contains {{ }} templates outside strings; it is rendered before use', text);
   return { file: { path, text, size, status: 'parsed', resources: [] }, docs, lineCounter };
 }
 
@@ -291,7 +286,7 @@ export function loadRepo(rootArg: string, opts: LoadOptions): Repo {
     throw new GitopsFixError('not-a-directory', `${rootArg}: no such directory`);
   }
   if (!st.isDirectory()) throw new GitopsFixError('not-a-directory', `${rootArg}: not a directory`);
-  const paths = [...(opts.base ? opts.base.files.map((f) => f.path) : opts.files ?? listYamlFiles(root))];
+  const paths = [...(opts.base ? opts.base.files.map((f) => f.path) : (opts.files ?? listYamlFiles(root)))];
   if (opts.overrides) for (const p of opts.overrides.keys()) if (YAML_FILE.test(p) && !paths.includes(p)) paths.push(p);
   paths.sort();
   const files: RepoFile[] = [];
@@ -325,7 +320,13 @@ export function loadRepo(rootArg: string, opts: LoadOptions): Repo {
           bad = isStackOverflow(e)
             ? tooDeep(path, c.file.size, c.file.text)
             : /alias count/i.test(message)
-              ? skipped(path, c.file.size, 'unsafe-aliases', `alias expansion refused (${message}): a billion-laughs style file? Replace the aliases with plain values`, c.file.text)
+              ? skipped(
+                  path,
+                  c.file.size,
+                  'unsafe-aliases',
+                  `alias expansion refused (${message}): a billion-laughs style file? Replace the aliases with plain values`,
+                  c.file.text,
+                )
               : skipped(path, c.file.size, 'syntax-error', message, c.file.text, aliasPosition(d, message, c.lineCounter!));
           return;
         }
@@ -336,7 +337,8 @@ export function loadRepo(rootArg: string, opts: LoadOptions): Repo {
         own.push(makeResource(path, i, d, data, c.lineCounter!));
       });
       if (bad) c = bad;
-      else if (own.some((r) => isSops(r.data))) c = skipped(path, c.file.size, 'sops-encrypted', 'SOPS-encrypted: never edited (editing breaks its MAC)', c.file.text);
+      else if (own.some((r) => isSops(r.data)))
+        c = skipped(path, c.file.size, 'sops-encrypted', 'SOPS-encrypted: never edited (editing breaks its MAC)', c.file.text);
       else {
         c = { file: { ...c.file, resources: own } };
         resources.push(...own.filter((r) => r.data !== null && r.data !== undefined));
@@ -433,7 +435,8 @@ export function makeRepo(root: string, files: RepoFile[], resources: Resource[],
         byName.set(key, names);
       }
       const list = names.get(name) ?? [];
-      if (namespace === undefined || list.length <= 1) return list.find((r) => namespace === undefined || r.namespace === undefined || r.namespace === namespace) ?? list[0];
+      if (namespace === undefined || list.length <= 1)
+        return list.find((r) => namespace === undefined || r.namespace === undefined || r.namespace === namespace) ?? list[0];
       return list.find((r) => r.namespace === namespace) ?? list.find((r) => r.namespace === undefined);
     },
     exists(p) {
@@ -441,7 +444,7 @@ export function makeRepo(root: string, files: RepoFile[], resources: Resource[],
       if (!allPaths) {
         // Every directory holding a listed file exists: no stat for those.
         allPaths = new Set();
-        for (const f of files) for (let d = f.path; d.includes('/'); ) allPaths.add((d = d.slice(0, d.lastIndexOf('/'))));
+        for (const f of files) for (let d = f.path; d.includes('/');) allPaths.add((d = d.slice(0, d.lastIndexOf('/'))));
       }
       if (allPaths.has(p)) return true;
       try {

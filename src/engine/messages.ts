@@ -124,7 +124,10 @@ export function prBody(plan: Plan, opts: PrBodyOptions = {}): string {
     const m = rp.rule.meta;
     const commit = opts.commits?.find((c) => c.ruleId === m.id);
     out.push(`### Item ${m.reviewItem}: ${m.title}`, '');
-    out.push(`Rule \`${m.id}\`, severity ${m.severity}, phase ${m.phase}${commit ? `, commit ${commit.sha.slice(0, 12)}` : ''}${rp.requiredBy ? `; selected because \`${rp.requiredBy}\` requires it` : ''}.`, '');
+    out.push(
+      `Rule \`${m.id}\`, severity ${m.severity}, phase ${m.phase}${commit ? `, commit ${commit.sha.slice(0, 12)}` : ''}${rp.requiredBy ? `; selected because \`${rp.requiredBy}\` requires it` : ''}.`,
+      '',
+    );
     out.push('Why:', '');
     for (const x of rp.fixed) out.push(`- \`${where(x.finding)}\` ${x.finding.message}`);
     out.push('', 'Changes:', '');

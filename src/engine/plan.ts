@@ -104,10 +104,11 @@ class Overlay {
     return new Map(this.current);
   }
   restore(snap: Map<string, string>): void {
-    for (const k of [...this.current.keys()]) if (!snap.has(k)) {
-      this.current.delete(k);
-      this.original.delete(k);
-    }
+    for (const k of [...this.current.keys()])
+      if (!snap.has(k)) {
+        this.current.delete(k);
+        this.original.delete(k);
+      }
     for (const [k, v] of snap) this.current.set(k, v);
   }
 }
@@ -227,7 +228,12 @@ export class Planner {
     }
   }
 
-  private attempt(rule: Rule, options: unknown, findings: readonly Finding[], refused: Map<string, string>): { verified: boolean; plan: Omit<RulePlan, 'rule' | 'findings'> } {
+  private attempt(
+    rule: Rule,
+    options: unknown,
+    findings: readonly Finding[],
+    refused: Map<string, string>,
+  ): { verified: boolean; plan: Omit<RulePlan, 'rule' | 'findings'> } {
     const { overlay } = this;
     const current = this.current;
     const fixed: FixRecord[] = [];
@@ -293,7 +299,22 @@ export class Planner {
         if (x.files.some((f) => brokenPaths.has(f.path))) refused.set(findingKey(x.finding), brokenReason);
       }
       for (const x of persisting) refused.set(findingKey(x.finding), `the finding persists after the fix (${x.finding.file}:${x.finding.line})`);
-      return { verified: false, plan: { ...plan, fixed: [], dropped: [...dropped, ...fixed.map((x) => ({ finding: x.finding, reason: refused.get(findingKey(x.finding)) ?? 'dropped with a fix of the same rule that failed verification' }))], notes: [], warnings: [] } };
+      return {
+        verified: false,
+        plan: {
+          ...plan,
+          fixed: [],
+          dropped: [
+            ...dropped,
+            ...fixed.map((x) => ({
+              finding: x.finding,
+              reason: refused.get(findingKey(x.finding)) ?? 'dropped with a fix of the same rule that failed verification',
+            })),
+          ],
+          notes: [],
+          warnings: [],
+        },
+      };
     }
     this.current = next;
     plan.files = [...beforeTexts.keys()]
@@ -354,7 +375,10 @@ function refuseSharedAnchor(text: string, docIndex: number, path: readonly (stri
       },
     });
     if (used) {
-      throw new EditRefusedError(`${path.join('.')}: the value carries anchor &${anchor}, which *${anchor} reuses elsewhere; changing it here would change those places too. Edit it by hand.`, path);
+      throw new EditRefusedError(
+        `${path.join('.')}: the value carries anchor &${anchor}, which *${anchor} reuses elsewhere; changing it here would change those places too. Edit it by hand.`,
+        path,
+      );
     }
   }
 }

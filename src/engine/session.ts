@@ -22,7 +22,11 @@ export interface Session {
 export function openSession(dir: string, configFile?: string, configDir: string = dir): Session {
   const root = resolve(dir);
   const loaded = loadConfig(resolve(configDir), configFile);
-  validateRuleKeys(loaded.config, allRules.map((r) => r.meta.id), loaded.file);
+  validateRuleKeys(
+    loaded.config,
+    allRules.map((r) => r.meta.id),
+    loaded.file,
+  );
   const options = optionsFor(allRules, loaded.config, loaded.file);
   const repo = loadRepo(root, { settings: loaded.settings });
   return { root, loaded, repo, options };

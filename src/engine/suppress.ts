@@ -125,17 +125,24 @@ export class Suppressions {
       this.byResource.set(r.id, suppression);
       // A HelmRelease's annotation also covers the values files it reads (findings on its values live there).
       if (r.kind === 'HelmRelease') {
-        for (const s of repo.flux.valuesSources(r)) if (s.kind === 'file' && !this.byResource.has(s.resource.id)) this.byResource.set(s.resource.id, suppression);
+        for (const s of repo.flux.valuesSources(r))
+          if (s.kind === 'file' && !this.byResource.has(s.resource.id)) this.byResource.set(s.resource.id, suppression);
       }
     }
     const cfgPath = configFile ? relativeTo(repo.root, configFile) : CONFIG_FILE;
     const ids = knownIds();
     config.ignore.forEach((e, i) => {
       if (e.rule !== '*' && !ids.includes(e.rule)) {
-        throw new GitopsFixError('invalid-config', `${configFile ?? CONFIG_FILE}: invalid configuration\n  ignore.${i}.rule: unknown rule id "${e.rule}" (see \`gitops-fix rules\`; * for every rule)`);
+        throw new GitopsFixError(
+          'invalid-config',
+          `${configFile ?? CONFIG_FILE}: invalid configuration\n  ignore.${i}.rule: unknown rule id "${e.rule}" (see \`gitops-fix rules\`; * for every rule)`,
+        );
       }
       const globs = e.paths?.length ? picomatch(e.paths, { dot: true }) : () => true;
-      this.config.push({ suppression: { source: 'config', rules: [e.rule], reason: e.reason, file: cfgPath, line: 1, column: 1 }, match: (file) => globs(file) });
+      this.config.push({
+        suppression: { source: 'config', rules: [e.rule], reason: e.reason, file: cfgPath, line: 1, column: 1 },
+        match: (file) => globs(file),
+      });
     });
   }
 
@@ -206,7 +213,9 @@ function relativeTo(root: string, file: string): string {
 function withoutReasonFinding(s: Suppression, hid: readonly Finding[]): Finding {
   const worst = [...hid].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.phase - b.phase)[0];
   const ids = s.rules.join(',') || '<rule-id>';
-  const what = hid.length ? `hides ${hid.length} finding${hid.length === 1 ? '' : 's'} of ${[...new Set(hid.map((h) => h.ruleId))].join(', ')}` : `names ${ids}`;
+  const what = hid.length
+    ? `hides ${hid.length} finding${hid.length === 1 ? '' : 's'} of ${[...new Set(hid.map((h) => h.ruleId))].join(', ')}`
+    : `names ${ids}`;
   const message =
     s.source === 'comment'
       ? `${IGNORE_COMMENT} comment without a reason ${what}: say why after a colon (# ${IGNORE_COMMENT} ${ids}: <why this is accepted>)`

@@ -40,7 +40,13 @@ export function templateVars(text: string): string[] {
  * injection or quoting bug. Every var must be used and every placeholder bound. Values named in `todo`
  * get a `# TODO(gitops-fix): review` comment.
  */
-export function renderTemplate(ruleId: string, name: string, text: string, vars: Readonly<Record<string, TemplateValue>>, todo: readonly string[] = []): { text: string; used: Set<string> } {
+export function renderTemplate(
+  ruleId: string,
+  name: string,
+  text: string,
+  vars: Readonly<Record<string, TemplateValue>>,
+  todo: readonly string[] = [],
+): { text: string; used: Set<string> } {
   const doc = parseDocument(text, { keepSourceTokens: false });
   if (doc.errors.length) throw new GitopsFixError('template-missing', `template ${ruleId}/${name}.yaml is not valid YAML: ${doc.errors[0]!.message}`);
   const used = new Set<string>();
@@ -68,7 +74,13 @@ export function generatedHeader(ruleId: string): string {
 }
 
 /** Render one or more templates as the documents of one new file. */
-export function renderFile(ruleId: string, names: readonly string[], vars: Readonly<Record<string, TemplateValue>>, todo: readonly string[] = [], repoRoot?: string): string {
+export function renderFile(
+  ruleId: string,
+  names: readonly string[],
+  vars: Readonly<Record<string, TemplateValue>>,
+  todo: readonly string[] = [],
+  repoRoot?: string,
+): string {
   const used = new Set<string>();
   const parts = names.map((n) => {
     const r = renderTemplate(ruleId, n, readTemplate(ruleId, n, repoRoot), vars, todo);
@@ -76,6 +88,10 @@ export function renderFile(ruleId: string, names: readonly string[], vars: Reado
     return r.text;
   });
   const unused = Object.keys(vars).filter((k) => !used.has(k));
-  if (unused.length) throw new GitopsFixError('template-var-unused', `templates ${names.map((n) => `${ruleId}/${n}.yaml`).join(', ')}: values given but not used: ${unused.join(', ')}`);
+  if (unused.length)
+    throw new GitopsFixError(
+      'template-var-unused',
+      `templates ${names.map((n) => `${ruleId}/${n}.yaml`).join(', ')}: values given but not used: ${unused.join(', ')}`,
+    );
   return generatedHeader(ruleId) + parts.map((p, i) => (i === 0 && !p.startsWith('---') ? p : p.startsWith('---') ? p : `---\n${p}`)).join('');
 }

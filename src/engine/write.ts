@@ -31,7 +31,12 @@ export function writePlan(plan: Plan, root: string, opts: WriteOptions = {}): Wr
 
   if (!opts.allowDirty) {
     const repo = findGitRepo(root);
-    const dirty = repo ? dirtyPaths(repo, changes.map((c) => c.path)) : [];
+    const dirty = repo
+      ? dirtyPaths(
+          repo,
+          changes.map((c) => c.path),
+        )
+      : [];
     if (dirty.length) {
       throw new GitopsFixError(
         'dirty-worktree',

@@ -44,7 +44,14 @@ interface VaultPodSpec {
 }
 
 const VAULT_PODS: readonly VaultPodSpec[] = [
-  { component: 'Vault server', base: ['server', 'statefulSet', 'securityContext'], container: 'vault', idKey: 'server', defaultContainer: { allowPrivilegeEscalation: false }, hostNetwork: ['server', 'hostNetwork'] },
+  {
+    component: 'Vault server',
+    base: ['server', 'statefulSet', 'securityContext'],
+    container: 'vault',
+    idKey: 'server',
+    defaultContainer: { allowPrivilegeEscalation: false },
+    hostNetwork: ['server', 'hostNetwork'],
+  },
   {
     component: 'Vault Agent Injector',
     base: ['injector', 'securityContext'],
@@ -96,7 +103,9 @@ export function vaultSecurityContexts(server: VaultServer): readonly ChartPod[] 
             const pod = openshift ? { runAsNonRoot: true } : defaultPod;
             edits.push({ op: 'set', path: [...p.base, 'pod'], value: { ...pod, seccompProfile: RUNTIME_DEFAULT } });
             if (!openshift)
-              notes.push(`${p.component}: ${p.base.join('.')}.pod replaces the chart's default pod securityContext, so it restates runAsNonRoot, runAsUser ${uid}, runAsGroup ${gid} and fsGroup ${gid} next to the seccompProfile.`);
+              notes.push(
+                `${p.component}: ${p.base.join('.')}.pod replaces the chart's default pod securityContext, so it restates runAsNonRoot, runAsUser ${uid}, runAsGroup ${gid} and fsGroup ${gid} next to the seccompProfile.`,
+              );
           } else {
             if (gaps.runAsNonRoot) edits.push({ op: 'set', path: [...p.base, 'pod', 'runAsNonRoot'], value: true });
             if (gaps.seccomp) edits.push({ op: 'set', path: [...p.base, 'pod', 'seccompProfile'], value: RUNTIME_DEFAULT });
@@ -106,8 +115,20 @@ export function vaultSecurityContexts(server: VaultServer): readonly ChartPod[] 
         const roNeeded = ro && c.writableRoot;
         if (c.privilegeEscalation || c.capabilities || c.runAsRootAllowed || c.seccomp || roNeeded) {
           if (!goTruthy(conVal)) {
-            edits.push({ op: 'set', path: [...p.base, 'container'], value: { ...(openshift ? {} : p.defaultContainer), allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, ...(roNeeded ? { readOnlyRootFilesystem: true } : {}) } });
-            if (!openshift) notes.push(`${p.component}: ${p.base.join('.')}.container replaces the chart's default container securityContext, so it restates allowPrivilegeEscalation: false.`);
+            edits.push({
+              op: 'set',
+              path: [...p.base, 'container'],
+              value: {
+                ...(openshift ? {} : p.defaultContainer),
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'] },
+                ...(roNeeded ? { readOnlyRootFilesystem: true } : {}),
+              },
+            });
+            if (!openshift)
+              notes.push(
+                `${p.component}: ${p.base.join('.')}.container replaces the chart's default container securityContext, so it restates allowPrivilegeEscalation: false.`,
+              );
           } else {
             if (c.privilegeEscalation) edits.push({ op: 'set', path: [...p.base, 'container', 'allowPrivilegeEscalation'], value: false });
             if (c.capabilities) edits.push({ op: 'set', path: [...p.base, 'container', 'capabilities', 'drop'], value: ['ALL'] });
@@ -203,8 +224,15 @@ export function esoSecurityContexts(repo: Repo, hr: Resource): readonly ChartPod
       fix(ro) {
         // An override of a secure default is removed; a key the chart has no default for is set.
         const override = getIn(values, scKey);
-        if (override === null) return { edits: [{ op: 'delete', path: scKey, value: undefined }], notes: [`${c.component}: ${scKey.join('.')}: null removed the chart's secure defaults; the override is gone.`] };
-        const on = restrictedGaps({ securityContext: pod.enabled === false ? {} : withoutEnabled(pod), containers: [{ name: 'c', securityContext: withoutEnabled(sc) }] });
+        if (override === null)
+          return {
+            edits: [{ op: 'delete', path: scKey, value: undefined }],
+            notes: [`${c.component}: ${scKey.join('.')}: null removed the chart's secure defaults; the override is gone.`],
+          };
+        const on = restrictedGaps({
+          securityContext: pod.enabled === false ? {} : withoutEnabled(pod),
+          containers: [{ name: 'c', securityContext: withoutEnabled(sc) }],
+        });
         const g = on.containers[0]!;
         const keys: [string, boolean][] = [
           ['enabled', !scOn],
@@ -216,7 +244,11 @@ export function esoSecurityContexts(repo: Repo, hr: Resource): readonly ChartPod
         ];
         const edits: ChartValueEdit[] = keys
           .filter(([, bad]) => bad)
-          .map(([k]) => (rec(override) && k in rec(override)! ? { op: 'delete', path: [...scKey, k], value: undefined } : { op: 'set', path: [...scKey, k], value: ESO_DEFAULT_SECURITY_CONTEXT[k] }));
+          .map(([k]) =>
+            rec(override) && k in rec(override)!
+              ? { op: 'delete', path: [...scKey, k], value: undefined }
+              : { op: 'set', path: [...scKey, k], value: ESO_DEFAULT_SECURITY_CONTEXT[k] },
+          );
         return { edits, notes: [`${c.component}: the overrides of the chart's secure securityContext defaults are removed.`] };
       },
     });

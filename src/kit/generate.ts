@@ -208,10 +208,29 @@ export function isKustomizeFileName(file: string): boolean {
 
 /** Kinds that have no namespace (kustomize leaves them alone). */
 export const CLUSTER_SCOPED_KINDS = new Set([
-  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'ClusterSecretStore', 'ClusterExternalSecret',
-  'ClusterIssuer', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'MutatingWebhookConfiguration',
-  'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'APIService', 'IngressClass',
-  'RuntimeClass', 'Node', 'CSIDriver', 'VolumeSnapshotClass', 'ClusterPolicy', 'ClusterGenerator', 'ClusterPushSecret',
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'ClusterSecretStore',
+  'ClusterExternalSecret',
+  'ClusterIssuer',
+  'PersistentVolume',
+  'StorageClass',
+  'PriorityClass',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'APIService',
+  'IngressClass',
+  'RuntimeClass',
+  'Node',
+  'CSIDriver',
+  'VolumeSnapshotClass',
+  'ClusterPolicy',
+  'ClusterGenerator',
+  'ClusterPushSecret',
 ]);
 
 /** Namespaces that belong to Kubernetes or Flux itself. */
@@ -281,7 +300,12 @@ export function productionNamespaces(repo: Repo): ProductionNamespace[] {
   }
   for (const ns of config) if (seen.has(ns)) add(ns, 'config');
   return [...reasons.entries()]
-    .map(([name, rs]) => ({ name, object: namespaceObject(repo, name), reasons: (['config', 'name', 'label', 'cluster'] as const).filter((r) => rs.has(r)), system: SYSTEM_NAMESPACES.has(name) }))
+    .map(([name, rs]) => ({
+      name,
+      object: namespaceObject(repo, name),
+      reasons: (['config', 'name', 'label', 'cluster'] as const).filter((r) => rs.has(r)),
+      system: SYSTEM_NAMESPACES.has(name),
+    }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -565,10 +565,9 @@ function isOneLine(text: string, b: HclBlock): boolean {
 
 /** Whether items are separated by blank lines (judged on transitions that involve a block). */
 function blankHabit(text: string, container: HclDoc | HclBlock, fallback: boolean): boolean {
-  const items = [
-    ...container.attributes.map((a) => ({ r: a.range, block: false })),
-    ...container.blocks.map((b) => ({ r: b.range, block: true })),
-  ].sort((x, y) => x.r.start - y.r.start);
+  const items = [...container.attributes.map((a) => ({ r: a.range, block: false })), ...container.blocks.map((b) => ({ r: b.range, block: true }))].sort(
+    (x, y) => x.r.start - y.r.start,
+  );
   let blank = 0;
   let tight = 0;
   for (let i = 1; i < items.length; i++) {
@@ -610,7 +609,10 @@ function alignedColumn(text: string, siblings: HclAttribute[], anchor: HclAttrib
  * lines, each with its indentation (join them with the file's line end).
  */
 function reindent(blockText: string, indent: string, unit: string): string[] {
-  const src = blockText.replace(/\r\n/g, '\n').replace(/^(?:[ \t]*\n)+/, '').replace(/\s+$/, '');
+  const src = blockText
+    .replace(/\r\n/g, '\n')
+    .replace(/^(?:[ \t]*\n)+/, '')
+    .replace(/\s+$/, '');
   const heredocs = heredocsOf.get(parseHcl(src))!;
   const lines: { text: string; fixed: boolean }[] = [];
   let at = 0;
@@ -658,7 +660,11 @@ export function setAttribute(text: string, target: HclTarget, name: string, valu
   const container = target.block ? resolveBlock(doc, target.block) : doc;
   const rendered = renderHclValue(value);
   const existing = container.attributes.filter((a) => a.name === name);
-  if (existing.length) return applyEdits(text, existing.flatMap((a) => replaceValue(text, a, rendered)));
+  if (existing.length)
+    return applyEdits(
+      text,
+      existing.flatMap((a) => replaceValue(text, a, rendered)),
+    );
   return applyEdits(text, [insertAttribute(doc, container, name, rendered)]);
 }
 
@@ -711,10 +717,12 @@ function expandOneLine(doc: HclDoc, b: HclBlock, lines: (childIndent: string) =>
 export function removeAttribute(text: string, target: HclTarget, name: string): string {
   const doc = parseHcl(text);
   const containers: (HclDoc | HclBlock)[] = target.block ? [resolveBlockOrNone(doc, target.block)].filter((b) => b !== undefined) : [doc];
-  const edits = containers.flatMap((c) => c.attributes.filter((a) => a.name === name)).map((a): Edit => {
-    if (ownsLines(text, a.range)) return removeLines(text, a.range.start, a.range.end);
-    return removeInline(text, attrMeta.get(a)!.nameStart, attrMeta.get(a)!.end);
-  });
+  const edits = containers
+    .flatMap((c) => c.attributes.filter((a) => a.name === name))
+    .map((a): Edit => {
+      if (ownsLines(text, a.range)) return removeLines(text, a.range.start, a.range.end);
+      return removeInline(text, attrMeta.get(a)!.nameStart, attrMeta.get(a)!.end);
+    });
   return applyEdits(text, edits);
 }
 

@@ -6,7 +6,17 @@ import { workloads } from './workloads.js';
 export const LINKERD_INJECT = 'linkerd.io/inject';
 
 /** Linkerd's charts (control plane, CRDs, CNI plugin, extensions). */
-export const LINKERD_CHARTS = ['linkerd-control-plane', 'linkerd-crds', 'linkerd2', 'linkerd2-cni', 'linkerd-cni', 'linkerd-viz', 'linkerd-jaeger', 'linkerd-multicluster', 'linkerd-smi'];
+export const LINKERD_CHARTS = [
+  'linkerd-control-plane',
+  'linkerd-crds',
+  'linkerd2',
+  'linkerd2-cni',
+  'linkerd-cni',
+  'linkerd-viz',
+  'linkerd-jaeger',
+  'linkerd-multicluster',
+  'linkerd-smi',
+];
 
 function rec(v: unknown): Record<string, unknown> | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -27,7 +37,9 @@ export function linkerdReleases(repo: Repo): LinkerdRelease[] {
     const c = repo.flux.helmChart(hr);
     if (!c.chart || !LINKERD_CHARTS.includes(c.chart)) return [];
     const from = hr.get(['spec', 'valuesFrom']);
-    const secrets = (Array.isArray(from) ? from : []).flatMap((f) => (rec(f)?.kind === 'Secret' && typeof rec(f)?.name === 'string' ? [String(rec(f)!.name)] : []));
+    const secrets = (Array.isArray(from) ? from : []).flatMap((f) =>
+      rec(f)?.kind === 'Secret' && typeof rec(f)?.name === 'string' ? [String(rec(f)!.name)] : [],
+    );
     return [{ release: hr, chart: c.chart, version: c.version, namespace: releaseNamespace(repo, hr), url: c.url, secrets: [...new Set(secrets)] }];
   });
 }
@@ -87,7 +99,15 @@ export function meshedPods(repo: Repo): MeshedPods[] {
     const ns = w.namespace ? nsInject.get(w.namespace) : undefined;
     const inject = own ?? ns;
     if (!inject) continue;
-    out.push({ what: `${w.kind} ${w.namespace ? `${w.namespace}/` : ''}${w.name}`, namespace: w.namespace, file: w.file, inject, via: own ? 'pod annotation' : 'namespace', resource: w.resource, annotations: w.podAnnotations });
+    out.push({
+      what: `${w.kind} ${w.namespace ? `${w.namespace}/` : ''}${w.name}`,
+      namespace: w.namespace,
+      file: w.file,
+      inject,
+      via: own ? 'pod annotation' : 'namespace',
+      resource: w.resource,
+      annotations: w.podAnnotations,
+    });
   }
   for (const hr of helmReleases(repo)) {
     const c = repo.flux.helmChart(hr).chart;
@@ -98,7 +118,15 @@ export function meshedPods(repo: Repo): MeshedPods[] {
       const ns = namespace ? nsInject.get(namespace) : undefined;
       const inject = own ?? ns;
       if (!inject) continue;
-      out.push({ what: `HelmRelease ${namespace ? `${namespace}/` : ''}${hr.name} (${pods.label})`, namespace, file: hr.file, inject, via: own ? 'chart values' : 'namespace', resource: hr, annotations: pods.annotations });
+      out.push({
+        what: `HelmRelease ${namespace ? `${namespace}/` : ''}${hr.name} (${pods.label})`,
+        namespace,
+        file: hr.file,
+        inject,
+        via: own ? 'chart values' : 'namespace',
+        resource: hr,
+        annotations: pods.annotations,
+      });
     }
   }
   return out;

@@ -77,7 +77,8 @@ export function monitorSelector(repo: Repo, kind: 'serviceMonitor' | 'podMonitor
   if (selector && Array.isArray(selector.matchExpressions) && selector.matchExpressions.length) return undefined;
   const labels = rec(selector?.matchLabels);
   if (labels && Object.keys(labels).length) return { labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)])), source: where };
-  if (spec[`${kind}SelectorNilUsesHelmValues`] === false) return { labels: {}, source: `${where} (empty: every ${kind === 'podMonitor' ? 'PodMonitor' : 'ServiceMonitor'})` };
+  if (spec[`${kind}SelectorNilUsesHelmValues`] === false)
+    return { labels: {}, source: `${where} (empty: every ${kind === 'podMonitor' ? 'PodMonitor' : 'ServiceMonitor'})` };
   return { labels: { release: releaseName(hr) }, source: `HelmRelease ${hr.name} (${kind}SelectorNilUsesHelmValues: the release label)` };
 }
 
@@ -113,7 +114,8 @@ export function monitorsOf(repo: Repo, namespace: string): string[] {
       const list = prom[key];
       for (const m of Array.isArray(list) ? list : []) {
         const mon = rec(m);
-        if (mon && targetsNamespace(mon, namespace, releaseNamespace(repo, hr))) out.push(`HelmRelease ${hr.name} prometheus.${key} ${String(mon.name ?? '')}`.trim());
+        if (mon && targetsNamespace(mon, namespace, releaseNamespace(repo, hr)))
+          out.push(`HelmRelease ${hr.name} prometheus.${key} ${String(mon.name ?? '')}`.trim());
       }
     }
   }

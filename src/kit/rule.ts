@@ -64,7 +64,13 @@ export type Change =
   /** Append to the sequence at `path` (created when missing). */
   | { readonly op: 'append'; readonly resource: Resource; readonly path: YamlPath; readonly value: unknown }
   /** A new file from templates/<rule-id>/<template>.yaml (every `${var}` placeholder filled). Several templates may be listed: they become documents of one file. */
-  | { readonly op: 'create'; readonly file: string; readonly templates: readonly string[]; readonly vars: Readonly<Record<string, TemplateValue>>; readonly todo?: readonly string[] }
+  | {
+      readonly op: 'create';
+      readonly file: string;
+      readonly templates: readonly string[];
+      readonly vars: Readonly<Record<string, TemplateValue>>;
+      readonly todo?: readonly string[];
+    }
   /** A new non-YAML file (documentation, runbooks). */
   | { readonly op: 'createText'; readonly file: string; readonly text: string }
   /** Add `entry` to the `resources:` list of the kustomization.yaml in `dir` (a no-op when it is there or the dir has none). */

@@ -37,7 +37,8 @@ function remoteKeys(spec: Record<string, unknown>): string[] {
     const extract = rec(x?.extract);
     const find = rec(x?.find);
     if (typeof extract?.key === 'string') out.push(`${extract.key} (all properties)`);
-    else if (find) out.push(`find ${typeof find.path === 'string' ? find.path : ''}${rec(find.name)?.regexp ? ` /${String(rec(find.name)!.regexp)}/` : ''}`.trim());
+    else if (find)
+      out.push(`find ${typeof find.path === 'string' ? find.path : ''}${rec(find.name)?.regexp ? ` /${String(rec(find.name)!.regexp)}/` : ''}`.trim());
     else if (rec(x?.sourceRef)?.generatorRef) out.push(`generator ${String(rec(rec(x!.sourceRef)!.generatorRef)!.name ?? '')}`);
   }
   return [...new Set(out)];
@@ -64,7 +65,12 @@ export function externalSecretInventory(repo: Repo): ExternalSecretInfo[] {
       stores: storeRefsOf(r),
       refresh,
       refreshMs: policy === 'CreatedOnce' || policy === 'OnChange' || !ms ? undefined : ms,
-      target: typeof target === 'string' ? target : (typeof r.get(['spec', 'externalSecretName']) === 'string' ? String(r.get(['spec', 'externalSecretName'])) : (r.name ?? '')),
+      target:
+        typeof target === 'string'
+          ? target
+          : typeof r.get(['spec', 'externalSecretName']) === 'string'
+            ? String(r.get(['spec', 'externalSecretName']))
+            : (r.name ?? ''),
       keys: remoteKeys(spec),
     });
   }
@@ -84,7 +90,16 @@ const RELOADER = /^(reloader\.stakater\.com\/(auto|search)|secret\.reloader\.sta
 
 function reloads(w: Workload, secret: string): boolean {
   const ann = { ...(rec(w.resource.get(['metadata', 'annotations'])) ?? {}), ...w.podAnnotations };
-  return Object.entries(ann).some(([k, v]) => RELOADER.test(k) && (k.startsWith('secret.') ? String(v).split(',').map((s) => s.trim()).includes(secret) : String(v) === 'true'));
+  return Object.entries(ann).some(
+    ([k, v]) =>
+      RELOADER.test(k) &&
+      (k.startsWith('secret.')
+        ? String(v)
+            .split(',')
+            .map((s) => s.trim())
+            .includes(secret)
+        : String(v) === 'true'),
+  );
 }
 
 /** Workloads of `namespace` that read Secret `secret`: through env, envFrom or a volume. */
@@ -93,7 +108,9 @@ export function secretConsumers(repo: Repo, namespace: string | undefined, secre
   for (const w of workloads(repo)) {
     if (namespace !== undefined && w.namespace !== namespace) continue;
     const spec = rec(w.resource.get(w.podSpecPath)) ?? {};
-    const volumes = list(spec.volumes).filter((v) => rec(rec(v)?.secret)?.secretName === secret || list(rec(rec(v)?.projected)?.sources).some((s) => rec(rec(s)?.secret)?.name === secret)).map((v) => rec(v)?.name);
+    const volumes = list(spec.volumes)
+      .filter((v) => rec(rec(v)?.secret)?.secretName === secret || list(rec(rec(v)?.projected)?.sources).some((s) => rec(rec(s)?.secret)?.name === secret))
+      .map((v) => rec(v)?.name);
     for (const c of [...list(spec.initContainers), ...list(spec.containers)]) {
       const cr = rec(c);
       if (!cr) continue;
@@ -127,7 +144,11 @@ export function certificateInventory(repo: Repo): CertificateInfo[] {
     const issuer = rec(spec.issuerRef);
     const duration = typeof spec.duration === 'string' ? spec.duration : '2160h (default, 90 days)';
     const renewBefore =
-      typeof spec.renewBefore === 'string' ? spec.renewBefore : spec.renewBeforePercentage !== undefined ? `${String(spec.renewBeforePercentage)}% of the duration` : 'a third of the duration (default)';
+      typeof spec.renewBefore === 'string'
+        ? spec.renewBefore
+        : spec.renewBeforePercentage !== undefined
+          ? `${String(spec.renewBeforePercentage)}% of the duration`
+          : 'a third of the duration (default)';
     return {
       resource: c,
       namespace: repo.flux.namespaceOf(c),

@@ -23,7 +23,16 @@ function onDelete(s: VaultServer): boolean {
 function names(s: VaultServer) {
   const hr = s.release;
   const hrNs = hr.namespace ?? s.namespace;
-  return { ns: s.namespace, fn: s.fullname, sts: s.fullname, pod0: `${s.fullname}-0`, pvc0: `data-${s.fullname}-0`, hr: `${hrNs}/${hr.name}`, hrName: hr.name ?? s.releaseName, hrNs };
+  return {
+    ns: s.namespace,
+    fn: s.fullname,
+    sts: s.fullname,
+    pod0: `${s.fullname}-0`,
+    pvc0: `data-${s.fullname}-0`,
+    hr: `${hrNs}/${hr.name}`,
+    hrName: hr.name ?? s.releaseName,
+    hrNs,
+  };
 }
 
 export interface MigrationRunbookInput {

@@ -42,7 +42,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-
 /** The chart's default at a values path (undefined when values.yaml has none). */
 export function vaultChartDefault(path: YamlPath): unknown {
   return getIn(VAULT_CHART_DEFAULTS, path);
@@ -219,7 +218,8 @@ function configAt(repo: Repo, hr: Resource, key: YamlPath): VaultConfig {
   const loc = locateValue(repo, hr, key);
   if (loc.source && loc.value !== null && typeof loc.value === 'object') {
     // The chart renders the config with `tpl` and fails on anything but a string.
-    const invalid = 'it is written as a YAML map, and the chart fails with "structured server config is not supported": write it as an HCL string (`config: |`)';
+    const invalid =
+      'it is written as a YAML map, and the chart fails with "structured server config is not supported": write it as an HCL string (`config: |`)';
     return { key, text: '', defined: true, resource: loc.source.resource, path: loc.path!, doc: undefined, problem: invalid, invalid };
   }
   const defined = loc.source !== undefined && typeof loc.value === 'string';
@@ -228,7 +228,16 @@ function configAt(repo: Repo, hr: Resource, key: YamlPath): VaultConfig {
   const parsed = parseVaultConfig(text);
   // Templates (`{{ }}`) are rendered by the chart's `tpl` first: only template-free text that does not parse is broken.
   const invalid = parsed.problem && parsed.problem !== 'the configuration is JSON' && !text.includes('{{') ? parsed.problem : undefined;
-  return { key, text, defined, resource: where.resource, path: where.path, doc: parsed.doc, ...(parsed.problem ? { problem: parsed.problem } : {}), ...(invalid ? { invalid } : {}) };
+  return {
+    key,
+    text,
+    defined,
+    resource: where.resource,
+    path: where.path,
+    doc: parsed.doc,
+    ...(parsed.problem ? { problem: parsed.problem } : {}),
+    ...(invalid ? { invalid } : {}),
+  };
 }
 
 /** A Vault server HelmRelease, as the chart will render it. */
@@ -481,7 +490,11 @@ export function vaultCertificateNames(server: VaultServer, clusterDomain: string
   const ns = server.namespace;
   const svc = (s: string) => [s, `${s}.${ns}`, `${s}.${ns}.svc`, `${s}.${ns}.svc.${clusterDomain}`];
   return {
-    dnsNames: [...svc(fn), ...svc(`${fn}-active`), ...[`*.${vaultInternalService(server)}`].flatMap((w) => [w, `${w}.${ns}.svc`, `${w}.${ns}.svc.${clusterDomain}`])],
+    dnsNames: [
+      ...svc(fn),
+      ...svc(`${fn}-active`),
+      ...[`*.${vaultInternalService(server)}`].flatMap((w) => [w, `${w}.${ns}.svc`, `${w}.${ns}.svc.${clusterDomain}`]),
+    ],
     ipAddresses: ['127.0.0.1'],
   };
 }
@@ -497,7 +510,11 @@ export function vaultCertificateNames(server: VaultServer, clusterDomain: string
 export function vaultStoresToHttps(repo: Repo, s: VaultServer, secret: string, clusterDomain: string): { changes: Change[]; notes: string[] } {
   const changes: Change[] = [];
   const notes: string[] = [];
-  const qualified = [s.fullname, `${s.fullname}-active`].flatMap((n) => [`${n}.${s.namespace}`, `${n}.${s.namespace}.svc`, `${n}.${s.namespace}.svc.${clusterDomain}`]);
+  const qualified = [s.fullname, `${s.fullname}-active`].flatMap((n) => [
+    `${n}.${s.namespace}`,
+    `${n}.${s.namespace}.svc`,
+    `${n}.${s.namespace}.svc.${clusterDomain}`,
+  ]);
   for (const store of [...repo.ofKind('SecretStore', GROUPS.eso), ...repo.ofKind('ClusterSecretStore', GROUPS.eso)]) {
     const vault = ['spec', 'provider', 'vault'];
     const url = store.get([...vault, 'server']);
@@ -509,7 +526,9 @@ export function vaultStoresToHttps(repo: Repo, s: VaultServer, secret: string, c
     if (!qualified.includes(host) && !bare) continue;
     const name = `${store.kind} ${storeNs ? `${storeNs}/` : ''}${store.name}`;
     if (!cluster && storeNs !== s.namespace && store.get([...vault, 'caBundle']) === undefined && store.get([...vault, 'caProvider']) === undefined) {
-      notes.push(`${name} (${store.file}) reaches Vault at ${url}: a namespaced store cannot read the CA Secret ${s.namespace}/${secret}; copy its ca.crt into ${storeNs} (or set caBundle), then change the server to https://.`);
+      notes.push(
+        `${name} (${store.file}) reaches Vault at ${url}: a namespaced store cannot read the CA Secret ${s.namespace}/${secret}; copy its ca.crt into ${storeNs} (or set caBundle), then change the server to https://.`,
+      );
       continue;
     }
     changes.push({ op: 'set', resource: store, path: [...vault, 'server'], value: `https://${url.slice('http://'.length)}` });
@@ -531,7 +550,9 @@ export function vaultTransitClientsOverHttp(repo: Repo, s: VaultServer): string[
       const address = getAttribute(seal, 'address')?.value;
       const host = typeof address === 'string' ? /^http:\/\/([^/:]+)/.exec(address)?.[1] : undefined;
       if (host && (hosts.includes(host) || hosts.some((h) => host.startsWith(`${h}.`)))) {
-        out.push(`Vault ${other.namespace}/${other.release.name} unseals through this Vault's transit engine at ${address}: once TLS is on, change that seal address to https:// and give it this CA (tls_ca_cert), or it cannot unseal after its next restart.`);
+        out.push(
+          `Vault ${other.namespace}/${other.release.name} unseals through this Vault's transit engine at ${address}: once TLS is on, change that seal address to https:// and give it this CA (tls_ca_cert), or it cannot unseal after its next restart.`,
+        );
       }
     }
   }
@@ -709,10 +730,29 @@ export function vaultDisableMlock(doc: HclDoc): boolean | undefined {
 
 /** Default server image tag of each vault-helm release (hashicorp/vault-helm tags v0.20.0–v0.34.1, values.yaml `server.image.tag`). */
 export const VAULT_CHART_IMAGE_TAGS: Readonly<Record<string, string>> = {
-  '0.20.0': '1.10.3', '0.20.1': '1.10.3', '0.21.0': '1.11.2', '0.22.0': '1.11.3', '0.22.1': '1.12.0', '0.23.0': '1.12.1',
-  '0.24.0': '1.13.1', '0.24.1': '1.13.1', '0.25.0': '1.14.0', '0.26.0': '1.15.1', '0.26.1': '1.15.1', '0.27.0': '1.15.2',
-  '0.28.0': '1.16.1', '0.28.1': '1.17.2', '0.29.0': '1.18.1', '0.29.1': '1.18.1', '0.30.0': '1.19.0', '0.30.1': '1.20.1',
-  '0.31.0': '1.20.4', '0.32.0': '1.21.2', '0.33.0': '2.0.2', '0.34.0': '2.0.3', '0.34.1': '2.0.4',
+  '0.20.0': '1.10.3',
+  '0.20.1': '1.10.3',
+  '0.21.0': '1.11.2',
+  '0.22.0': '1.11.3',
+  '0.22.1': '1.12.0',
+  '0.23.0': '1.12.1',
+  '0.24.0': '1.13.1',
+  '0.24.1': '1.13.1',
+  '0.25.0': '1.14.0',
+  '0.26.0': '1.15.1',
+  '0.26.1': '1.15.1',
+  '0.27.0': '1.15.2',
+  '0.28.0': '1.16.1',
+  '0.28.1': '1.17.2',
+  '0.29.0': '1.18.1',
+  '0.29.1': '1.18.1',
+  '0.30.0': '1.19.0',
+  '0.30.1': '1.20.1',
+  '0.31.0': '1.20.4',
+  '0.32.0': '1.21.2',
+  '0.33.0': '2.0.2',
+  '0.34.0': '2.0.3',
+  '0.34.1': '2.0.4',
 };
 
 function chartDefaultTag(version: string | undefined): string | undefined {

@@ -96,7 +96,8 @@ function intOf(v: unknown): number | undefined {
 
 export function podPaths(kind: WorkloadKind): { metadata: YamlPath; spec: YamlPath } {
   if (kind === 'Pod') return { metadata: ['metadata'], spec: ['spec'] };
-  if (kind === 'CronJob') return { metadata: ['spec', 'jobTemplate', 'spec', 'template', 'metadata'], spec: ['spec', 'jobTemplate', 'spec', 'template', 'spec'] };
+  if (kind === 'CronJob')
+    return { metadata: ['spec', 'jobTemplate', 'spec', 'template', 'metadata'], spec: ['spec', 'jobTemplate', 'spec', 'template', 'spec'] };
   return { metadata: ['spec', 'template', 'metadata'], spec: ['spec', 'template', 'spec'] };
 }
 
@@ -112,7 +113,9 @@ function containersOf(res: Resource, specPath: YamlPath, list: 'containers' | 'i
           const pr = rec(p);
           const n = intOf(pr?.containerPort);
           if (!pr || n === undefined) return [];
-          return [{ ...(typeof pr.name === 'string' ? { name: pr.name } : {}), containerPort: n, protocol: typeof pr.protocol === 'string' ? pr.protocol : 'TCP' }];
+          return [
+            { ...(typeof pr.name === 'string' ? { name: pr.name } : {}), containerPort: n, protocol: typeof pr.protocol === 'string' ? pr.protocol : 'TCP' },
+          ];
         })
       : [];
     return [
@@ -189,7 +192,9 @@ export function workloadOf(repo: Repo, res: Resource): Workload | undefined {
     file: res.file,
     namespace,
     replicas,
-    autoscaler: hpa ? { resource: hpa, minReplicas: intOf(hpa.get(['spec', 'minReplicas'])) ?? 1, maxReplicas: intOf(hpa.get(['spec', 'maxReplicas'])) } : undefined,
+    autoscaler: hpa
+      ? { resource: hpa, minReplicas: intOf(hpa.get(['spec', 'minReplicas'])) ?? 1, maxReplicas: intOf(hpa.get(['spec', 'maxReplicas'])) }
+      : undefined,
     podLabels: stringMap(meta.labels),
     podAnnotations: stringMap(meta.annotations),
     selector: kind === 'Pod' ? undefined : selectorOf(res.get(['spec', 'selector'])),

@@ -30,12 +30,7 @@ function checkComment(path: Path, comment: string | undefined): string | undefin
  * literal block scalar gets its text replaced (setBlockScalar). `o.comment` is added as a trailing comment when the
  * line has none.
  */
-export function setScalar(
-  src: string,
-  path: Path,
-  value: string | number | boolean | null,
-  o?: EditOpts & { comment?: string },
-): string {
+export function setScalar(src: string, path: Path, value: string | number | boolean | null, o?: EditOpts & { comment?: string }): string {
   const c = open(src, path, o);
   if (!isScalarVal(value)) refuse(path, 'setScalar takes a string, number, boolean or null; use setValue');
   planScalar(c, path, value, checkComment(path, o?.comment));
@@ -48,13 +43,7 @@ export function setScalar(
  * `o.after` = sibling key to insert after (default: after the last pair); `o.comment` = trailing `# comment` on the
  * inserted key line. Refuses if the key already exists.
  */
-export function insertPair(
-  src: string,
-  mapPath: Path,
-  key: string | number,
-  value: unknown,
-  o?: EditOpts & { after?: string; comment?: string },
-): string {
+export function insertPair(src: string, mapPath: Path, key: string | number, value: unknown, o?: EditOpts & { after?: string; comment?: string }): string {
   const path = [...mapPath, key];
   const c = open(src, path, o);
   const v = normalize(value, path);

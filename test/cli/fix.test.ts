@@ -168,7 +168,10 @@ describe('fix without a terminal', { timeout: SLOW }, () => {
   it(`exits 2 with "${NEEDS_TERMINAL}" and changes nothing`, async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const before = hashTree(dir, { withGit: true });
-    for (const args of [['fix', '--phase', '1'], ['--phase', '1']]) {
+    for (const args of [
+      ['fix', '--phase', '1'],
+      ['--phase', '1'],
+    ]) {
       const r = await runCli(args, { cwd: dir });
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toBe(`gitops-fix: ${NEEDS_TERMINAL}`);
@@ -355,7 +358,10 @@ describe('fix interrupted', { timeout: SLOW }, () => {
       const list = git(dir, 'worktree', 'list', '--porcelain');
       const entries = list.split('\n\n').filter((e) => e.startsWith('worktree ') && !e.startsWith(`worktree ${dir}\n`));
       const wt = entries[0]?.split('\n')[0]!.slice('worktree '.length);
-      const wtHead = entries[0]?.split('\n').find((l) => l.startsWith('HEAD '))?.slice('HEAD '.length);
+      const wtHead = entries[0]
+        ?.split('\n')
+        .find((l) => l.startsWith('HEAD '))
+        ?.slice('HEAD '.length);
       if (wt && wtHead && wtHead !== head) worktree = wt;
     }
     expect(worktree, `no worktree with a commit appeared; stderr: ${stderr}`).toBeDefined();

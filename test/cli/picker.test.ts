@@ -16,7 +16,9 @@ describe.skipIf(!hasPython())('fix picker on a terminal', { timeout: SLOW }, () 
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const s = openSession(dir);
     // Pre-checked: the phase 1 fixes that are safe (the others are marked "review" and left unchecked).
-    const phase1 = planFixes(s.repo, { rules: selectRules({ phases: [1] }), options: s.options }).rules.filter((r) => r.files.length && r.rule.fix?.safe !== false);
+    const phase1 = planFixes(s.repo, { rules: selectRules({ phases: [1] }), options: s.options }).rules.filter(
+      (r) => r.files.length && r.rule.fix?.safe !== false,
+    );
     const r = await runInPty(
       ['fix', '--phase', '1'],
       [
@@ -32,7 +34,9 @@ describe.skipIf(!hasPython())('fix picker on a terminal', { timeout: SLOW }, () 
     // Grouped by phase, then severity; phase 1 fixes checked, later phases offered unchecked.
     expect(r.output).toMatch(/── Phase 1: Critical security fixes/);
     expect(r.output).toMatch(/── Phase 2: High priority improvements/);
-    expect(r.output).toMatch(/◉ Require production clusters to sync from the main branch — GitRepository\/flux-system \(flux\/clusters\/production\/flux-system\/gotk-sync\.yaml:11\)/);
+    expect(r.output).toMatch(
+      /◉ Require production clusters to sync from the main branch — GitRepository\/flux-system \(flux\/clusters\/production\/flux-system\/gotk-sync\.yaml:11\)/,
+    );
     expect(r.output).toMatch(/◯ Require a short ExternalSecret refresh interval/);
     // The diff of the chosen fix was shown before applying.
     expect(r.output).toContain('+++ b/');
@@ -81,22 +85,25 @@ describe.skipIf(!hasPython())('fix picker on a terminal', { timeout: SLOW }, () 
   });
 
   const backup = ruleById('vault-no-backup');
-  it.skipIf(!backup?.meta.prompts?.some((p) => p.option === 'method'))('asks for a missing option with validation, saves it to the config and applies the fix', async () => {
-    const dir = gitRepoFrom(EXAMPLE_REPO);
-    const r = await runInPty(
-      ['fix', '--rule', 'vault-no-backup'],
-      [
-        { expect: '❯◯ [^\n]*\\[asks for method\\]', send: KEYS.space + KEYS.enter },
-        { expect: 'selected', send: KEYS.enter },
-        { expect: '\\? vault-no-backup: How', send: 'tape' + KEYS.enter },
-        { expect: '> velero or raft-snapshot', send: '\u007f'.repeat(4) + 'velero' + KEYS.enter },
-        { expect: '\\? Save rules\\.vault-no-backup\\.method', send: KEYS.enter },
-      ],
-      { cwd: dir },
-    );
-    expect(r.failed, r.output).toBeNull();
-    expect(r.code, r.output).toBe(0);
-    expect(readFileSync(join(dir, '.gitops-fix.yaml'), 'utf8')).toMatch(/rules:\n\s+vault-no-backup:\n\s+method: velero\n/);
-    expect(commitsOf(dir, 'main..gitops-fix/fixes').map((c) => c.subject)).toContain(`fix(vault-no-backup): ${backup!.meta.title}`);
-  });
+  it.skipIf(!backup?.meta.prompts?.some((p) => p.option === 'method'))(
+    'asks for a missing option with validation, saves it to the config and applies the fix',
+    async () => {
+      const dir = gitRepoFrom(EXAMPLE_REPO);
+      const r = await runInPty(
+        ['fix', '--rule', 'vault-no-backup'],
+        [
+          { expect: '❯◯ [^\n]*\\[asks for method\\]', send: KEYS.space + KEYS.enter },
+          { expect: 'selected', send: KEYS.enter },
+          { expect: '\\? vault-no-backup: How', send: 'tape' + KEYS.enter },
+          { expect: '> velero or raft-snapshot', send: '\u007f'.repeat(4) + 'velero' + KEYS.enter },
+          { expect: '\\? Save rules\\.vault-no-backup\\.method', send: KEYS.enter },
+        ],
+        { cwd: dir },
+      );
+      expect(r.failed, r.output).toBeNull();
+      expect(r.code, r.output).toBe(0);
+      expect(readFileSync(join(dir, '.gitops-fix.yaml'), 'utf8')).toMatch(/rules:\n\s+vault-no-backup:\n\s+method: velero\n/);
+      expect(commitsOf(dir, 'main..gitops-fix/fixes').map((c) => c.subject)).toContain(`fix(vault-no-backup): ${backup!.meta.title}`);
+    },
+  );
 });

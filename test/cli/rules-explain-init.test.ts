@@ -31,7 +31,10 @@ describe('gitops-fix rules', () => {
     const { code, text } = await run((out) => rulesCommand({ format: 'table' }, out));
     expect(code).toBe(0);
     expect(text.split('\n')[0]).toMatch(/^rule\s+title\s+item\s+severity\s+phase\s+fix$/);
-    for (const r of rules) expect(text).toMatch(new RegExp(`^${r.meta.id}\\s+${r.meta.title.replace(/[()]/g, '.')}\\s+${r.meta.reviewItem}\\s+${r.meta.severity}\\s+${r.meta.phase}\\s`, 'm'));
+    for (const r of rules)
+      expect(text).toMatch(
+        new RegExp(`^${r.meta.id}\\s+${r.meta.title.replace(/[()]/g, '.')}\\s+${r.meta.reviewItem}\\s+${r.meta.severity}\\s+${r.meta.phase}\\s`, 'm'),
+      );
   });
 
   it('json: metadata, fix kind, options as JSON Schema and the docs link', async () => {
@@ -50,7 +53,9 @@ describe('gitops-fix rules', () => {
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe('| rule | title | item | severity | phase | fix |');
     expect(lines).toHaveLength(rules.length + 2);
-    expect(lines).toContain('| [gitrepository-dev-branch](transforms/gitrepository-dev-branch/README.md) | Require production clusters to sync from the main branch | 9 | high | 1 | edit |');
+    expect(lines).toContain(
+      '| [gitrepository-dev-branch](transforms/gitrepository-dev-branch/README.md) | Require production clusters to sync from the main branch | 9 | high | 1 | edit |',
+    );
   });
 
   it('rejects an unknown format', async () => {
@@ -92,10 +97,14 @@ describe('gitops-fix init', () => {
     expect(code).toBe(0);
     expect(text).toContain(`wrote ${join(dir, '.gitops-fix.yaml')}`);
     const config = readFileSync(join(dir, '.gitops-fix.yaml'), 'utf8');
-    expect(config.split('\n')[0]).toMatch(/^# yaml-language-server: \$schema=https:\/\/unpkg\.com\/gitops-fix@\d+\.\d+\.\d+.*\/schema\/gitops-fix\.schema\.json$/);
+    expect(config.split('\n')[0]).toMatch(
+      /^# yaml-language-server: \$schema=https:\/\/unpkg\.com\/gitops-fix@\d+\.\d+\.\d+.*\/schema\/gitops-fix\.schema\.json$/,
+    );
     expect(config).toContain('mainBranch: main\n');
     expect(config).toContain('  clusters:\n    - flux/clusters/production\n');
-    expect(config).toMatch(/# Production clusters track now: 20260108_3 \(GitRepository flux-system, flux\/clusters\/production\/flux-system\/gotk-sync\.yaml:11\)/);
+    expect(config).toMatch(
+      /# Production clusters track now: 20260108_3 \(GitRepository flux-system, flux\/clusters\/production\/flux-system\/gotk-sync\.yaml:11\)/,
+    );
     expect(config).toMatch(/#   Vault server releases: vault\/vault \(infra\/kubernetes\/flux\/infrastructure\/vault\/helmrelease\.yaml:\d+\)/);
     expect(config).toMatch(/#   Secret stores: ClusterSecretStore vault-backend/);
     const loaded = fromRaw(parse(config));
@@ -120,7 +129,9 @@ describe('gitops-fix init', () => {
     const dir = tempDir('gitops-fix-init-');
     writeTree(dir, new Map([['clusters/alpha/apps.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n']]));
     const text = starterConfig(openSession(dir).repo, rules, '0.0.0');
-    expect(text).toContain('# No cluster directory matches the default production patterns; found: clusters/alpha. List the production ones:\n# production:\n#   clusters:\n#     - clusters/alpha\n');
+    expect(text).toContain(
+      '# No cluster directory matches the default production patterns; found: clusters/alpha. List the production ones:\n# production:\n#   clusters:\n#     - clusters/alpha\n',
+    );
     expect(fromRaw(parse(text) ?? {}).config.production.clusters).toContain('**/clusters/production');
   });
 
@@ -137,10 +148,16 @@ describe('configuration JSON Schema', () => {
   it('is a draft-07 schema that accepts what init writes and rejects what the loader rejects', () => {
     const require = createRequire(import.meta.url);
     const Ajv = require('ajv') as typeof import('ajv').default;
-    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(ROOT, 'schema', 'gitops-fix.schema.json'), 'utf8')) as object);
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(
+      JSON.parse(readFileSync(join(ROOT, 'schema', 'gitops-fix.schema.json'), 'utf8')) as object,
+    );
     const starter = parse(starterConfig(openSession(EXAMPLE_REPO).repo, rules, '0.0.0')) as unknown;
     expect(validate(starter), JSON.stringify(validate.errors)).toBe(true);
-    const good = { mainBranch: 'main', rules: { 'externalsecret-slow-refresh': { maxInterval: '10m' }, 'gitrepository-dev-branch': null }, ignore: [{ rule: '*', paths: ['legacy/**'], reason: 'being removed' }] };
+    const good = {
+      mainBranch: 'main',
+      rules: { 'externalsecret-slow-refresh': { maxInterval: '10m' }, 'gitrepository-dev-branch': null },
+      ignore: [{ rule: '*', paths: ['legacy/**'], reason: 'being removed' }],
+    };
     expect(validate(good), JSON.stringify(validate.errors)).toBe(true);
     for (const bad of [
       { mainbranch: 'main' },
@@ -154,14 +171,19 @@ describe('configuration JSON Schema', () => {
       expect(() => {
         const { config } = fromRaw(bad);
         for (const r of rules) ruleOptions(r, config);
-        validateRuleKeys(config, rules.map((r) => r.meta.id));
+        validateRuleKeys(
+          config,
+          rules.map((r) => r.meta.id),
+        );
         openSessionWith(config);
       }, JSON.stringify(bad)).toThrow();
     }
   });
 
   it('describes every rule under rules.<id> and the rule ids of ignore entries', () => {
-    const schema = configJsonSchema(rules) as { properties: Record<string, { properties?: Record<string, unknown>; items?: { properties: { rule: { enum: string[] } } } }> };
+    const schema = configJsonSchema(rules) as {
+      properties: Record<string, { properties?: Record<string, unknown>; items?: { properties: { rule: { enum: string[] } } } }>;
+    };
     expect(Object.keys(schema.properties.rules!.properties!).sort()).toEqual(rules.map((r) => r.meta.id).sort());
     expect(schema.properties.ignore!.items!.properties.rule.enum).toEqual(expect.arrayContaining(['*', 'kustomization-no-wait', 'yaml-syntax']));
   });

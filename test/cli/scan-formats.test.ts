@@ -22,7 +22,13 @@ import { tempDir, writeTree } from '../support/tree.js';
 type Sarif = any;
 
 function runCli(args: readonly string[], opts: { cwd: string }) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: opts.cwd, encoding: 'utf8', input: '', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd,
+    encoding: 'utf8',
+    input: '',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -56,7 +62,9 @@ describe('scan --format sarif on the example repository', () => {
       const d = driver.rules.find((x: any) => x.id === rule.meta.id);
       expect(d.shortDescription.text).toBe(rule.meta.title);
       expect(d.helpUri).toBe(`https://github.com/gitops-fix/gitops-fix/blob/main/transforms/${rule.meta.id}/README.md`);
-      const why = readFileSync(join(EXAMPLE_REPO, '..', '..', 'transforms', rule.meta.id, 'README.md'), 'utf8').split('## Why')[1]!.split('\n## ')[0]!;
+      const why = readFileSync(join(EXAMPLE_REPO, '..', '..', 'transforms', rule.meta.id, 'README.md'), 'utf8')
+        .split('## Why')[1]!
+        .split('\n## ')[0]!;
       expect(why).toContain(d.fullDescription.text.split('\n')[0]);
       expect(d.defaultConfiguration.level).toBe({ critical: 'error', high: 'error', medium: 'warning', low: 'note' }[rule.meta.severity]);
     }
@@ -82,7 +90,9 @@ describe('scan --format sarif on the example repository', () => {
   it('carries a fix for findings of edit rules, and each fix alone removes its finding', () => {
     const run = log.runs[0];
     const withFix = run.results.filter((r: any) => r.fixes);
-    expect(withFix.map((r: any) => r.ruleId)).toEqual(expect.arrayContaining(['gitrepository-dev-branch', 'externalsecret-slow-refresh', 'kustomization-retry-interval', 'helmrepository-slow-interval']));
+    expect(withFix.map((r: any) => r.ruleId)).toEqual(
+      expect.arrayContaining(['gitrepository-dev-branch', 'externalsecret-slow-refresh', 'kustomization-retry-interval', 'helmrepository-slow-interval']),
+    );
     const branch = withFix.find((r: any) => r.ruleId === 'gitrepository-dev-branch');
     expect(branch.fixes[0].artifactChanges).toEqual([
       {
@@ -100,7 +110,9 @@ describe('scan --format sarif on the example repository', () => {
       const fixed = loadRepo(EXAMPLE_REPO, { settings: session.repo.settings, base: session.repo, overrides });
       expect(fixed.files.filter((f) => overrides.has(f.path) && f.status !== 'parsed')).toEqual([]);
       const rule = ruleById(r.ruleId)!;
-      const again = detectRule(fixed, rule, session.options.get(rule.meta.id)).map((f) => createHash('sha256').update(findingKey(f)).digest('hex').slice(0, 32));
+      const again = detectRule(fixed, rule, session.options.get(rule.meta.id)).map((f) =>
+        createHash('sha256').update(findingKey(f)).digest('hex').slice(0, 32),
+      );
       expect(again, `${r.ruleId} at ${r.locations[0].physicalLocation.artifactLocation.uri}`).not.toContain(r.partialFingerprints['gitopsFixFinding/v1']);
     }
   });
@@ -122,7 +134,10 @@ describe('SARIF suppressions', () => {
         ['.gitops-fix.yaml', 'ignore:\n  - rule: kustomization-retry-interval\n    paths: ["flux/**"]\n    reason: retries are watched by the on-call\n'],
         [
           'infra/kubernetes/flux/infrastructure/sources/hashicorp.yaml',
-          readFileSync(join(EXAMPLE_REPO, 'infra/kubernetes/flux/infrastructure/sources/hashicorp.yaml'), 'utf8').replace('interval: 24h', 'interval: 24h # gitops-fix-ignore helmrepository-slow-interval: vendor index'),
+          readFileSync(join(EXAMPLE_REPO, 'infra/kubernetes/flux/infrastructure/sources/hashicorp.yaml'), 'utf8').replace(
+            'interval: 24h',
+            'interval: 24h # gitops-fix-ignore helmrepository-slow-interval: vendor index',
+          ),
         ],
       ]),
     );
@@ -161,7 +176,9 @@ describe('junit, markdown and github formats', () => {
     const md = scanMarkdown(report, rules);
     expect(md).toMatch(/^## gitops-fix\n\n\*\*\d+ findings\*\* \(\d+ critical, \d+ high, \d+ medium, \d+ low\) in 35 files/);
     expect(md).toContain('### Phase 1: Critical security fixes');
-    expect(md).toContain('| high | [gitrepository-dev-branch](https://github.com/gitops-fix/gitops-fix/blob/main/transforms/gitrepository-dev-branch/README.md) | 9 | `flux/clusters/production/flux-system/gotk-sync.yaml:11:5` |');
+    expect(md).toContain(
+      '| high | [gitrepository-dev-branch](https://github.com/gitops-fix/gitops-fix/blob/main/transforms/gitrepository-dev-branch/README.md) | 9 | `flux/clusters/production/flux-system/gotk-sync.yaml:11:5` |',
+    );
     expect(mdCell('a|b\nc <d>')).toBe('a\\|b<br>c &lt;d&gt;');
   });
 
@@ -172,7 +189,11 @@ describe('junit, markdown and github formats', () => {
       '::error file=fixtures/example-repo/flux/clusters/production/flux-system/gotk-sync.yaml,line=11,col=5,title=gitrepository-dev-branch::' +
         report.findings.find((f) => f.ruleId === 'gitrepository-dev-branch')!.message,
     );
-    expect(lines.some((l) => l.startsWith('::notice file=fixtures/example-repo/flux/clusters/production/infrastructure.yaml,line=9,col=1,title=kustomization-retry-interval::'))).toBe(true);
+    expect(
+      lines.some((l) =>
+        l.startsWith('::notice file=fixtures/example-repo/flux/clusters/production/infrastructure.yaml,line=9,col=1,title=kustomization-retry-interval::'),
+      ),
+    ).toBe(true);
     expect(lines.some((l) => l.startsWith('::warning ') && l.includes('title=kustomization-no-wait::'))).toBe(true);
     expect(lines.at(-1)).toMatch(/^gitops-fix: \d+ findings/);
     expect(escapeData('50%\nnext')).toBe('50%25%0Anext');
@@ -183,7 +204,9 @@ describe('junit, markdown and github formats', () => {
     const root = join(EXAMPLE_REPO, '..', '..');
     const r = runCli(['scan', 'fixtures/example-repo', '--format', 'github', '--rule', 'gitrepository-dev-branch'], { cwd: root });
     expect(r.code).toBe(1);
-    expect(r.stdout.split('\n')[0]).toMatch(/^::error file=fixtures\/example-repo\/flux\/clusters\/production\/flux-system\/gotk-sync\.yaml,line=11,col=5,title=gitrepository-dev-branch::/);
+    expect(r.stdout.split('\n')[0]).toMatch(
+      /^::error file=fixtures\/example-repo\/flux\/clusters\/production\/flux-system\/gotk-sync\.yaml,line=11,col=5,title=gitrepository-dev-branch::/,
+    );
   });
 
   it('rejects an unknown format, naming the formats', () => {

@@ -15,7 +15,10 @@ describe('a suppressed finding on the example repository', () => {
   it('disappears from scan and from fix, and is counted', () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const file = join(dir, SOURCES, 'hashicorp.yaml');
-    const original = readFileSync(file, 'utf8').replace('  interval: 24h\n', '  # gitops-fix-ignore helmrepository-slow-interval: HashiCorp publishes its index weekly\n  interval: 24h\n');
+    const original = readFileSync(file, 'utf8').replace(
+      '  interval: 24h\n',
+      '  # gitops-fix-ignore helmrepository-slow-interval: HashiCorp publishes its index weekly\n  interval: 24h\n',
+    );
     writeFileSync(file, original);
 
     const scan = cli(['scan', '.', '--format', 'json'], dir);
@@ -28,7 +31,8 @@ describe('a suppressed finding on the example repository', () => {
     const fix = cli(['fix', '.', '--rule', 'helmrepository-slow-interval', '--write', '--yes'], dir);
     expect(fix.code, fix.stderr).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(original);
-    for (const other of ['external-secrets.yaml', 'jetstack.yaml', 'linkerd.yaml']) expect(readFileSync(join(dir, SOURCES, other), 'utf8')).toContain('  interval: 1h\n');
+    for (const other of ['external-secrets.yaml', 'jetstack.yaml', 'linkerd.yaml'])
+      expect(readFileSync(join(dir, SOURCES, other), 'utf8')).toContain('  interval: 1h\n');
     const after = JSON.parse(cli(['scan', '.', '--format', 'json', '--rule', 'helmrepository-slow-interval'], dir).stdout) as typeof report;
     expect(after.findings).toEqual([]);
     expect(after.summary.suppressed).toBe(1);

@@ -29,7 +29,8 @@ function modeRule(opts: { breakFile?: string; persist?: boolean } = {}): Rule {
     meta: { id: 'test-mode-on', title: 'Require mode on', reviewItem: 1, severity: 'high', phase: 1, messages: { off: 'ConfigMap {name} has mode {mode}' } },
     *detect({ repo }) {
       for (const r of repo.ofKind('ConfigMap')) {
-        if (r.get(['data', 'mode']) !== 'on') yield { messageId: 'off' as const, resource: r, path: ['data', 'mode'], data: { name: r.name ?? '', mode: String(r.get(['data', 'mode'])) } };
+        if (r.get(['data', 'mode']) !== 'on')
+          yield { messageId: 'off' as const, resource: r, path: ['data', 'mode'], data: { name: r.name ?? '', mode: String(r.get(['data', 'mode'])) } };
       }
     },
     fix: {
@@ -38,7 +39,12 @@ function modeRule(opts: { breakFile?: string; persist?: boolean } = {}): Rule {
       apply({ resource }) {
         if (!resource) return [];
         const value = opts.persist && resource.name === 'b' ? 'still-off' : 'on';
-        return { changes: [{ op: 'set', resource, path: ['data', 'mode'], value }], summary: `mode → ${value}`, notes: ['Restart the consumers.'], warnings: ['Consumers see the new mode at once.'] };
+        return {
+          changes: [{ op: 'set', resource, path: ['data', 'mode'], value }],
+          summary: `mode → ${value}`,
+          notes: ['Restart the consumers.'],
+          warnings: ['Consumers see the new mode at once.'],
+        };
       },
     },
   }) as Rule;
@@ -114,10 +120,17 @@ describe('commit message and PR body', () => {
 
 describe('diff', () => {
   it('git-style headers, /dev/null for new files, and a stat', () => {
-    expect(fileDiff({ path: 'x.yaml', before: 'a: 1\n', after: 'a: 2\n' })).toBe('diff --git a/x.yaml b/x.yaml\n--- a/x.yaml\n+++ b/x.yaml\n@@ -1,1 +1,1 @@\n-a: 1\n+a: 2\n');
-    expect(fileDiff({ path: 'n.yaml', before: null, after: 'b: 1\n' })).toBe('diff --git a/n.yaml b/n.yaml\nnew file mode 100644\n--- /dev/null\n+++ b/n.yaml\n@@ -0,0 +1,1 @@\n+b: 1\n');
+    expect(fileDiff({ path: 'x.yaml', before: 'a: 1\n', after: 'a: 2\n' })).toBe(
+      'diff --git a/x.yaml b/x.yaml\n--- a/x.yaml\n+++ b/x.yaml\n@@ -1,1 +1,1 @@\n-a: 1\n+a: 2\n',
+    );
+    expect(fileDiff({ path: 'n.yaml', before: null, after: 'b: 1\n' })).toBe(
+      'diff --git a/n.yaml b/n.yaml\nnew file mode 100644\n--- /dev/null\n+++ b/n.yaml\n@@ -0,0 +1,1 @@\n+b: 1\n',
+    );
     expect(fileDiff({ path: 'same', before: 'x\n', after: 'x\n' })).toBe('');
-    const stat = diffStat([{ path: 'x.yaml', before: 'a: 1\n', after: 'a: 2\nb: 3\n' }, { path: 'n.yaml', before: null, after: 'b: 1\n' }]);
+    const stat = diffStat([
+      { path: 'x.yaml', before: 'a: 1\n', after: 'a: 2\nb: 3\n' },
+      { path: 'n.yaml', before: null, after: 'b: 1\n' },
+    ]);
     expect(formatDiffStat(stat)).toBe(' n.yaml | 1 +\n x.yaml | 3 ++-\n 2 files changed (1 created), 3 insertions(+), 1 deletion(-)');
   });
 });

@@ -16,13 +16,21 @@ describe('replacements', () => {
     expect(replacements('spec:\n  interval: 24h\n  url: x\n', 'spec:\n  interval: 1h\n  url: x\n')).toEqual([
       { deletedRegion: { startLine: 2, startColumn: 13, endLine: 2, endColumn: 16 }, insertedContent: '1h' },
     ]);
-    expect(replacements('  wait: false\n', '  wait: true\n')).toEqual([{ deletedRegion: { startLine: 1, startColumn: 9, endLine: 1, endColumn: 14 }, insertedContent: 'true' }]);
+    expect(replacements('  wait: false\n', '  wait: true\n')).toEqual([
+      { deletedRegion: { startLine: 1, startColumn: 9, endLine: 1, endColumn: 14 }, insertedContent: 'true' },
+    ]);
   });
 
   it('anchors an insertion at the end of the file to the end of the last line', () => {
-    expect(replacements('a: 1\nb: 2\n', 'a: 1\nb: 2\nc: 3\n')).toEqual([{ deletedRegion: { startLine: 2, startColumn: 5, endLine: 2, endColumn: 5 }, insertedContent: '\nc: 3' }]);
-    expect(replacements('a: 1\r\nb: 2\r\n', 'a: 1\r\nb: 2\r\nc: 3\r\n')).toEqual([{ deletedRegion: { startLine: 2, startColumn: 5, endLine: 2, endColumn: 5 }, insertedContent: '\r\nc: 3' }]);
-    expect(replacements('a: 1\nb: 2\n', 'a: 1\n')).toEqual([{ deletedRegion: { startLine: 1, startColumn: 5, endLine: 2, endColumn: 5 }, insertedContent: '' }]);
+    expect(replacements('a: 1\nb: 2\n', 'a: 1\nb: 2\nc: 3\n')).toEqual([
+      { deletedRegion: { startLine: 2, startColumn: 5, endLine: 2, endColumn: 5 }, insertedContent: '\nc: 3' },
+    ]);
+    expect(replacements('a: 1\r\nb: 2\r\n', 'a: 1\r\nb: 2\r\nc: 3\r\n')).toEqual([
+      { deletedRegion: { startLine: 2, startColumn: 5, endLine: 2, endColumn: 5 }, insertedContent: '\r\nc: 3' },
+    ]);
+    expect(replacements('a: 1\nb: 2\n', 'a: 1\n')).toEqual([
+      { deletedRegion: { startLine: 1, startColumn: 5, endLine: 2, endColumn: 5 }, insertedContent: '' },
+    ]);
   });
 
   it('gives separate regions for separate hunks, and does not count a byte-order mark as a column', () => {
@@ -37,7 +45,10 @@ describe('replacements', () => {
 
   it('round-trips any edit, with every region on lines that exist', () => {
     const line = fc.stringMatching(/^[a-z0-9: #-]{0,12}$/);
-    const body = fc.array(line.filter((l) => l.length > 0), { minLength: 1, maxLength: 8 });
+    const body = fc.array(
+      line.filter((l) => l.length > 0),
+      { minLength: 1, maxLength: 8 },
+    );
     // Fixes keep a file's byte-order mark, line breaks and final line break as they are.
     const pair = fc.tuple(fc.boolean(), fc.constantFrom('\n', '\r\n'), fc.boolean(), body, body).map(([bom, eol, last, ...texts]) => {
       const [a, b] = texts.map((lines) => (bom ? '\uFEFF' : '') + lines.join(eol) + (last ? eol : ''));

@@ -85,7 +85,16 @@ describe('comment suppressions', () => {
     expect(r.summary.suppressed).toBe(1);
     expect(r.findings).toHaveLength(1);
     const f = r.findings[0]!;
-    expect(f).toMatchObject({ ruleId: 'suppression-without-reason', file: 'a.yaml', line: 7, column: 3, severity: 'low', phase: 3, reviewItem: null, fixable: false });
+    expect(f).toMatchObject({
+      ruleId: 'suppression-without-reason',
+      file: 'a.yaml',
+      line: 7,
+      column: 3,
+      severity: 'low',
+      phase: 3,
+      reviewItem: null,
+      fixable: false,
+    });
     expect(f.message).toMatch(/without a reason hides 1 finding of helmrepository-slow-interval: say why after a colon/);
   });
 
@@ -100,14 +109,17 @@ describe('comment suppressions', () => {
 describe('annotation suppressions', () => {
   it('gitops-fix.io/ignore hides the listed rules on that object; the reason annotation says why', () => {
     const r = scanOf({
-      'a.yaml': helmRepo('a', '  annotations:\n    gitops-fix.io/ignore: "helmrepository-slow-interval, kustomization-no-wait"\n    gitops-fix.io/ignore-reason: mirrored nightly\n'),
+      'a.yaml': helmRepo(
+        'a',
+        '  annotations:\n    gitops-fix.io/ignore: "helmrepository-slow-interval, kustomization-no-wait"\n    gitops-fix.io/ignore-reason: mirrored nightly\n',
+      ),
       'b.yaml': helmRepo('b', '  annotations:\n    gitops-fix.io/ignore: kustomization-no-wait\n    gitops-fix.io/ignore-reason: other rule\n'),
     });
     expect(ids(r.findings)).toEqual(['helmrepository-slow-interval b.yaml']);
     expect(r.suppressed.map((s) => [s.finding.file, s.by.source, s.by.reason, s.by.line])).toEqual([['a.yaml', 'annotation', 'mirrored nightly', 7]]);
   });
 
-  it("on a HelmRelease it also covers the findings in the values files it reads through valuesFrom", () => {
+  it('on a HelmRelease it also covers the findings in the values files it reads through valuesFrom', () => {
     const base = join(FIXTURES, 'external-secrets-missing-probes', 'invalid-values-file', 'before');
     const files = Object.fromEntries(readTree(base));
     expect(ids(scanOf(files, { ruleIds: ['external-secrets-missing-probes'] }).findings)).toEqual([
@@ -116,11 +128,14 @@ describe('annotation suppressions', () => {
     ]);
     files['eso/helmrelease.yaml'] = files['eso/helmrelease.yaml']!.replace(
       '  namespace: external-secrets\n',
-      '  namespace: external-secrets\n  annotations:\n    gitops-fix.io/ignore: external-secrets-missing-probes\n    gitops-fix.io/ignore-reason: probes come with the platform team\'s overlay\n',
+      "  namespace: external-secrets\n  annotations:\n    gitops-fix.io/ignore: external-secrets-missing-probes\n    gitops-fix.io/ignore-reason: probes come with the platform team's overlay\n",
     );
     const r = scanOf(files, { ruleIds: ['external-secrets-missing-probes'] });
     expect(r.findings).toEqual([]);
-    expect(r.suppressed.map((x) => `${x.finding.file} ${x.by.file}:${x.by.line}`)).toEqual(['eso/values.yaml eso/helmrelease.yaml:7', 'eso/values.yaml eso/helmrelease.yaml:7']);
+    expect(r.suppressed.map((x) => `${x.finding.file} ${x.by.file}:${x.by.line}`)).toEqual([
+      'eso/values.yaml eso/helmrelease.yaml:7',
+      'eso/values.yaml eso/helmrelease.yaml:7',
+    ]);
   });
 
   it('without gitops-fix.io/ignore-reason it is reported at the annotation', () => {
@@ -136,7 +151,9 @@ describe('config ignore entries', () => {
 
   it('match a rule id or *, on path globs, with their reason', () => {
     const r = scanOf({
-      '.gitops-fix.yaml': config('  - rule: helmrepository-slow-interval\n    paths: ["sources/vendor-*.yaml"]\n    reason: vendors publish weekly\n  - rule: "*"\n    paths: ["legacy/**"]\n    reason: being removed\n'),
+      '.gitops-fix.yaml': config(
+        '  - rule: helmrepository-slow-interval\n    paths: ["sources/vendor-*.yaml"]\n    reason: vendors publish weekly\n  - rule: "*"\n    paths: ["legacy/**"]\n    reason: being removed\n',
+      ),
       'sources/vendor-a.yaml': helmRepo('vendor-a'),
       'sources/own.yaml': helmRepo('own'),
       'legacy/apps.yaml': kustomization,
@@ -149,7 +166,9 @@ describe('config ignore entries', () => {
   });
 
   it('an entry without paths covers every file; an unknown rule id is a configuration error naming the key', () => {
-    expect(scanOf({ '.gitops-fix.yaml': config('  - rule: helmrepository-slow-interval\n    reason: accepted\n'), 'x/a.yaml': helmRepo('a') }).findings).toEqual([]);
+    expect(
+      scanOf({ '.gitops-fix.yaml': config('  - rule: helmrepository-slow-interval\n    reason: accepted\n'), 'x/a.yaml': helmRepo('a') }).findings,
+    ).toEqual([]);
     expect(() => scanOf({ '.gitops-fix.yaml': config('  - rule: helmrepository-slow-intervl\n    reason: typo\n'), 'a.yaml': helmRepo('a') })).toThrow(
       /ignore\.0\.rule: unknown rule id "helmrepository-slow-intervl"/,
     );

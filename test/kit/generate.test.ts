@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { generateNear, namespaceAnchor, placeNear, productionNamespaces, relativePath, workloads, effectiveReplicas, parseCpuMillis, parseQuantity, formatMemory, formatCpu, selectorMatches } from '../../src/kit/index.js';
+import {
+  generateNear,
+  namespaceAnchor,
+  placeNear,
+  productionNamespaces,
+  relativePath,
+  workloads,
+  effectiveReplicas,
+  parseCpuMillis,
+  parseQuantity,
+  formatMemory,
+  formatCpu,
+  selectorMatches,
+} from '../../src/kit/index.js';
 import { openSession } from '../../src/engine/session.js';
 import { fromRaw } from '../../src/engine/config.js';
 import { loadRepo } from '../../src/engine/load-repo.js';
@@ -24,13 +37,20 @@ describe('workloads', () => {
     expect(api.podLabels).toEqual({ 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/part-of': 'orders' });
     expect(api.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'api' } });
     expect(api.podSpecPath).toEqual(['spec', 'template', 'spec']);
-    expect(api.containers[0]).toMatchObject({ name: 'api', requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' }, path: ['spec', 'template', 'spec', 'containers', 0] });
+    expect(api.containers[0]).toMatchObject({
+      name: 'api',
+      requests: { cpu: '100m', memory: '128Mi' },
+      limits: { memory: '256Mi' },
+      path: ['spec', 'template', 'spec', 'containers', 0],
+    });
   });
 
   it('reads CronJobs, defaults and autoscalers', () => {
     const repo = memRepo({
-      'a.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w, namespace: n}\nspec:\n  selector: {matchLabels: {app: w}}\n  template:\n    metadata: {labels: {app: w}}\n    spec: {containers: [{name: c}]}\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: w, namespace: n}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: w}\n  minReplicas: 3\n  maxReplicas: 5\n',
-      'b.yaml': 'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: j}\nspec:\n  schedule: "* * * * *"\n  jobTemplate:\n    spec:\n      template:\n        metadata: {labels: {job: j}}\n        spec: {containers: [{name: c, image: busybox}], restartPolicy: OnFailure}\n',
+      'a.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w, namespace: n}\nspec:\n  selector: {matchLabels: {app: w}}\n  template:\n    metadata: {labels: {app: w}}\n    spec: {containers: [{name: c}]}\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: w, namespace: n}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: w}\n  minReplicas: 3\n  maxReplicas: 5\n',
+      'b.yaml':
+        'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: j}\nspec:\n  schedule: "* * * * *"\n  jobTemplate:\n    spec:\n      template:\n        metadata: {labels: {job: j}}\n        spec: {containers: [{name: c, image: busybox}], restartPolicy: OnFailure}\n',
     });
     const [w, j] = workloads(repo);
     expect(w!.replicas).toBe(1);
@@ -90,32 +110,50 @@ describe('placement', () => {
     const p = placeNear(repo, { near: vault, baseName: 'vault-backup', namespace: 'velero' });
     expect(p).toMatchObject({ file: 'infra/kubernetes/flux/infrastructure/vault-backup.yaml', wireDir: 'infra/kubernetes/flux/infrastructure' });
     const same = placeNear(repo, { near: vault, baseName: 'vault-snapshot', namespace: 'vault' });
-    expect(same).toMatchObject({ file: 'infra/kubernetes/flux/infrastructure/vault/vault-snapshot.yaml', wireDir: 'infra/kubernetes/flux/infrastructure/vault' });
+    expect(same).toMatchObject({
+      file: 'infra/kubernetes/flux/infrastructure/vault/vault-snapshot.yaml',
+      wireDir: 'infra/kubernetes/flux/infrastructure/vault',
+    });
   });
 
   it('needs no wiring where Flux builds a directory without a kustomization.yaml', () => {
     const repo = memRepo({
-      'clusters/prod/apps.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec: {interval: 10m, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n',
-      'apps/web/deploy.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: web}\nspec: {replicas: 2, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web}]}}}\n',
+      'clusters/prod/apps.yaml':
+        'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec: {interval: 10m, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n',
+      'apps/web/deploy.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: web}\nspec: {replicas: 2, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web}]}}}\n',
     });
     const web = repo.find('Deployment', 'web')!;
-    expect(placeNear(repo, { near: web, baseName: 'web-pdb', namespace: 'web' })).toEqual({ file: 'apps/web/web-pdb.yaml', dir: 'apps/web', wireDir: undefined, wiring: undefined });
+    expect(placeNear(repo, { near: web, baseName: 'web-pdb', namespace: 'web' })).toEqual({
+      file: 'apps/web/web-pdb.yaml',
+      dir: 'apps/web',
+      wireDir: undefined,
+      wiring: undefined,
+    });
   });
 
   it('wires a file listed individually by a parent kustomization.yaml through that file', () => {
     const repo = memRepo({
-      'clusters/prod/apps.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec: {interval: 10m, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n',
+      'clusters/prod/apps.yaml':
+        'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec: {interval: 10m, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n',
       'apps/kustomization.yaml': 'resources:\n  - web/deploy.yaml\n',
-      'apps/web/deploy.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: web}\nspec: {replicas: 2, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web}]}}}\n',
+      'apps/web/deploy.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: web}\nspec: {replicas: 2, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web}]}}}\n',
     });
     const web = repo.find('Deployment', 'web')!;
-    expect(placeNear(repo, { near: web, baseName: 'web-pdb', namespace: 'web' })).toMatchObject({ file: 'apps/web/web-pdb.yaml', wireDir: 'apps', wiring: { op: 'addKustomizeResource', dir: 'apps', entry: 'web/web-pdb.yaml' } });
+    expect(placeNear(repo, { near: web, baseName: 'web-pdb', namespace: 'web' })).toMatchObject({
+      file: 'apps/web/web-pdb.yaml',
+      wireDir: 'apps',
+      wiring: { op: 'addKustomizeResource', dir: 'apps', entry: 'web/web-pdb.yaml' },
+    });
   });
 
   it('chooses a free file name', () => {
     const { repo } = openSession(example);
     const ns = repo.find('Namespace', 'production')!;
-    expect(placeNear(repo, { near: ns, baseName: 'production', namespace: 'production' })).toMatchObject({ file: 'infra/kubernetes/flux/infrastructure/namespaces/production-2.yaml' });
+    expect(placeNear(repo, { near: ns, baseName: 'production', namespace: 'production' })).toMatchObject({
+      file: 'infra/kubernetes/flux/infrastructure/namespaces/production-2.yaml',
+    });
   });
 });
 

@@ -420,10 +420,18 @@ describe('queries and values', () => {
 
   it('renderHclValue output parses back to the same value', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary' }).filter((s) => !s.includes('${')), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean()), (v) => {
-        const value = getAttribute(parseHcl(`x = ${renderHclValue(v)}\n`), 'x')!.value;
-        expect(Object.is(value, v) || value === v).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary' }).filter((s) => !s.includes('${')),
+          fc.integer(),
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
+          fc.boolean(),
+        ),
+        (v) => {
+          const value = getAttribute(parseHcl(`x = ${renderHclValue(v)}\n`), 'x')!.value;
+          expect(Object.is(value, v) || value === v).toBe(true);
+        },
+      ),
     );
   });
 });
@@ -438,9 +446,7 @@ describe('edits', () => {
       added: ['  tls_min_version    = "tls13"            # default tls12'],
     });
     const longer = setAttribute(TLS_LISTENER, tcp, 'address', '0.0.0.0:8200');
-    expect(lineChanges(TLS_LISTENER, longer).added).toEqual([
-      '  address            = "0.0.0.0:8200"     # default "127.0.0.1:8200"; "[::]" = all IPv4+IPv6',
-    ]);
+    expect(lineChanges(TLS_LISTENER, longer).added).toEqual(['  address            = "0.0.0.0:8200"     # default "127.0.0.1:8200"; "[::]" = all IPv4+IPv6']);
     const comma = setAttribute(TRAILING_COMMA, { block: { type: 'telemetry' } }, 'prometheus_retention_time', '30s');
     expect(lineChanges(TRAILING_COMMA, comma).added).toEqual(['  prometheus_retention_time = "30s",']);
     expect(setAttribute(CHART_STANDALONE, tcp, 'tls_disable', 1)).toBe(CHART_STANDALONE);
@@ -505,15 +511,21 @@ describe('edits', () => {
 
   it('replaceBlock re-indents the new text to the old block and the file unit', () => {
     const nested = 'a {\n    listener "tcp" {\n        address = "x"\n    }\n}\n';
-    const out = replaceBlock(nested, { type: 'listener', label: 'tcp', parent: { type: 'a' } }, `
+    const out = replaceBlock(
+      nested,
+      { type: 'listener', label: 'tcp', parent: { type: 'a' } },
+      `
       listener "tcp" {
         address = "y"
         telemetry {
           unauthenticated_metrics_access = true
         }
       }
-    `);
-    expect(out).toBe('a {\n    listener "tcp" {\n        address = "y"\n        telemetry {\n            unauthenticated_metrics_access = true\n        }\n    }\n}\n');
+    `,
+    );
+    expect(out).toBe(
+      'a {\n    listener "tcp" {\n        address = "y"\n        telemetry {\n            unauthenticated_metrics_access = true\n        }\n    }\n}\n',
+    );
     expect(() => replaceBlock(CHART_STANDALONE, { type: 'seal' }, 'seal "x" {}')).toThrow(/no seal block/);
     expect(() => replaceBlock(CHART_STANDALONE, { type: 'storage' }, 'storage "raft" {')).toThrow(HclError);
   });
@@ -541,7 +553,9 @@ describe('edits', () => {
     expect(appendBlock(CHART_RAFT, seal)).toBe(`${CHART_RAFT.trimEnd()}\n\n${seal}\n`);
     const tight = 'a {\n}\nb {\n}';
     expect(appendBlock(tight, 'c {\n}')).toBe('a {\n}\nb {\n}\nc {\n}');
-    expect(appendBlock(CHART_RAFT, seal, { after: { type: 'storage' } })).toBe(CHART_RAFT.replace('  path = "/vault/data"\n}\n', `  path = "/vault/data"\n}\n\n${seal}\n`));
+    expect(appendBlock(CHART_RAFT, seal, { after: { type: 'storage' } })).toBe(
+      CHART_RAFT.replace('  path = "/vault/data"\n}\n', `  path = "/vault/data"\n}\n\n${seal}\n`),
+    );
     expect(appendBlock(CHART_RAFT, seal, { after: { type: 'nope' } })).toBe(appendBlock(CHART_RAFT, seal));
     expect(appendBlock('', seal)).toBe(`${seal}\n`);
 
@@ -553,7 +567,9 @@ describe('edits', () => {
     expect(telemetry).toContain('  #}\n  telemetry {\n    unauthenticated_metrics_access = true\n  }\n}\nstorage');
 
     const join = appendBlock(RAFT_RETRY_JOIN, 'retry_join {\n  leader_api_addr = "https://vault-3.vault-internal:8200"\n}', { into: { type: 'storage' } });
-    expect(join).toContain('    leader_client_key_file  = "/vault/userconfig/vault-tls/tls.key"\n  }\n  retry_join {\n    leader_api_addr = "https://vault-3.vault-internal:8200"\n  }\n}\n');
+    expect(join).toContain(
+      '    leader_client_key_file  = "/vault/userconfig/vault-tls/tls.key"\n  }\n  retry_join {\n    leader_api_addr = "https://vault-3.vault-internal:8200"\n  }\n}\n',
+    );
 
     const opened = appendBlock(CHART_RAFT, 'x {\n  y = 1\n}', { into: { type: 'service_registration' } });
     expect(opened).toContain('service_registration "kubernetes" {\n  x {\n    y = 1\n  }\n}\n');
@@ -564,7 +580,9 @@ describe('edits', () => {
     const created = setBlockAttribute(CHART_STANDALONE, ref, 'unauthenticated_metrics_access', true);
     expect(created).toBe(appendBlock(CHART_STANDALONE, 'telemetry {\n  unauthenticated_metrics_access = true\n}', { into: ref.parent }));
     const edited = setBlockAttribute(TLS_LISTENER, ref, 'unauthenticated_metrics_access', false);
-    expect(lineChanges(TLS_LISTENER, edited).added).toEqual(['    unauthenticated_metrics_access = false # bool, default false; allows unauth GET /v1/sys/metrics']);
+    expect(lineChanges(TLS_LISTENER, edited).added).toEqual([
+      '    unauthenticated_metrics_access = false # bool, default false; allows unauth GET /v1/sys/metrics',
+    ]);
     expect(setBlockAttribute('ui = true\n', { type: 'telemetry' }, 'disable_hostname', true)).toBe('ui = true\n\ntelemetry {\n  disable_hostname = true\n}\n');
   });
 
@@ -578,9 +596,13 @@ describe('edits', () => {
   });
 
   it('replaceBlock accepts a template literal with a hanging first line', () => {
-    const out = replaceBlock(CHART_STANDALONE, { type: 'storage' }, `storage "raft" {
+    const out = replaceBlock(
+      CHART_STANDALONE,
+      { type: 'storage' },
+      `storage "raft" {
         path = "/vault/data"
-      }`);
+      }`,
+    );
     expect(out).toBe(CHART_STANDALONE.replace('storage "file" {', 'storage "raft" {'));
   });
 
@@ -596,8 +618,12 @@ describe('edits', () => {
     expect(parseHcl(out).blocks.map((b) => b.type)).toEqual(['listener', 'storage', 'seal']);
 
     const tabs = 'ui = true\n\nlistener "tcp" {\n\ttls_disable = 1\n\taddress = "[::]:8200"\n}\n';
-    const tabbed = appendBlock(setAttribute(tabs, tcp, 'tls_key_file', '/k'), 'telemetry {\n  unauthenticated_metrics_access = true\n}', { into: { type: 'listener', label: 'tcp' } });
-    expect(tabbed).toBe('ui = true\n\nlistener "tcp" {\n\ttls_disable = 1\n\taddress = "[::]:8200"\n\ttls_key_file = "/k"\n\ttelemetry {\n\t\tunauthenticated_metrics_access = true\n\t}\n}\n');
+    const tabbed = appendBlock(setAttribute(tabs, tcp, 'tls_key_file', '/k'), 'telemetry {\n  unauthenticated_metrics_access = true\n}', {
+      into: { type: 'listener', label: 'tcp' },
+    });
+    expect(tabbed).toBe(
+      'ui = true\n\nlistener "tcp" {\n\ttls_disable = 1\n\taddress = "[::]:8200"\n\ttls_key_file = "/k"\n\ttelemetry {\n\t\tunauthenticated_metrics_access = true\n\t}\n}\n',
+    );
   });
 });
 
@@ -637,7 +663,10 @@ storage "file" {
 
   it('replaces storage "file" by raft with retry_join blocks', async () => {
     const joins = [0, 1, 2]
-      .map((n) => `  retry_join {\n    leader_api_addr         = "https://vault-${n}.vault-internal:8200"\n    leader_ca_cert_file     = "/vault/userconfig/vault-tls/ca.crt"\n  }`)
+      .map(
+        (n) =>
+          `  retry_join {\n    leader_api_addr         = "https://vault-${n}.vault-internal:8200"\n    leader_ca_cert_file     = "/vault/userconfig/vault-tls/ca.crt"\n  }`,
+      )
       .join('\n');
     const raft = `storage "raft" {\n  path = "/vault/data"\n\n${joins}\n}`;
     const out = replaceBlock(CHART_STANDALONE, { type: 'storage', label: 'file' }, raft);
@@ -770,7 +799,7 @@ describe('Vault configs of the corpus and the fixtures', () => {
     out = setAttribute(out, {}, 'disable_mlock', true);
     const changes = lineChanges(text, out);
     expect(changes.removed.every((line) => /tls_disable/.test(line))).toBe(true);
-    expect(changes.added.every((line) => /tls_cert_file|disable_mlock/.test(line) || line.trim() === "")).toBe(true);
+    expect(changes.added.every((line) => /tls_cert_file|disable_mlock/.test(line) || line.trim() === '')).toBe(true);
     await expectValid(text, out);
   });
 });

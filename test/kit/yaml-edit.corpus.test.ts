@@ -193,7 +193,8 @@ describe.skipIf(!files.length)('corpus', () => {
           if (path.length) nodes.push({ path, node: n });
           if (isMap(n)) {
             for (const p of n.items) {
-              if (isScalar(p.key) && ['string', 'number'].includes(typeof p.key.value) && p.key.value !== '<<') visit(p.value, [...path, p.key.value as string]);
+              if (isScalar(p.key) && ['string', 'number'].includes(typeof p.key.value) && p.key.value !== '<<')
+                visit(p.value, [...path, p.key.value as string]);
             }
           } else if (isSeq(n)) n.items.forEach((it, i) => visit(it, [...path, i]));
         };

@@ -8,14 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import {
-  appendToSeq,
-  deleteKey,
-  insertPair,
-  setBlockScalar,
-  setScalar,
-  unintendedLines,
-} from '../../src/kit/yaml-edit.js';
+import { appendToSeq, deleteKey, insertPair, setBlockScalar, setScalar, unintendedLines } from '../../src/kit/yaml-edit.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Model.
@@ -23,20 +16,66 @@ import {
 type Seg = string | number;
 type Trail = { sp: string; text: string } | undefined;
 type ScalarStyle = 'plain' | 'single' | 'double' | 'empty' | 'tilde';
-interface Scal { t: 'scalar'; v: string | number | boolean | null; style: ScalarStyle }
-interface BlockLine { text: string; raw?: string }
-interface Block { t: 'block'; lines: BlockLine[]; clip: boolean }
-interface FlowSeq { t: 'flow'; items: Scal[] }
+interface Scal {
+  t: 'scalar';
+  v: string | number | boolean | null;
+  style: ScalarStyle;
+}
+interface BlockLine {
+  text: string;
+  raw?: string;
+}
+interface Block {
+  t: 'block';
+  lines: BlockLine[];
+  clip: boolean;
+}
+interface FlowSeq {
+  t: 'flow';
+  items: Scal[];
+}
 /** `sty`: indentation of a subtree the editor inserted (it follows the style detected from the file). */
-interface Sty { indent: number; seqIndent: number }
-interface MapN { t: 'map'; pairs: PairN[]; end: string[]; sty?: Sty }
-interface SeqN { t: 'seq'; items: ItemN[]; end: string[]; sty?: Sty }
-interface PairN { key: string; v: Node; lead: string[]; trail: Trail }
-interface ItemN { v: Scal | MapN; lead: string[]; trail: Trail }
+interface Sty {
+  indent: number;
+  seqIndent: number;
+}
+interface MapN {
+  t: 'map';
+  pairs: PairN[];
+  end: string[];
+  sty?: Sty;
+}
+interface SeqN {
+  t: 'seq';
+  items: ItemN[];
+  end: string[];
+  sty?: Sty;
+}
+interface PairN {
+  key: string;
+  v: Node;
+  lead: string[];
+  trail: Trail;
+}
+interface ItemN {
+  v: Scal | MapN;
+  lead: string[];
+  trail: Trail;
+}
 type Node = Scal | Block | FlowSeq | MapN | SeqN;
 
-interface Style { indent: number; seqIndent: number; eol: '\n' | '\r\n'; final: boolean; bom: boolean; header: boolean }
-interface Model { st: Style; docs: MapN[] }
+interface Style {
+  indent: number;
+  seqIndent: number;
+  eol: '\n' | '\r\n';
+  final: boolean;
+  bom: boolean;
+  header: boolean;
+}
+interface Model {
+  st: Style;
+  docs: MapN[];
+}
 
 const SAFE_PLAIN = ['foo', 'bar-1', 'v1.2.3', 'nginx:1.27', 'https://example.com/x', 'a b', '日本 🚀', 'x,y', 'some/path'];
 const QUOTED = ['yes', 'on', 'off', 'y', '1.10', '0775', 'true', 'null', '', '12:30', '1_000', 'a: b', 'x #y', '[a]'];
@@ -69,17 +108,22 @@ const trailText = (t: Trail) => (t ? `${t.sp}# ${t.text}` : '');
 // ---------------------------------------------------------------------------------------------------------------
 // Rendering: lines with the path of the pair/item that owns them.
 
-interface Out { text: string; owner: Seg[]; block?: boolean }
+interface Out {
+  text: string;
+  owner: Seg[];
+  block?: boolean;
+}
 
 function effStyle(m: Model): Sty {
   let maps = false;
   let seqs = false;
   const visit = (n: Node) => {
-    if (n.t === 'map') for (const p of n.pairs) {
-      if (p.v.t === 'map' && p.v.pairs.length) maps = true;
-      if (p.v.t === 'seq' && p.v.items.length) seqs = true;
-      visit(p.v);
-    }
+    if (n.t === 'map')
+      for (const p of n.pairs) {
+        if (p.v.t === 'map' && p.v.pairs.length) maps = true;
+        if (p.v.t === 'seq' && p.v.items.length) seqs = true;
+        visit(p.v);
+      }
     if (n.t === 'seq') for (const it of n.items) visit(it.v);
   };
   m.docs.forEach(visit);
@@ -171,12 +215,18 @@ function toData(n: Node): unknown {
 // ---------------------------------------------------------------------------------------------------------------
 // Generators.
 
-const trailArb: fc.Arbitrary<Trail> = fc.option(
-  fc.record({ sp: fc.constantFrom(' ', '  ', '\t', '   ', ' \t'), text: fc.constantFrom(...COMMENTS) }),
-  { nil: undefined, freq: 3 },
-);
+const trailArb: fc.Arbitrary<Trail> = fc.option(fc.record({ sp: fc.constantFrom(' ', '  ', '\t', '   ', ' \t'), text: fc.constantFrom(...COMMENTS) }), {
+  nil: undefined,
+  freq: 3,
+});
 const leadArb = (col: number): fc.Arbitrary<string[]> =>
-  fc.array(fc.oneof(fc.constant(''), fc.constantFrom(...COMMENTS).map((c) => `${pad(col)}# ${c}`)), { maxLength: 2 });
+  fc.array(
+    fc.oneof(
+      fc.constant(''),
+      fc.constantFrom(...COMMENTS).map((c) => `${pad(col)}# ${c}`),
+    ),
+    { maxLength: 2 },
+  );
 const endArb = (col: number): fc.Arbitrary<string[]> =>
   fc.oneof(
     { weight: 3, arbitrary: fc.constant([] as string[]) },
@@ -216,11 +266,13 @@ function blockArb(col: number, st: Style): fc.Arbitrary<Block> {
 }
 
 function mapArb(col: number, depth: number, st: Style, item: boolean, minPairs = 1): fc.Arbitrary<MapN> {
-  return fc.uniqueArray(fc.constantFrom(...KEYS), { minLength: minPairs, maxLength: item ? 3 : 4 }).chain((keys) =>
-    fc
-      .tuple(fc.tuple(...keys.map((k) => pairArb(k, col, depth, st, item))), item ? fc.constant([] as string[]) : endArb(col))
-      .map(([pairs, end]) => ({ t: 'map' as const, pairs, end })),
-  );
+  return fc
+    .uniqueArray(fc.constantFrom(...KEYS), { minLength: minPairs, maxLength: item ? 3 : 4 })
+    .chain((keys) =>
+      fc
+        .tuple(fc.tuple(...keys.map((k) => pairArb(k, col, depth, st, item))), item ? fc.constant([] as string[]) : endArb(col))
+        .map(([pairs, end]) => ({ t: 'map' as const, pairs, end })),
+    );
 }
 
 function pairArb(key: string, col: number, depth: number, st: Style, item: boolean): fc.Arbitrary<PairN> {
@@ -239,15 +291,16 @@ function pairArb(key: string, col: number, depth: number, st: Style, item: boole
       values.push({ weight: 2, arbitrary: seqArb(col + st.seqIndent, depth + 1, st) });
     }
   }
-  return fc
-    .tuple(fc.oneof(...values), item ? fc.constant([] as string[]) : leadArb(col), trailArb)
-    .map(([v, lead, trail]) => ({ key, v, lead, trail }));
+  return fc.tuple(fc.oneof(...values), item ? fc.constant([] as string[]) : leadArb(col), trailArb).map(([v, lead, trail]) => ({ key, v, lead, trail }));
 }
 
 function seqArb(dcol: number, depth: number, st: Style): fc.Arbitrary<SeqN> {
   const item: fc.Arbitrary<ItemN> = fc
     .tuple(
-      fc.oneof({ weight: 3, arbitrary: scalarArb({ allowEmpty: false }) as fc.Arbitrary<Scal | MapN> }, { weight: 2, arbitrary: mapArb(dcol + 2, depth + 1, st, true) }),
+      fc.oneof(
+        { weight: 3, arbitrary: scalarArb({ allowEmpty: false }) as fc.Arbitrary<Scal | MapN> },
+        { weight: 2, arbitrary: mapArb(dcol + 2, depth + 1, st, true) },
+      ),
       leadArb(dcol),
       trailArb,
     )
@@ -277,7 +330,13 @@ const modelArb: fc.Arbitrary<Model> = styleArb.chain((st) =>
 // ---------------------------------------------------------------------------------------------------------------
 // Navigation.
 
-interface Target { di: number; path: Seg[]; node: Node; parent?: MapN | SeqN | FlowSeq; inItem: boolean }
+interface Target {
+  di: number;
+  path: Seg[];
+  node: Node;
+  parent?: MapN | SeqN | FlowSeq;
+  inItem: boolean;
+}
 
 function targets(m: Model): Target[] {
   const out: Target[] = [];
@@ -321,12 +380,7 @@ type Edit =
   | { kind: 'append'; di: number; path: Seg[]; value: unknown }
   | { kind: 'block'; di: number; path: Seg[]; op: 'replace' | 'insert' | 'delete' | 'chomp'; index: number; line: string };
 
-const newScalar = fc.oneof(
-  fc.constantFrom<Scal['v']>(...SAFE_PLAIN, ...QUOTED),
-  fc.integer({ min: -5, max: 5000 }),
-  fc.boolean(),
-  fc.constant(null),
-);
+const newScalar = fc.oneof(fc.constantFrom<Scal['v']>(...SAFE_PLAIN, ...QUOTED), fc.integer({ min: -5, max: 5000 }), fc.boolean(), fc.constant(null));
 const insertValue = fc.oneof(
   { weight: 3, arbitrary: fc.oneof(fc.constantFrom<unknown>(...SAFE_PLAIN, ...QUOTED), fc.integer({ min: 0, max: 99 }), fc.boolean()) },
   { weight: 1, arbitrary: fc.record({ k1: fc.constantFrom(...SAFE_PLAIN), k2: fc.integer({ min: 0, max: 9 }) }) },
@@ -340,12 +394,17 @@ function editArb(m: Model): fc.Arbitrary<Edit> {
     arbs.push(fc.tuple(fc.constantFrom(...scalars), newScalar).map(([t, value]) => ({ kind: 'set', di: t.di, path: t.path, value })));
   }
   // maps (and `key:` / `key: ~` placeholders of pairs) to insert into; also a missing child map of a real map
-  const maps = ts.filter(
-    (t) => t.node.t === 'map' || (t.node.t === 'scalar' && t.node.v === null && t.parent?.t === 'map' && !t.inItem),
-  );
+  const maps = ts.filter((t) => t.node.t === 'map' || (t.node.t === 'scalar' && t.node.v === null && t.parent?.t === 'map' && !t.inItem));
   arbs.push(
     fc
-      .tuple(fc.constantFrom(...maps), fc.constantFrom(...NEW_KEYS), insertValue, fc.boolean(), fc.nat(), fc.option(fc.constantFrom(...COMMENTS), { nil: undefined }))
+      .tuple(
+        fc.constantFrom(...maps),
+        fc.constantFrom(...NEW_KEYS),
+        insertValue,
+        fc.boolean(),
+        fc.nat(),
+        fc.option(fc.constantFrom(...COMMENTS), { nil: undefined }),
+      )
       .map(([t, key, value, missing, pick, comment]): Edit => {
         const keys = t.node.t === 'map' ? t.node.pairs.map((p) => p.key) : [];
         const canMiss = t.node.t === 'map' && !t.inItem && t.node.pairs.length > 0;
@@ -360,7 +419,11 @@ function editArb(m: Model): fc.Arbitrary<Edit> {
   const realMaps = ts.filter((t) => t.node.t === 'map' && (t.node as MapN).pairs.length && !t.inItem);
   arbs.push(
     fc
-      .tuple(fc.constantFrom(...(seqs.length ? seqs : realMaps)), fc.oneof(fc.constantFrom<unknown>(...SAFE_PLAIN, ...QUOTED), fc.integer({ min: 0, max: 9 }), fc.record({ k1: fc.constantFrom(...SAFE_PLAIN) })), fc.boolean())
+      .tuple(
+        fc.constantFrom(...(seqs.length ? seqs : realMaps)),
+        fc.oneof(fc.constantFrom<unknown>(...SAFE_PLAIN, ...QUOTED), fc.integer({ min: 0, max: 9 }), fc.record({ k1: fc.constantFrom(...SAFE_PLAIN) })),
+        fc.boolean(),
+      )
       .map(([t, value, missing]): Edit => {
         if (t.node.t === 'map' || (missing && realMaps.length)) {
           const mt = t.node.t === 'map' ? t : realMaps[0]!;
@@ -373,7 +436,12 @@ function editArb(m: Model): fc.Arbitrary<Edit> {
   if (blocks.length) {
     arbs.push(
       fc
-        .tuple(fc.constantFrom(...blocks), fc.constantFrom<'replace' | 'insert' | 'delete' | 'chomp'>('replace', 'insert', 'delete', 'chomp'), fc.nat(), fc.constantFrom(...NEW_BLOCK_LINES))
+        .tuple(
+          fc.constantFrom(...blocks),
+          fc.constantFrom<'replace' | 'insert' | 'delete' | 'chomp'>('replace', 'insert', 'delete', 'chomp'),
+          fc.nat(),
+          fc.constantFrom(...NEW_BLOCK_LINES),
+        )
         .map(([t, op, index, line]): Edit => ({ kind: 'block', di: t.di, path: t.path, op, index, line })),
     );
   }
@@ -503,10 +571,11 @@ function runEdit(src: string, e: Edit, blockText: string | undefined): string {
   }
 }
 
-const dataOf = (text: string) => parseAllDocuments(text).map((d) => {
-  expect(d.errors).toEqual([]);
-  return d.toJS();
-});
+const dataOf = (text: string) =>
+  parseAllDocuments(text).map((d) => {
+    expect(d.errors).toEqual([]);
+    return d.toJS();
+  });
 
 describe('property: random documents, random edits', () => {
   test('generated documents parse to the model data', () => {

@@ -475,10 +475,7 @@ describe('indentation styles (P5)', () => {
   const value = { b: { c: 1 }, list: ['x', { w: 1, z: [2] }] };
   test('2 spaces, indented sequences', () => {
     const src = 'a:\n  k:\n    - 1\n';
-    golden(
-      insertPair(src, ['a'], 'new', value),
-      `${src}  new:\n    b:\n      c: 1\n    list:\n      - x\n      - w: 1\n        z:\n          - 2\n`,
-    );
+    golden(insertPair(src, ['a'], 'new', value), `${src}  new:\n    b:\n      c: 1\n    list:\n      - x\n      - w: 1\n        z:\n          - 2\n`);
   });
   test('2 spaces, non-indented sequences', () => {
     const src = 'a:\n  k:\n  - 1\n';

@@ -51,10 +51,11 @@ export const BAD_FILES: Record<string, string | Buffer> = {
   'bad/syntax.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [broken\ndata: {}\n',
   'bad/duplicate-keys.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n',
   'bad/tabs.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: tabbed\n',
-  'bad/alias-bomb.yaml': [
-    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
-    ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`),
-  ].join('\n') + '\n',
+  'bad/alias-bomb.yaml':
+    [
+      'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+      ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`),
+    ].join('\n') + '\n',
   'bad/binary.yaml': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]),
   'bad/latin1.yaml': Buffer.from('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n', 'latin1'),
   'bad/utf16.yaml': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('apiVersion: v1\nkind: ConfigMap\n', 'utf16le')]),
@@ -65,10 +66,15 @@ export const BAD_FILES: Record<string, string | Buffer> = {
   'bad/list.yaml': '- a\n- b\n',
   'bad/helm-template.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n{{- if .Values.extra }}\ndata: {}\n{{- end }}\n',
   // SOPS-encrypted, yet an ExternalSecret with a slow refresh: it must be skipped, never edited.
-  'bad/secret.sops.yaml': externalSecret('sops-encrypted', '  refreshInterval: 1h\n', 'sops:\n  mac: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]\n  version: 3.8.1\n'),
+  'bad/secret.sops.yaml': externalSecret(
+    'sops-encrypted',
+    '  refreshInterval: 1h\n',
+    'sops:\n  mac: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]\n  version: 3.8.1\n',
+  ),
   'bad/deep-nesting.yaml': `a: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`,
   'bad/long-line.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: long\ndata:\n  blob: "${'x'.repeat(1024 * 1024)}"\n`,
-  'bad/kustomize-missing/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - present.yaml\n  - missing.yaml\n',
+  'bad/kustomize-missing/kustomization.yaml':
+    'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - present.yaml\n  - missing.yaml\n',
   'bad/kustomize-missing/present.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: present\n',
   'bad/values-string.yaml': vaultRelease('values-string', '  values: "server: {}"\n'),
   'bad/values-null.yaml': vaultRelease('values-null', '  values: null\n'),
@@ -85,7 +91,9 @@ export const BAD_FILES: Record<string, string | Buffer> = {
   // Merge keys and anchors on the edited path: the fix must refuse rather than edit the anchor's other users.
   'bad/merge-keys.yaml': externalSecret('merged', '  <<: {refreshInterval: 1h}\n'),
   // An anchor on the edited value, used again later in the document: editing it would change the alias too.
-  'bad/anchors.yaml': externalSecret('anchored', '  refreshInterval: &every 1h\n').replace(/^metadata:\n(.*\n){2}/m, '') + 'metadata:\n  name: anchored\n  namespace: apps\n  annotations:\n    refresh-was: *every\n',
+  'bad/anchors.yaml':
+    externalSecret('anchored', '  refreshInterval: &every 1h\n').replace(/^metadata:\n(.*\n){2}/m, '') +
+    'metadata:\n  name: anchored\n  namespace: apps\n  annotations:\n    refresh-was: *every\n',
   'bad/alias-across-documents.yaml': `${externalSecret('first', '  refreshInterval: &every 1h\n')}---\n${externalSecret('second', '  refreshInterval: *every\n')}`,
   // Ordinary files: their findings are reported and fixed whatever the bad files around them.
   'good/external-secret.yaml': externalSecret('good'),

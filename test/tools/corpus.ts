@@ -76,7 +76,8 @@ export interface CorpusOptions {
 }
 
 /** Reasons the planner gives when its own verification fails (as opposed to a fix that declined). */
-const VERIFICATION_FAILURE = /^(the finding persists|the result no longer parses|the rule's fix crashed|unexpected error|dropped with a fix of the same rule that failed)/;
+const VERIFICATION_FAILURE =
+  /^(the finding persists|the result no longer parses|the rule's fix crashed|unexpected error|dropped with a fix of the same rule that failed)/;
 
 const KUSTOMIZE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
@@ -163,7 +164,10 @@ async function failingBuilds(root: string, dirs: readonly string[]): Promise<Map
 async function checkBuilds(dirs: readonly string[], beforeRoot: string, afterRoot: string): Promise<KustomizeStatus[]> {
   const inAfter = dirs.filter((d) => hasKustomization(afterRoot, d));
   const failedAfter = await failingBuilds(afterRoot, inAfter);
-  const failedBefore = await failingBuilds(beforeRoot, [...failedAfter.keys()].filter((d) => hasKustomization(beforeRoot, d)));
+  const failedBefore = await failingBuilds(
+    beforeRoot,
+    [...failedAfter.keys()].filter((d) => hasKustomization(beforeRoot, d)),
+  );
   return dirs.map((d) => {
     const before = !hasKustomization(beforeRoot, d) ? 'absent' : !failedAfter.has(d) ? 'unchecked' : failedBefore.has(d) ? 'fail' : 'ok';
     const after = !hasKustomization(afterRoot, d) ? 'absent' : failedAfter.has(d) ? 'fail' : 'ok';
@@ -309,7 +313,8 @@ export function failures(results: readonly RepoResult[]): string[] {
     if (r.crash) out.push(`${r.repo}: crashed: ${r.crash.split('\n')[0]}`);
     for (const c of r.collateral) out.push(`${r.repo}: ${c.rule} changed ${c.file}:${c.line} outside its edit (${c.side} ${c.text.trim()})`);
     for (const f of r.failed) out.push(`${r.repo}: ${f.rule} fix failed verification at ${f.file}:${f.line}: ${f.reason}`);
-    for (const d of r.broken) out.push(`${r.repo}: kubectl kustomize ${d} built before the fixes and fails after: ${r.kustomize.find((k) => k.dir === d)?.error ?? ''}`);
+    for (const d of r.broken)
+      out.push(`${r.repo}: kubectl kustomize ${d} built before the fixes and fails after: ${r.kustomize.find((k) => k.dir === d)?.error ?? ''}`);
     for (const n of r.notIdempotent) out.push(`${r.repo}: ${n.rule} is not idempotent: a second run changes ${n.files.join(', ')}`);
     for (const b of r.reintroduced) out.push(`${r.repo}: ${b.rule} fix at ${b.file}:${b.line} undone by a later rule`);
   }
@@ -323,13 +328,32 @@ function table(rows: string[][]): string {
 }
 
 export function formatResults(results: readonly RepoResult[]): string {
-  const rows = [['repository', 'files', 'docs', 'skipped', 'findings', 'fixes', 'files changed+new', 'refused', 'failed', 'collateral', 'kustomize builds after', 'idempotent', 'time']];
+  const rows = [
+    [
+      'repository',
+      'files',
+      'docs',
+      'skipped',
+      'findings',
+      'fixes',
+      'files changed+new',
+      'refused',
+      'failed',
+      'collateral',
+      'kustomize builds after',
+      'idempotent',
+      'time',
+    ],
+  ];
   for (const r of results) {
     if (r.crash) {
       rows.push([r.repo, 'CRASH', '', '', '', '', '', '', '', '', '', '', `${(r.ms.total / 1000).toFixed(1)} s`]);
       continue;
     }
-    const skipped = Object.entries(r.skipped).map(([k, n]) => `${n} ${k}`).join(', ') || '0';
+    const skipped =
+      Object.entries(r.skipped)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ') || '0';
     const kOk = r.kustomize.filter((k) => k.after === 'ok').length;
     rows.push([
       r.repo,
@@ -364,7 +388,12 @@ export function formatResults(results: readonly RepoResult[]): string {
   const refused = results.flatMap((r) => r.refused.map((f) => `  ${r.repo}: ${f.rule} ${f.file}:${f.line}: ${f.reason}`));
   if (refused.length) parts.push('', 'Refused fixes (declined with a reason, nothing written)', ...refused);
   const bad = failures(results);
-  parts.push('', bad.length ? `PROBLEMS (${bad.length})\n${bad.map((b) => `  ${b}`).join('\n')}` : 'No crash, collateral line, failed verification, broken kustomize build or non-idempotent fix.');
+  parts.push(
+    '',
+    bad.length
+      ? `PROBLEMS (${bad.length})\n${bad.map((b) => `  ${b}`).join('\n')}`
+      : 'No crash, collateral line, failed verification, broken kustomize build or non-idempotent fix.',
+  );
   return parts.join('\n');
 }
 

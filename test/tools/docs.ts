@@ -101,7 +101,11 @@ export function expectedDocs(rules: readonly Rule[] = allRules, root = ROOT): Ge
   const readme = join(root, 'README.md');
   const text = readFileSync(readme, 'utf8');
   const table = replaceBetween(text, RULES_START, RULES_END, rulesMarkdown(rules));
-  out.push(table === undefined ? { path: 'README.md', content: text, error: `README.md has no ${RULES_START} … ${RULES_END} markers` } : { path: 'README.md', content: table });
+  out.push(
+    table === undefined
+      ? { path: 'README.md', content: text, error: `README.md has no ${RULES_START} … ${RULES_END} markers` }
+      : { path: 'README.md', content: table },
+  );
   for (const rule of rules) {
     const p = join(root, 'transforms', rule.meta.id, 'README.md');
     const rel = relative(root, p).split('\\').join('/');
@@ -111,7 +115,11 @@ export function expectedDocs(rules: readonly Rule[] = allRules, root = ROOT): Ge
     }
     const current = readFileSync(p, 'utf8');
     const next = replaceBetween(current, EXAMPLE_START, EXAMPLE_END, ruleExample(rule));
-    out.push(next === undefined ? { path: rel, content: current, error: `${rel} has no ${EXAMPLE_START} … ${EXAMPLE_END} markers in its Example section` } : { path: rel, content: next });
+    out.push(
+      next === undefined
+        ? { path: rel, content: current, error: `${rel} has no ${EXAMPLE_START} … ${EXAMPLE_END} markers in its Example section` }
+        : { path: rel, content: next },
+    );
   }
   out.push({ path: SCHEMA_FILE, content: configJsonSchemaText(rules) });
   return out;

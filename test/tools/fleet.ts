@@ -86,7 +86,10 @@ export function generateFleet(dir: string, opts: FleetOptions = DEFAULT_FLEET): 
       if (f.path.includes('external-secrets/postgres-external-secret.yaml')) text = text.replace(/production/g, namespaces[0]!);
       write(`${base}/${path}`, text);
     }
-    write(`${base}/infra/kubernetes/flux/apps/kustomization.yaml`, `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${namespaces.map((ns) => `  - ${ns}\n`).join('')}`);
+    write(
+      `${base}/infra/kubernetes/flux/apps/kustomization.yaml`,
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${namespaces.map((ns) => `  - ${ns}\n`).join('')}`,
+    );
     for (const ns of namespaces) {
       for (const f of example) {
         if (!f.path.startsWith(APPS)) continue;

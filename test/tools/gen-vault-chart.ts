@@ -27,7 +27,7 @@ export function renderVaultChartModule(valuesYaml: string, version = VAULT_CHART
     '/** Chart version the defaults below come from. */',
     `export const VAULT_CHART_VERSION = ${JSON.stringify(version)};`,
     '',
-    '/** The chart\'s default values (values.yaml), comments dropped. */',
+    "/** The chart's default values (values.yaml), comments dropped. */",
     `export const VAULT_CHART_DEFAULTS: Readonly<Record<string, unknown>> = ${JSON.stringify(defaults, null, 2)};`,
     '',
   ].join('\n');

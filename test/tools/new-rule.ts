@@ -166,7 +166,9 @@ export async function register(indexFile: string, id: string): Promise<void> {
   sf.insertImportDeclaration(at, { namedImports: [{ name: 'rule', alias: ident }], moduleSpecifier: `./${id}/index.js` });
 
   const decl = sf.getVariableDeclarationOrThrow('rules');
-  const array = decl.getInitializerOrThrow().getFirstDescendantByKind(SyntaxKind.ArrayLiteralExpression) ?? decl.getInitializerIfKindOrThrow(SyntaxKind.ArrayLiteralExpression);
+  const array =
+    decl.getInitializerOrThrow().getFirstDescendantByKind(SyntaxKind.ArrayLiteralExpression) ??
+    decl.getInitializerIfKindOrThrow(SyntaxKind.ArrayLiteralExpression);
   const idOfIdent = new Map(
     sf
       .getImportDeclarations()

@@ -4,12 +4,26 @@ import { isVaultChartKey, vaultChartDefault } from '../../src/kit/vault.js';
 import { renderVaultChartModule, VAULT_CHART_MODULE, VAULT_VALUES_FILE } from '../tools/gen-vault-chart.js';
 
 describe('vault chart data', () => {
-  it.skipIf(!existsSync(VAULT_VALUES_FILE))('src/kit/vault-chart.ts is generated from the chart values.yaml (run npx tsx test/tools/gen-vault-chart.ts)', () => {
-    expect(readFileSync(VAULT_CHART_MODULE, 'utf8')).toBe(renderVaultChartModule(readFileSync(VAULT_VALUES_FILE, 'utf8')));
-  });
+  it.skipIf(!existsSync(VAULT_VALUES_FILE))(
+    'src/kit/vault-chart.ts is generated from the chart values.yaml (run npx tsx test/tools/gen-vault-chart.ts)',
+    () => {
+      expect(readFileSync(VAULT_CHART_MODULE, 'utf8')).toBe(renderVaultChartModule(readFileSync(VAULT_VALUES_FILE, 'utf8')));
+    },
+  );
 
   it('knows the chart keys, the template-only keys and free-form maps', () => {
-    for (const k of ['global.tlsDisable', 'server.ha.raft.config', 'server.ha.raft.setNodeId', 'server.volumes', 'server.extraEnvironmentVars.VAULT_CACERT', 'server.serviceAccount.annotations.eks.amazonaws.com/role-arn', 'server.statefulSet.securityContext.container.capabilities', 'server.readinessProbe.path', 'fullnameOverride', 'server.uid']) {
+    for (const k of [
+      'global.tlsDisable',
+      'server.ha.raft.config',
+      'server.ha.raft.setNodeId',
+      'server.volumes',
+      'server.extraEnvironmentVars.VAULT_CACERT',
+      'server.serviceAccount.annotations.eks.amazonaws.com/role-arn',
+      'server.statefulSet.securityContext.container.capabilities',
+      'server.readinessProbe.path',
+      'fullnameOverride',
+      'server.uid',
+    ]) {
       expect(isVaultChartKey(k.split(/\.(?![^.]*\/)/)), k).toBe(true);
     }
     for (const k of ['server.ha.raft.replicas', 'global.tls', 'server.standalone.config.x', 'server.readinessProbe.scheme', 'server.tlsDisable']) {

@@ -34,11 +34,17 @@ const options = new Map(session.options);
 options.set(unseal.meta.id, unseal.options!.parse({ method: 'transit', transitAddress: 'https://vault-transit.example.com:8200' }));
 
 function after(plan: ReturnType<typeof planFixes>): Repo {
-  return loadRepo(session.repo.root, { settings: session.repo.settings, base: session.repo, overrides: new Map([...plan.finalFiles].filter(([p]) => /\.ya?ml$/.test(p))) });
+  return loadRepo(session.repo.root, {
+    settings: session.repo.settings,
+    base: session.repo,
+    overrides: new Map([...plan.finalFiles].filter(([p]) => /\.ya?ml$/.test(p))),
+  });
 }
 
 function findingIds(repo: Repo, rule: Rule): string[] {
-  return detectRule(repo, rule, options.get(rule.meta.id)).map((f) => `${f.ruleId}/${f.messageId}`).sort();
+  return detectRule(repo, rule, options.get(rule.meta.id))
+    .map((f) => `${f.ruleId}/${f.messageId}`)
+    .sort();
 }
 
 /** Values paths whose value differs between two values trees (lists and scalars are leaves). */
@@ -99,7 +105,11 @@ describe('Vault rules on the example repository', () => {
     expect(s.config.text).not.toMatch(/tls_disable/);
 
     // Comments of the HelmRelease and of the HCL survive.
-    const comments = (t: string) => t.split('\n').map((l) => /#.*$/.exec(l)?.[0].trim()).filter((c): c is string => !!c);
+    const comments = (t: string) =>
+      t
+        .split('\n')
+        .map((l) => /#.*$/.exec(l)?.[0].trim())
+        .filter((c): c is string => !!c);
     const fixedHr = plan.finalFiles.get(HELMRELEASE)!;
     for (const c of comments(readTree(EXAMPLE).get(HELMRELEASE)!)) expect(fixedHr, c).toContain(c);
     for (const c of comments(original.config.text)) expect(s.config.text, c).toContain(c);

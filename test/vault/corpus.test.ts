@@ -48,7 +48,9 @@ for (const [name, expected] of Object.entries(EXPECTED)) {
     options.set(unseal.meta.id, unseal.options!.parse({ method: 'awskms', awsRegion: 'eu-west-1', awsKmsKeyId: 'alias/vault-unseal' }));
 
     it('reports exactly the findings judged right for these releases', () => {
-      const found = VAULT_RULES.flatMap((r) => detectRule(session!.repo, r, options.get(r.meta.id))).map((f) => `${f.file}:${f.line} ${f.ruleId}/${f.messageId}`);
+      const found = VAULT_RULES.flatMap((r) => detectRule(session!.repo, r, options.get(r.meta.id))).map(
+        (f) => `${f.file}:${f.line} ${f.ruleId}/${f.messageId}`,
+      );
       expect(found.sort()).toEqual([...expected].sort());
     });
 

@@ -6,7 +6,6 @@ import { openSession } from '../../src/engine/session.js';
 import { listCases } from '../support/fixtures.js';
 import { VAULT_RULE_IDS } from '../support/vault-rules.js';
 
-
 describe('edited Vault configurations', () => {
   for (const id of VAULT_RULE_IDS) {
     for (const c of listCases(id).filter((x) => x.afterDir)) {

@@ -1,4 +1,15 @@
-import { defineRule, helmReleases, isExternalSecrets, parseVersion, valueTarget, versionAtLeast, type Report, type Repo, type Resource, type Version } from '../../src/kit/index.js';
+import {
+  defineRule,
+  helmReleases,
+  isExternalSecrets,
+  parseVersion,
+  valueTarget,
+  versionAtLeast,
+  type Report,
+  type Repo,
+  type Resource,
+  type Version,
+} from '../../src/kit/index.js';
 
 /** A probe switch of the External Secrets chart, and the first chart version that has it (domain: values.yaml history). */
 interface Probe {
@@ -17,8 +28,22 @@ const PROBES: readonly Probe[] = [
   { component: 'controller', probe: 'readiness', key: ['readinessProbe', 'enabled'], since: '2.2.0', defaultOn: false },
   { component: 'webhook', probe: 'liveness', key: ['webhook', 'livenessProbe', 'enabled'], since: '2.4.1', defaultOn: false, create: ['webhook', 'create'] },
   { component: 'webhook', probe: 'readiness', key: ['webhook', 'readinessProbe', 'enabled'], since: '2.4.1', defaultOn: true, create: ['webhook', 'create'] },
-  { component: 'cert-controller', probe: 'liveness', key: ['certController', 'livenessProbe', 'enabled'], since: '2.4.1', defaultOn: false, create: ['certController', 'create'] },
-  { component: 'cert-controller', probe: 'readiness', key: ['certController', 'readinessProbe', 'enabled'], since: '2.4.1', defaultOn: true, create: ['certController', 'create'] },
+  {
+    component: 'cert-controller',
+    probe: 'liveness',
+    key: ['certController', 'livenessProbe', 'enabled'],
+    since: '2.4.1',
+    defaultOn: false,
+    create: ['certController', 'create'],
+  },
+  {
+    component: 'cert-controller',
+    probe: 'readiness',
+    key: ['certController', 'readinessProbe', 'enabled'],
+    since: '2.4.1',
+    defaultOn: true,
+    create: ['certController', 'create'],
+  },
 ];
 
 function get(values: Record<string, unknown>, path: readonly string[]): unknown {
@@ -47,9 +72,12 @@ export const rule = defineRule({
     phase: 3,
     messages: {
       disabled: 'HelmRelease {name}: the External Secrets {component} has no {probe} probe ({key} is not true)',
-      noReadiness: 'HelmRelease {name}: the External Secrets controller has no liveness probe ({key} is not true); chart {version} has no controller readiness probe, 2.2.0 adds it',
-      tooOld: 'HelmRelease {name}: External Secrets chart {version} has no controller liveness or readiness probe; 0.20.1 adds the liveness probe and 2.2.0 the readiness probe, so upgrade the chart',
-      unknownVersion: 'HelmRelease {name}: External Secrets chart version "{version}" is not an exact version, so the probe keys it has are unknown; pin a version (0.20.1 adds the controller liveness probe, 2.2.0 the readiness probe)',
+      noReadiness:
+        'HelmRelease {name}: the External Secrets controller has no liveness probe ({key} is not true); chart {version} has no controller readiness probe, 2.2.0 adds it',
+      tooOld:
+        'HelmRelease {name}: External Secrets chart {version} has no controller liveness or readiness probe; 0.20.1 adds the liveness probe and 2.2.0 the readiness probe, so upgrade the chart',
+      unknownVersion:
+        'HelmRelease {name}: External Secrets chart version "{version}" is not an exact version, so the probe keys it has are unknown; pin a version (0.20.1 adds the controller liveness probe, 2.2.0 the readiness probe)',
     },
   },
   *detect({ repo }): Generator<Report<'disabled' | 'noReadiness' | 'tooOld' | 'unknownVersion'>> {
@@ -90,7 +118,11 @@ export const rule = defineRule({
       if (!hr) return { changes: [], skipped: 'the HelmRelease is gone' };
       const at = valueTarget(repo, hr, key);
       const notes =
-        report.messageId === 'noReadiness' ? [`HelmRelease ${hr.name}: the controller gets a liveness probe only; upgrade the External Secrets chart to 2.2.0 or later for readinessProbe.enabled.`] : [];
+        report.messageId === 'noReadiness'
+          ? [
+              `HelmRelease ${hr.name}: the controller gets a liveness probe only; upgrade the External Secrets chart to 2.2.0 or later for readinessProbe.enabled.`,
+            ]
+          : [];
       return { changes: [{ op: 'set', resource: at.resource, path: at.path, value: true }], summary: `${key.join('.')}: true`, notes };
     },
   },

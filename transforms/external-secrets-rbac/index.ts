@@ -14,8 +14,14 @@ import {
 
 const options = z
   .object({
-    aggregateToEdit: z.boolean().default(false).describe('rbac.aggregateToEdit the External Secrets release should have (namespace editors may create ExternalSecrets, SecretStores, PushSecrets).'),
-    aggregateToAdmin: z.boolean().default(false).describe('rbac.aggregateToAdmin the release should have (chart 2.8.0 and later; namespace admins may create them).'),
+    aggregateToEdit: z
+      .boolean()
+      .default(false)
+      .describe('rbac.aggregateToEdit the External Secrets release should have (namespace editors may create ExternalSecrets, SecretStores, PushSecrets).'),
+    aggregateToAdmin: z
+      .boolean()
+      .default(false)
+      .describe('rbac.aggregateToAdmin the release should have (chart 2.8.0 and later; namespace admins may create them).'),
   })
   .strict();
 
@@ -35,12 +41,18 @@ export const rule = defineRule({
     severity: 'medium',
     phase: 3,
     messages: {
-      unrestrictedStore: 'ClusterSecretStore {name} has no spec.conditions: an ExternalSecret in any namespace can read every secret it reaches, while this repository uses it only from {namespaces}',
-      unusedStore: 'ClusterSecretStore {name} has no spec.conditions, so any namespace can use it, and nothing in this repository does: add conditions for the namespaces that should',
-      unresolvedUsers: 'ClusterSecretStore {name} has no spec.conditions; the namespace of {users} cannot be told from the repository, so add conditions by hand',
-      aggregatedRoles: 'HelmRelease {name}: the External Secrets chart adds create/update/delete on ExternalSecrets, SecretStores and PushSecrets to the built-in {roles}, so every namespace {who} can pull secrets from any store their namespace may use (set {keys} to false, or keep them and rely on ClusterSecretStore conditions)',
-      alwaysAggregated: 'HelmRelease {name}: External Secrets chart {version} always adds write access to ExternalSecrets and SecretStores to the built-in edit and admin ClusterRoles; 0.16.2 adds rbac.aggregateToEdit (2.8.0 rbac.aggregateToAdmin), so upgrade the chart',
-      unknownVersion: 'HelmRelease {name}: External Secrets chart version "{version}" is not exact, so whether rbac.aggregateToEdit/aggregateToAdmin exist is unknown; pin a version',
+      unrestrictedStore:
+        'ClusterSecretStore {name} has no spec.conditions: an ExternalSecret in any namespace can read every secret it reaches, while this repository uses it only from {namespaces}',
+      unusedStore:
+        'ClusterSecretStore {name} has no spec.conditions, so any namespace can use it, and nothing in this repository does: add conditions for the namespaces that should',
+      unresolvedUsers:
+        'ClusterSecretStore {name} has no spec.conditions; the namespace of {users} cannot be told from the repository, so add conditions by hand',
+      aggregatedRoles:
+        'HelmRelease {name}: the External Secrets chart adds create/update/delete on ExternalSecrets, SecretStores and PushSecrets to the built-in {roles}, so every namespace {who} can pull secrets from any store their namespace may use (set {keys} to false, or keep them and rely on ClusterSecretStore conditions)',
+      alwaysAggregated:
+        'HelmRelease {name}: External Secrets chart {version} always adds write access to ExternalSecrets and SecretStores to the built-in edit and admin ClusterRoles; 0.16.2 adds rbac.aggregateToEdit (2.8.0 rbac.aggregateToAdmin), so upgrade the chart',
+      unknownVersion:
+        'HelmRelease {name}: External Secrets chart version "{version}" is not exact, so whether rbac.aggregateToEdit/aggregateToAdmin exist is unknown; pin a version',
     },
   },
   options,
@@ -57,7 +69,10 @@ export const rule = defineRule({
       } else if (!users.namespaces.length && !users.selectors.length) {
         yield { messageId: 'unusedStore', resource: store, path, data: { name }, fixable: false };
       } else {
-        const parts = [...(users.namespaces.length ? [`namespace${users.namespaces.length > 1 ? 's' : ''} ${users.namespaces.join(', ')}`] : []), ...(users.selectors.length ? ['the namespaces its ClusterExternalSecrets/ClusterPushSecrets select'] : [])];
+        const parts = [
+          ...(users.namespaces.length ? [`namespace${users.namespaces.length > 1 ? 's' : ''} ${users.namespaces.join(', ')}`] : []),
+          ...(users.selectors.length ? ['the namespaces its ClusterExternalSecrets/ClusterPushSecrets select'] : []),
+        ];
         yield { messageId: 'unrestrictedStore', resource: store, path, data: { name, namespaces: parts.join(' and ') }, detail: users };
       }
     }
@@ -91,7 +106,12 @@ export const rule = defineRule({
         messageId: 'aggregatedRoles',
         resource: at.resource,
         path: at.path,
-        data: { name, roles: roles.length > 1 ? 'edit and admin ClusterRoles' : `${roles[0]} ClusterRole`, who: roles.map((r) => (r === 'edit' ? 'editor' : 'admin')).join(' and '), keys: keys.map((k) => `rbac.${k}`).join(' and ') },
+        data: {
+          name,
+          roles: roles.length > 1 ? 'edit and admin ClusterRoles' : `${roles[0]} ClusterRole`,
+          who: roles.map((r) => (r === 'edit' ? 'editor' : 'admin')).join(' and '),
+          keys: keys.map((k) => `rbac.${k}`).join(' and '),
+        },
         detail: { release: hr.id, keys, adminFixed: versionAtLeast(version, '2.8.0') },
       };
     }
@@ -105,7 +125,10 @@ export const rule = defineRule({
         const conditions: Record<string, unknown>[] = [];
         if (users.namespaces.length) conditions.push({ namespaces: users.namespaces });
         for (const s of users.selectors) conditions.push({ namespaceSelector: s });
-        const who = [...(users.namespaces.length ? [`namespaces ${users.namespaces.join(', ')}`] : []), ...(users.selectors.length ? ['the namespaces its ClusterExternalSecrets/ClusterPushSecrets select'] : [])];
+        const who = [
+          ...(users.namespaces.length ? [`namespaces ${users.namespaces.join(', ')}`] : []),
+          ...(users.selectors.length ? ['the namespaces its ClusterExternalSecrets/ClusterPushSecrets select'] : []),
+        ];
         return {
           changes: [{ op: 'set', resource: report.resource, path: ['spec', 'conditions'], value: conditions }],
           summary: `conditions: ${who.join(' and ')}`,
@@ -124,7 +147,10 @@ export const rule = defineRule({
       const notes = [
         `Users who only hold the built-in ${keys.includes('aggregateToAdmin') ? 'edit or admin' : 'edit'} role in a namespace can no longer create, change or delete ExternalSecrets, SecretStores or PushSecrets; Flux (cluster-admin) still applies them from Git. Grant the chart's <release>-edit ClusterRole through a RoleBinding to a team that must manage them by hand.`,
       ];
-      if (!adminFixed) notes.push(`HelmRelease ${hr.name}: chart versions before 2.8.0 always aggregate write access into the admin ClusterRole; upgrade to turn that off with rbac.aggregateToAdmin.`);
+      if (!adminFixed)
+        notes.push(
+          `HelmRelease ${hr.name}: chart versions before 2.8.0 always aggregate write access into the admin ClusterRole; upgrade to turn that off with rbac.aggregateToAdmin.`,
+        );
       return { changes, summary: keys.map((k) => `rbac.${k}: false`).join(', '), notes };
     },
   },

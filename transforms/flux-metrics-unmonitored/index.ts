@@ -31,8 +31,10 @@ interface Installation {
 /** Where Flux is installed: FluxInstance / flux-instance releases (Flux Operator), else `flux bootstrap`'s gotk-components. */
 function fluxInstallations(repo: Repo): Installation[] {
   const out: Installation[] = [];
-  for (const fi of repo.ofKind('FluxInstance')) if (fi.group === 'fluxcd.controlplane.io') out.push({ anchor: fi, namespace: repo.flux.namespaceOf(fi) ?? 'flux-system' });
-  for (const hr of helmReleases(repo)) if (repo.flux.helmChart(hr).chart === 'flux-instance') out.push({ anchor: hr, namespace: releaseNamespace(repo, hr) ?? 'flux-system' });
+  for (const fi of repo.ofKind('FluxInstance'))
+    if (fi.group === 'fluxcd.controlplane.io') out.push({ anchor: fi, namespace: repo.flux.namespaceOf(fi) ?? 'flux-system' });
+  for (const hr of helmReleases(repo))
+    if (repo.flux.helmChart(hr).chart === 'flux-instance') out.push({ anchor: hr, namespace: releaseNamespace(repo, hr) ?? 'flux-system' });
   if (out.length) return out;
   for (const f of repo.files) {
     if (!/(^|\/)gotk-components\.ya?ml$/.test(f.path) || !f.resources.length) continue;
@@ -48,12 +50,14 @@ function dependents(repo: Repo, targets: readonly Resource[]): Resource[] {
   const key = (name: unknown, ns: unknown) => `${String(ns)}/${String(name)}`;
   const reached = new Set(targets.map((t) => key(t.name, t.namespace)));
   const out: Resource[] = [];
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const k of all) {
       if (reached.has(key(k.name, k.namespace))) continue;
       const deps = k.get(['spec', 'dependsOn']);
-      const hit = (Array.isArray(deps) ? deps : []).some((d) => d && typeof d === 'object' && reached.has(key((d as Record<string, unknown>).name, (d as Record<string, unknown>).namespace ?? k.namespace)));
+      const hit = (Array.isArray(deps) ? deps : []).some(
+        (d) => d && typeof d === 'object' && reached.has(key((d as Record<string, unknown>).name, (d as Record<string, unknown>).namespace ?? k.namespace)),
+      );
       if (hit) (reached.add(key(k.name, k.namespace)), out.push(k), (changed = true));
     }
   }
@@ -79,7 +83,10 @@ function placement(repo: Repo, inst: Installation, installer: Resource | undefin
     if (near) return { near, namespace: repo.flux.namespaceOf(near) ?? prometheusNamespace(repo) ?? inst.namespace };
   }
   const ks = crdKs.map((k) => k.name).join(', ');
-  return { ...here, warning: `The PodMonitor is applied with Flux's own objects, but the monitoring CRDs come from ${installer.kind} ${installer.name} (Kustomization ${ks}): on a new cluster the PodMonitor fails until they exist. Install the CRDs before Flux, or move the PodMonitor into a Kustomization that dependsOn ${ks}.` };
+  return {
+    ...here,
+    warning: `The PodMonitor is applied with Flux's own objects, but the monitoring CRDs come from ${installer.kind} ${installer.name} (Kustomization ${ks}): on a new cluster the PodMonitor fails until they exist. Install the CRDs before Flux, or move the PodMonitor into a Kustomization that dependsOn ${ks}.`,
+  };
 }
 
 export const rule = defineRule({
@@ -118,15 +125,33 @@ export const rule = defineRule({
       const where = placement(repo, inst, op.installer);
       const selector = monitorSelector(repo, 'podMonitor');
       const labels = { ...FLUX_LABELS, ...(selector?.labels ?? {}) };
-      const g = generateNear(repo, { near: where.near, baseName: 'flux-podmonitor', namespace: where.namespace, templates: ['podmonitor'], vars: { name: 'flux-system', namespace: where.namespace, labels, fluxNamespace: inst.namespace }, todo: selector ? [] : ['labels'] });
+      const g = generateNear(repo, {
+        near: where.near,
+        baseName: 'flux-podmonitor',
+        namespace: where.namespace,
+        templates: ['podmonitor'],
+        vars: { name: 'flux-system', namespace: where.namespace, labels, fluxNamespace: inst.namespace },
+        todo: selector ? [] : ['labels'],
+      });
       if ('reason' in g) return { changes: [], skipped: `cannot place the PodMonitor: ${g.reason}` };
       const notes = [
         selector
-          ? `The PodMonitor carries ${Object.entries(selector.labels).map(([k, v]) => `${k}: ${v}`).join(', ') || 'no extra label'} so that the Prometheus of ${selector.source} selects it.`
-          : `Make sure your Prometheus selects PodMonitors labelled ${Object.entries(FLUX_LABELS).map(([k, v]) => `${k}: ${v}`).join(', ')} in namespace ${where.namespace} (podMonitorSelector / podMonitorNamespaceSelector).`,
+          ? `The PodMonitor carries ${
+              Object.entries(selector.labels)
+                .map(([k, v]) => `${k}: ${v}`)
+                .join(', ') || 'no extra label'
+            } so that the Prometheus of ${selector.source} selects it.`
+          : `Make sure your Prometheus selects PodMonitors labelled ${Object.entries(FLUX_LABELS)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join(', ')} in namespace ${where.namespace} (podMonitorSelector / podMonitorNamespaceSelector).`,
         'Dashboards and alerts built on these metrics: https://github.com/fluxcd/flux2-monitoring-example.',
       ];
-      return { changes: g.changes, summary: `PodMonitor ${where.namespace}/flux-system in ${g.file}`, notes, ...(where.warning ? { warnings: [where.warning] } : {}) };
+      return {
+        changes: g.changes,
+        summary: `PodMonitor ${where.namespace}/flux-system in ${g.file}`,
+        notes,
+        ...(where.warning ? { warnings: [where.warning] } : {}),
+      };
     },
   },
 });

@@ -52,9 +52,7 @@ export const rule = defineRule({
     apply({ resource }, { repo }) {
       if (!resource) return [];
       const main = repo.settings.mainBranch;
-      const notes = [
-        `Make sure "${main}" contains everything production needs before merging: the cluster reconciles it within the GitRepository interval.`,
-      ];
+      const notes = [`Make sure "${main}" contains everything production needs before merging: the cluster reconciles it within the GitRepository interval.`];
       if (/gotk-sync\.ya?ml$/.test(resource.file)) {
         notes.push(`This file is written by \`flux bootstrap\`: pass \`--branch=${main}\` the next time you bootstrap so it is not reverted.`);
       }

@@ -62,7 +62,9 @@ export const rule = defineRule({
       return {
         changes,
         summary: changes.length > 1 ? `wait: true, timeout: ${options.timeout}` : 'wait: true',
-        notes: ['With wait: true Flux health-checks every applied object and ignores spec.healthChecks; a workload that never becomes ready now fails the Kustomization (and blocks its dependants) after the timeout.'],
+        notes: [
+          'With wait: true Flux health-checks every applied object and ignores spec.healthChecks; a workload that never becomes ready now fails the Kustomization (and blocks its dependants) after the timeout.',
+        ],
       };
     },
   },

@@ -34,27 +34,42 @@ function installation(repo: Repo): string {
   const secrets = [...new Set(rels.flatMap((r) => r.secrets))];
   return mdDocument([
     '## Installation',
-    mdTable(['HelmRelease', 'chart', 'version', 'namespace', 'file'], rows, '_No Linkerd release in this repository: the control plane is installed elsewhere; only the injection annotations below are managed here._'),
+    mdTable(
+      ['HelmRelease', 'chart', 'version', 'namespace', 'file'],
+      rows,
+      '_No Linkerd release in this repository: the control plane is installed elsewhere; only the injection annotations below are managed here._',
+    ),
     edge && 'These are **edge** releases (weekly builds, no stable support window): every upgrade is a new version to test.',
     secrets.length > 0 &&
       `The control plane reads its identity trust anchor and issuer from the Secrets ${secrets.map(code).join(', ')} (\`valuesFrom\`), which are not in Git. The issuer certificate expires; when it does, proxies can no longer get certificates and meshed traffic stops.`,
-    secrets.length > 0 && decide('who provisions the trust anchor and identity issuer Secrets, when they expire, and who rotates them (see Linkerd\'s "Rotating the identity issuer certificate").'),
+    secrets.length > 0 &&
+      decide(
+        'who provisions the trust anchor and identity issuer Secrets, when they expire, and who rotates them (see Linkerd\'s "Rotating the identity issuer certificate").',
+      ),
   ]).trimEnd();
 }
 
 function meshed(repo: Repo): string {
   const ns = injectionNamespaces(repo);
   const pods = meshedPods(repo);
-  const nsWithPods = new Set([...workloads(repo).map((w) => w.namespace), ...helmReleases(repo).map((h) => releaseNamespace(repo, h))].filter((n): n is string => !!n));
+  const nsWithPods = new Set(
+    [...workloads(repo).map((w) => w.namespace), ...helmReleases(repo).map((h) => releaseNamespace(repo, h))].filter((n): n is string => !!n),
+  );
   const annotated = new Set(ns.map((n) => n.name));
   const unmeshed = [...nsWithPods].filter((n) => !annotated.has(n) && !pods.some((p) => p.namespace === n && p.inject === 'enabled')).sort();
   return mdDocument([
     '## What is meshed',
-    'Linkerd injects its proxy into pods created in a namespace annotated `linkerd.io/inject: enabled`, or into pods that carry the annotation themselves (a pod annotation wins over the namespace\'s). Pods created before the annotation was set are meshed only after a restart.',
+    "Linkerd injects its proxy into pods created in a namespace annotated `linkerd.io/inject: enabled`, or into pods that carry the annotation themselves (a pod annotation wins over the namespace's). Pods created before the annotation was set are meshed only after a restart.",
     '### Namespaces',
-    mdTable(['namespace', '`linkerd.io/inject`', 'declared in'], ns.map((n) => [n.name, n.inject, n.object.file])),
+    mdTable(
+      ['namespace', '`linkerd.io/inject`', 'declared in'],
+      ns.map((n) => [n.name, n.inject, n.object.file]),
+    ),
     '### Workloads and chart pods',
-    mdTable(['pods', 'injection', 'from', 'file'], pods.map((p) => [p.what, p.inject, p.via, p.file])),
+    mdTable(
+      ['pods', 'injection', 'from', 'file'],
+      pods.map((p) => [p.what, p.inject, p.via, p.file]),
+    ),
     unmeshed.length > 0 && `Namespaces with workloads and no injection (their pods talk to meshed pods without mTLS): ${unmeshed.map(code).join(', ')}.`,
   ]).trimEnd();
 }
@@ -83,7 +98,11 @@ function vault(repo: Repo): string | undefined {
         }),
       ...workloads(repo)
         .filter((w) => w.podAnnotations[AGENT_INJECT] === 'true')
-        .map((w) => [`${w.kind} ${w.name} (Vault Agent)`, w.namespace, pods.some((p) => p.resource.id === w.resource.id && p.inject === 'enabled') ? 'yes' : 'no']),
+        .map((w) => [
+          `${w.kind} ${w.name} (Vault Agent)`,
+          w.namespace,
+          pods.some((p) => p.resource.id === w.resource.id && p.inject === 'enabled') ? 'yes' : 'no',
+        ]),
     ];
     const stores = [...repo.ofKind('ClusterSecretStore', GROUPS.eso), ...repo.ofKind('SecretStore', GROUPS.eso)].flatMap((st) => {
       const url = st.get(['spec', 'provider', 'vault', 'server']);
@@ -111,12 +130,21 @@ function vault(repo: Repo): string | undefined {
 }
 
 function agentOrdering(repo: Repo): string | undefined {
-  const injector = vaultServers(repo).some((s) => String(s.value(['injector', 'enabled'])) === 'true' || (String(s.value(['injector', 'enabled'])) === '-' && String(s.value(['global', 'enabled'])) === 'true'));
+  const injector = vaultServers(repo).some(
+    (s) =>
+      String(s.value(['injector', 'enabled'])) === 'true' ||
+      (String(s.value(['injector', 'enabled'])) === '-' && String(s.value(['global', 'enabled'])) === 'true'),
+  );
   const users = workloads(repo).filter((w) => w.podAnnotations[AGENT_INJECT] === 'true');
   if (!injector && !users.length) return undefined;
   const rows = users.map((w) => {
     const a = w.podAnnotations;
-    const fixed = a['vault.hashicorp.com/agent-init-first'] === 'true' ? 'agent-init-first' : (a['config.linkerd.io/skip-outbound-ports'] ?? '').split(',').includes('8200') ? 'skip-outbound-ports 8200' : 'none';
+    const fixed =
+      a['vault.hashicorp.com/agent-init-first'] === 'true'
+        ? 'agent-init-first'
+        : (a['config.linkerd.io/skip-outbound-ports'] ?? '').split(',').includes('8200')
+          ? 'skip-outbound-ports 8200'
+          : 'none';
     return [`${w.kind} ${w.namespace ?? ''}/${w.name}`, fixed, w.file];
   });
   return mdDocument([
@@ -128,7 +156,11 @@ function agentOrdering(repo: Repo): string | undefined {
       "- Linkerd's native sidecar mode (the proxy starts as a Kubernetes native sidecar, before other init containers).",
     ].join('\n'),
     'External Secrets reads Vault from its own controller, not from an init container: it is not affected.',
-    mdTable(['pod with `vault.hashicorp.com/agent-inject`', 'workaround set', 'file'], rows, '_No workload in this repository asks for Vault Agent injection yet; this applies to the first one that does in a meshed namespace._'),
+    mdTable(
+      ['pod with `vault.hashicorp.com/agent-inject`', 'workaround set', 'file'],
+      rows,
+      '_No workload in this repository asks for Vault Agent injection yet; this applies to the first one that does in a meshed namespace._',
+    ),
   ]).trimEnd();
 }
 
@@ -146,7 +178,12 @@ export const rule = defineRule({
   *detect({ repo }): Generator<Report<'undocumented'>> {
     const evidence = linkerdEvidence(repo);
     if (!evidence || existingDocument(repo, NAMES)) return;
-    yield { messageId: 'undocumented', resource: evidence, path: ['metadata', 'name'], data: { evidence: `${evidence.kind} ${evidence.name}`, doc: docPath(repo, 'linkerd.md') } };
+    yield {
+      messageId: 'undocumented',
+      resource: evidence,
+      path: ['metadata', 'name'],
+      data: { evidence: `${evidence.kind} ${evidence.name}`, doc: docPath(repo, 'linkerd.md') },
+    };
   },
   fix: {
     kind: 'generate',
@@ -162,7 +199,9 @@ export const rule = defineRule({
         vault(repo),
         agentOrdering(repo),
         '## Pod Security\n\nThe proxy injector adds a `linkerd-init` container that needs `NET_ADMIN` and `NET_RAW` to set up iptables. Those capabilities are outside the Pod Security "restricted" (and "baseline") profile: enforcing either on a meshed namespace requires the Linkerd CNI plugin, which removes `linkerd-init`.' +
-          (linkerdReleases(repo).some((r) => /cni/.test(r.chart)) ? ' The CNI plugin is installed by this repository.' : ' This repository does not install it.'),
+          (linkerdReleases(repo).some((r) => /cni/.test(r.chart))
+            ? ' The CNI plugin is installed by this repository.'
+            : ' This repository does not install it.'),
         '## Decisions for the team',
         [
           decide('who owns the mesh (upgrades, certificates, incidents).'),
@@ -171,7 +210,11 @@ export const rule = defineRule({
         ].join('\n\n'),
         '## References\n\n- Linkerd automatic proxy injection: https://linkerd.io/2/features/proxy-injection/\n- Protocol detection and opaque ports: https://linkerd.io/2/features/protocol-detection/\n- Rotating the identity issuer certificate: https://linkerd.io/2/tasks/manually-rotating-control-plane-tls-credentials/\n- Linkerd CNI plugin: https://linkerd.io/2/features/cni/',
       ]);
-      return { changes: [{ op: 'createText', file, text }], summary: `document Linkerd in ${file}`, notes: [`Review ${file}: fill in the places marked TODO(gitops-fix).`] };
+      return {
+        changes: [{ op: 'createText', file, text }],
+        summary: `document Linkerd in ${file}`,
+        notes: [`Review ${file}: fill in the places marked TODO(gitops-fix).`],
+      };
     },
   },
 });

@@ -32,11 +32,16 @@ import {
 const options = z
   .object({
     prometheusOperator: prometheusOperatorOption(),
-    prometheusRetentionTime: durationOption('24h', 'prometheus_retention_time of the telemetry stanza the fix writes (Vault\'s own default when the stanza exists).'),
+    prometheusRetentionTime: durationOption(
+      '24h',
+      "prometheus_retention_time of the telemetry stanza the fix writes (Vault's own default when the stanza exists).",
+    ),
     unauthenticatedMetricsAccess: z
       .boolean()
       .default(true)
-      .describe('Let the ServiceMonitor scrape /v1/sys/metrics without a token (listener telemetry { unauthenticated_metrics_access = true }); false: configure serverTelemetry.serviceMonitor.authorization yourself.'),
+      .describe(
+        'Let the ServiceMonitor scrape /v1/sys/metrics without a token (listener telemetry { unauthenticated_metrics_access = true }); false: configure serverTelemetry.serviceMonitor.authorization yourself.',
+      ),
   })
   .strict();
 type Options = z.infer<typeof options>;
@@ -55,9 +60,12 @@ function vaultGaps(server: ReturnType<typeof configuredVaultServers>[number], o:
   const telemetry = findBlocks(doc, 'telemetry');
   const retention = telemetry.map((t) => getAttribute(t, 'prometheus_retention_time')?.value);
   const sinkOff = retention.some((r) => r !== undefined && (r === 0 || parseDuration(String(r)) === 0));
-  const smOn = helmTrue(server.value(['serverTelemetry', 'serviceMonitor', 'enabled'])) || helmTrue(server.value(['global', 'serverTelemetry', 'prometheusOperator']));
+  const smOn =
+    helmTrue(server.value(['serverTelemetry', 'serviceMonitor', 'enabled'])) || helmTrue(server.value(['global', 'serverTelemetry', 'prometheusOperator']));
   const listeners = vaultTcpListeners(doc);
-  const unauth = listeners.length > 0 && listeners.every((l) => findBlocks(l, 'telemetry').some((t) => isTruthyHcl(getAttribute(t, 'unauthenticated_metrics_access')?.value)));
+  const unauth =
+    listeners.length > 0 &&
+    listeners.every((l) => findBlocks(l, 'telemetry').some((t) => isTruthyHcl(getAttribute(t, 'unauthenticated_metrics_access')?.value)));
   const token = goTruthy(server.value(['serverTelemetry', 'serviceMonitor', 'authorization']));
   return { telemetry: telemetry.length === 0 || sinkOff, serviceMonitor: !smOn, metricsAccess: o.unauthenticatedMetricsAccess && !unauth && !token };
 }
@@ -66,7 +74,9 @@ function describeVault(g: VaultGaps, key: string): string {
   return [
     ...(g.telemetry ? [`no telemetry stanza with a Prometheus retention in ${key}`] : []),
     ...(g.serviceMonitor ? ['serverTelemetry.serviceMonitor.enabled is not true'] : []),
-    ...(g.metricsAccess ? ['/v1/sys/metrics needs a token (no listener telemetry { unauthenticated_metrics_access = true }, no serviceMonitor.authorization)'] : []),
+    ...(g.metricsAccess
+      ? ['/v1/sys/metrics needs a token (no listener telemetry { unauthenticated_metrics_access = true }, no serviceMonitor.authorization)']
+      : []),
   ].join('; ');
 }
 
@@ -84,10 +94,13 @@ export const rule = defineRule({
     phase: 3,
     messages: {
       vault: 'HelmRelease {name}: Vault is not monitored: {missing}',
-      vaultNoOperator: 'HelmRelease {name}: Vault is not monitored ({missing}); the repository shows no Prometheus Operator for a ServiceMonitor, so add a telemetry stanza and scrape /v1/sys/metrics?format=prometheus yourself, or set rules.missing-monitoring.prometheusOperator: true',
-      vaultOldChart: 'HelmRelease {name}: Vault chart {version} has no serverTelemetry.serviceMonitor (added in 0.22.0); upgrade the chart to let it render a ServiceMonitor',
+      vaultNoOperator:
+        'HelmRelease {name}: Vault is not monitored ({missing}); the repository shows no Prometheus Operator for a ServiceMonitor, so add a telemetry stanza and scrape /v1/sys/metrics?format=prometheus yourself, or set rules.missing-monitoring.prometheusOperator: true',
+      vaultOldChart:
+        'HelmRelease {name}: Vault chart {version} has no serverTelemetry.serviceMonitor (added in 0.22.0); upgrade the chart to let it render a ServiceMonitor',
       eso: 'HelmRelease {name}: External Secrets metrics are not scraped (serviceMonitor.enabled is not true)',
-      esoNoOperator: 'HelmRelease {name}: External Secrets metrics are not scraped, and the repository shows no Prometheus Operator for serviceMonitor.enabled: enable metrics.service.enabled and scrape it yourself, or set rules.missing-monitoring.prometheusOperator: true',
+      esoNoOperator:
+        'HelmRelease {name}: External Secrets metrics are not scraped, and the repository shows no Prometheus Operator for serviceMonitor.enabled: enable metrics.service.enabled and scrape it yourself, or set rules.missing-monitoring.prometheusOperator: true',
     },
   },
   options,
@@ -100,7 +113,14 @@ export const rule = defineRule({
       if (!g) continue;
       const gaps = old ? { ...g, serviceMonitor: false, metricsAccess: false } : g;
       const site = { resource: server.config.resource, path: server.config.path };
-      if (old && g.serviceMonitor) yield { messageId: 'vaultOldChart', resource: server.release, path: ['spec', 'chart', 'spec', 'version'], data: { name, version: server.chartVersion! }, fixable: false };
+      if (old && g.serviceMonitor)
+        yield {
+          messageId: 'vaultOldChart',
+          resource: server.release,
+          path: ['spec', 'chart', 'spec', 'version'],
+          data: { name, version: server.chartVersion! },
+          fixable: false,
+        };
       if (!gaps.telemetry && !gaps.serviceMonitor && !gaps.metricsAccess) continue;
       const missing = describeVault(gaps, server.config.key.join('.'));
       if (!op.present) yield { messageId: 'vaultNoOperator', ...site, data: { name, missing }, fixable: false };
@@ -124,12 +144,20 @@ export const rule = defineRule({
       const changes: Change[] = [];
       if (report.messageId === 'eso') {
         const hr = helmReleases(repo).find((r) => r.id === release)!;
-        const values = repo.flux.values(hr) as { metrics?: { service?: { enabled?: unknown } }; serviceMonitor?: { additionalLabels?: Record<string, unknown> } };
+        const values = repo.flux.values(hr) as {
+          metrics?: { service?: { enabled?: unknown } };
+          serviceMonitor?: { additionalLabels?: Record<string, unknown> };
+        };
         changes.push({ op: 'set', ...valueTarget(repo, hr, ['serviceMonitor', 'enabled']), value: true });
         if (values.metrics?.service?.enabled !== true) changes.push({ op: 'set', ...valueTarget(repo, hr, ['metrics', 'service', 'enabled']), value: true });
         const have = values.serviceMonitor?.additionalLabels ?? {};
-        for (const [k, v] of Object.entries(selector?.labels ?? {})) if (have[k] !== v) changes.push({ op: 'set', ...valueTarget(repo, hr, ['serviceMonitor', 'additionalLabels', k]), value: v });
-        notes.push(selector ? `External Secrets' ServiceMonitors carry the labels ${selector.source} selects.` : 'Check that your Prometheus selects the External Secrets ServiceMonitors (serviceMonitor.additionalLabels).');
+        for (const [k, v] of Object.entries(selector?.labels ?? {}))
+          if (have[k] !== v) changes.push({ op: 'set', ...valueTarget(repo, hr, ['serviceMonitor', 'additionalLabels', k]), value: v });
+        notes.push(
+          selector
+            ? `External Secrets' ServiceMonitors carry the labels ${selector.source} selects.`
+            : 'Check that your Prometheus selects the External Secrets ServiceMonitors (serviceMonitor.additionalLabels).',
+        );
         return { changes, notes, summary: 'serviceMonitor.enabled, metrics.service.enabled' };
       }
       const server = configuredVaultServers(repo).find((s) => s.release.id === release)!;
@@ -145,8 +173,13 @@ export const rule = defineRule({
         const n = vaultTcpListeners(server.config.doc!).length;
         if (n === 1) {
           text = setBlockAttribute(text, { type: 'telemetry', parent: { type: 'listener', label: 'tcp' } }, 'unauthenticated_metrics_access', true);
-          notes.push(`Vault ${server.release.name}: /v1/sys/metrics answers without a token (listener telemetry unauthenticated_metrics_access = true), as the chart's ServiceMonitor expects; it exposes operational metrics, no secrets. To require a token instead, set serverTelemetry.serviceMonitor.authorization and remove that setting.`);
-        } else notes.push(`Vault ${server.release.name}: ${n} tcp listeners; allow the ServiceMonitor to read /v1/sys/metrics (listener telemetry { unauthenticated_metrics_access = true } or serverTelemetry.serviceMonitor.authorization).`);
+          notes.push(
+            `Vault ${server.release.name}: /v1/sys/metrics answers without a token (listener telemetry unauthenticated_metrics_access = true), as the chart's ServiceMonitor expects; it exposes operational metrics, no secrets. To require a token instead, set serverTelemetry.serviceMonitor.authorization and remove that setting.`,
+          );
+        } else
+          notes.push(
+            `Vault ${server.release.name}: ${n} tcp listeners; allow the ServiceMonitor to read /v1/sys/metrics (listener telemetry { unauthenticated_metrics_access = true } or serverTelemetry.serviceMonitor.authorization).`,
+          );
       }
       if (text !== server.config.text) changes.push(vaultSetConfig(server, text));
       if (g.serviceMonitor) {
@@ -154,14 +187,18 @@ export const rule = defineRule({
         const current = server.value(['serverTelemetry', 'serviceMonitor', 'selectors']) as Record<string, unknown> | undefined;
         const wanted = selector?.labels;
         const chartDefault = !current || Object.keys(current).length === 0 ? { release: 'prometheus' } : current;
-        if (wanted && Object.entries(wanted).some(([k, v]) => chartDefault[k] !== v)) changes.push(vaultSet(repo, server, ['serverTelemetry', 'serviceMonitor', 'selectors'], { ...(current ?? {}), ...wanted }));
+        if (wanted && Object.entries(wanted).some(([k, v]) => chartDefault[k] !== v))
+          changes.push(vaultSet(repo, server, ['serverTelemetry', 'serviceMonitor', 'selectors'], { ...(current ?? {}), ...wanted }));
         notes.push(
           wanted
             ? `Vault's ServiceMonitor carries the labels ${selector!.source} selects; it scrapes the active node only (standbys do not answer metrics requests).`
             : "Vault's ServiceMonitor carries the chart's default label release: prometheus; set serverTelemetry.serviceMonitor.selectors if your Prometheus selects other labels.",
         );
       }
-      if (text !== server.config.text) notes.push(`Vault ${server.release.name} reads its configuration only at start: restart the server pods (the chart's updateStrategyType is OnDelete: delete them one at a time, standbys first; each comes back sealed unless auto-unseal is configured).`);
+      if (text !== server.config.text)
+        notes.push(
+          `Vault ${server.release.name} reads its configuration only at start: restart the server pods (the chart's updateStrategyType is OnDelete: delete them one at a time, standbys first; each comes back sealed unless auto-unseal is configured).`,
+        );
       return { changes, notes, summary: describeVault(g, server.config.key.join('.')) };
     },
   },

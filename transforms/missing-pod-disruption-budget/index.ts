@@ -29,11 +29,16 @@ const options = z
   })
   .strict();
 
-type M = 'unprotected' | 'singleReplica' | 'vaultStandalone' | 'vaultBudgetDisabled' | 'injectorUnprotected' | 'esoSingle' | 'esoBudgetOnOne' | 'esoUnprotected';
+type M =
+  'unprotected' | 'singleReplica' | 'vaultStandalone' | 'vaultBudgetDisabled' | 'injectorUnprotected' | 'esoSingle' | 'esoBudgetOnOne' | 'esoUnprotected';
 
 type Detail =
   | { readonly type: 'workload' }
-  | { readonly type: 'values'; readonly release: string; readonly set: readonly { readonly path: readonly string[]; readonly value: TemplateValue; readonly comment?: string }[] };
+  | {
+      readonly type: 'values';
+      readonly release: string;
+      readonly set: readonly { readonly path: readonly string[]; readonly value: TemplateValue; readonly comment?: string }[];
+    };
 
 /** External Secrets Deployments with their own replicaCount and podDisruptionBudget (the cert controller only renews a certificate). */
 const ESO_COMPONENTS = [
@@ -72,14 +77,20 @@ function* chartFindings(repo: Repo, hr: Resource): Generator<Report<M>> {
     return { resource: t.resource, path: t.path as YamlPath };
   };
   if (isVaultServer(repo, hr)) {
-    if (get(values, ['global', 'enabled']) === false || get(values, ['server', 'enabled']) === false || get(values, ['server', 'dev', 'enabled']) === true) return;
+    if (get(values, ['global', 'enabled']) === false || get(values, ['server', 'enabled']) === false || get(values, ['server', 'dev', 'enabled']) === true)
+      return;
     if (typeof get(values, ['global', 'externalVaultAddr']) === 'string' && get(values, ['global', 'externalVaultAddr'])) return;
     if (get(values, ['server', 'ha', 'enabled']) !== true) {
       yield { messageId: 'vaultStandalone', ...loc(['server', 'ha', 'enabled']), data: { name }, fixable: false };
     } else if (get(values, ['server', 'ha', 'disruptionBudget', 'enabled']) === false) {
       const replicas = int(get(values, ['server', 'ha', 'replicas']), 3) ?? 3;
       const set = [{ path: ['server', 'ha', 'disruptionBudget', 'enabled'], value: true }];
-      yield { messageId: 'vaultBudgetDisabled', ...loc(set[0]!.path), data: { name, replicas }, detail: { type: 'values', release: hr.id, set } satisfies Detail };
+      yield {
+        messageId: 'vaultBudgetDisabled',
+        ...loc(set[0]!.path),
+        data: { name, replicas },
+        detail: { type: 'values', release: hr.id, set } satisfies Detail,
+      };
     }
     const injectorOn = get(values, ['injector', 'enabled']);
     const injectorReplicas = int(get(values, ['injector', 'replicas']), 1);
@@ -87,7 +98,12 @@ function* chartFindings(repo: Repo, hr: Resource): Generator<Report<M>> {
     const empty = budget === undefined || budget === null || (typeof budget === 'object' && Object.keys(budget).length === 0);
     if (injectorOn !== false && injectorOn !== 'false' && injectorReplicas !== undefined && injectorReplicas >= 2 && empty) {
       const set = [{ path: ['injector', 'podDisruptionBudget', 'maxUnavailable'], value: 1 }];
-      yield { messageId: 'injectorUnprotected', ...loc(['injector', 'podDisruptionBudget']), data: { name, replicas: injectorReplicas }, detail: { type: 'values', release: hr.id, set } satisfies Detail };
+      yield {
+        messageId: 'injectorUnprotected',
+        ...loc(['injector', 'podDisruptionBudget']),
+        data: { name, replicas: injectorReplicas },
+        detail: { type: 'values', release: hr.id, set } satisfies Detail,
+      };
     }
     return;
   }
@@ -109,9 +125,19 @@ function* chartFindings(repo: Repo, hr: Resource): Generator<Report<M>> {
       const set = [{ path: pdbPath, value: true }, ...(c.leader && get(values, ['leaderElect']) !== true ? [{ path: ['leaderElect'], value: true }] : [])];
       yield { messageId: 'esoUnprotected', ...loc(pdbPath), data, detail: { type: 'values', release: hr.id, set } satisfies Detail };
     } else if (enabled) {
-      yield { messageId: 'esoBudgetOnOne', ...loc([...c.prefix, 'replicaCount']), data, detail: { type: 'values', release: hr.id, set: twoReplicas } satisfies Detail };
+      yield {
+        messageId: 'esoBudgetOnOne',
+        ...loc([...c.prefix, 'replicaCount']),
+        data,
+        detail: { type: 'values', release: hr.id, set: twoReplicas } satisfies Detail,
+      };
     } else {
-      yield { messageId: 'esoSingle', ...loc([...c.prefix, 'replicaCount']), data, detail: { type: 'values', release: hr.id, set: [...twoReplicas, { path: pdbPath, value: true }] } satisfies Detail };
+      yield {
+        messageId: 'esoSingle',
+        ...loc([...c.prefix, 'replicaCount']),
+        data,
+        detail: { type: 'values', release: hr.id, set: [...twoReplicas, { path: pdbPath, value: true }] } satisfies Detail,
+      };
     }
   }
 }
@@ -124,16 +150,22 @@ export const rule = defineRule({
     severity: 'high',
     phase: 2,
     messages: {
-      unprotected: '{kind} {name} runs {replicas} replicas and no PodDisruptionBudget selects its pods: a node drain or cluster upgrade may evict all of them at once',
-      singleReplica: '{kind} {name} runs one replica: a PodDisruptionBudget cannot keep it available (a budget that forbids evicting its only pod blocks node drains); run 2 or more replicas for availability',
+      unprotected:
+        '{kind} {name} runs {replicas} replicas and no PodDisruptionBudget selects its pods: a node drain or cluster upgrade may evict all of them at once',
+      singleReplica:
+        '{kind} {name} runs one replica: a PodDisruptionBudget cannot keep it available (a budget that forbids evicting its only pod blocks node drains); run 2 or more replicas for availability',
       vaultStandalone:
         'HelmRelease {name}: Vault runs a single server (server.ha.enabled is not true), so no PodDisruptionBudget is possible: a budget on its only pod would block every node drain. Run Vault in HA mode (review item 2); the chart then renders its own budget',
-      vaultBudgetDisabled: 'HelmRelease {name}: Vault HA runs {replicas} servers with server.ha.disruptionBudget.enabled false: a node drain may evict enough of them to lose the Raft quorum',
-      injectorUnprotected: 'HelmRelease {name}: the Vault Agent Injector runs {replicas} replicas and injector.podDisruptionBudget is empty: a node drain may evict all of them at once',
+      vaultBudgetDisabled:
+        'HelmRelease {name}: Vault HA runs {replicas} servers with server.ha.disruptionBudget.enabled false: a node drain may evict enough of them to lose the Raft quorum',
+      injectorUnprotected:
+        'HelmRelease {name}: the Vault Agent Injector runs {replicas} replicas and injector.podDisruptionBudget is empty: a node drain may evict all of them at once',
       esoSingle:
         'HelmRelease {name}: the External Secrets {component} runs {replicas} replica and {prefix}podDisruptionBudget.enabled is false; a budget on one replica would block node drains, so it needs 2 replicas{leader} and then the budget',
-      esoBudgetOnOne: 'HelmRelease {name}: {prefix}podDisruptionBudget.enabled is true with {replicas} replica of the External Secrets {component}: minAvailable 1 on a single pod blocks every node drain',
-      esoUnprotected: 'HelmRelease {name}: the External Secrets {component} runs {replicas} replicas and {prefix}podDisruptionBudget.enabled is false: a node drain may evict all of them at once',
+      esoBudgetOnOne:
+        'HelmRelease {name}: {prefix}podDisruptionBudget.enabled is true with {replicas} replica of the External Secrets {component}: minAvailable 1 on a single pod blocks every node drain',
+      esoUnprotected:
+        'HelmRelease {name}: the External Secrets {component} runs {replicas} replicas and {prefix}podDisruptionBudget.enabled is false: a node drain may evict all of them at once',
     },
   },
   options,
@@ -142,7 +174,8 @@ export const rule = defineRule({
       const replicas = effectiveReplicas(w);
       if (replicas === undefined || replicas === 0 || isProtected(repo, w)) continue;
       const data = { kind: w.kind, name: w.name, replicas };
-      if (replicas >= 2) yield { messageId: 'unprotected', resource: w.resource, path: ['spec', 'replicas'], data, detail: { type: 'workload' } satisfies Detail };
+      if (replicas >= 2)
+        yield { messageId: 'unprotected', resource: w.resource, path: ['spec', 'replicas'], data, detail: { type: 'workload' } satisfies Detail };
       else if (options.singleReplica === 'report') yield { messageId: 'singleReplica', resource: w.resource, path: ['spec', 'replicas'], data, fixable: false };
     }
     for (const hr of helmReleases(repo)) yield* chartFindings(repo, hr);
@@ -162,13 +195,20 @@ export const rule = defineRule({
         return {
           changes,
           summary: `HelmRelease ${hr.name}: ${detail.set.map((s) => `${s.path.join('.')}: ${JSON.stringify(s.value)}`).join(', ')}`,
-          ...(raises ? { notes: [`HelmRelease ${hr.name}: the External Secrets controller then runs 2 replicas with leader election (one reconciles, one stands by): check the resources requests and the nodes' room for the second pod.`] } : {}),
+          ...(raises
+            ? {
+                notes: [
+                  `HelmRelease ${hr.name}: the External Secrets controller then runs 2 replicas with leader election (one reconciles, one stands by): check the resources requests and the nodes' room for the second pod.`,
+                ],
+              }
+            : {}),
         };
       }
       const w = repo.resources.find((r) => r.id === report.resource!.id);
       const workload = w && workloads(repo).find((x) => x.resource.id === w.id);
       if (!workload) return { changes: [], skipped: 'the workload is gone' };
-      if (!workload.namespace) return { changes: [], skipped: `${workload.kind} ${workload.name} has no namespace in the repository: write its PodDisruptionBudget by hand` };
+      if (!workload.namespace)
+        return { changes: [], skipped: `${workload.kind} ${workload.name} has no namespace in the repository: write its PodDisruptionBudget by hand` };
       const selector = workload.resource.get(['spec', 'selector']);
       if (!selector || typeof selector !== 'object') return { changes: [], skipped: `${workload.kind} ${workload.name} has no spec.selector` };
       const sameName = workloads(repo).filter((x) => x.name === workload.name && x.namespace === workload.namespace).length > 1;

@@ -52,9 +52,13 @@ function manifestChanges(resource: Resource, spec: YamlPath, g: PodGaps, readOnl
       changes.push({ op: 'set', resource, path: [...sc, 'runAsUser'], value: user.uid });
       changes.push({ op: 'set', resource, path: [...sc, 'runAsGroup'], value: user.gid });
       if (resource.get([...sc, 'fsGroup']) === undefined) changes.push({ op: 'set', resource, path: [...sc, 'fsGroup'], value: user.gid });
-      notes.push(`${resource.kind} ${resource.name}: runs as uid ${user.uid}, gid ${user.gid}, the user of ${user.source}; fsGroup makes its volumes writable for that group.`);
+      notes.push(
+        `${resource.kind} ${resource.name}: runs as uid ${user.uid}, gid ${user.gid}, the user of ${user.source}; fsGroup makes its volumes writable for that group.`,
+      );
     } else if (!user && !hasUser) {
-      notes.push(`${resource.kind} ${resource.name}: runAsNonRoot needs an image whose USER is a numeric non-root uid; the kubelet refuses to start a container that would run as root. Check the image, or set runAsUser.`);
+      notes.push(
+        `${resource.kind} ${resource.name}: runAsNonRoot needs an image whose USER is a numeric non-root uid; the kubelet refuses to start a container that would run as root. Check the image, or set runAsUser.`,
+      );
     }
   }
   if (g.seccomp) changes.push({ op: 'set', resource, path: [...sc, 'seccompProfile'], value: { type: 'RuntimeDefault' } });
@@ -79,10 +83,12 @@ export const rule = defineRule({
     phase: 2,
     messages: {
       notRestricted: '{kind} {name} does not meet {profile}: {problems}',
-      needsPrivileges: '{kind} {name} needs what Pod Security "restricted" forbids ({blockers}); security contexts cannot fix that: run it in a namespace whose Pod Security level allows it, or change what it does',
+      needsPrivileges:
+        '{kind} {name} needs what Pod Security "restricted" forbids ({blockers}); security contexts cannot fix that: run it in a namespace whose Pod Security level allows it, or change what it does',
       chartPod: 'HelmRelease {name}: the {component} pods do not meet {profile}: {problems}',
       chartPodBlocked: 'HelmRelease {name}: the {component} pods need what Pod Security "restricted" forbids ({blockers})',
-      chartTooOld: 'HelmRelease {name}: Vault chart {version} has no server.statefulSet.securityContext / injector.securityContext (added in 0.21.0) and renders pods without a seccompProfile; upgrade the chart',
+      chartTooOld:
+        'HelmRelease {name}: Vault chart {version} has no server.statefulSet.securityContext / injector.securityContext (added in 0.21.0) and renders pods without a seccompProfile; upgrade the chart',
     },
   },
   options,
@@ -95,12 +101,22 @@ export const rule = defineRule({
       const g = restrictedGaps(w.resource.get(w.podSpecPath));
       const data = { kind: w.kind, name: w.namespace ? `${w.namespace}/${w.name}` : w.name };
       const path = [...w.podSpecPath, 'securityContext'];
-      if (g.blockers.length) yield { messageId: 'needsPrivileges', resource: w.resource, path, data: { ...data, blockers: g.blockers.join('; ') }, fixable: false };
-      else if (!meetsRestricted(g, ro)) yield { messageId: 'notRestricted', resource: w.resource, path, data: { ...data, profile, problems: describeGaps(g, ro).join('; ') }, detail: { spec: w.podSpecPath } };
+      if (g.blockers.length)
+        yield { messageId: 'needsPrivileges', resource: w.resource, path, data: { ...data, blockers: g.blockers.join('; ') }, fixable: false };
+      else if (!meetsRestricted(g, ro))
+        yield {
+          messageId: 'notRestricted',
+          resource: w.resource,
+          path,
+          data: { ...data, profile, problems: describeGaps(g, ro).join('; ') },
+          detail: { spec: w.podSpecPath },
+        };
     }
     const charts: { hr: Resource; pods: readonly ChartPod[] | { tooOld: string } }[] = [
       ...vaultServers(repo).map((s) => ({ hr: s.release, pods: vaultSecurityContexts(s) })),
-      ...helmReleases(repo).filter((hr) => isExternalSecrets(repo, hr)).map((hr) => ({ hr, pods: esoSecurityContexts(repo, hr) })),
+      ...helmReleases(repo)
+        .filter((hr) => isExternalSecrets(repo, hr))
+        .map((hr) => ({ hr, pods: esoSecurityContexts(repo, hr) })),
     ];
     for (const { hr, pods } of charts) {
       if (!inScope(hr)) continue;
@@ -111,8 +127,22 @@ export const rule = defineRule({
       }
       for (const pod of pods) {
         const at = valueTarget(repo, hr, pod.podKey);
-        if (pod.gaps.blockers.length) yield { messageId: 'chartPodBlocked', resource: at.resource, path: at.path, data: { name, component: pod.component, blockers: pod.gaps.blockers.join('; ') }, fixable: false };
-        else if (!meetsRestricted(pod.gaps, ro)) yield { messageId: 'chartPod', resource: at.resource, path: at.path, data: { name, component: pod.component, profile, problems: describeGaps(pod.gaps, ro).join('; ') }, detail: { release: hr.id, component: pod.component } };
+        if (pod.gaps.blockers.length)
+          yield {
+            messageId: 'chartPodBlocked',
+            resource: at.resource,
+            path: at.path,
+            data: { name, component: pod.component, blockers: pod.gaps.blockers.join('; ') },
+            fixable: false,
+          };
+        else if (!meetsRestricted(pod.gaps, ro))
+          yield {
+            messageId: 'chartPod',
+            resource: at.resource,
+            path: at.path,
+            data: { name, component: pod.component, profile, problems: describeGaps(pod.gaps, ro).join('; ') },
+            detail: { release: hr.id, component: pod.component },
+          };
       }
     }
   },

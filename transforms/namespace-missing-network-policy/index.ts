@@ -97,7 +97,9 @@ export const rule = defineRule({
         if (!ln) todo.push('linkerdNamespace');
         from.push('meshed clients on the proxy port 4143', `the Linkerd control plane (${vars.linkerdNamespace}) on the admin port 4191`);
         to.push(`the Linkerd control plane (${vars.linkerdNamespace})`);
-        notes.push(`Namespace ${namespace} is meshed: the proxies' readiness and liveness probes go to the admin port 4191 from the kubelet; where the network plug-in applies policies to node traffic, allow the node addresses on 4191.`);
+        notes.push(
+          `Namespace ${namespace} is meshed: the proxies' readiness and liveness probes go to the admin port 4191 from the kubelet; where the network plug-in applies policies to node traffic, allow the node addresses on 4191.`,
+        );
       }
       const ingresses = repo.ofKind('Ingress', 'networking.k8s.io').filter((i) => repo.flux.namespaceOf(i) === namespace);
       if (ingresses.length) {
@@ -107,7 +109,9 @@ export const rule = defineRule({
           vars.ingressNamespace = ing;
           from.push(`the ingress controller (${ing})`);
         } else {
-          notes.push(`Namespace ${namespace} has Ingress objects (${ingresses.map((i) => i.name).join(', ')}) but the repository does not show the ingress controller: add a NetworkPolicy that allows traffic from its namespace, or the Ingresses stop working.`);
+          notes.push(
+            `Namespace ${namespace} has Ingress objects (${ingresses.map((i) => i.name).join(', ')}) but the repository does not show the ingress controller: add a NetworkPolicy that allows traffic from its namespace, or the Ingresses stop working.`,
+          );
         }
       }
       const injected = workloadsIn(repo, namespace).some((w) => w.podAnnotations['vault.hashicorp.com/agent-inject'] === 'true');

@@ -61,7 +61,8 @@ function sidecars(w: Workload, meshedNs: boolean): Container[] {
   const out: Container[] = [];
   const base = { image: undefined, list: 'containers' as const, path: [], ports: [], sidecar: true };
   if (meshedNs || w.podAnnotations['linkerd.io/inject'] === 'enabled') out.push({ ...base, name: 'linkerd-proxy', requests: {}, limits: {} });
-  if (w.podAnnotations['vault.hashicorp.com/agent-inject'] === 'true') out.push({ ...base, name: 'vault-agent', requests: { cpu: '250m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } });
+  if (w.podAnnotations['vault.hashicorp.com/agent-inject'] === 'true')
+    out.push({ ...base, name: 'vault-agent', requests: { cpu: '250m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } });
   return out;
 }
 
@@ -81,8 +82,14 @@ function declaredTotals(repo: Repo, namespace: string, o: Options): Totals | und
     const running = [...runningContainers(w), ...sidecars(w, meshed)];
     // The LimitRange fills in what a container leaves out; a request defaults to the limit when only a limit is set.
     const req = (c: Container, k: 'cpu' | 'memory') => c.requests[k] ?? c.limits[k] ?? (k === 'cpu' ? o.defaultRequestCpu : o.defaultRequestMemory);
-    const podCpu = Math.max(running.reduce((s, c) => s + (parseCpuMillis(req(c, 'cpu')) ?? 0), 0), ...w.initContainers.filter((c) => !c.sidecar).map((c) => parseCpuMillis(req(c, 'cpu')) ?? 0));
-    const podMem = Math.max(running.reduce((s, c) => s + (parseQuantity(req(c, 'memory')) ?? 0), 0), ...w.initContainers.filter((c) => !c.sidecar).map((c) => parseQuantity(req(c, 'memory')) ?? 0));
+    const podCpu = Math.max(
+      running.reduce((s, c) => s + (parseCpuMillis(req(c, 'cpu')) ?? 0), 0),
+      ...w.initContainers.filter((c) => !c.sidecar).map((c) => parseCpuMillis(req(c, 'cpu')) ?? 0),
+    );
+    const podMem = Math.max(
+      running.reduce((s, c) => s + (parseQuantity(req(c, 'memory')) ?? 0), 0),
+      ...w.initContainers.filter((c) => !c.sidecar).map((c) => parseQuantity(req(c, 'memory')) ?? 0),
+    );
     const podLim = running.reduce((s, c) => s + (parseQuantity(c.limits.memory ?? o.defaultLimitMemory) ?? 0), 0);
     t.cpu += n * podCpu;
     t.memory += n * podMem;
@@ -132,7 +139,8 @@ export const rule = defineRule({
   },
   options,
   *detect({ repo, options }): Generator<Report<M>> {
-    const hasQuota = (ns: string) => namespacedResources(repo).some((x) => x.namespace === ns && x.resource.kind === 'ResourceQuota' && x.resource.group === '');
+    const hasQuota = (ns: string) =>
+      namespacedResources(repo).some((x) => x.namespace === ns && x.resource.kind === 'ResourceQuota' && x.resource.group === '');
     for (const gap of productionNamespacesWithout(repo, options.includeClusterNamespaces, hasQuota)) {
       yield { messageId: 'noQuota', resource: gap.resource, path: gap.path, data: { name: gap.name }, detail: gap.name };
     }
@@ -168,13 +176,25 @@ export const rule = defineRule({
       const warnings: string[] = [];
       if (totals) {
         notes.push(
-          `Namespace ${namespace}: the quota is the requests and limits its ${totals.pods} pods declare (with LimitRange defaults for what they leave out, and injected sidecars) plus ${options.headroom}% headroom: ${Object.entries(hard).map(([k, v]) => `${k} ${v}`).join(', ')}. Raise it before scaling up.`,
+          `Namespace ${namespace}: the quota is the requests and limits its ${totals.pods} pods declare (with LimitRange defaults for what they leave out, and injected sidecars) plus ${options.headroom}% headroom: ${Object.entries(
+            hard,
+          )
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}. Raise it before scaling up.`,
         );
       } else {
-        notes.push(`Namespace ${namespace}: the repository declares no workload for it, so the quota uses the configured defaults (marked TODO(gitops-fix)); size it from what runs there (kubectl top / describe quota).`);
+        notes.push(
+          `Namespace ${namespace}: the repository declares no workload for it, so the quota uses the configured defaults (marked TODO(gitops-fix)); size it from what runs there (kubectl top / describe quota).`,
+        );
       }
-      if (releases.length) warnings.push(`Namespace ${namespace} also runs HelmRelease ${releases.map((r) => r.name).join(', ')}, whose pods are not in the quota: add their requests before merging, or the quota rejects their pods.`);
-      if (!hasLimitRange) warnings.push(`Namespace ${namespace}: containers without a memory limit get ${options.defaultLimitMemory} from the LimitRange on their next restart; one that needs more is OOM-killed. Check the workloads that declare none.`);
+      if (releases.length)
+        warnings.push(
+          `Namespace ${namespace} also runs HelmRelease ${releases.map((r) => r.name).join(', ')}, whose pods are not in the quota: add their requests before merging, or the quota rejects their pods.`,
+        );
+      if (!hasLimitRange)
+        warnings.push(
+          `Namespace ${namespace}: containers without a memory limit get ${options.defaultLimitMemory} from the LimitRange on their next restart; one that needs more is OOM-killed. Check the workloads that declare none.`,
+        );
       return { changes: g.changes, summary: `ResourceQuota${hasLimitRange ? '' : ' and LimitRange'} for ${namespace}`, notes, warnings };
     },
   },

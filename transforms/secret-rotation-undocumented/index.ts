@@ -25,7 +25,15 @@ import {
 } from '../../src/kit/index.js';
 
 const ID = 'secret-rotation-undocumented';
-const NAMES = ['secret-rotation.md', 'secrets-rotation.md', 'SECRET-ROTATION.md', 'SECRET_ROTATION.md', 'rotation.md', 'credential-rotation.md', 'secret-rotation/README.md'];
+const NAMES = [
+  'secret-rotation.md',
+  'secrets-rotation.md',
+  'SECRET-ROTATION.md',
+  'SECRET_ROTATION.md',
+  'rotation.md',
+  'credential-rotation.md',
+  'secret-rotation/README.md',
+];
 
 function rec(v: unknown): Record<string, unknown> | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -45,7 +53,7 @@ function storeRows(repo: Repo): unknown[][] {
     const auth = rec(v?.auth) ?? {};
     const k8s = rec(auth.kubernetes);
     const how = k8s
-      ? `Kubernetes auth, role ${code(k8s.role)}, ServiceAccount ${code(rec(k8s.serviceAccountRef)?.name ?? '(the controller\'s)')}: short-lived tokens, nothing to rotate`
+      ? `Kubernetes auth, role ${code(k8s.role)}, ServiceAccount ${code(rec(k8s.serviceAccountRef)?.name ?? "(the controller's)")}: short-lived tokens, nothing to rotate`
       : auth.tokenSecretRef
         ? `**static Vault token** in Secret ${code(rec(auth.tokenSecretRef)?.name)}: rotate it like any credential`
         : auth.appRole
@@ -60,7 +68,9 @@ function consumersText(repo: Repo, es: ExternalSecretInfo): string {
   if (es.namespace === undefined) return 'every selected namespace';
   const cs = secretConsumers(repo, es.namespace, es.target);
   if (!cs.length) return 'none in this repository';
-  return cs.map((c) => `${c.workload.kind} ${c.workload.name} (${c.how}${c.how === 'volume' ? '' : c.reloads ? ', Reloader restarts it' : ', **restart needed**'})`).join('; ');
+  return cs
+    .map((c) => `${c.workload.kind} ${c.workload.name} (${c.how}${c.how === 'volume' ? '' : c.reloads ? ', Reloader restarts it' : ', **restart needed**'})`)
+    .join('; ');
 }
 
 function postgresCaveats(repo: Repo, items: readonly ExternalSecretInfo[]): string[] {
@@ -84,7 +94,9 @@ function vaultSection(repo: Repo): string | undefined {
   const blocks = ['## Vault'];
   for (const s of servers) {
     const seals = s.config?.doc ? vaultActiveSeals(s.config.doc) : [];
-    const secretEnv = (Array.isArray(s.value(['server', 'extraSecretEnvironmentVars'])) ? (s.value(['server', 'extraSecretEnvironmentVars']) as unknown[]) : []).map(rec);
+    const secretEnv = (
+      Array.isArray(s.value(['server', 'extraSecretEnvironmentVars'])) ? (s.value(['server', 'extraSecretEnvironmentVars']) as unknown[]) : []
+    ).map(rec);
     const lines: string[] = [];
     const decisions: string[] = [];
     if (!seals.length) {
@@ -99,14 +111,22 @@ function vaultSection(repo: Repo): string | undefined {
         const token = getAttribute(seal, 'token')?.value;
         const envName = typeof token === 'string' && token.startsWith('env://') ? token.slice(6) : token === undefined ? 'VAULT_TOKEN' : undefined;
         const env = envName ? secretEnv.find((e) => e?.envName === envName) : undefined;
-        const where = env ? `the Secret ${code(env.secretName)} (\`${envName}\`)` : envName ? `the environment (\`${envName}\`)` : 'the HCL configuration (**move it to a Secret**)';
+        const where = env
+          ? `the Secret ${code(env.secretName)} (\`${envName}\`)`
+          : envName
+            ? `the environment (\`${envName}\`)`
+            : 'the HCL configuration (**move it to a Secret**)';
         lines.push(
           `- **Transit auto-unseal token** from ${where}. Vault renews it unless \`disable_renewal\` is set; to rotate it, create a token with the same (periodic) policy on the transit Vault, update the Secret, restart the server pods one at a time, then revoke the old token.`,
         );
       } else {
-        lines.push(`- **Auto-unseal with ${code(type)}.** Rotate the key in the key service (it keeps old versions for decryption); Vault picks up the new version by itself. Credentials should come from the pod's cloud identity, not a Secret.`);
+        lines.push(
+          `- **Auto-unseal with ${code(type)}.** Rotate the key in the key service (it keeps old versions for decryption); Vault picks up the new version by itself. Credentials should come from the pod's cloud identity, not a Secret.`,
+        );
       }
-      lines.push('- Recovery keys (from `vault operator init` under auto-unseal) replace unseal keys for root-token generation: rekey them with `vault operator rekey -target=recovery`.');
+      lines.push(
+        '- Recovery keys (from `vault operator init` under auto-unseal) replace unseal keys for root-token generation: rekey them with `vault operator rekey -target=recovery`.',
+      );
     }
     const cert = vaultMountedCertDir(s);
     lines.push(
@@ -127,7 +147,11 @@ function procedure(repo: Repo, items: readonly ExternalSecretInfo[]): string {
   const first = example ? (example.keys.find((k) => /#.*(pass|secret|token|key)/i.test(k)) ?? example.keys[0]) : undefined;
   const key = first?.split('#')[0]?.replace(/ \(all properties\)$/, '') ?? '<path>';
   const prop = first?.includes('#') ? first.split('#')[1] : '<property>';
-  const restart = example ? secretConsumers(repo, example.namespace, example.target).filter((c) => c.how !== 'volume' && !c.reloads).map((c) => `${c.workload.kind.toLowerCase()}/${c.workload.name}`) : [];
+  const restart = example
+    ? secretConsumers(repo, example.namespace, example.target)
+        .filter((c) => c.how !== 'volume' && !c.reloads)
+        .map((c) => `${c.workload.kind.toLowerCase()}/${c.workload.name}`)
+    : [];
   const ns = example?.namespace ?? '<namespace>';
   return mdDocument([
     '## Rotating a secret',
@@ -168,7 +192,14 @@ export const rule = defineRule({
     apply(_report, { repo }) {
       const file = docPath(repo, 'secret-rotation.md');
       const items = externalSecretInventory(repo);
-      const esRows = items.map((e) => [`${e.namespace ?? '(cluster)'}/${e.resource.name}`, e.stores.map((s) => `${s.kind} ${s.name}`).join(', '), e.refresh, e.target, e.keys.join(', '), consumersText(repo, e)]);
+      const esRows = items.map((e) => [
+        `${e.namespace ?? '(cluster)'}/${e.resource.name}`,
+        e.stores.map((s) => `${s.kind} ${s.name}`).join(', '),
+        e.refresh,
+        e.target,
+        e.keys.join(', '),
+        consumersText(repo, e),
+      ]);
       const certs = certificateInventory(repo).map((c) => [`${c.namespace ?? ''}/${c.resource.name}`, c.secretName, c.duration, c.renewBefore, c.issuer]);
       const eso = helmReleases(repo).filter((h) => isExternalSecrets(repo, h));
       const linkerdSecrets = [...new Set(linkerdReleases(repo).flatMap((r) => r.secrets))];
@@ -178,8 +209,16 @@ export const rule = defineRule({
         '# Secret rotation',
         'Where the secrets of this cluster come from, how a new value reaches the pods, and how to rotate each kind. Derived from the manifests; the places marked TODO(gitops-fix) need a person.',
         '## Policy',
-        mdTable(['secret', 'owner', 'rotation cadence', 'on compromise'], [...items.map((e) => [`${e.namespace ?? '(cluster)'}/${e.target}`, 'TODO(gitops-fix)', 'TODO(gitops-fix)', 'rotate now, then revoke']), ...(vaultServers(repo).length ? [['Vault unseal/recovery keys, root token', 'TODO(gitops-fix)', 'TODO(gitops-fix)', 'rekey']] : [])]),
-        decide('fill in an owner and a cadence for every row (for example 90 days for service credentials, immediately when someone with access leaves), and whether static database passwords should become Vault dynamic secrets (database secrets engine) instead.'),
+        mdTable(
+          ['secret', 'owner', 'rotation cadence', 'on compromise'],
+          [
+            ...items.map((e) => [`${e.namespace ?? '(cluster)'}/${e.target}`, 'TODO(gitops-fix)', 'TODO(gitops-fix)', 'rotate now, then revoke']),
+            ...(vaultServers(repo).length ? [['Vault unseal/recovery keys, root token', 'TODO(gitops-fix)', 'TODO(gitops-fix)', 'rekey']] : []),
+          ],
+        ),
+        decide(
+          'fill in an owner and a cadence for every row (for example 90 days for service credentials, immediately when someone with access leaves), and whether static database passwords should become Vault dynamic secrets (database secrets engine) instead.',
+        ),
         '## Stores',
         mdTable(['store', 'provider', 'where', 'how External Secrets authenticates'], storeRows(repo)),
         '## ExternalSecrets',
@@ -191,9 +230,11 @@ export const rule = defineRule({
         '## Certificates',
         mdTable(['Certificate', 'Secret', 'duration', 'renewed', 'issuer'], certs, '_No cert-manager Certificate in this repository._'),
         [
-          certs.length > 0 && 'cert-manager renews these Secrets by itself; what reads them must reload: a process that read the files at start keeps the old certificate.',
+          certs.length > 0 &&
+            'cert-manager renews these Secrets by itself; what reads them must reload: a process that read the files at start keeps the old certificate.',
           eso.length > 0 && "External Secrets' webhook certificate is rotated by its cert-controller (or by cert-manager with `webhook.certManager.enabled`).",
-          linkerdSecrets.length > 0 && `Linkerd's trust anchor and identity issuer come from the Secrets ${linkerdSecrets.map(code).join(', ')}, outside Git: nothing renews them.`,
+          linkerdSecrets.length > 0 &&
+            `Linkerd's trust anchor and identity issuer come from the Secrets ${linkerdSecrets.map(code).join(', ')}, outside Git: nothing renews them.`,
         ]
           .filter(Boolean)
           .join(' '),
@@ -201,7 +242,11 @@ export const rule = defineRule({
         vaultSection(repo),
         '## References\n\n- External Secrets refresh and `force-sync`: https://external-secrets.io/latest/api/externalsecret/\n- Vault KV v2 versions and rollback: https://developer.hashicorp.com/vault/docs/secrets/kv/kv-v2\n- Vault rekey and rotate: https://developer.hashicorp.com/vault/docs/concepts/rotation\n- cert-manager renewal: https://cert-manager.io/docs/usage/certificate/#renewal',
       ]);
-      return { changes: [{ op: 'createText', file, text }], summary: `document secret rotation in ${file}`, notes: [`Review ${file}: fill in owners and cadences (TODO(gitops-fix)).`] };
+      return {
+        changes: [{ op: 'createText', file, text }],
+        summary: `document secret rotation in ${file}`,
+        notes: [`Review ${file}: fill in owners and cadences (TODO(gitops-fix)).`],
+      };
     },
   },
 });

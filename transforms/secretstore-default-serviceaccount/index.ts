@@ -66,14 +66,31 @@ export const rule = defineRule({
     for (const kind of ['SecretStore', 'ClusterSecretStore'] as const) {
       for (const store of repo.ofKind(kind, GROUPS.eso)) {
         if (store.group !== GROUPS.eso || store.get([...REF, 'name']) !== 'default') continue;
-        const data = { kind, name: store.name ?? '(unnamed)', mount: str(store.get([...AUTH, 'mountPath']), 'kubernetes'), role: str(store.get([...AUTH, 'role']), '(none)') };
+        const data = {
+          kind,
+          name: store.name ?? '(unnamed)',
+          mount: str(store.get([...AUTH, 'mountPath']), 'kubernetes'),
+          role: str(store.get([...AUTH, 'role']), '(none)'),
+        };
         const refNs = store.get([...REF, 'namespace']);
         const path = [...REF, 'name'];
         if (kind === 'SecretStore') {
           const namespace = repo.flux.namespaceOf(store) ?? 'default';
-          yield { messageId: 'defaultAccount', resource: store, path, data: { ...data, namespace }, detail: { namespace, account: accountName(store) } satisfies Detail };
+          yield {
+            messageId: 'defaultAccount',
+            resource: store,
+            path,
+            data: { ...data, namespace },
+            detail: { namespace, account: accountName(store) } satisfies Detail,
+          };
         } else if (typeof refNs === 'string' && refNs) {
-          yield { messageId: 'defaultAccount', resource: store, path, data: { ...data, namespace: refNs }, detail: { namespace: refNs, account: accountName(store) } satisfies Detail };
+          yield {
+            messageId: 'defaultAccount',
+            resource: store,
+            path,
+            data: { ...data, namespace: refNs },
+            detail: { namespace: refNs, account: accountName(store) } satisfies Detail,
+          };
         } else {
           const namespace = options.namespace ?? esoNamespace(repo) ?? 'external-secrets';
           yield { messageId: 'defaultAccountEveryNamespace', resource: store, path, data, detail: { namespace, account: accountName(store) } satisfies Detail };
@@ -90,12 +107,19 @@ export const rule = defineRule({
       const changes: Change[] = [];
       const exists = repo.ofKind('ServiceAccount').some((sa) => sa.group === '' && sa.name === account && repo.flux.namespaceOf(sa) === namespace);
       if (!exists) {
-        const g = generateNear(repo, { near: store, baseName: `${account}-serviceaccount`, namespace, templates: ['serviceaccount'], vars: { name: account, namespace } });
+        const g = generateNear(repo, {
+          near: store,
+          baseName: `${account}-serviceaccount`,
+          namespace,
+          templates: ['serviceaccount'],
+          vars: { name: account, namespace },
+        });
         if ('reason' in g) return { changes: [], skipped: `cannot place the ServiceAccount: ${g.reason}` };
         changes.push(...g.changes);
       }
       changes.push({ op: 'set', resource: store, path: [...REF, 'name'], value: account });
-      if (store.kind === 'ClusterSecretStore' && store.get([...REF, 'namespace']) === undefined) changes.push({ op: 'set', resource: store, path: [...REF, 'namespace'], value: namespace });
+      if (store.kind === 'ClusterSecretStore' && store.get([...REF, 'namespace']) === undefined)
+        changes.push({ op: 'set', resource: store, path: [...REF, 'namespace'], value: namespace });
       const mount = str(store.get([...AUTH, 'mountPath']), 'kubernetes');
       const role = str(store.get([...AUTH, 'role']), '<role>');
       const audiences = store.get([...REF, 'audiences']);

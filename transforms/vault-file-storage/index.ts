@@ -36,9 +36,11 @@ export const rule = defineRule({
     phase: 1,
     after: ['vault-tls-disabled', 'vault-listener-insecure'],
     messages: {
-      fileStorage: 'Vault {release} keeps its data in storage "file" ({where}): a single pod on a single volume, no replication, no HA; losing the volume loses every secret',
+      fileStorage:
+        'Vault {release} keeps its data in storage "file" ({where}): a single pod on a single volume, no replication, no HA; losing the volume loses every secret',
       invalidConfig: 'Vault {release}: the server configuration ({key}) cannot be used: {problem}; no Vault rule edits it until it is fixed by hand',
-      devMode: 'Vault {release} runs in dev mode (server.dev.enabled: true): in-memory storage, emptied on every restart, and a known root token; use it only for throw-away tests (turn dev mode off and configure storage)',
+      devMode:
+        'Vault {release} runs in dev mode (server.dev.enabled: true): in-memory storage, emptied on every restart, and a known root token; use it only for throw-away tests (turn dev mode off and configure storage)',
     },
   },
   *detect({ repo }) {
@@ -49,11 +51,23 @@ export const rule = defineRule({
     }
     for (const s of vaultServers(repo, COMPLETE)) {
       if (s.mode === 'dev' || !s.config?.invalid) continue;
-      yield { messageId: 'invalidConfig', resource: s.config.resource, path: s.config.path, data: { release: `${s.namespace}/${s.release.name}`, key: s.config.key.join('.'), problem: s.config.invalid }, fixable: false };
+      yield {
+        messageId: 'invalidConfig',
+        resource: s.config.resource,
+        path: s.config.path,
+        data: { release: `${s.namespace}/${s.release.name}`, key: s.config.key.join('.'), problem: s.config.invalid },
+        fixable: false,
+      };
     }
     for (const s of fileStorageServers(repo)) {
       const where = vaultConfigWhere(repo, s.config, vaultStorage(s.config.doc!)!.range.start);
-      yield { messageId: 'fileStorage', resource: s.config.resource, path: s.config.path, data: { release: `${s.namespace}/${s.release.name}`, where }, detail: s.release.id };
+      yield {
+        messageId: 'fileStorage',
+        resource: s.config.resource,
+        path: s.config.path,
+        data: { release: `${s.namespace}/${s.release.name}`, where },
+        detail: s.release.id,
+      };
     }
   },
   fix: {
@@ -77,9 +91,16 @@ export const rule = defineRule({
       const notes = [`Migrate the data before this change reaches the cluster: ${file}.`];
       if (repo.exists(file)) notes.push(`${file} already exists and was left as it is: check that it describes this migration.`);
       else changes.push({ op: 'createText', file, text: vaultFileToRaftRunbook(repo, s, { dataPath, mountPath, caFile: tls?.ca, file, replicas }) });
-      if (!onVolume) notes.push(`storage path ${dataPath} is not on the data volume (server.dataStorage, mounted at ${mountPath}): the data does not survive a pod restart; put the Raft path on the volume.`);
-      if (!tls) notes.push('The listener serves plain HTTP, so retry_join uses http://; run vault-listener-insecure and vault-tls-disabled to move the cluster traffic to TLS.');
-      if (vaultDisableMlock(parseHcl(text)) === false) notes.push('disable_mlock = false with Raft keeps the whole BoltDB file in memory: see vault-mlock-disabled.');
+      if (!onVolume)
+        notes.push(
+          `storage path ${dataPath} is not on the data volume (server.dataStorage, mounted at ${mountPath}): the data does not survive a pod restart; put the Raft path on the volume.`,
+        );
+      if (!tls)
+        notes.push(
+          'The listener serves plain HTTP, so retry_join uses http://; run vault-listener-insecure and vault-tls-disabled to move the cluster traffic to TLS.',
+        );
+      if (vaultDisableMlock(parseHcl(text)) === false)
+        notes.push('disable_mlock = false with Raft keeps the whole BoltDB file in memory: see vault-mlock-disabled.');
       return {
         changes,
         notes,

@@ -74,15 +74,25 @@ export const rule = defineRule({
       });
       const dir = vaultMountedCertDir(s);
       if (needsTls && goTruthy(s.value(['global', 'tlsDisable']))) {
-        return { changes: [], skipped: 'global.tlsDisable is still true: a TLS listener would fail the chart\'s plain-HTTP probes. Fix vault-tls-disabled together with this rule (it mounts the certificate this listener uses).' };
+        return {
+          changes: [],
+          skipped:
+            "global.tlsDisable is still true: a TLS listener would fail the chart's plain-HTTP probes. Fix vault-tls-disabled together with this rule (it mounts the certificate this listener uses).",
+        };
       }
       if (needsTls && !dir) {
-        return { changes: [], skipped: 'no server certificate Secret is mounted under /vault/userconfig/ (server.volumes/volumeMounts or extraVolumes): vault-tls-disabled generates and mounts one.' };
+        return {
+          changes: [],
+          skipped:
+            'no server certificate Secret is mounted under /vault/userconfig/ (server.volumes/volumeMounts or extraVolumes): vault-tls-disabled generates and mounts one.',
+        };
       }
       const files = dir ? vaultCertFiles(dir) : undefined;
       const text = vaultSecureListeners(s.config.text, needsTls ? files : undefined, { dualStack: dualStack(s, o.dualStack) });
       const notes = needsTls
-        ? [`The listener now serves TLS with ${files!.cert}. tls_client_ca_file needs ca.crt in that Secret: cert-manager writes it for CA, self-signed and Vault issuers, not for ACME issuers.`]
+        ? [
+            `The listener now serves TLS with ${files!.cert}. tls_client_ca_file needs ca.crt in that Secret: cert-manager writes it for CA, self-signed and Vault issuers, not for ACME issuers.`,
+          ]
         : [];
       return { changes: [vaultSetConfig(s, text)], notes, summary: `TLS listener for Vault ${s.namespace}/${s.release.name}` };
     },

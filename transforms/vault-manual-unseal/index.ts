@@ -71,8 +71,14 @@ function sealPlan(repo: Repo, s: VaultServer, o: Options): SealPlan {
     case 'transit': {
       const secret = o.transitTokenSecret ?? `${s.fullname}-transit-token`;
       return {
-        attrs: [['address', o.transitAddress!], ['key_name', o.transitKeyName], ['mount_path', o.transitMountPath]],
-        changes: [vaultAppend(repo, s, ['server', 'extraSecretEnvironmentVars'], { envName: 'VAULT_TOKEN', secretName: secret, secretKey: o.transitTokenSecretKey })],
+        attrs: [
+          ['address', o.transitAddress!],
+          ['key_name', o.transitKeyName],
+          ['mount_path', o.transitMountPath],
+        ],
+        changes: [
+          vaultAppend(repo, s, ['server', 'extraSecretEnvironmentVars'], { envName: 'VAULT_TOKEN', secretName: secret, secretKey: o.transitTokenSecretKey }),
+        ],
         prerequisites: [
           `On the transit Vault (${o.transitAddress}): \`vault secrets enable -path=${o.transitMountPath} transit\`, \`vault write -f ${o.transitMountPath.replace(/\/$/, '')}/keys/${o.transitKeyName}\`, and a periodic, orphan token whose policy allows update on \`${o.transitMountPath.replace(/\/$/, '')}/encrypt/${o.transitKeyName}\` and \`${o.transitMountPath.replace(/\/$/, '')}/decrypt/${o.transitKeyName}\`.`,
           `Create the Secret ${s.namespace}/${secret} with that token under the key \`${o.transitTokenSecretKey}\` outside Git (or SOPS-encrypted): \`kubectl -n ${s.namespace} create secret generic ${secret} --from-literal=${o.transitTokenSecretKey}=<token>\`.`,
@@ -85,7 +91,10 @@ function sealPlan(repo: Repo, s: VaultServer, o: Options): SealPlan {
     }
     case 'awskms':
       return {
-        attrs: [['region', o.awsRegion!], ['kms_key_id', o.awsKmsKeyId!]],
+        attrs: [
+          ['region', o.awsRegion!],
+          ['kms_key_id', o.awsKmsKeyId!],
+        ],
         changes: o.awsRoleArn ? [vaultSet(repo, s, [...sa, 'eks.amazonaws.com/role-arn'], o.awsRoleArn)] : [],
         prerequisites: [
           `The KMS key ${o.awsKmsKeyId} in ${o.awsRegion}, and an IAM role allowed kms:Encrypt, kms:Decrypt and kms:DescribeKey on it, ${o.awsRoleArn ? `bound to the service account (annotation set to ${o.awsRoleArn})` : 'given to the Vault pods without static keys (IRSA or EKS Pod Identity: set rules.vault-manual-unseal.awsRoleArn to annotate the service account)'}.`,
@@ -94,7 +103,12 @@ function sealPlan(repo: Repo, s: VaultServer, o: Options): SealPlan {
       };
     case 'gcpckms':
       return {
-        attrs: [['project', o.gcpProject!], ['region', o.gcpRegion], ['key_ring', o.gcpKeyRing!], ['crypto_key', o.gcpCryptoKey!]],
+        attrs: [
+          ['project', o.gcpProject!],
+          ['region', o.gcpRegion],
+          ['key_ring', o.gcpKeyRing!],
+          ['crypto_key', o.gcpCryptoKey!],
+        ],
         changes: o.gcpServiceAccount ? [vaultSet(repo, s, [...sa, 'iam.gke.io/gcp-service-account'], o.gcpServiceAccount)] : [],
         prerequisites: [
           `The key ${o.gcpKeyRing}/${o.gcpCryptoKey} in ${o.gcpProject} (${o.gcpRegion}) and a Google service account with roles/cloudkms.cryptoKeyEncrypterDecrypter on it, used by the Vault pods through Workload Identity${o.gcpServiceAccount ? ` (${o.gcpServiceAccount})` : ' (set rules.vault-manual-unseal.gcpServiceAccount to annotate the service account)'}.`,
@@ -104,9 +118,18 @@ function sealPlan(repo: Repo, s: VaultServer, o: Options): SealPlan {
     case 'azurekeyvault': {
       const cred = o.azureCredentialsSecret;
       return {
-        attrs: [['tenant_id', o.azureTenantId!], ['vault_name', o.azureVaultName!], ['key_name', o.azureKeyName!]],
+        attrs: [
+          ['tenant_id', o.azureTenantId!],
+          ['vault_name', o.azureVaultName!],
+          ['key_name', o.azureKeyName!],
+        ],
         changes: cred
-          ? vaultAppendAll(repo, s, ['server', 'extraSecretEnvironmentVars'], ['AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'].map((k) => ({ envName: k, secretName: cred, secretKey: k })))
+          ? vaultAppendAll(
+              repo,
+              s,
+              ['server', 'extraSecretEnvironmentVars'],
+              ['AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'].map((k) => ({ envName: k, secretName: cred, secretKey: k })),
+            )
           : [],
         prerequisites: [
           `The key ${o.azureKeyName} in Key Vault ${o.azureVaultName} with wrapKey/unwrapKey/get permissions for ${cred ? `the app registration whose AZURE_CLIENT_ID and AZURE_CLIENT_SECRET are in Secret ${s.namespace}/${cred} (created outside Git)` : 'the managed identity of the Vault pods'}.`,
@@ -126,8 +149,16 @@ export const rule = defineRule({
     phase: 1,
     after: ['vault-tls-disabled', 'vault-listener-insecure', 'vault-file-storage', 'vault-single-instance'],
     prompts: [
-      { option: 'method', message: 'Which auto-unseal method should Vault use (transit, awskms, gcpckms, azurekeyvault)?', validate: (v) => (METHODS as readonly string[]).includes(v) || `one of ${METHODS.join(', ')}` },
-      { option: 'transitAddress', message: 'Address of the Vault that holds the transit key (https://...)?', validate: (v) => /^https?:\/\//.test(v) || 'an http(s):// URL' },
+      {
+        option: 'method',
+        message: 'Which auto-unseal method should Vault use (transit, awskms, gcpckms, azurekeyvault)?',
+        validate: (v) => (METHODS as readonly string[]).includes(v) || `one of ${METHODS.join(', ')}`,
+      },
+      {
+        option: 'transitAddress',
+        message: 'Address of the Vault that holds the transit key (https://...)?',
+        validate: (v) => /^https?:\/\//.test(v) || 'an http(s):// URL',
+      },
       { option: 'awsRegion', message: 'AWS region of the KMS key?' },
       { option: 'awsKmsKeyId', message: 'KMS key id, ARN or alias?' },
       { option: 'gcpProject', message: 'GCP project of the key ring?' },
@@ -149,7 +180,13 @@ export const rule = defineRule({
       const seals = vaultActiveSeals(s.config.doc);
       if (seals.some((b) => b.labels[0] !== 'shamir')) continue;
       const where = vaultConfigWhere(repo, s.config, seals[0]?.range.start);
-      yield { messageId: seals.length ? 'shamirOnly' : 'noSeal', resource: s.config.resource, path: s.config.path, data: { release: `${s.namespace}/${s.release.name}`, where }, detail: s.release.id };
+      yield {
+        messageId: seals.length ? 'shamirOnly' : 'noSeal',
+        resource: s.config.resource,
+        path: s.config.path,
+        data: { release: `${s.namespace}/${s.release.name}`, where },
+        detail: s.release.id,
+      };
     }
   },
   fix: {
@@ -175,7 +212,13 @@ export const rule = defineRule({
       const notes = [...plan.notes, `Seal migration from Shamir to ${o.method}: follow ${file}.`];
       if (repo.exists(file)) notes.push(`${file} already exists and was left as it is.`);
       else {
-        const runbook = vaultAutoUnsealRunbook(repo, s, { method: o.method, prerequisites: plan.prerequisites, sealBlock: block, replicas: s.mode === 'ha' ? vaultReplicas(s) : 1, ha: s.mode === 'ha' });
+        const runbook = vaultAutoUnsealRunbook(repo, s, {
+          method: o.method,
+          prerequisites: plan.prerequisites,
+          sealBlock: block,
+          replicas: s.mode === 'ha' ? vaultReplicas(s) : 1,
+          ha: s.mode === 'ha',
+        });
         changes.push({ op: 'createText', file, text: runbook });
       }
       return {

@@ -48,22 +48,27 @@ function ipcLock(repo: Repo, s: VaultServer): { changes: Change[] } | { problem:
   const caps = (current.capabilities ?? {}) as Record<string, unknown>;
   const add = Array.isArray(caps.add) ? caps.add : [];
   if (add.includes('IPC_LOCK')) return { changes: [] };
-  if (Object.keys(current).length === 0) return { changes: [vaultSet(repo, s, path, { allowPrivilegeEscalation: false, capabilities: { add: ['IPC_LOCK'] } })] };
+  if (Object.keys(current).length === 0)
+    return { changes: [vaultSet(repo, s, path, { allowPrivilegeEscalation: false, capabilities: { add: ['IPC_LOCK'] } })] };
   return { changes: [vaultMerge(repo, s, path, { capabilities: { add: [...add, 'IPC_LOCK'] } })] };
 }
 
 export const rule = defineRule({
   meta: {
     id: 'vault-mlock-disabled',
-    title: 'Require the disable_mlock setting that fits Vault\'s storage',
+    title: "Require the disable_mlock setting that fits Vault's storage",
     reviewItem: 16,
     severity: 'medium',
     phase: 3,
     messages: {
-      raftImplicit: 'Vault {release} uses Raft storage without an explicit disable_mlock ({where}); Vault 1.20+ requires one (the chart only appends a default): write disable_mlock = true and run the nodes without swap',
-      raftMlock: 'Vault {release} uses Raft storage with disable_mlock = false ({where}): mlock pins BoltDB\'s memory-mapped file, so the whole dataset must fit in RAM; HashiCorp recommends true with swap off',
-      mlockDisabled: 'Vault {release} uses {storage} storage with memory locking disabled ({where}) on image {image}, which supports mlock: secrets in memory can be swapped to disk',
-      imageCannotLock: 'Vault {release} uses {storage} storage with memory locking disabled ({where}); image {image} cannot lock memory as the chart\'s non-root user: move to Vault 2.0.2+ and keep disable_mlock = true with swap off on the nodes',
+      raftImplicit:
+        'Vault {release} uses Raft storage without an explicit disable_mlock ({where}); Vault 1.20+ requires one (the chart only appends a default): write disable_mlock = true and run the nodes without swap',
+      raftMlock:
+        "Vault {release} uses Raft storage with disable_mlock = false ({where}): mlock pins BoltDB's memory-mapped file, so the whole dataset must fit in RAM; HashiCorp recommends true with swap off",
+      mlockDisabled:
+        'Vault {release} uses {storage} storage with memory locking disabled ({where}) on image {image}, which supports mlock: secrets in memory can be swapped to disk',
+      imageCannotLock:
+        "Vault {release} uses {storage} storage with memory locking disabled ({where}); image {image} cannot lock memory as the chart's non-root user: move to Vault 2.0.2+ and keep disable_mlock = true with swap off on the nodes",
     },
   },
   *detect({ repo }) {
@@ -98,7 +103,9 @@ export const rule = defineRule({
       if (report.messageId !== 'mlockDisabled') {
         return {
           changes: [vaultSetConfig(s, setAttribute(s.config.text, {}, 'disable_mlock', true))],
-          notes: [`Vault ${release(s)} keeps secrets out of swap only if the nodes run without swap (or with encrypted swap): check the node configuration (Kubernetes schedules on swap-enabled nodes only when configured to).`],
+          notes: [
+            `Vault ${release(s)} keeps secrets out of swap only if the nodes run without swap (or with encrypted swap): check the node configuration (Kubernetes schedules on swap-enabled nodes only when configured to).`,
+          ],
           summary: `disable_mlock = true for Raft (${release(s)})`,
         };
       }

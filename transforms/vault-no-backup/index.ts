@@ -24,12 +24,19 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const options = z
   .object({
-    method: z.enum(['velero', 'raft-snapshot']).optional().describe('How to back Vault up: a Velero Schedule, or a CronJob that saves Raft snapshots (default: velero when the repository runs Velero).'),
+    method: z
+      .enum(['velero', 'raft-snapshot'])
+      .optional()
+      .describe('How to back Vault up: a Velero Schedule, or a CronJob that saves Raft snapshots (default: velero when the repository runs Velero).'),
     schedule: z.string().regex(CRON, 'a cron expression such as "0 2 * * *"').default('0 2 * * *').describe('When backups run (cron, cluster time zone).'),
     ttl: durationOption('720h', 'How long backups are kept.'),
     namespace: z.string().regex(DNS_LABEL).optional().describe("Velero's namespace (default: the Velero release's namespace, else velero)."),
     storageLocation: z.string().min(1).default('default').describe('Velero BackupStorageLocation the backups go to.'),
-    snapshotStorage: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, 'a size such as 10Gi').default('10Gi').describe('Size of the volume that keeps Raft snapshots.'),
+    snapshotStorage: z
+      .string()
+      .regex(/^\d+(Ki|Mi|Gi|Ti)$/, 'a size such as 10Gi')
+      .default('10Gi')
+      .describe('Size of the volume that keeps Raft snapshots.'),
     authMount: z.string().min(1).default('kubernetes').describe('Path of the Kubernetes auth method the snapshot job logs in with.'),
     vaultRole: z.string().min(1).default('raft-snapshot').describe('Vault role (Kubernetes auth) of the snapshot job.'),
   })
@@ -107,7 +114,9 @@ function coveredByVelero(repo: Repo, namespace: string): boolean {
 
 function hasSnapshotJob(repo: Repo): boolean {
   const snapshotText = /raft\s+snapshot\s+save|sys\/storage\/raft\/snapshot/;
-  const jobs = [...repo.ofKind('CronJob', 'batch')].some((j) => snapshotText.test(JSON.stringify(j.get(['spec', 'jobTemplate', 'spec', 'template', 'spec']) ?? '')));
+  const jobs = [...repo.ofKind('CronJob', 'batch')].some((j) =>
+    snapshotText.test(JSON.stringify(j.get(['spec', 'jobTemplate', 'spec', 'template', 'spec']) ?? '')),
+  );
   const charts = helmReleases(repo).some((hr) => /raft-snapshot|vault-backup|vault-snapshot/.test(repo.flux.helmChart(hr).chart ?? ''));
   return jobs || charts;
 }
@@ -126,17 +135,29 @@ function veleroFix(repo: Repo, vault: Vault, options: Options) {
     baseName: `${name}-backup-schedule`,
     namespace,
     templates: ['schedule'],
-    vars: { name, namespace, schedule: options.schedule, namespaces: [vault.namespace], storageLocation: options.storageLocation, ttl: formatDuration(parseDuration(options.ttl)!) },
+    vars: {
+      name,
+      namespace,
+      schedule: options.schedule,
+      namespaces: [vault.namespace],
+      storageLocation: options.storageLocation,
+      ttl: formatDuration(parseDuration(options.ttl)!),
+    },
   });
   if ('reason' in g) return { changes: [], skipped: g.reason };
   const warnings = [
     `The Velero backup of ${vault.namespace} snapshots Vault's volumes while Vault runs: crash-consistent only. Test a restore; for consistent backups ${vault.storage === 'raft' ? 'add Raft snapshots (method raft-snapshot)' : 'add Raft snapshots (method raft-snapshot) once Vault runs on integrated storage (review item 3)'}.`,
   ];
-  if (!runsVelero(repo)) warnings.unshift(`This repository does not install Velero: the velero.io Schedule CRD and a BackupStorageLocation named ${options.storageLocation} must exist in the cluster before this change is applied, or the Flux Kustomization that applies it fails.`);
+  if (!runsVelero(repo))
+    warnings.unshift(
+      `This repository does not install Velero: the velero.io Schedule CRD and a BackupStorageLocation named ${options.storageLocation} must exist in the cluster before this change is applied, or the Flux Kustomization that applies it fails.`,
+    );
   return {
     changes: g.changes,
     summary: `Velero Schedule ${namespace}/${name} (${options.schedule}, kept ${options.ttl})`,
-    notes: [`Check that Velero can snapshot the volumes of ${vault.namespace} (a VolumeSnapshotLocation, or the CSI snapshot or file-system backup plug-in), and restore a backup into a scratch cluster.`],
+    notes: [
+      `Check that Velero can snapshot the volumes of ${vault.namespace} (a VolumeSnapshotLocation, or the CSI snapshot or file-system backup plug-in), and restore a backup into a scratch cluster.`,
+    ],
     warnings,
   };
 }
@@ -178,7 +199,20 @@ function raftFix(repo: Repo, vault: Vault, options: Options) {
     baseName: name,
     namespace: vault.namespace,
     templates: ['serviceaccount', 'pvc', 'cronjob'],
-    vars: { name, namespace: vault.namespace, serviceAccount, claim, storage: options.snapshotStorage, schedule: options.schedule, podAnnotations, image, script, env, volumeMounts, volumes },
+    vars: {
+      name,
+      namespace: vault.namespace,
+      serviceAccount,
+      claim,
+      storage: options.snapshotStorage,
+      schedule: options.schedule,
+      podAnnotations,
+      image,
+      script,
+      env,
+      volumeMounts,
+      volumes,
+    },
     todo,
   });
   if ('reason' in g) return { changes: [], skipped: g.reason };
@@ -202,11 +236,18 @@ export const rule = defineRule({
     severity: 'high',
     phase: 2,
     messages: {
-      noBackup: 'HelmRelease {name}: no Velero Schedule covers namespace {namespace} and no job saves Raft snapshots: losing Vault\'s {storage} storage loses every secret for good',
+      noBackup:
+        "HelmRelease {name}: no Velero Schedule covers namespace {namespace} and no job saves Raft snapshots: losing Vault's {storage} storage loses every secret for good",
       noBackupChooseMethod:
-        'HelmRelease {name}: no Velero Schedule covers namespace {namespace} and no job saves Raft snapshots: losing Vault\'s {storage} storage loses every secret for good (set rules.vault-no-backup.method to velero or raft-snapshot)',
+        "HelmRelease {name}: no Velero Schedule covers namespace {namespace} and no job saves Raft snapshots: losing Vault's {storage} storage loses every secret for good (set rules.vault-no-backup.method to velero or raft-snapshot)",
     },
-    prompts: [{ option: 'method', message: 'How should Vault be backed up: velero (a Velero Schedule) or raft-snapshot (a CronJob saving Raft snapshots)?', validate: (v) => (v === 'velero' || v === 'raft-snapshot' ? true : 'velero or raft-snapshot') }],
+    prompts: [
+      {
+        option: 'method',
+        message: 'How should Vault be backed up: velero (a Velero Schedule) or raft-snapshot (a CronJob saving Raft snapshots)?',
+        validate: (v) => (v === 'velero' || v === 'raft-snapshot' ? true : 'velero or raft-snapshot'),
+      },
+    ],
   },
   options,
   *detect({ repo, options }): Generator<Report<M>> {
@@ -227,7 +268,11 @@ export const rule = defineRule({
       const chosen = method(repo, options);
       if (!chosen) return { changes: [], skipped: 'set rules.vault-no-backup.method (velero or raft-snapshot): this repository does not run Velero' };
       if (chosen === 'velero') return veleroFix(repo, vault, options);
-      if (vault.storage !== 'raft') return { changes: [], skipped: `Vault uses ${vault.storage ?? 'an unknown'} storage: Raft snapshots need integrated storage (review item 3); use method velero until then` };
+      if (vault.storage !== 'raft')
+        return {
+          changes: [],
+          skipped: `Vault uses ${vault.storage ?? 'an unknown'} storage: Raft snapshots need integrated storage (review item 3); use method velero until then`,
+        };
       return raftFix(repo, vault, options);
     },
   },

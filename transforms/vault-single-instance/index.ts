@@ -73,7 +73,13 @@ export const rule = defineRule({
     for (const s of configuredVaultServers(repo, COMPLETE)) {
       const release = `${s.namespace}/${s.release.name}`;
       for (const c of vaultIgnoredConfigs(repo, s)) {
-        yield { messageId: 'ignoredConfig', resource: c.resource, path: c.path, data: { release, key: c.key.join('.'), effective: s.config.key.join('.') }, detail: { id: s.release.id, key: c.key } };
+        yield {
+          messageId: 'ignoredConfig',
+          resource: c.resource,
+          path: c.path,
+          data: { release, key: c.key.join('.'), effective: s.config.key.join('.') },
+          detail: { id: s.release.id, key: c.key },
+        };
       }
       if (s.mode === 'standalone') {
         const site = vaultValueSite(repo, s, ['server', 'ha', 'enabled']);
@@ -82,7 +88,13 @@ export const rule = defineRule({
         yield { messageId: 'singleInstance', resource: site.resource, path: site.path, data: { release, reason }, detail: { id: s.release.id } };
       } else if (s.raft && vaultReplicas(s) < REPLICAS) {
         const site = vaultValueSite(repo, s, ['server', 'ha', 'replicas']);
-        yield { messageId: 'fewReplicas', resource: site.resource, path: site.path, data: { release, replicas: vaultReplicas(s) }, detail: { id: s.release.id } };
+        yield {
+          messageId: 'fewReplicas',
+          resource: site.resource,
+          path: site.path,
+          data: { release, replicas: vaultReplicas(s) },
+          detail: { id: s.release.id },
+        };
       }
     }
   },
@@ -98,7 +110,8 @@ export const rule = defineRule({
         const del = vaultDelete(repo, s, d.key!);
         return { changes: del ? [del] : [], summary: `remove the ignored ${d.key!.join('.')} of Vault ${name}` };
       }
-      if (report.messageId === 'fewReplicas') return { changes: [vaultSet(repo, s, ['server', 'ha', 'replicas'], REPLICAS)], summary: `Vault ${name}: ${REPLICAS} replicas` };
+      if (report.messageId === 'fewReplicas')
+        return { changes: [vaultSet(repo, s, ['server', 'ha', 'replicas'], REPLICAS)], summary: `Vault ${name}: ${REPLICAS} replicas` };
       const changes = haChanges(repo, s);
       if (typeof changes === 'string') return { changes: [], skipped: changes };
       const affinity = s.value(['server', 'affinity']);
@@ -111,7 +124,9 @@ export const rule = defineRule({
             : 'server.affinity is set in the release: check that it spreads the replicas over nodes.',
           `In HA mode the chart renders a PodDisruptionBudget (maxUnavailable 1 for ${REPLICAS} replicas) and one data volume per pod (${s.fullname}-0..${REPLICAS - 1}).`,
           `Each new pod starts sealed: unseal ${s.fullname}-1 and ${s.fullname}-2 after they join through retry_join (or let auto-unseal do it, see vault-manual-unseal).`,
-          ...(String(s.value(['server', 'updateStrategyType'])) === 'OnDelete' ? ['The StatefulSet uses updateStrategy OnDelete: delete the old pod after the upgrade so it starts with the new configuration.'] : []),
+          ...(String(s.value(['server', 'updateStrategyType'])) === 'OnDelete'
+            ? ['The StatefulSet uses updateStrategy OnDelete: delete the old pod after the upgrade so it starts with the new configuration.']
+            : []),
         ],
       };
     },

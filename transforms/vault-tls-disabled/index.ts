@@ -56,13 +56,36 @@ function serverOf(repo: Repo, id: unknown): VaultServer | undefined {
 /** The Certificate (and, without an issuer, its bootstrap CA) next to the HelmRelease, in a directory whose build keeps
  *  the Vault namespace, wired into its kustomization.yaml. */
 function certificateChanges(repo: Repo, s: VaultServer, secret: string, o: Options): { changes: readonly Change[]; file: string } | { reason: string } {
-  const base = { namespace: s.namespace, name: secret, secretName: secret, ...vaultCertificateNames(s, o.clusterDomain), duration: o.duration, renewBefore: o.renewBefore };
+  const base = {
+    namespace: s.namespace,
+    name: secret,
+    secretName: secret,
+    ...vaultCertificateNames(s, o.clusterDomain),
+    duration: o.duration,
+    renewBefore: o.renewBefore,
+  };
   const req = { near: s.release, baseName: `${s.fullname}-server-tls`, namespace: s.namespace };
   if (o.issuerRef) {
-    return generateNear(repo, { ...req, templates: ['certificate'], vars: { ...base, issuerName: o.issuerRef.name, issuerKind: o.issuerRef.kind, issuerGroup: o.issuerRef.group } });
+    return generateNear(repo, {
+      ...req,
+      templates: ['certificate'],
+      vars: { ...base, issuerName: o.issuerRef.name, issuerKind: o.issuerRef.kind, issuerGroup: o.issuerRef.group },
+    });
   }
-  const ca = { selfSignedIssuer: `${s.fullname}-selfsigned`, caName: `${s.fullname}-ca`, caIssuer: `${s.fullname}-ca-issuer`, issuerName: `${s.fullname}-ca-issuer`, issuerKind: 'Issuer', issuerGroup: 'cert-manager.io' };
-  return generateNear(repo, { ...req, templates: ['selfsigned-issuer', 'ca-certificate', 'ca-issuer', 'certificate'], vars: { ...base, ...ca }, todo: ['issuerName'] });
+  const ca = {
+    selfSignedIssuer: `${s.fullname}-selfsigned`,
+    caName: `${s.fullname}-ca`,
+    caIssuer: `${s.fullname}-ca-issuer`,
+    issuerName: `${s.fullname}-ca-issuer`,
+    issuerKind: 'Issuer',
+    issuerGroup: 'cert-manager.io',
+  };
+  return generateNear(repo, {
+    ...req,
+    templates: ['selfsigned-issuer', 'ca-certificate', 'ca-issuer', 'certificate'],
+    vars: { ...base, ...ca },
+    todo: ['issuerName'],
+  });
 }
 
 export const rule = defineRule({
@@ -74,7 +97,8 @@ export const rule = defineRule({
     phase: 1,
     requires: ['vault-listener-insecure'],
     messages: {
-      disabled: 'Vault {release}: global.tlsDisable is {value}, so the chart talks plain HTTP to Vault (VAULT_ADDR, probes, Services) and secrets cross the network unencrypted',
+      disabled:
+        'Vault {release}: global.tlsDisable is {value}, so the chart talks plain HTTP to Vault (VAULT_ADDR, probes, Services) and secrets cross the network unencrypted',
       stringValue: 'Vault {release}: global.tlsDisable is the string "{value}", which the chart\'s template treats as true: TLS is off',
       defaulted: 'Vault {release} does not set global.tlsDisable, and the chart default (true) turns TLS off: secrets cross the network unencrypted',
     },
@@ -109,28 +133,39 @@ export const rule = defineRule({
       const placed = generate ? certificateChanges(repo, s, secret, o) : undefined;
       if (placed && 'reason' in placed) return { changes: [], skipped: `the server Certificate has no place: ${placed.reason}` };
       const cert = placed;
-      const stores = ownSecret ? vaultStoresToHttps(repo, s, ownSecret, o.clusterDomain) : { changes: [], notes: [`ESO stores that reach this Vault over http:// must move to https:// and trust the CA of ${listener?.cert}.`] };
+      const stores = ownSecret
+        ? vaultStoresToHttps(repo, s, ownSecret, o.clusterDomain)
+        : { changes: [], notes: [`ESO stores that reach this Vault over http:// must move to https:// and trust the CA of ${listener?.cert}.`] };
       const changes: Change[] = [vaultSet(repo, s, ['global', 'tlsDisable'], false)];
       if (generate) changes.push(...vaultMountSecret(repo, s, secret));
       if (s.value(['server', 'extraEnvironmentVars', 'VAULT_CACERT']) === undefined) {
         changes.push(vaultSet(repo, s, ['server', 'extraEnvironmentVars', 'VAULT_CACERT'], listener?.ca ?? `${dir}/ca.crt`));
       }
       changes.push(...(cert?.changes ?? []), ...stores.changes);
-      const source = cert ? `the cert-manager Certificate in ${cert.file} (Secret ${s.namespace}/${secret}, mounted at ${dir})` : `the certificate in ${dir}, which the release already ${listener ? 'serves' : 'mounts'} (nothing generated: check that it covers ${s.fullname}.${s.namespace}.svc, *.${s.fullname}-internal and 127.0.0.1)`;
+      const source = cert
+        ? `the cert-manager Certificate in ${cert.file} (Secret ${s.namespace}/${secret}, mounted at ${dir})`
+        : `the certificate in ${dir}, which the release already ${listener ? 'serves' : 'mounts'} (nothing generated: check that it covers ${s.fullname}.${s.namespace}.svc, *.${s.fullname}-internal and 127.0.0.1)`;
       const notes = [
         `The server certificate is ${source}. Vault reads a renewed certificate only on SIGHUP: restart or signal the pods after each renewal (e.g. \`kubectl -n ${s.namespace} exec ${s.fullname}-0 -- kill -HUP 1\`, or a reloader).`,
         ...stores.notes,
       ];
       if (generate && !o.issuerRef) {
         const issuers = repo.ofKind('ClusterIssuer', GROUPS.certManager).map((i) => `ClusterIssuer ${i.name}`);
-        notes.push(`No issuer was configured, so a self-signed CA (Issuer ${s.fullname}-ca-issuer in ${s.namespace}) signs the certificate; clients trust it through ca.crt of Secret ${secret}. To use your own CA set rules.vault-tls-disabled.issuerRef${issuers.length ? ` (this repository has ${issuers.join(', ')})` : ''}.`);
+        notes.push(
+          `No issuer was configured, so a self-signed CA (Issuer ${s.fullname}-ca-issuer in ${s.namespace}) signs the certificate; clients trust it through ca.crt of Secret ${secret}. To use your own CA set rules.vault-tls-disabled.issuerRef${issuers.length ? ` (this repository has ${issuers.join(', ')})` : ''}.`,
+        );
       }
       const warnings = vaultTransitClientsOverHttp(repo, s);
-      if (generate && !repo.resources.some((r) => r.group === GROUPS.certManager || (r.kind === 'HelmRelease' && repo.flux.helmChart(r).chart === 'cert-manager'))) {
+      if (
+        generate &&
+        !repo.resources.some((r) => r.group === GROUPS.certManager || (r.kind === 'HelmRelease' && repo.flux.helmChart(r).chart === 'cert-manager'))
+      ) {
         warnings.push('cert-manager is not deployed from this repository: the generated Certificate needs it (and its CRDs) in the cluster.');
       }
       if (goTruthy(s.value(['injector', 'enabled'])) && String(s.value(['injector', 'enabled'])) !== 'false') {
-        notes.push(`Pods injected by the Vault Agent Injector now reach Vault over https: give them the CA (annotation vault.hashicorp.com/ca-cert, or tls-skip-verify only for a test).`);
+        notes.push(
+          `Pods injected by the Vault Agent Injector now reach Vault over https: give them the CA (annotation vault.hashicorp.com/ca-cert, or tls-skip-verify only for a test).`,
+        );
       }
       return { changes, notes, warnings, summary: `TLS on for Vault ${s.namespace}/${s.release.name}${cert ? ` (certificate ${cert.file})` : ''}` };
     },

@@ -28,9 +28,11 @@ export const rule = defineRule({
     phase: 3,
     after: ['vault-tls-disabled'],
     messages: {
-      plainHttp: 'Vault {release}: the readiness probe calls {path} over plain HTTP because TLS is off (global.tlsDisable); vault-tls-disabled switches the probe scheme to HTTPS',
+      plainHttp:
+        'Vault {release}: the readiness probe calls {path} over plain HTTP because TLS is off (global.tlsDisable); vault-tls-disabled switches the probe scheme to HTTPS',
       livenessDisabled: 'Vault {release} has no liveness probe (server.livenessProbe.enabled is {value}): a hung Vault server is never restarted',
-      livenessKillsSealed: 'Vault {release}: the liveness probe {path} fails for sealed (503) or uninitialised (501) servers, so Kubernetes restarts them before anyone can unseal them',
+      livenessKillsSealed:
+        'Vault {release}: the liveness probe {path} fails for sealed (503) or uninitialised (501) servers, so Kubernetes restarts them before anyone can unseal them',
     },
   },
   *detect({ repo }) {
@@ -51,7 +53,8 @@ export const rule = defineRule({
         yield { messageId: 'livenessDisabled', ...site, data: { ...data, value: String(enabled) }, detail: s.release.id };
       } else if (!goTruthy(exec)) {
         const path = String(s.value([...LIVENESS, 'path']) ?? '');
-        if (!tolerant(path)) yield { messageId: 'livenessKillsSealed', ...vaultValueSite(repo, s, [...LIVENESS, 'path']), data: { ...data, path }, detail: s.release.id };
+        if (!tolerant(path))
+          yield { messageId: 'livenessKillsSealed', ...vaultValueSite(repo, s, [...LIVENESS, 'path']), data: { ...data, path }, detail: s.release.id };
       }
     }
   },
@@ -66,10 +69,13 @@ export const rule = defineRule({
       if (s.value([...LIVENESS, 'path']) !== VAULT_HEALTH_PATH) changes.push(vaultSet(repo, s, [...LIVENESS, 'path'], VAULT_HEALTH_PATH));
       // An httpGet readiness probe gets the same path; the default exec probe (vault status) stays.
       const readPath = s.value([...READINESS, 'path']);
-      if (typeof readPath === 'string' && readPath && readPath !== VAULT_HEALTH_PATH) changes.push(vaultSet(repo, s, [...READINESS, 'path'], VAULT_HEALTH_PATH));
+      if (typeof readPath === 'string' && readPath && readPath !== VAULT_HEALTH_PATH)
+        changes.push(vaultSet(repo, s, [...READINESS, 'path'], VAULT_HEALTH_PATH));
       return {
         changes,
-        notes: [`The probes call ${VAULT_HEALTH_PATH} on port 8200; the chart takes the scheme from global.tlsDisable. sys/health needs no token by design and reveals only the seal, init and standby state.`],
+        notes: [
+          `The probes call ${VAULT_HEALTH_PATH} on port 8200; the chart takes the scheme from global.tlsDisable. sys/health needs no token by design and reveals only the seal, init and standby state.`,
+        ],
         summary: `Vault ${release(s)}: probes on ${VAULT_HEALTH_PATH}`,
       };
     },

@@ -27,13 +27,21 @@ export async function explainCommand(id: string, out: (s: string) => void): Prom
   const paint = painter(colorEnabled());
   const pseudo = pseudoRule(id);
   if (pseudo) {
-    out(renderMarkdown(`# ${pseudo.id}\n\n${pseudo.title}\n\nSeverity **${pseudo.severity}** · reported by gitops-fix itself (not a review item) · fix: **report only**\n\n${pseudo.description}\n\nMore: ${pseudo.docsUrl}\n`, paint));
+    out(
+      renderMarkdown(
+        `# ${pseudo.id}\n\n${pseudo.title}\n\nSeverity **${pseudo.severity}** · reported by gitops-fix itself (not a review item) · fix: **report only**\n\n${pseudo.description}\n\nMore: ${pseudo.docsUrl}\n`,
+        paint,
+      ),
+    );
     return OK;
   }
   const rule = ruleById(id);
   if (!rule) {
     const near = allRules.map((r) => r.meta.id).filter((r) => r.includes(id) || id.includes(r.split('-')[0]!));
-    throw new GitopsFixError('unknown-rule', `unknown rule "${id}"${near.length ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}; \`gitops-fix rules\` lists them`);
+    throw new GitopsFixError(
+      'unknown-rule',
+      `unknown rule "${id}"${near.length ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}; \`gitops-fix rules\` lists them`,
+    );
   }
   const readme = readRuleReadme(id);
   if (!readme) throw new GitopsFixError('unknown-rule', `rule "${id}" has no README at ${ruleReadmePath(id)}: the package is incomplete; reinstall it`);

@@ -3,7 +3,16 @@ import type { Rule } from '../../kit/index.js';
 import { CONFIG_FILE, saveRuleOption } from '../../engine/config.js';
 import { GitopsFixError } from '../../engine/errors.js';
 import { fixReportJson, nothingToFix, type FixMode, type FixOutcome } from '../../engine/fix-report.js';
-import { branchExists, branchExistsError, checkBranchName, defaultBranchName, findGitRepo, ReviewBranch, type BranchResult, type GitRepoInfo } from '../../engine/git.js';
+import {
+  branchExists,
+  branchExistsError,
+  checkBranchName,
+  defaultBranchName,
+  findGitRepo,
+  ReviewBranch,
+  type BranchResult,
+  type GitRepoInfo,
+} from '../../engine/git.js';
 import { commitMessage } from '../../engine/messages.js';
 import { patchAuthor, writePatches, writeTextFile } from '../../engine/outputs.js';
 import { findingKey, planFixes, Planner, reintroduced, withRequired, type Plan, type PlanOptions } from '../../engine/plan.js';
@@ -63,7 +72,11 @@ function planTasks(session: () => Session, opts: Omit<PlanOptions, 'options'>, d
           title: rule.meta.id,
           task: (_c: object, t: { title: string }) => {
             const rp = planner.planNext();
-            const parts = [rp.fixed.length && `${rp.fixed.length} fixed`, rp.dropped.length && `${rp.dropped.length} dropped`, rp.skipped.length && `${rp.skipped.length} skipped`].filter(Boolean);
+            const parts = [
+              rp.fixed.length && `${rp.fixed.length} fixed`,
+              rp.dropped.length && `${rp.dropped.length} dropped`,
+              rp.skipped.length && `${rp.skipped.length} skipped`,
+            ].filter(Boolean);
             t.title = `${rule.meta.id}: ${parts.join(', ') || 'nothing to fix'}`;
           },
         })),
@@ -105,7 +118,10 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
   let branchName: string | undefined;
   if (mode === 'branch') {
     if (!info) {
-      throw new GitopsFixError('not-a-git-repo', `${dir} is not inside a git repository: pass --write to change the files in place, or --dry-run to see the changes`);
+      throw new GitopsFixError(
+        'not-a-git-repo',
+        `${dir} is not inside a git repository: pass --write to change the files in place, or --dry-run to see the changes`,
+      );
     }
     branchName = flags.branch ?? defaultBranchName({ phases, ruleIds: flags.rule, quickWins: !!flags.quickWins });
     checkBranchName(info.topLevel, branchName);
@@ -142,7 +158,11 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
             t.title = `Scan: ${n} finding${n === 1 ? '' : 's'} of ${universe.length} rule${universe.length === 1 ? '' : 's'}`;
           },
         },
-        planTasks(() => session, { rules: universe }, (p) => (planner = p)),
+        planTasks(
+          () => session,
+          { rules: universe },
+          (p) => (planner = p),
+        ),
       ],
       { silent: json },
     );
@@ -166,7 +186,8 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
       const configFile = flags.config ? resolve(flags.config) : join(resolve(dir), CONFIG_FILE);
       for (const id of askRules) {
         const rule = universe.find((r) => r.meta.id === id)!;
-        const skipReason = (s: Session) => planFixes(s.repo, { rules: [rule], options: s.options, exclude: excludeSuppressed(s) }).rules.find((rp) => rp.rule === rule)?.skipped[0]?.reason;
+        const skipReason = (s: Session) =>
+          planFixes(s.repo, { rules: [rule], options: s.options, exclude: excludeSuppressed(s) }).rules.find((rp) => rp.rule === rule)?.skipped[0]?.reason;
         const asked = await askOptions(rule, session, skipReason, configFile, io);
         session = asked.session;
         if (asked.save) for (const a of asked.answers) saveRuleOption(configFile, a.ruleId, a.option, a.value);
@@ -179,7 +200,16 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
       const rules = universe.filter((r) => selectedIds.has(r.meta.id) || chosenRules.has(r.meta.id));
       // Leave out every offered fix that was not chosen; skipped findings stay (fixed now if answered, else left unfixed).
       const exclude = (f: Finding) => offered.has(findingKey(f)) && !keep.has(findingKey(f));
-      await runTasks([planTasks(() => session, { rules, exclude }, (p) => (planner = p))], { silent: json });
+      await runTasks(
+        [
+          planTasks(
+            () => session,
+            { rules, exclude },
+            (p) => (planner = p),
+          ),
+        ],
+        { silent: json },
+      );
       plan = planner.result();
     }
 

@@ -11,7 +11,9 @@ export const RULES_FORMATS = ['table', 'json', 'markdown'] as const;
 
 /** Rules in the order they are applied: phase, then severity, then id. */
 export function byPhase(rules: readonly Rule[]): Rule[] {
-  return [...rules].sort((a, b) => a.meta.phase - b.meta.phase || severityRank(a.meta.severity) - severityRank(b.meta.severity) || a.meta.id.localeCompare(b.meta.id));
+  return [...rules].sort(
+    (a, b) => a.meta.phase - b.meta.phase || severityRank(a.meta.severity) - severityRank(b.meta.severity) || a.meta.id.localeCompare(b.meta.id),
+  );
 }
 
 export function rulesTable(rules: readonly Rule[], paint: Paint): string {
@@ -46,7 +48,10 @@ export function rulesMarkdown(rules: readonly Rule[]): string {
   return [
     '| rule | title | item | severity | phase | fix |',
     '|---|---|---|---|---|---|',
-    ...byPhase(rules).map((r) => `| [${r.meta.id}](transforms/${r.meta.id}/README.md) | ${mdCell(r.meta.title)} | ${r.meta.reviewItem} | ${r.meta.severity} | ${r.meta.phase} | ${fixLabel(r)} |`),
+    ...byPhase(rules).map(
+      (r) =>
+        `| [${r.meta.id}](transforms/${r.meta.id}/README.md) | ${mdCell(r.meta.title)} | ${r.meta.reviewItem} | ${r.meta.severity} | ${r.meta.phase} | ${fixLabel(r)} |`,
+    ),
   ].join('\n');
 }
 

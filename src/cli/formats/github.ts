@@ -28,6 +28,8 @@ export function scanGithub(report: ScanReport, prefix = ''): string {
   });
   const s = report.summary;
   const sev = SEVERITIES.map((x) => `${s.bySeverity[x]} ${x}`).join(', ');
-  lines.push(`gitops-fix: ${s.findings} finding${s.findings === 1 ? '' : 's'} (${sev})${s.suppressed ? `, ${s.suppressed} suppressed` : ''} in ${s.files} files`);
+  lines.push(
+    `gitops-fix: ${s.findings} finding${s.findings === 1 ? '' : 's'} (${sev})${s.suppressed ? `, ${s.suppressed} suppressed` : ''} in ${s.files} files`,
+  );
   return lines.join('\n');
 }

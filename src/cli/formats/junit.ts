@@ -5,14 +5,16 @@ import type { ScanReport } from '../../engine/session.js';
 
 /** Text fit for an XML attribute or element (control characters XML 1.0 forbids are dropped). */
 export function xmlEscape(s: string): string {
-  return s
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return (
+    s
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
 }
 
 interface Case {
@@ -29,7 +31,12 @@ function testcase(c: Case): string {
   const lines = [`    <testcase classname="gitops-fix.phase-${c.phase}" name="${a(`${c.id}: ${c.title}`)}">`];
   for (const f of c.findings) {
     const where = `${f.file}:${f.line}:${f.column}`;
-    const body = [`${where} ${f.message}`, f.reviewItem === null ? '' : `Review item ${f.reviewItem}, severity ${f.severity}, phase ${f.phase}.`, f.fixable ? 'Fix: gitops-fix fix' : 'No automatic fix.', `Documentation: ${c.url}`]
+    const body = [
+      `${where} ${f.message}`,
+      f.reviewItem === null ? '' : `Review item ${f.reviewItem}, severity ${f.severity}, phase ${f.phase}.`,
+      f.fixable ? 'Fix: gitops-fix fix' : 'No automatic fix.',
+      `Documentation: ${c.url}`,
+    ]
       .filter(Boolean)
       .join('\n');
     lines.push(`      <failure type="${a(f.severity)}" message="${a(`${where} ${f.message}`)}">${a(body)}</failure>`);

@@ -32,9 +32,17 @@ export function scanMarkdown(report: ScanReport, allRules: readonly Rule[]): str
   );
   const phases = [...new Set(report.findings.map((f) => f.phase))].sort();
   for (const phase of phases) {
-    out.push('', `### Phase ${phase}: ${PHASE_TITLES[phase as Phase]}`, '', '| severity | rule | item | location | finding | fix |', '|---|---|---|---|---|---|');
+    out.push(
+      '',
+      `### Phase ${phase}: ${PHASE_TITLES[phase as Phase]}`,
+      '',
+      '| severity | rule | item | location | finding | fix |',
+      '|---|---|---|---|---|---|',
+    );
     for (const f of report.findings.filter((x) => x.phase === phase)) {
-      out.push(`| ${f.severity} | ${ruleLink(f)} | ${f.reviewItem ?? ''} | \`${mdCell(`${f.file}:${f.line}:${f.column}`)}\` | ${mdCell(f.message)} | ${fixOf(f, allRules)} |`);
+      out.push(
+        `| ${f.severity} | ${ruleLink(f)} | ${f.reviewItem ?? ''} | \`${mdCell(`${f.file}:${f.line}:${f.column}`)}\` | ${mdCell(f.message)} | ${fixOf(f, allRules)} |`,
+      );
     }
   }
   if (report.suppressed.length) {
@@ -46,7 +54,13 @@ export function scanMarkdown(report: ScanReport, allRules: readonly Rule[]): str
     out.push('', '</details>');
   }
   if (report.skipped.length) {
-    out.push('', `<details><summary>${report.skipped.length} file${report.skipped.length === 1 ? '' : 's'} skipped</summary>`, '', '| file | reason |', '|---|---|');
+    out.push(
+      '',
+      `<details><summary>${report.skipped.length} file${report.skipped.length === 1 ? '' : 's'} skipped</summary>`,
+      '',
+      '| file | reason |',
+      '|---|---|',
+    );
     for (const k of report.skipped) out.push(`| \`${mdCell(k.file)}\` | ${mdCell(`${k.reason}${k.detail ? `: ${k.detail}` : ''}`)} |`);
     out.push('', '</details>');
   }

@@ -85,7 +85,7 @@ export function planBlockScalar(c: Ctx, path: Path, text: string): void {
     ? '\r\n'
     : tok.source.includes('\n')
       ? '\n'
-      : ((tok.props.find((t) => t.type === 'newline') as CST.SourceToken | undefined)?.source as '\n' | '\r\n' | undefined) ?? c.eol;
+      : (((tok.props.find((t) => t.type === 'newline') as CST.SourceToken | undefined)?.source as '\n' | '\r\n' | undefined) ?? c.eol);
   const match = new Map(lcs(oldDec, lines).map(([i, j]) => [j, i]));
   let out = lines
     .map((l, j) => {

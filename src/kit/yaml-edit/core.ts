@@ -52,9 +52,7 @@ export function parseDocs(src: string): Doc[] {
   const list = Array.from(docs) as Doc[];
   for (const [i, d] of list.entries()) {
     if (d.errors.length) {
-      throw new EditRefusedError(
-        `refusing to edit invalid YAML${list.length > 1 ? ` (document ${i})` : ''}: ${errText(d.errors[0]!.message)}`,
-      );
+      throw new EditRefusedError(`refusing to edit invalid YAML${list.length > 1 ? ` (document ${i})` : ''}: ${errText(d.errors[0]!.message)}`);
     }
   }
   return list;
@@ -125,7 +123,7 @@ export function skipSubtreeTail(s: string, at: number, col: number): number {
 
 export type Range = [number, number, number];
 export const rangeOf = (n: unknown): Range | undefined =>
-  n && typeof n === 'object' && 'range' in n ? ((n as YNode).range as Range | undefined) ?? undefined : undefined;
+  n && typeof n === 'object' && 'range' in n ? (((n as YNode).range as Range | undefined) ?? undefined) : undefined;
 
 /** End offset of a node's own content: the last scalar of a block collection, excluding comments after it. */
 export function contentEnd(n: unknown): number | undefined {
@@ -149,8 +147,7 @@ export const keyStart = (p: Pair<unknown, unknown>): number | undefined => range
 
 export const isBlockColl = (n: unknown): n is Coll => (isMap(n) || isSeq(n)) && !n.flow;
 export const isFlowColl = (n: unknown): n is Coll => (isMap(n) || isSeq(n)) && !!n.flow;
-export const isBlockScalar = (n: unknown): boolean =>
-  isScalar(n) && (n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED');
+export const isBlockScalar = (n: unknown): boolean => isScalar(n) && (n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED');
 
 /** `key:`, `key: ~`, `key: null`, `key: {}`, `key: []` (empty flow collections need `allowEmptyFlow`). */
 export function isPlaceholder(s: string, n: unknown, allowEmptyFlow: 'map' | 'seq' | 'none'): boolean {
@@ -337,7 +334,11 @@ export function canon(v: unknown, depth = 0): string {
     const e = [...v].map(([k, x]) => `${canon(k, depth + 1)}:${canon(x, depth + 1)}`).sort();
     return `{${e.join(',')}}`;
   }
-  if (v instanceof Set) return `S[${[...v].map((x) => canon(x, depth + 1)).sort().join(',')}]`;
+  if (v instanceof Set)
+    return `S[${[...v]
+      .map((x) => canon(x, depth + 1))
+      .sort()
+      .join(',')}]`;
   const keys = Object.keys(v).sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canon((v as Record<string, unknown>)[k], depth + 1)}`).join(',')}}`;
 }

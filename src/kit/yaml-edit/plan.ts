@@ -6,13 +6,31 @@ import { isAlias, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
 import type { CST, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { planBlockScalar } from './block.js';
 import {
-  colOf, contentEnd, dashOffsets, eolEnd, fmtPath, inheritedKeys, isBlankText, isBlockColl, isBlockScalar, isFlowColl, isPlaceholder,
-  keyMatches, keyStart, kindOf, lineContentEnd, lineStart, rangeOf, refuse, resolve, skipSubtreeTail, splice, trimBack,
+  colOf,
+  contentEnd,
+  dashOffsets,
+  eolEnd,
+  fmtPath,
+  inheritedKeys,
+  isBlankText,
+  isBlockColl,
+  isBlockScalar,
+  isFlowColl,
+  isPlaceholder,
+  keyMatches,
+  keyStart,
+  kindOf,
+  lineContentEnd,
+  lineStart,
+  rangeOf,
+  refuse,
+  resolve,
+  skipSubtreeTail,
+  splice,
+  trimBack,
 } from './core.js';
 import type { Coll, Ctx, Hit, Path } from './core.js';
-import {
-  isObj, isScalarVal, renderFlow, renderItem, renderKey, renderMap, renderNested, renderScalar, renderSeq, styleOf,
-} from './render.js';
+import { isObj, isScalarVal, renderFlow, renderItem, renderKey, renderMap, renderNested, renderScalar, renderSeq, styleOf } from './render.js';
 import type { ScalarVal, Val } from './render.js';
 
 export { planBlockScalar };
@@ -22,8 +40,7 @@ type Entry = [Key, Val];
 
 const style = styleOf;
 const pad = (n: number) => ' '.repeat(n);
-const itemStart = (it: unknown): number | undefined =>
-  isPair(it) ? rangeOf(it.key)?.[0] ?? rangeOf(it.value)?.[0] : rangeOf(it)?.[0];
+const itemStart = (it: unknown): number | undefined => (isPair(it) ? (rangeOf(it.key)?.[0] ?? rangeOf(it.value)?.[0]) : rangeOf(it)?.[0]);
 const endsWithNl = (s: string, end: number) => end > 0 && s[end - 1] === '\n';
 
 function refuseAlias(c: Ctx, n: unknown): void {
@@ -366,7 +383,11 @@ const canonJS = (v: unknown): unknown =>
   Array.isArray(v)
     ? v.map(canonJS)
     : v && typeof v === 'object'
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonJS((v as Record<string, unknown>)[k])]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, canonJS((v as Record<string, unknown>)[k])]),
+        )
       : typeof v === 'bigint'
         ? Number(v)
         : v;

@@ -10,8 +10,7 @@ import type { Ctx, Doc, Path } from './core.js';
 export type Val = null | boolean | number | bigint | string | Val[] | { [k: string]: Val };
 export type ScalarVal = null | boolean | number | bigint | string;
 
-export const isScalarVal = (v: unknown): v is ScalarVal =>
-  v === null || ['boolean', 'number', 'bigint', 'string'].includes(typeof v);
+export const isScalarVal = (v: unknown): v is ScalarVal => v === null || ['boolean', 'number', 'bigint', 'string'].includes(typeof v);
 export const isObj = (v: unknown): v is { [k: string]: Val } => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /** Copy a caller's value into plain data: undefined object members are dropped, undefined array items become null. */
@@ -222,5 +221,4 @@ export function renderFlow(v: Val, padded: boolean): string {
   return o + e.map(([k, x]) => `${renderKey(k, true)}: ${renderFlow(x, padded)}`).join(', ') + c;
 }
 
-export const renderFlowPair = (k: string | number, v: Val, padded: boolean): string =>
-  `${renderKey(k, true)}: ${renderFlow(v, padded)}`;
+export const renderFlowPair = (k: string | number, v: Val, padded: boolean): string => `${renderKey(k, true)}: ${renderFlow(v, padded)}`;
