@@ -40,6 +40,17 @@ describe('collateral lines', () => {
     expect(collateralLines('f.yaml', 'a: 1\nb: 2', 'a: 1\nb: 2\nc: 3\n', [site(['c'])])).toEqual([]);
   });
 
+  it('accepts an unterminated last line that gains its line break when the appended last line reads the same', () => {
+    // The line diff pairs the old last line with the new last line (same text, both unterminated), so the old one
+    // shows up as an added line with a line break.
+    const before = 'a:\n  x: 1\nb:\n  enabled: true';
+    const after = 'a:\n  x: 1\nb:\n  enabled: true\nc:\n  enabled: true';
+    expect(collateralLines('f.yaml', before, after, [site(['c', 'enabled'])])).toEqual([]);
+    expect(collateralLines('f.yaml', before, 'a:\n  x: 2\nb:\n  enabled: true\nc:\n  enabled: true', [site(['c', 'enabled'])]).map((c) => c.line)).toEqual([
+      2, 2,
+    ]);
+  });
+
   it('creates no site for new files', () => {
     expect(editSites([{ op: 'createText', file: 'docs/x.md', text: 'x' }], undefined as never)).toEqual([]);
   });

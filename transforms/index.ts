@@ -1,4 +1,5 @@
 import type { Rule } from '../src/kit/index.js';
+import { rule as externalSecretsChartUpgrade } from './external-secrets-chart-upgrade/index.js';
 import { rule as externalSecretsMissingProbes } from './external-secrets-missing-probes/index.js';
 import { rule as externalSecretsRbac } from './external-secrets-rbac/index.js';
 import { rule as externalsecretSlowRefresh } from './externalsecret-slow-refresh/index.js';
@@ -26,6 +27,7 @@ import { rule as vaultUnauthenticatedHealthProbe } from './vault-unauthenticated
 
 /** Every rule, sorted by id. The only list of rules there is. */
 export const rules: readonly Rule[] = [
+  externalSecretsChartUpgrade,
   externalSecretsMissingProbes,
   externalSecretsRbac,
   externalsecretSlowRefresh,

@@ -18,3 +18,7 @@ export * from './chart-security.js';
 export * from './docs.js';
 export * from './linkerd.js';
 export * from './secret-inventory.js';
+export * from './external-secrets-chart.js';
+export * from './external-secrets-runbooks.js';
+export * from './flux-order.js';
+export * from './external-secrets-upgrade.js';

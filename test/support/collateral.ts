@@ -188,9 +188,13 @@ export function collateralLines(file: string, before: string, after: string, sit
     if (unterminated && r.line === lastBefore && added.some((x) => x.text.replace(/\r?\n$/, '') === r.text && a.marked.has(x.line + 1))) continue;
     out.push({ file, side: '-', line: r.line, text: r.text.replace(/\r?\n$/, '') });
   }
+  // When the appended last line reads like the old last line, the diff pairs those two and shows the old one, now
+  // with its line break, as added.
+  const lastText = unterminated ? b.lines[lastBefore - 1]! : undefined;
+  const lastMoved = lastText !== undefined && (removed.some((r) => r.line === lastBefore) || a.lines[a.lines.length - 1] === lastText);
   for (const x of added) {
     if (a.marked.has(x.line)) continue;
-    if (unterminated && removed.some((r) => r.line === lastBefore && x.text.replace(/\r?\n$/, '') === r.text) && a.marked.has(x.line + 1)) continue;
+    if (lastMoved && x.text.replace(/\r?\n$/, '') === lastText && a.marked.has(x.line + 1)) continue;
     out.push({ file, side: '+', line: x.line, text: x.text.replace(/\r?\n$/, '') });
   }
   return out;

@@ -49,6 +49,10 @@ const MODELS: Record<string, string> = {
   'cert-manager.io/v1/Certificate': '@kubernetes-models/cert-manager/_schemas/ComGithubCertManagerCertManagerPkgApisCertmanagerV1Certificate',
   'cert-manager.io/v1/ClusterIssuer': '@kubernetes-models/cert-manager/_schemas/ComGithubCertManagerCertManagerPkgApisCertmanagerV1ClusterIssuer',
   'cert-manager.io/v1/Issuer': '@kubernetes-models/cert-manager/_schemas/ComGithubCertManagerCertManagerPkgApisCertmanagerV1Issuer',
+  'external-secrets.io/v1/ClusterExternalSecret':
+    '@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ClusterExternalSecret',
+  'external-secrets.io/v1alpha1/PushSecret':
+    '@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1alpha1PushSecret',
   'external-secrets.io/v1/ClusterSecretStore':
     '@kubernetes-models/external-secrets/_schemas/ComGithubExternalSecretsExternalSecretsApisExternalsecretsV1ClusterSecretStore',
   'external-secrets.io/v1/ExternalSecret':

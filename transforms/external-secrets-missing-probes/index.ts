@@ -1,5 +1,7 @@
 import {
   defineRule,
+  esoUpgrade,
+  ESO_CHART_NEWEST,
   helmReleases,
   isExternalSecrets,
   parseVersion,
@@ -70,12 +72,15 @@ export const rule = defineRule({
     reviewItem: 15,
     severity: 'medium',
     phase: 3,
+    // On a chart without the probe keys, the chart upgrade runs first and this fix applies on the upgraded chart.
+    requires: ['external-secrets-chart-upgrade'],
+    after: ['external-secrets-chart-upgrade'],
     messages: {
       disabled: 'HelmRelease {name}: the External Secrets {component} has no {probe} probe ({key} is not true)',
       noReadiness:
-        'HelmRelease {name}: the External Secrets controller has no liveness probe ({key} is not true); chart {version} has no controller readiness probe, 2.2.0 adds it',
+        'HelmRelease {name}: the External Secrets controller has no liveness probe ({key} is not true); chart {version} has no controller readiness probe, 2.2.0 adds it (external-secrets-chart-upgrade upgrades the chart)',
       tooOld:
-        'HelmRelease {name}: External Secrets chart {version} has no controller liveness or readiness probe; 0.20.1 adds the liveness probe and 2.2.0 the readiness probe, so upgrade the chart',
+        'HelmRelease {name}: External Secrets chart {version} has no controller liveness or readiness probe; 0.20.1 adds the liveness probe and 2.2.0 the readiness probe: external-secrets-chart-upgrade upgrades the chart, then this fix turns them on',
       unknownVersion:
         'HelmRelease {name}: External Secrets chart version "{version}" is not an exact version, so the probe keys it has are unknown; pin a version (0.20.1 adds the controller liveness probe, 2.2.0 the readiness probe)',
     },
@@ -93,7 +98,9 @@ export const rule = defineRule({
       }
       const text = raw!.replace(/^v/, '');
       if (!versionAtLeast(version, '0.20.1')) {
-        yield { messageId: 'tooOld', resource: hr, path: versionPath, data: { name, version: text }, fixable: false };
+        const upgrade = esoUpgrade(repo, hr, ESO_CHART_NEWEST);
+        const fixable = !!upgrade && !upgrade.blockers.length;
+        yield { messageId: 'tooOld', resource: hr, path: versionPath, data: { name, version: text }, fixable, detail: { release: hr.id, key: [] } };
         continue;
       }
       for (const p of disabledProbes(repo, hr, version)) {
@@ -116,6 +123,11 @@ export const rule = defineRule({
       const { release, key } = report.detail as { release: string; key: string[] };
       const hr = helmReleases(repo).find((r) => r.id === release);
       if (!hr) return { changes: [], skipped: 'the HelmRelease is gone' };
+      if (report.messageId === 'tooOld')
+        return {
+          changes: [],
+          skipped: `chart ${String(report.data?.version)} has no probe keys, and the chart upgrade (external-secrets-chart-upgrade) did not run before this fix: see its finding`,
+        };
       const at = valueTarget(repo, hr, key);
       const notes =
         report.messageId === 'noReadiness'

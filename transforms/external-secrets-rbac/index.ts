@@ -1,5 +1,7 @@
 import {
   defineRule,
+  esoUpgrade,
+  ESO_CHART_NEWEST,
   GROUPS,
   helmReleases,
   isExternalSecrets,
@@ -40,6 +42,9 @@ export const rule = defineRule({
     reviewItem: 13,
     severity: 'medium',
     phase: 3,
+    // On a chart without the aggregation switches, the chart upgrade runs first and this fix applies on the upgraded chart.
+    requires: ['external-secrets-chart-upgrade'],
+    after: ['external-secrets-chart-upgrade'],
     messages: {
       unrestrictedStore:
         'ClusterSecretStore {name} has no spec.conditions: an ExternalSecret in any namespace can read every secret it reaches, while this repository uses it only from {namespaces}',
@@ -50,7 +55,7 @@ export const rule = defineRule({
       aggregatedRoles:
         'HelmRelease {name}: the External Secrets chart adds create/update/delete on ExternalSecrets, SecretStores and PushSecrets to the built-in {roles}, so every namespace {who} can pull secrets from any store their namespace may use (set {keys} to false, or keep them and rely on ClusterSecretStore conditions)',
       alwaysAggregated:
-        'HelmRelease {name}: External Secrets chart {version} always adds write access to ExternalSecrets and SecretStores to the built-in edit and admin ClusterRoles; 0.16.2 adds rbac.aggregateToEdit (2.8.0 rbac.aggregateToAdmin), so upgrade the chart',
+        'HelmRelease {name}: External Secrets chart {version} always adds write access to ExternalSecrets and SecretStores to the built-in edit and admin ClusterRoles; 0.16.2 adds rbac.aggregateToEdit (2.8.0 rbac.aggregateToAdmin): external-secrets-chart-upgrade upgrades the chart, then this fix turns them off',
       unknownVersion:
         'HelmRelease {name}: External Secrets chart version "{version}" is not exact, so whether rbac.aggregateToEdit/aggregateToAdmin exist is unknown; pin a version',
     },
@@ -95,7 +100,14 @@ export const rule = defineRule({
         continue;
       }
       if (!versionAtLeast(version, '0.16.2')) {
-        yield { messageId: 'alwaysAggregated', resource: hr, path: versionPath, data: { name, version: raw!.replace(/^v/, '') }, fixable: false };
+        const upgrade = esoUpgrade(repo, hr, ESO_CHART_NEWEST);
+        yield {
+          messageId: 'alwaysAggregated',
+          resource: hr,
+          path: versionPath,
+          data: { name, version: raw!.replace(/^v/, '') },
+          fixable: !!upgrade && !upgrade.blockers.length,
+        };
         continue;
       }
       const keys = aggregated.filter(([, , since]) => versionAtLeast(version, since)).map(([key]) => key);
@@ -137,6 +149,11 @@ export const rule = defineRule({
           ],
         };
       }
+      if (report.messageId === 'alwaysAggregated')
+        return {
+          changes: [],
+          skipped: `chart ${String(report.data?.version)} has no rbac.aggregateToEdit, and the chart upgrade (external-secrets-chart-upgrade) did not run before this fix: see its finding`,
+        };
       const { release, keys, adminFixed } = report.detail as { release: string; keys: string[]; adminFixed: boolean };
       const hr = helmReleases(repo).find((r) => r.id === release);
       if (!hr) return { changes: [], skipped: 'the HelmRelease is gone' };

@@ -1,0 +1,192 @@
+/**
+ * The External Secrets chart upgrade together with the probe and RBAC fixes it serves: one plan upgrades the chart
+ * first and then sets their keys on the upgraded chart. The fixed trees build with kustomize, their External Secrets
+ * objects validate against the external-secrets.io/v1 schemas, and the release renders with the real charts: before
+ * with the old chart, after with 2.9.0, where every key the fixes wrote exists, the controllers have their probes and
+ * no ClusterRole aggregates into `edit`.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  esoChartPin,
+  esoReleases,
+  esoValuesChanges,
+  esoServedVersions,
+  parseVersion,
+  releaseName,
+  releaseNamespace,
+  versionAtLeast,
+} from '../../src/kit/index.js';
+import { planFixes, findingKey } from '../../src/engine/plan.js';
+import { ruleById } from '../../src/engine/registry.js';
+import { detectRule } from '../../src/engine/scan.js';
+import { openSession } from '../../src/engine/session.js';
+import { FIXTURES } from '../support/fixtures.js';
+import { renderSkipReason } from '../support/helm.js';
+import { chartHasKey, helmTemplate, leafPaths, type Rendered } from '../support/helm-render.js';
+import { hasKubectl } from '../support/kubectl.js';
+import { validateResource } from '../support/schema.js';
+import { readTree, tempDir, writeTree } from '../support/tree.js';
+
+const UPGRADE = 'external-secrets-chart-upgrade';
+const probes = ruleById('external-secrets-missing-probes')!;
+const rbac = ruleById('external-secrets-rbac')!;
+
+/** The fixture cases of the old charts in ../shared/charts, and the chart each pins. */
+const CASES = [
+  { name: 'invalid-basic', chart: '0.9.11' },
+  { name: 'invalid-chart-0-10', chart: '0.10.4' },
+  { name: 'invalid-chart-0-11', chart: '0.11.0' },
+  { name: 'invalid-chart-1-2', chart: '1.2.1' },
+] as const;
+
+function get(v: unknown, path: readonly string[]): unknown {
+  let cur = v;
+  for (const seg of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
+  return cur;
+}
+
+/** Plan the probe and RBAC fixes (which pull in the upgrade) on a fixture; write the fixed tree to a temporary directory. */
+function fixAll(name: string) {
+  const before = join(FIXTURES, UPGRADE, name, 'before');
+  const session = openSession(before);
+  const plan = planFixes(session.repo, { rules: [probes, rbac], options: session.options });
+  const dir = tempDir();
+  writeTree(dir, readTree(before));
+  writeTree(dir, plan.finalFiles);
+  return { before, session, plan, dir, after: openSession(dir) };
+}
+
+function controller(objects: readonly Rendered[], component: string): Record<string, unknown> | undefined {
+  const deployment = objects.find(
+    (o) =>
+      o.kind === 'Deployment' &&
+      (component === 'controller' ? !/-(webhook|cert-controller)$/.test(o.metadata.name) : o.metadata.name.endsWith(`-${component}`)),
+  );
+  return get(deployment, ['spec', 'template', 'spec', 'containers', '0']) as Record<string, unknown> | undefined;
+}
+
+function aggregating(objects: readonly Rendered[], role: 'edit' | 'admin'): string[] {
+  return objects
+    .filter((o) => o.kind === 'ClusterRole' && o.metadata.labels?.[`rbac.authorization.k8s.io/aggregate-to-${role}`] === 'true')
+    .map((o) => o.metadata.name);
+}
+
+describe('external-secrets-chart-upgrade with the probe and RBAC fixes', () => {
+  for (const c of CASES) {
+    it(`${c.name}: chart ${c.chart} → 2.9.0 first, then the probes and RBAC keys; v1 objects; kustomize builds`, () => {
+      const { plan, dir, after } = fixAll(c.name);
+      expect(plan.rules.map((r) => r.rule.meta.id)).toEqual([UPGRADE, probes.meta.id, rbac.meta.id]);
+      expect(plan.rules.flatMap((r) => r.dropped.map((d) => `${r.rule.meta.id}: ${d.reason}`))).toEqual([]);
+      expect(plan.rules[0]!.fixed).toHaveLength(1);
+      expect(plan.rules[0]!.requiredBy).toBe(probes.meta.id);
+      expect(plan.rules[1]!.fixed.length).toBeGreaterThan(0);
+      // Nothing the three rules can fix is left on the fixed tree.
+      for (const r of [ruleById(UPGRADE)!, probes, rbac]) {
+        expect(
+          detectRule(after.repo, r, after.options.get(r.meta.id))
+            .filter((f) => f.fixable)
+            .map((f) => f.message),
+        ).toEqual([]);
+      }
+      const hr = esoReleases(after.repo)[0]!;
+      const pin = esoChartPin(after.repo, hr);
+      expect(pin.kind === 'exact' && pin.text).toBe('2.9.0');
+      // Every External Secrets object is served by 2.9.0 and valid against its schema.
+      for (const r of after.repo.resources.filter((x) => x.group === 'external-secrets.io')) {
+        const served = r.kind === 'PushSecret' || r.kind === 'ClusterPushSecret' ? ['v1alpha1'] : esoServedVersions(parseVersion('2.9.0')!, r.kind);
+        expect(served, `${r.file} ${r.kind}`).toContain(r.apiVersion!.split('/')[1]);
+        expect(validateResource(r.data as Record<string, unknown>), `${r.file} ${r.kind} ${r.name}`).toEqual([]);
+      }
+      if (hasKubectl) {
+        for (const ks of after.repo.ofKind('Kustomization', 'kustomize.toolkit.fluxcd.io')) {
+          const path = after.repo.flux.kustomizationDir(ks);
+          if (path === undefined) continue;
+          const out = execFileSync('kubectl', ['kustomize', join(dir, path)], { encoding: 'utf8' });
+          expect(out, `${path} still names v1beta1`).not.toMatch(/external-secrets\.io\/v1beta1/);
+        }
+      }
+    });
+
+    it.skipIf(!!renderSkipReason)(
+      `${c.name}: renders with chart ${c.chart} before and 2.9.0 after: keys exist, probes on, no aggregate-to-edit${renderSkipReason ? ` (skipped: ${renderSkipReason})` : ''}`,
+      () => {
+        const { session, after } = fixAll(c.name);
+        const hrBefore = esoReleases(session.repo)[0]!;
+        const hrAfter = esoReleases(after.repo)[0]!;
+        const valuesBefore = session.repo.flux.values(hrBefore);
+        const valuesAfter = after.repo.flux.values(hrAfter);
+        const release = releaseName(hrAfter);
+        const ns = releaseNamespace(after.repo, hrAfter) ?? 'default';
+
+        const old = helmTemplate(`external-secrets-${c.chart}`, release, ns, valuesBefore);
+        expect(get(controller(old, 'controller'), ['readinessProbe']), 'the old controller has no readiness probe').toBeUndefined();
+        const rendered = helmTemplate('external-secrets-2.9.0', release, ns, valuesAfter);
+
+        // Every key the fixes wrote (new or changed) is a key of the 2.9.0 chart.
+        const written = leafPaths(valuesAfter).filter((p) => JSON.stringify(get(valuesBefore, p)) !== JSON.stringify(get(valuesAfter, p)));
+        expect(written.length).toBeGreaterThan(0);
+        expect(written.filter((p) => !chartHasKey('external-secrets-2.9.0', p)).map((p) => p.join('.'))).toEqual([]);
+
+        for (const component of ['controller', 'webhook', 'cert-controller']) {
+          const container = controller(rendered, component);
+          expect(container, component).toBeDefined();
+          expect(get(container, ['livenessProbe']), `${component} liveness`).toBeDefined();
+          expect(get(container, ['readinessProbe']), `${component} readiness`).toBeDefined();
+        }
+        expect(aggregating(rendered, 'edit')).toEqual([]);
+        expect(aggregating(rendered, 'admin')).toEqual([]);
+        if (!versionAtLeast(parseVersion(c.chart)!, '0.16.2')) expect(aggregating(old, 'edit').length).toBeGreaterThan(0);
+      },
+    );
+  }
+
+  it('leaves the probe and RBAC fixes to the old chart when the upgrade is excluded', () => {
+    const dir = join(FIXTURES, 'external-secrets-missing-probes', 'invalid-liveness-only', 'before');
+    const session = openSession(dir);
+    const plan = planFixes(session.repo, {
+      rules: [probes],
+      options: session.options,
+      exclude: (f) => f.ruleId === UPGRADE,
+    });
+    expect(plan.rules.map((r) => [r.rule.meta.id, r.fixed.length])).toEqual([
+      [UPGRADE, 0],
+      [probes.meta.id, 1],
+    ]);
+    const probePlan = plan.rules[1]!;
+    expect(probePlan.fixed[0]!.summary).toBe('livenessProbe.enabled: true');
+    expect(probePlan.notes.join('\n')).toMatch(/upgrade the External Secrets chart to 2\.2\.0/);
+  });
+
+  it('says why the probe fix cannot run on a chart without probes when the upgrade did not run', () => {
+    const dir = join(FIXTURES, 'external-secrets-missing-probes', 'invalid-too-old', 'before');
+    const session = openSession(dir);
+    const plan = planFixes(session.repo, { rules: [probes], options: session.options, exclude: (f) => f.ruleId === UPGRADE });
+    expect(plan.rules[1]!.skipped.map((s) => s.reason)).toEqual([expect.stringMatching(/external-secrets-chart-upgrade\) did not run/)]);
+    expect([...plan.finalFiles.keys()]).toEqual([]);
+  });
+
+  it('marks the probe and RBAC findings of a blocked upgrade as having no automatic fix', () => {
+    const dir = join(FIXTURES, UPGRADE, 'invalid-template-engine-v1', 'before');
+    const session = openSession(dir);
+    const findings = [probes, rbac, ruleById(UPGRADE)!].flatMap((r) => detectRule(session.repo, r, session.options.get(r.meta.id)));
+    expect(findings.map((f) => [f.ruleId, f.messageId, f.fixable])).toEqual([
+      [probes.meta.id, 'tooOld', false],
+      [rbac.meta.id, 'alwaysAggregated', false],
+      [UPGRADE, 'blocked', false],
+    ]);
+    expect(findingKey(findings[2]!)).toContain(UPGRADE);
+  });
+
+  it('knows which values keys each upgrade drops or moves', () => {
+    const keys = (from: string, to = '2.9.0') => esoValuesChanges(parseVersion(from)!, parseVersion(to)!).map((c) => `${c.key.join('.')}:${c.action.kind}`);
+    expect(keys('0.9.5')).toContain('prometheus:manual');
+    expect(keys('0.9.11')).not.toContain('prometheus:manual');
+    expect(keys('0.9.11')).toContain('webhook.nameOverride:drop');
+    expect(keys('0.20.1')).toContain('livenessProbe.timeoutSeconds:move');
+    expect(keys('0.20.2')).not.toContain('livenessProbe.timeoutSeconds:move');
+    expect(keys('2.7.0')).toEqual(['certController.startupProbe.useReadinessProbePort:drop', 'certController.startupProbe.port:drop']);
+    expect(keys('2.8.0')).toEqual([]);
+  });
+});
