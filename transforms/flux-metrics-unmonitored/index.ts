@@ -4,6 +4,7 @@ import {
   generateNear,
   GROUPS,
   helmReleases,
+  isKustomizeFileName,
   monitorSelector,
   monitorsOf,
   prometheusNamespace,
@@ -28,7 +29,16 @@ interface Installation {
   readonly namespace: string;
 }
 
-/** Where Flux is installed: FluxInstance / flux-instance releases (Flux Operator), else `flux bootstrap`'s gotk-components. */
+const GOTK_COMPONENTS = /(^|\/)gotk-components\.ya?ml$/;
+const GOTK_SYNC = /(^|\/)gotk-sync\.ya?ml$/;
+
+/**
+ * Where Flux is installed: FluxInstance / flux-instance releases (Flux Operator), else the directories `flux bootstrap`
+ * writes. Such a directory counts when its gotk-components.yaml has the controllers, and also when that file is a
+ * placeholder without documents (example repositories ship one; bootstrap fills it on the cluster) while gotk-sync.yaml
+ * has bootstrap's source and Kustomization `flux-system` in namespace `flux-system`, or the directory's
+ * kustomization.yaml lists gotk-components.yaml.
+ */
 function fluxInstallations(repo: Repo): Installation[] {
   const out: Installation[] = [];
   for (const fi of repo.ofKind('FluxInstance'))
@@ -36,10 +46,29 @@ function fluxInstallations(repo: Repo): Installation[] {
   for (const hr of helmReleases(repo))
     if (repo.flux.helmChart(hr).chart === 'flux-instance') out.push({ anchor: hr, namespace: releaseNamespace(repo, hr) ?? 'flux-system' });
   if (out.length) return out;
+  const dirs = new Set<string>();
   for (const f of repo.files) {
-    if (!/(^|\/)gotk-components\.ya?ml$/.test(f.path) || !f.resources.length) continue;
+    if (!GOTK_COMPONENTS.test(f.path) || !f.resources.length) continue;
     const ns = f.resources.find((r) => r.kind === 'Namespace' && r.group === '');
     out.push({ anchor: ns ?? f.resources[0]!, namespace: ns?.name ?? 'flux-system' });
+    dirs.add(dirOf(f.path));
+  }
+  const bootstrap = (r: Resource | undefined) => r?.name === 'flux-system' && r.namespace === 'flux-system';
+  for (const ks of repo.ofKind('Kustomization', GROUPS.fluxKustomize)) {
+    if (!GOTK_SYNC.test(ks.file) || !bootstrap(ks) || dirs.has(dirOf(ks.file))) continue;
+    const sourceKind = ks.get(['spec', 'sourceRef', 'kind']);
+    const source = repo.file(ks.file)?.resources.find((r) => r.group === GROUPS.fluxSource && r.kind === sourceKind && bootstrap(r));
+    if (!source) continue;
+    out.push({ anchor: ks, namespace: 'flux-system' });
+    dirs.add(dirOf(ks.file));
+  }
+  for (const f of repo.files) {
+    if (!isKustomizeFileName(f.path) || dirs.has(dirOf(f.path))) continue;
+    const k = repo.flux.kustomizeFile(dirOf(f.path));
+    const resources = k?.get(['resources']);
+    if (!k || !Array.isArray(resources) || !resources.some((e) => typeof e === 'string' && GOTK_COMPONENTS.test(e.replace(/^\.\//, '')))) continue;
+    out.push({ anchor: k, namespace: 'flux-system' });
+    dirs.add(dirOf(f.path));
   }
   return out;
 }
