@@ -53,6 +53,10 @@ describe('registry parity', () => {
         for (const dep of [...(meta.requires ?? []), ...(meta.after ?? [])]) expect(ids, `${meta.id} names unknown rule ${dep}`).toContain(dep);
       });
 
+      it('explains its review checklist line when it finds nothing (checklist)', () => {
+        expect(typeof rule.checklist, `${meta.id}: add checklist({ repo, options }) returning clean(...) or notApplicable(...)`).toBe('function');
+      });
+
       it('has a README with the standard headings whose line 3 is the title', () => {
         const p = join(ROOT, 'transforms', meta.id, 'README.md');
         expect(existsSync(p), `write transforms/${meta.id}/README.md`).toBe(true);

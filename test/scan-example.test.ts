@@ -25,11 +25,18 @@ interface JsonFinding {
 
 describe('scan on the example repository', () => {
   const r = run(['scan', EXAMPLE, '--format', 'json']);
-  const out = JSON.parse(r.stdout) as { version: number; root: string; findings: JsonFinding[]; skipped: unknown[]; summary: Record<string, unknown> };
+  const out = JSON.parse(r.stdout) as {
+    version: number;
+    root: string;
+    findings: JsonFinding[];
+    skipped: unknown[];
+    summary: Record<string, unknown>;
+    checklist: { item: number; rules: string[]; status: string; count: number; reason: string | null }[];
+  };
 
   it('exits 1 with findings and prints the documented JSON shape', () => {
     expect(r.code).toBe(1);
-    expect(Object.keys(out)).toEqual(['version', 'root', 'findings', 'skipped', 'summary']);
+    expect(Object.keys(out)).toEqual(['version', 'root', 'findings', 'skipped', 'summary', 'checklist']);
     expect(out.version).toBe(1);
     expect(out.root).toBe(EXAMPLE);
     for (const f of out.findings) {
@@ -39,6 +46,21 @@ describe('scan on the example repository', () => {
       expect(f.column).toBeGreaterThanOrEqual(1);
     }
     expect(out.summary.files).toBe(35);
+  });
+
+  it('ends the JSON with the review checklist: every item, its rules, status, count and the reason when not found', () => {
+    expect(out.checklist.map((c) => c.item)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    for (const c of out.checklist) {
+      expect(Object.keys(c)).toEqual(['item', 'rules', 'status', 'count', 'reason']);
+      expect(c.status === 'found' ? c.reason === null && c.count > 0 : typeof c.reason === 'string' && c.count === 0).toBe(true);
+    }
+    expect(out.checklist.find((c) => c.item === 16)).toEqual({
+      item: 16,
+      rules: ['vault-mlock-disabled'],
+      status: 'not-applicable',
+      count: 0,
+      reason: 'disable_mlock = true is recommended for this storage and image; keep swap off on the nodes',
+    });
   });
 
   it.each([
@@ -79,11 +101,16 @@ describe('scan on the example repository', () => {
     expect(q.findings.map((f) => f.ruleId)).toEqual(['gitrepository-dev-branch']);
   });
 
-  it('text output groups by phase and severity and ends with a summary', () => {
+  it('text output groups by phase and severity, then the summary, and ends with the review checklist', () => {
     const t = run(['scan', EXAMPLE]);
     expect(t.stdout).toMatch(/^Phase 1 — Critical security fixes/m);
     expect(t.stdout).toMatch(/flux\/clusters\/production\/flux-system\/gotk-sync\.yaml:11:5 {2}gitrepository-dev-branch/);
-    expect(t.stdout.trim().split('\n').pop()).toMatch(/^35 files read; \d+ documents; \d+ findings \(\d+ critical, \d+ high, \d+ medium, \d+ low\)$/);
+    const lines = t.stdout.trim().split('\n');
+    const at = lines.indexOf('Review checklist');
+    expect(lines[at - 2]).toMatch(/^35 files read; \d+ documents; \d+ findings \(\d+ critical, \d+ high, \d+ medium, \d+ low\)$/);
+    expect(lines.slice(at + 1)).toHaveLength(24);
+    expect(lines[at + 1]).toMatch(/^ {3}1 {2}found \(1\) +vault-tls-disabled$/);
+    expect(lines).toContain('  16  not applicable here  disable_mlock = true is recommended for this storage and image; keep swap off on the nodes');
   });
 
   it('usage errors exit 2 with a message and no stack trace', () => {

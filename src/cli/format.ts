@@ -1,4 +1,5 @@
 import { PHASE_TITLES, SEVERITIES, type Phase } from '../kit/index.js';
+import type { ChecklistItem } from '../engine/checklist.js';
 import type { ScanReport } from '../engine/session.js';
 import type { Paint } from './colors.js';
 
@@ -22,10 +23,36 @@ export function scanJson(report: ScanReport): string {
       })),
       skipped: report.skipped.map((s) => ({ file: s.file, reason: s.reason })),
       summary: report.summary,
+      checklist: report.checklist.map((c) => ({ item: c.item, rules: c.rules, status: c.status, count: c.count, reason: c.reason ?? null })),
     },
     null,
     2,
   );
+}
+
+/** `found (3)`, `clean`, `not applicable here`. */
+export function checklistLabel(c: ChecklistItem): string {
+  return c.status === 'found' ? `found (${c.count})` : c.status === 'clean' ? 'clean' : 'not applicable here';
+}
+
+/** Whether the checklist covers every review item or only those of the selected rules. */
+export function checklistTitle(report: ScanReport): string {
+  const n = report.checklist.length;
+  return n === 24 ? 'Review checklist' : `Review checklist (the ${n} item${n === 1 ? '' : 's'} of the selected rules)`;
+}
+
+function checklistText(report: ScanReport, paint: Paint): string[] {
+  if (!report.checklist.length) return [];
+  const width = Math.max(...report.checklist.map((c) => checklistLabel(c).length));
+  const style = { found: 'yellow', clean: 'green', 'not-applicable': 'dim' } as const;
+  return [
+    '',
+    paint('bold', checklistTitle(report)),
+    ...report.checklist.map((c) => {
+      const label = paint(style[c.status], checklistLabel(c).padEnd(width));
+      return `  ${String(c.item).padStart(2)}  ${label}  ${c.status === 'found' ? paint('gray', c.rules.join(', ')) : c.reason}`;
+    }),
+  ];
 }
 
 export function scanText(report: ScanReport, paint: Paint): string {
@@ -59,5 +86,6 @@ export function scanText(report: ScanReport, paint: Paint): string {
   lines.push(
     `${s.files} files read${skippedText}; ${s.documents} documents; ${paint('bold', `${s.findings} finding${s.findings === 1 ? '' : 's'}`)} (${sev})${suppressedText}`,
   );
+  lines.push(...checklistText(report, paint));
   return lines.join('\n');
 }

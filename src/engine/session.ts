@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { SEVERITIES, type Repo, type Rule, type Severity } from '../kit/index.js';
 import { loadConfig, ruleOptions, validateRuleKeys, type Config, type LoadedConfig } from './config.js';
+import { reviewChecklist, type ChecklistItem } from './checklist.js';
 import { GitopsFixError } from './errors.js';
 import { loadRepo } from './load-repo.js';
 import { rules as allRules, selectRules, type Selection } from './registry.js';
@@ -72,6 +73,8 @@ export interface ScanReport {
   readonly rules: readonly Rule[];
   /** The findings that suppressions hide, with what hides each. */
   readonly suppressed: readonly SuppressedFinding[];
+  /** The review items the scanned rules answer: found, clean or not applicable here, and why. */
+  readonly checklist: readonly ChecklistItem[];
 }
 
 export function runScan(session: Session, selection: Selection = {}): ScanReport {
@@ -98,5 +101,6 @@ export function runScan(session: Session, selection: Selection = {}): ScanReport
     },
     rules,
     suppressed,
+    checklist: reviewChecklist(repo, rules, session.options, findings, suppressed),
   };
 }

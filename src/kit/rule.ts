@@ -88,6 +88,25 @@ export interface FixOutput {
   readonly summary?: string;
 }
 
+/**
+ * What the review checklist says about a rule that reported nothing: `clean` when the rule checked what its review
+ * item is about and found it in order, `not-applicable` when the repository has nothing the item is about (no Vault
+ * release for a Vault item) or the item's advice does not fit it (mlock where HashiCorp recommends it off).
+ */
+export interface RuleStatus {
+  readonly status: 'clean' | 'not-applicable';
+  /** One line, e.g. 'no Vault release', 'every ExternalSecret refreshes at least every 5m'. */
+  readonly reason: string;
+}
+
+export function clean(reason: string): RuleStatus {
+  return { status: 'clean', reason };
+}
+
+export function notApplicable(reason: string): RuleStatus {
+  return { status: 'not-applicable', reason };
+}
+
 export interface RuleContext<O> {
   readonly repo: Repo;
   readonly options: O;
@@ -98,6 +117,11 @@ export interface Rule<M extends string = string, O = any> {
   /** zod schema with defaults: type, default and validation from one declaration. */
   readonly options?: ZodType<O>;
   detect(ctx: RuleContext<O>): Iterable<Report<M>>;
+  /**
+   * The review checklist's line for this rule when `detect` reports nothing here (called only then). Every rule of
+   * transforms/ has one (test/registry.test.ts).
+   */
+  checklist?(ctx: RuleContext<O>): RuleStatus;
   readonly fix?: {
     readonly kind: 'edit' | 'generate';
     /** false: not pre-selected in the picker, labelled "review". */

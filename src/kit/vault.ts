@@ -292,6 +292,22 @@ export function vaultServers(repo: Repo, filter: VaultServerFilter = {}): VaultS
     .filter((s) => !filter.complete || s.valuesComplete);
 }
 
+/**
+ * Why the Vault rules have nothing to check in this repository, or undefined when a Vault server runs here: no Vault
+ * release, values partly outside the repository (so chart defaults cannot be assumed), or no server (an external
+ * Vault, the injector only, or the server disabled).
+ */
+export function vaultNotApplicable(repo: Repo): string | undefined {
+  const all = vaultServers(repo);
+  if (!all.length) return 'no Vault release';
+  const complete = all.filter((s) => s.valuesComplete);
+  if (!complete.length)
+    return `the values of Vault ${all.map((s) => s.release.name).join(', ')} come partly from outside the repository (valuesFrom), so they cannot be checked`;
+  if (!complete.some((s) => s.mode !== 'external' && s.mode !== 'none'))
+    return 'the Vault releases run no server here (an external Vault, or the injector only)';
+  return undefined;
+}
+
 /** Vault servers the rules act on: a server that runs from a configuration (not dev mode, not external, not disabled). */
 export function configuredVaultServers(repo: Repo, filter: VaultServerFilter = {}): (VaultServer & { config: VaultConfig })[] {
   return vaultServers(repo, filter).filter((s): s is VaultServer & { config: VaultConfig } => s.config !== undefined);

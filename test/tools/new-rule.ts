@@ -83,7 +83,7 @@ function indexTs(r: NewRule): string {
       return { changes: [{ op: 'set', resource, path: ['spec', 'todo'], value: true }], summary: '${TODO}: one line saying what the fix sets' };
     },
   },`;
-  return `import { defineRule } from '../../src/kit/index.js';
+  return `import { clean, defineRule, notApplicable } from '../../src/kit/index.js';
 
 export const rule = defineRule({
   meta: {
@@ -101,6 +101,11 @@ export const rule = defineRule({
     for (const resource of repo.ofKind('TodoKind')) {
       yield { messageId: 'found', resource, path: ['spec'], data: { kind: resource.kind ?? '', name: resource.name ?? '(unnamed)' } };
     }
+  },
+  checklist({ repo }) {
+    // ${TODO}: the review checklist's line when detect found nothing: not applicable (and why), or clean (what was checked).
+    if (!repo.ofKind('TodoKind').length) return notApplicable('${TODO}: no TodoKind');
+    return clean('${TODO}: every TodoKind is in order');
   },
 ${fix}
 });

@@ -1,7 +1,10 @@
 import {
   applyOrder,
+  clean,
   compareVersions,
   defineRule,
+  ESO_CHART_NEWEST,
+  ESO_REVIEW_KEYS_SINCE,
   esoBlockerText,
   esoChartPin,
   esoFullname,
@@ -14,9 +17,8 @@ import {
   esoUpgradeRunbook,
   esoVersionPath,
   getIn,
-  ESO_CHART_NEWEST,
-  ESO_REVIEW_KEYS_SINCE,
   GROUPS,
+  notApplicable,
   parseVersion,
   versionAtLeast,
   z,
@@ -111,6 +113,14 @@ export const rule = defineRule({
       const objects = n ? `, moving ${n} object${n === 1 ? '' : 's'} from ${V1BETA1} to v1 (${u.targetText} serves only v1)` : '';
       yield { messageId: 'upgrade', resource: hr, path, data: { ...data, objects }, detail: hr.id };
     }
+  },
+  checklist({ repo }) {
+    const releases = esoReleases(repo);
+    if (!releases.length) return notApplicable('no External Secrets release');
+    const pins = releases.map((hr) => esoChartPin(repo, hr)).map((p) => (p.kind === 'other' ? undefined : p.text));
+    return clean(
+      `the External Secrets charts pinned here (${pins.map((p) => p ?? 'outside the repository').join(', ')}) can have every probe and RBAC key (${ESO_REVIEW_KEYS_SINCE} or later)`,
+    );
   },
   fix: {
     kind: 'edit',

@@ -1,14 +1,16 @@
 import {
+  clean,
   defineRule,
-  esoUpgrade,
   ESO_CHART_NEWEST,
+  esoUpgrade,
   helmReleases,
   isExternalSecrets,
+  notApplicable,
   parseVersion,
   valueTarget,
   versionAtLeast,
-  type Report,
   type Repo,
+  type Report,
   type Resource,
   type Version,
 } from '../../src/kit/index.js';
@@ -115,6 +117,10 @@ export const rule = defineRule({
         };
       }
     }
+  },
+  checklist({ repo }) {
+    if (!helmReleases(repo).some((hr) => isExternalSecrets(repo, hr))) return notApplicable('no External Secrets release');
+    return clean('the External Secrets controllers have liveness and readiness probes (those their chart versions have)');
   },
   fix: {
     kind: 'edit',

@@ -1,10 +1,12 @@
 import {
+  clean,
   defineRule,
-  esoUpgrade,
   ESO_CHART_NEWEST,
+  esoUpgrade,
   GROUPS,
   helmReleases,
   isExternalSecrets,
+  notApplicable,
   parseVersion,
   storeUsers,
   valueTarget,
@@ -127,6 +129,22 @@ export const rule = defineRule({
         detail: { release: hr.id, keys, adminFixed: versionAtLeast(version, '2.8.0') },
       };
     }
+  },
+  checklist({ repo, options }) {
+    const stores = repo.ofKind('ClusterSecretStore', GROUPS.eso).filter((s) => s.group === GROUPS.eso);
+    const releases = helmReleases(repo).filter((hr) => isExternalSecrets(repo, hr));
+    if (!stores.length && !releases.length) return notApplicable('no External Secrets release and no ClusterSecretStore');
+    const parts = [
+      ...(stores.length ? ['every ClusterSecretStore has conditions'] : []),
+      ...(releases.length
+        ? [
+            options.aggregateToEdit && options.aggregateToAdmin
+              ? "the chart's edit/admin aggregation is kept as configured"
+              : 'the chart does not add ExternalSecret write access to the built-in edit/admin roles (or it is configured to)',
+          ]
+        : []),
+    ];
+    return clean(parts.join('; '));
   },
   fix: {
     kind: 'edit',

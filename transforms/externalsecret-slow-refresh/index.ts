@@ -1,4 +1,15 @@
-import { defineRule, z, durationOption, formatDuration, GROUPS, parseDuration, type Resource, type YamlPath } from '../../src/kit/index.js';
+import {
+  clean,
+  defineRule,
+  durationOption,
+  formatDuration,
+  GROUPS,
+  notApplicable,
+  parseDuration,
+  z,
+  type Resource,
+  type YamlPath,
+} from '../../src/kit/index.js';
 
 /** ESO's default when refreshInterval is absent. */
 const ESO_DEFAULT_MS = 3_600_000;
@@ -46,6 +57,11 @@ export const rule = defineRule({
       if (ms === 0) yield { messageId: 'never', resource: r, path: [...spec, 'refreshInterval'], data };
       else if (ms > max) yield { messageId: 'tooSlow', resource: r, path: [...spec, 'refreshInterval'], data: { ...data, current: formatDuration(ms) } };
     }
+  },
+  checklist({ repo, options }) {
+    const all = [...repo.ofKind('ExternalSecret', GROUPS.eso), ...repo.ofKind('ClusterExternalSecret', GROUPS.eso)].filter((r) => r.group === GROUPS.eso);
+    if (!all.length) return notApplicable('no ExternalSecret');
+    return clean(`every ExternalSecret refreshes at least every ${options.maxInterval} (or by policy only when created or changed)`);
   },
   fix: {
     kind: 'edit',

@@ -1,4 +1,5 @@
 import {
+  clean,
   defineRule,
   dirOf,
   generateNear,
@@ -7,13 +8,14 @@ import {
   isKustomizeFileName,
   monitorSelector,
   monitorsOf,
+  notApplicable,
   prometheusNamespace,
   prometheusOperator,
   prometheusOperatorOption,
   releaseNamespace,
   z,
-  type Report,
   type Repo,
+  type Report,
   type Resource,
 } from '../../src/kit/index.js';
 
@@ -144,6 +146,12 @@ export const rule = defineRule({
       if (!op.present) yield { messageId: 'noOperator', resource: inst.anchor, path: ['metadata', 'name'], data, fixable: false };
       else yield { messageId: 'unmonitored', resource: inst.anchor, path: ['metadata', 'name'], data, detail: inst.namespace };
     }
+  },
+  checklist({ repo }) {
+    const installations = fluxInstallations(repo);
+    if (!installations.length)
+      return notApplicable('no Flux installation in this repository (no gotk-components.yaml or gotk-sync.yaml of flux bootstrap, no FluxInstance)');
+    return clean(`Flux's controllers are scraped (a PodMonitor or ServiceMonitor covers ${[...new Set(installations.map((i) => i.namespace))].join(', ')})`);
   },
   fix: {
     kind: 'generate',

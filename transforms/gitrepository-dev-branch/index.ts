@@ -1,4 +1,4 @@
-import { defineRule, GROUPS, type Repo, type Resource } from '../../src/kit/index.js';
+import { clean, defineRule, GROUPS, notApplicable, type Repo, type Resource } from '../../src/kit/index.js';
 
 /**
  * GitRepositories that a Flux Kustomization applies THIS repository from: the cluster's own sync source. A
@@ -45,6 +45,12 @@ export const rule = defineRule({
         yield { messageId: 'wrongBranch', resource: src, path: ['spec', 'ref', 'branch'], data: { ...data, branch: String(branch) } };
       }
     }
+  },
+  checklist({ repo }) {
+    if (!syncSources(repo).size) return notApplicable('no Flux Kustomization syncs from a GitRepository here');
+    if (![...syncSources(repo)].some((s) => repo.flux.isProduction(s)))
+      return notApplicable('no production cluster syncs from a GitRepository here (no directory matches production.clusters, no production namespace)');
+    return clean(`production syncs from ${repo.settings.mainBranch} (or a pinned tag or commit)`);
   },
   fix: {
     kind: 'edit',

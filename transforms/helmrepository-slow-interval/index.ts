@@ -1,4 +1,4 @@
-import { defineRule, z, durationOption, formatDuration, GROUPS, parseDuration } from '../../src/kit/index.js';
+import { clean, defineRule, durationOption, formatDuration, GROUPS, notApplicable, parseDuration, z } from '../../src/kit/index.js';
 
 const options = z
   .object({
@@ -32,6 +32,11 @@ export const rule = defineRule({
         data: { name: r.name ?? '(unnamed)', current: formatDuration(ms), max: options.maxInterval },
       };
     }
+  },
+  checklist({ repo, options }) {
+    const polled = repo.ofKind('HelmRepository', GROUPS.fluxSource).filter((r) => r.get(['spec', 'type']) !== 'oci');
+    if (!polled.length) return notApplicable('no HelmRepository index to refresh (OCI repositories are not polled)');
+    return clean(`every HelmRepository refreshes at least every ${options.maxInterval}`);
   },
   fix: {
     kind: 'edit',

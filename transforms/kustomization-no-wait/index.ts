@@ -1,4 +1,4 @@
-import { defineRule, durationOption, GROUPS, z, type Change, type Repo, type Resource } from '../../src/kit/index.js';
+import { clean, defineRule, durationOption, GROUPS, notApplicable, z, type Change, type Repo, type Resource } from '../../src/kit/index.js';
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'HelmRelease']);
 
@@ -51,6 +51,11 @@ export const rule = defineRule({
         data: { name: ks.name ?? '(unnamed)', why },
       };
     }
+  },
+  checklist({ repo }) {
+    const all = repo.ofKind('Kustomization', GROUPS.fluxKustomize).filter((ks) => !(ks.name === 'flux-system' && /gotk-sync\.ya?ml$/.test(ks.file)));
+    if (!all.length) return notApplicable("no Flux Kustomization besides flux bootstrap's");
+    return clean('every Flux Kustomization that others depend on or that deploys workloads waits for its resources (wait or health checks)');
   },
   fix: {
     kind: 'edit',

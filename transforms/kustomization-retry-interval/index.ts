@@ -1,4 +1,4 @@
-import { defineRule, durationOption, formatDuration, GROUPS, parseDuration, z } from '../../src/kit/index.js';
+import { clean, defineRule, durationOption, formatDuration, GROUPS, notApplicable, parseDuration, z } from '../../src/kit/index.js';
 
 const options = z
   .object({
@@ -34,6 +34,11 @@ export const rule = defineRule({
         yield { messageId: 'tooLong', resource: ks, path: ['spec', 'retryInterval'], data: { ...data, retry: formatDuration(retry) } };
       }
     }
+  },
+  checklist({ repo }) {
+    if (!repo.ofKind('Kustomization', GROUPS.fluxKustomize).some((ks) => parseDuration(ks.get(['spec', 'interval'])) !== undefined))
+      return notApplicable('no Flux Kustomization');
+    return clean('every Flux Kustomization has a retryInterval no longer than its interval');
   },
   fix: {
     kind: 'edit',

@@ -1,6 +1,8 @@
 import {
+  clean,
   code,
   decide,
+  defineRule,
   docPath,
   existingDocument,
   generatedDocHeader,
@@ -13,12 +15,12 @@ import {
   mdDocument,
   mdTable,
   meshedPods,
+  notApplicable,
   releaseNamespace,
   vaultListenerState,
   vaultServers,
   vaultTcpListeners,
   workloads,
-  defineRule,
   type Repo,
   type Report,
 } from '../../src/kit/index.js';
@@ -184,6 +186,11 @@ export const rule = defineRule({
       path: ['metadata', 'name'],
       data: { evidence: `${evidence.kind} ${evidence.name}`, doc: docPath(repo, 'linkerd.md') },
     };
+  },
+  checklist({ repo }) {
+    const evidence = linkerdEvidence(repo);
+    if (!evidence) return notApplicable('no Linkerd in this repository (no control plane release, no injected namespace or workload)');
+    return clean(`the Linkerd expectations are documented in ${existingDocument(repo, NAMES) ?? 'the repository'}`);
   },
   fix: {
     kind: 'generate',

@@ -1,5 +1,6 @@
 import {
   appendBlock,
+  clean,
   configuredVaultServers,
   defineRule,
   durationOption,
@@ -11,6 +12,7 @@ import {
   isExternalSecrets,
   isTruthyHcl,
   monitorSelector,
+  notApplicable,
   onlyVersionsBelow,
   parseDuration,
   prometheusOperator,
@@ -133,6 +135,14 @@ export const rule = defineRule({
       if (!op.present) yield { messageId: 'esoNoOperator', ...at, data, fixable: false };
       else yield { messageId: 'eso', ...at, data, detail: { release: hr.id } };
     }
+  },
+  checklist({ repo }) {
+    const vault = configuredVaultServers(repo).length > 0;
+    const eso = helmReleases(repo).some((hr) => isExternalSecrets(repo, hr));
+    if (!vault && !eso) return notApplicable('no Vault server or External Secrets release');
+    return clean(
+      [vault ? 'Vault has Prometheus telemetry and a ServiceMonitor' : '', eso ? 'External Secrets has ServiceMonitors' : ''].filter(Boolean).join('; '),
+    );
   },
   fix: {
     kind: 'edit',

@@ -1,10 +1,12 @@
 import {
+  clean,
   defineRule,
   effectiveReplicas,
   generateNear,
   helmReleases,
   isExternalSecrets,
   isVaultServer,
+  notApplicable,
   parseSelector,
   selectorMatches,
   valueTarget,
@@ -179,6 +181,12 @@ export const rule = defineRule({
       else if (options.singleReplica === 'report') yield { messageId: 'singleReplica', resource: w.resource, path: ['spec', 'replicas'], data, fixable: false };
     }
     for (const hr of helmReleases(repo)) yield* chartFindings(repo, hr);
+  },
+  checklist({ repo }) {
+    const replicated = workloads(repo, ['Deployment', 'StatefulSet', 'ReplicaSet']).some((w) => (effectiveReplicas(w) ?? 0) >= 2);
+    const charts = helmReleases(repo).some((hr) => isVaultServer(repo, hr) || isExternalSecrets(repo, hr));
+    if (!replicated && !charts) return notApplicable('no replicated workload and no Vault or External Secrets release');
+    return clean('every replicated workload and Vault/External Secrets release has a PodDisruptionBudget that allows an eviction');
   },
   fix: {
     kind: 'generate',

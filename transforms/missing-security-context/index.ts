@@ -1,16 +1,19 @@
 import {
+  clean,
   defineRule,
   describeGaps,
   esoSecurityContexts,
   helmReleases,
   isExternalSecrets,
+  isVaultServer,
   knownImageUser,
   locateValue,
   meetsRestricted,
+  notApplicable,
   restrictedGaps,
   valueTarget,
-  vaultSecurityContexts,
   vaultAppend,
+  vaultSecurityContexts,
   vaultServers,
   vaultSet,
   workloads,
@@ -145,6 +148,14 @@ export const rule = defineRule({
           };
       }
     }
+  },
+  checklist({ repo, options }) {
+    const inScope = (r: Resource) => options.scope === 'all' || repo.flux.isProduction(r);
+    const pods = workloads(repo).some((w) => !/(^|\/)gotk-components\.ya?ml$/.test(w.file) && inScope(w.resource));
+    const charts = helmReleases(repo).some((hr) => (isVaultServer(repo, hr) || isExternalSecrets(repo, hr)) && inScope(hr));
+    const where = options.scope === 'all' ? '' : 'production ';
+    if (!pods && !charts) return notApplicable(`no ${where}workload and no ${where}Vault or External Secrets release`);
+    return clean(`every ${where}workload and chart release meets Pod Security "restricted"`);
   },
   fix: {
     kind: 'edit',

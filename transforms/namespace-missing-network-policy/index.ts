@@ -1,11 +1,14 @@
 import {
+  clean,
   defineRule,
   generateNear,
   helmReleases,
   isVaultServer,
   namespaceAnchor,
   namespacedResources,
+  notApplicable,
   productionNamespacesWithout,
+  productionTargets,
   releaseNamespace,
   workloadsIn,
   z,
@@ -76,6 +79,13 @@ export const rule = defineRule({
     for (const gap of productionNamespacesWithout(repo, options.includeClusterNamespaces, (ns) => hasPolicy(repo, ns))) {
       yield { messageId: 'noPolicy', resource: gap.resource, path: gap.path, data: { name: gap.name }, detail: gap.name };
     }
+  },
+  checklist({ repo, options }) {
+    const cluster = repo.resources.find((r) => CLUSTER_POLICY_KINDS.includes(r.kind ?? ''));
+    if (cluster) return clean(`cluster-wide network policies apply (${cluster.kind} ${cluster.name ?? ''})`.replace(' )', ')'));
+    if (!productionTargets(repo, options.includeClusterNamespaces).length)
+      return notApplicable('no production namespace in this repository (set production.namespaces or production.clusters)');
+    return clean('every production namespace has a NetworkPolicy');
   },
   fix: {
     kind: 'generate',

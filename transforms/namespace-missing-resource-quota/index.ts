@@ -1,4 +1,5 @@
 import {
+  clean,
   defineRule,
   formatCpu,
   formatMemory,
@@ -7,9 +8,11 @@ import {
   helmReleases,
   namespaceAnchor,
   namespacedResources,
+  notApplicable,
   parseCpuMillis,
   parseQuantity,
   productionNamespacesWithout,
+  productionTargets,
   releaseNamespace,
   runningContainers,
   workloadsIn,
@@ -144,6 +147,11 @@ export const rule = defineRule({
     for (const gap of productionNamespacesWithout(repo, options.includeClusterNamespaces, hasQuota)) {
       yield { messageId: 'noQuota', resource: gap.resource, path: gap.path, data: { name: gap.name }, detail: gap.name };
     }
+  },
+  checklist({ repo, options }) {
+    if (!productionTargets(repo, options.includeClusterNamespaces).length)
+      return notApplicable('no production namespace in this repository (set production.namespaces or production.clusters)');
+    return clean('every production namespace has a ResourceQuota');
   },
   fix: {
     kind: 'generate',

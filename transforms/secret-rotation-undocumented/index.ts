@@ -1,5 +1,6 @@
 import {
   certificateInventory,
+  clean,
   code,
   decide,
   defineRule,
@@ -14,6 +15,7 @@ import {
   linkerdReleases,
   mdDocument,
   mdTable,
+  notApplicable,
   secretConsumers,
   vaultActiveSeals,
   vaultMountedCertDir,
@@ -185,6 +187,11 @@ export const rule = defineRule({
     if (!evidence || existingDocument(repo, NAMES)) return;
     const what = es.length ? `${es.length} ExternalSecret${es.length > 1 ? 's' : ''}` : `Vault ${vault!.release.name}`;
     yield { messageId: 'undocumented', resource: evidence, path: ['metadata', 'name'], data: { evidence: what, doc: docPath(repo, 'secret-rotation.md') } };
+  },
+  checklist({ repo }) {
+    const vault = vaultServers(repo).some((s) => s.mode !== 'external' && s.mode !== 'none');
+    if (!externalSecretInventory(repo).length && !vault) return notApplicable('no ExternalSecret and no Vault server in this repository');
+    return clean(`the secret rotation policy is documented in ${existingDocument(repo, NAMES) ?? 'the repository'}`);
   },
   fix: {
     kind: 'generate',

@@ -1,9 +1,11 @@
 import {
+  clean,
   defineRule,
   generateNear,
   GROUPS,
   helmReleases,
   isExternalSecrets,
+  notApplicable,
   releaseNamespace,
   z,
   type Change,
@@ -97,6 +99,13 @@ export const rule = defineRule({
         }
       }
     }
+  },
+  checklist({ repo }) {
+    const stores = [...repo.ofKind('SecretStore', GROUPS.eso), ...repo.ofKind('ClusterSecretStore', GROUPS.eso)].filter(
+      (s) => s.group === GROUPS.eso && s.get([...AUTH]) !== undefined,
+    );
+    if (!stores.length) return notApplicable('no SecretStore or ClusterSecretStore uses Vault Kubernetes auth');
+    return clean(`no store with Vault Kubernetes auth uses the default ServiceAccount (${stores.length} checked)`);
   },
   fix: {
     kind: 'generate',

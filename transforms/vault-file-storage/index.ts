@@ -1,7 +1,9 @@
 import {
+  clean,
   configuredVaultServers,
   defineRule,
   getAttribute,
+  notApplicable,
   parseHcl,
   vaultAddToRaft,
   vaultConfigWhere,
@@ -9,6 +11,7 @@ import {
   vaultFileToRaft,
   vaultFileToRaftRunbook,
   vaultListenerTls,
+  vaultNotApplicable,
   vaultReplicas,
   vaultRetryJoinBlocks,
   vaultRunbookPath,
@@ -69,6 +72,11 @@ export const rule = defineRule({
         detail: s.release.id,
       };
     }
+  },
+  checklist({ repo }) {
+    const na = vaultNotApplicable(repo);
+    if (na) return notApplicable(na);
+    return clean('no Vault server uses file storage or dev mode');
   },
   fix: {
     kind: 'edit',

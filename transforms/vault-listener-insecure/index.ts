@@ -1,11 +1,14 @@
 import {
+  clean,
   configuredVaultServers,
   defineRule,
   goTruthy,
+  notApplicable,
   vaultCertFiles,
   vaultConfigWhere,
   vaultListenerState,
   vaultMountedCertDir,
+  vaultNotApplicable,
   vaultSecureListeners,
   vaultSetConfig,
   vaultTcpListeners,
@@ -61,6 +64,12 @@ export const rule = defineRule({
         if (st.ipv4Only && dualStack(s, o.dualStack)) yield { messageId: 'ipv4Only', ...base, data };
       }
     }
+  },
+  checklist({ repo }) {
+    const na = vaultNotApplicable(repo);
+    if (na) return notApplicable(na);
+    if (!configuredVaultServers(repo, COMPLETE).length) return notApplicable('Vault runs in dev mode only (no listener configuration)');
+    return clean('every Vault tcp listener serves TLS with certificate files');
   },
   fix: {
     kind: 'edit',

@@ -1,7 +1,9 @@
 import {
   appendBlock,
+  clean,
   configuredVaultServers,
   defineRule,
+  notApplicable,
   renderHclValue,
   replaceBlock,
   vaultActiveSeals,
@@ -9,6 +11,7 @@ import {
   vaultAppendAll,
   vaultAutoUnsealRunbook,
   vaultConfigWhere,
+  vaultNotApplicable,
   vaultReplicas,
   vaultRunbookPath,
   vaultSet,
@@ -188,6 +191,12 @@ export const rule = defineRule({
         detail: s.release.id,
       };
     }
+  },
+  checklist({ repo }) {
+    const na = vaultNotApplicable(repo);
+    if (na) return notApplicable(na);
+    if (!configuredVaultServers(repo, COMPLETE).length) return notApplicable('Vault runs in dev mode only (in memory, never sealed)');
+    return clean('every Vault server has an auto-unseal seal stanza');
   },
   fix: {
     kind: 'edit',

@@ -1,13 +1,16 @@
 import {
+  clean,
   configuredVaultServers,
   defineRule,
   getAttribute,
   locateValue,
+  notApplicable,
   setAttribute,
   vaultConfigWhere,
   vaultDisableMlock,
   vaultImageVersion,
   vaultMerge,
+  vaultNotApplicable,
   vaultSet,
   vaultSetConfig,
   vaultStorageType,
@@ -93,6 +96,25 @@ export const rule = defineRule({
       if (line === 'window') yield { messageId: 'mlockDisabled', ...base, data };
       else if (line === 'older') yield { messageId: 'imageCannotLock', ...base, data, fixable: false };
     }
+  },
+  checklist({ repo }) {
+    const na = vaultNotApplicable(repo);
+    if (na) return notApplicable(na);
+    const servers = configuredVaultServers(repo, COMPLETE).filter((s) => s.config.doc);
+    if (!servers.length) return notApplicable('Vault runs in dev mode only (no configuration)');
+    // Each server without a finding either runs with mlock off where HashiCorp recommends it, or locks memory.
+    const state = servers.map((s) => {
+      const doc = s.config.doc!;
+      const mlock = vaultDisableMlock(doc);
+      if (vaultStorageType(doc) === 'raft') return 'recommended';
+      if (mlock === false) return 'locked';
+      return imageLine(vaultImageVersion(repo, s)) === 'removed' ? 'recommended' : 'unknown';
+    });
+    if (state.every((x) => x === 'recommended'))
+      return notApplicable('disable_mlock = true is recommended for this storage and image; keep swap off on the nodes');
+    const unknown = servers.filter((_, i) => state[i] === 'unknown').map(release);
+    if (unknown.length) return notApplicable(`the image version of Vault ${unknown.join(', ')} is unknown, so whether it can lock memory cannot be told`);
+    return clean('Vault locks memory (disable_mlock = false) where its storage and image support it, and keeps it off where HashiCorp recommends');
   },
   fix: {
     kind: 'edit',

@@ -1,4 +1,5 @@
 import {
+  clean,
   defineRule,
   durationOption,
   findBlocks,
@@ -8,10 +9,12 @@ import {
   helmReleases,
   isVaultServer,
   namespaceObject,
+  notApplicable,
   parseDuration,
   parseHcl,
   releaseName,
   releaseNamespace,
+  vaultNotApplicable,
   z,
   type Repo,
   type Report,
@@ -258,6 +261,12 @@ export const rule = defineRule({
       const chosen = method(repo, options);
       yield { messageId: chosen ? 'noBackup' : 'noBackupChooseMethod', resource: vault.hr, path: ['spec', 'values', 'server'], data, detail: vault.hr.id };
     }
+  },
+  checklist({ repo }) {
+    const na = vaultNotApplicable(repo);
+    if (na) return notApplicable(na);
+    if (!vaults(repo).length) return notApplicable('Vault runs in dev mode only (in memory, nothing to back up)');
+    return clean(hasSnapshotJob(repo) ? 'a Raft snapshot job backs Vault up' : "a Velero schedule covers every Vault server's namespace");
   },
   fix: {
     kind: 'generate',

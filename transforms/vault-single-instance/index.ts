@@ -1,12 +1,15 @@
 import {
+  clean,
   configuredVaultServers,
   defineRule,
   findBlocks,
   locateValue,
+  notApplicable,
   vaultAddToRaft,
   vaultDelete,
   vaultEnsureServiceRegistration,
   vaultIgnoredConfigs,
+  vaultNotApplicable,
   vaultReplicas,
   vaultRetryJoinBlocks,
   vaultSet,
@@ -97,6 +100,12 @@ export const rule = defineRule({
         };
       }
     }
+  },
+  checklist({ repo }) {
+    const na = vaultNotApplicable(repo);
+    if (na) return notApplicable(na);
+    if (!configuredVaultServers(repo, COMPLETE).length) return notApplicable('Vault runs in dev mode only (in memory)');
+    return clean(`every Vault server runs in HA mode (with Raft, ${REPLICAS} or more replicas)`);
   },
   fix: {
     kind: 'edit',

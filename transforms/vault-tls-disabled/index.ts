@@ -1,15 +1,18 @@
 import {
+  clean,
   defineRule,
   durationOption,
   generateNear,
   goTruthy,
   GROUPS,
   locateValue,
+  notApplicable,
   vaultCertDir,
   vaultCertificateNames,
   vaultListenerTls,
   vaultMountedCert,
   vaultMountSecret,
+  vaultNotApplicable,
   vaultSecretMounts,
   vaultServers,
   vaultSet,
@@ -115,6 +118,13 @@ export const rule = defineRule({
       else if (typeof loc.value === 'string' && goTruthy(loc.value) && !/^(true|1)$/i.test(loc.value)) yield { messageId: 'stringValue', ...base };
       else if (goTruthy(loc.value)) yield { messageId: 'disabled', ...base };
     }
+  },
+  checklist({ repo }) {
+    const na = vaultNotApplicable(repo);
+    if (na) return notApplicable(na);
+    if (!vaultServers(repo, COMPLETE).some((s) => ACTIVE.includes(s.mode)))
+      return notApplicable('Vault runs in dev mode only (in memory, no listener to secure)');
+    return clean('every Vault server sets global.tlsDisable: false');
   },
   fix: {
     kind: 'generate',

@@ -1,4 +1,15 @@
-import { defineRule, goTruthy, vaultServers, vaultSet, vaultValueSite, type Change, type VaultServer } from '../../src/kit/index.js';
+import {
+  clean,
+  defineRule,
+  goTruthy,
+  notApplicable,
+  vaultNotApplicable,
+  vaultServers,
+  vaultSet,
+  vaultValueSite,
+  type Change,
+  type VaultServer,
+} from '../../src/kit/index.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
 const COMPLETE = { complete: true };
@@ -57,6 +68,12 @@ export const rule = defineRule({
           yield { messageId: 'livenessKillsSealed', ...vaultValueSite(repo, s, [...LIVENESS, 'path']), data: { ...data, path }, detail: s.release.id };
       }
     }
+  },
+  checklist({ repo }) {
+    const na = vaultNotApplicable(repo);
+    if (na) return notApplicable(na);
+    if (!vaultServers(repo, COMPLETE).some((s) => s.mode === 'standalone' || s.mode === 'ha')) return notApplicable('Vault runs in dev mode only');
+    return clean("Vault's liveness probe keeps sealed pods alive and its probes match the listener's scheme");
   },
   fix: {
     kind: 'edit',

@@ -2,6 +2,7 @@ import { PHASE_TITLES, SEVERITIES, type Phase, type Rule } from '../../kit/index
 import { pseudoRule, ruleDocsUrl } from '../../engine/rule-docs.js';
 import type { Finding } from '../../engine/scan.js';
 import type { ScanReport } from '../../engine/session.js';
+import { checklistLabel, checklistTitle } from '../format.js';
 
 /** Text safe in a Markdown table cell. */
 export function mdCell(s: string): string {
@@ -65,5 +66,11 @@ export function scanMarkdown(report: ScanReport, allRules: readonly Rule[]): str
     out.push('', '</details>');
   }
   if (report.findings.some((f) => f.fixable)) out.push('', 'Fix them on a review branch: `npx gitops-fix fix --phase all`.');
+  if (report.checklist.length) {
+    out.push('', `### ${checklistTitle(report)}`, '', '| item | status | rules | why |', '|---|---|---|---|');
+    for (const c of report.checklist) {
+      out.push(`| ${c.item} | ${checklistLabel(c)} | ${c.rules.map((id) => `\`${id}\``).join(', ')} | ${mdCell(c.reason ?? '')} |`);
+    }
+  }
   return out.join('\n');
 }
