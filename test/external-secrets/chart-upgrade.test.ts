@@ -6,6 +6,7 @@
  * no ClusterRole aggregates into `edit`.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -23,11 +24,11 @@ import { ruleById } from '../../src/engine/registry.js';
 import { detectRule } from '../../src/engine/scan.js';
 import { openSession } from '../../src/engine/session.js';
 import { FIXTURES } from '../support/fixtures.js';
-import { renderSkipReason } from '../support/helm.js';
+import { CHARTS, renderSkipReason } from '../support/helm.js';
 import { chartHasKey, helmTemplate, leafPaths, type Rendered } from '../support/helm-render.js';
 import { hasKubectl } from '../support/kubectl.js';
 import { validateResource } from '../support/schema.js';
-import { readTree, tempDir, writeTree } from '../support/tree.js';
+import { corpusRepos, readTree, tempDir, writeTree } from '../support/tree.js';
 
 const UPGRADE = 'external-secrets-chart-upgrade';
 const probes = ruleById('external-secrets-missing-probes')!;
@@ -49,7 +50,10 @@ function get(v: unknown, path: readonly string[]): unknown {
 
 /** Plan the probe and RBAC fixes (which pull in the upgrade) on a fixture; write the fixed tree to a temporary directory. */
 function fixAll(name: string) {
-  const before = join(FIXTURES, UPGRADE, name, 'before');
+  return fixDir(join(FIXTURES, UPGRADE, name, 'before'));
+}
+
+function fixDir(before: string) {
   const session = openSession(before);
   const plan = planFixes(session.repo, { rules: [probes, rbac], options: session.options });
   const dir = tempDir();
@@ -71,6 +75,38 @@ function aggregating(objects: readonly Rendered[], role: 'edit' | 'admin'): stri
   return objects
     .filter((o) => o.kind === 'ClusterRole' && o.metadata.labels?.[`rbac.authorization.k8s.io/aggregate-to-${role}`] === 'true')
     .map((o) => o.metadata.name);
+}
+
+/**
+ * Render the release with its old chart and values, then with 2.9.0 and the fixed values: every key the fixes wrote
+ * is a key of 2.9.0, the three controllers have liveness and readiness probes, and no ClusterRole aggregates into the
+ * built-in edit or admin roles (the old chart's did, before 0.16.2).
+ */
+function renderCheck({ session, after }: ReturnType<typeof fixDir>, chart: string): void {
+  const hrBefore = esoReleases(session.repo)[0]!;
+  const hrAfter = esoReleases(after.repo)[0]!;
+  const valuesBefore = session.repo.flux.values(hrBefore);
+  const valuesAfter = after.repo.flux.values(hrAfter);
+  const release = releaseName(hrAfter);
+  const ns = releaseNamespace(after.repo, hrAfter) ?? 'default';
+
+  const old = helmTemplate(`external-secrets-${chart}`, release, ns, valuesBefore);
+  expect(get(controller(old, 'controller'), ['readinessProbe']), 'the old controller has no readiness probe').toBeUndefined();
+  if (!versionAtLeast(parseVersion(chart)!, '0.16.2')) expect(aggregating(old, 'edit').length).toBeGreaterThan(0);
+  const rendered = helmTemplate('external-secrets-2.9.0', release, ns, valuesAfter);
+
+  const written = leafPaths(valuesAfter).filter((p) => JSON.stringify(get(valuesBefore, p)) !== JSON.stringify(get(valuesAfter, p)));
+  expect(written.length).toBeGreaterThan(0);
+  expect(written.filter((p) => !chartHasKey('external-secrets-2.9.0', p)).map((p) => p.join('.'))).toEqual([]);
+
+  for (const component of ['controller', 'webhook', 'cert-controller']) {
+    const container = controller(rendered, component);
+    expect(container, component).toBeDefined();
+    expect(get(container, ['livenessProbe']), `${component} liveness`).toBeDefined();
+    expect(get(container, ['readinessProbe']), `${component} readiness`).toBeDefined();
+  }
+  expect(aggregating(rendered, 'edit')).toEqual([]);
+  expect(aggregating(rendered, 'admin')).toEqual([]);
 }
 
 describe('external-secrets-chart-upgrade with the probe and RBAC fixes', () => {
@@ -111,36 +147,26 @@ describe('external-secrets-chart-upgrade with the probe and RBAC fixes', () => {
 
     it.skipIf(!!renderSkipReason)(
       `${c.name}: renders with chart ${c.chart} before and 2.9.0 after: keys exist, probes on, no aggregate-to-edit${renderSkipReason ? ` (skipped: ${renderSkipReason})` : ''}`,
-      () => {
-        const { session, after } = fixAll(c.name);
-        const hrBefore = esoReleases(session.repo)[0]!;
-        const hrAfter = esoReleases(after.repo)[0]!;
-        const valuesBefore = session.repo.flux.values(hrBefore);
-        const valuesAfter = after.repo.flux.values(hrAfter);
-        const release = releaseName(hrAfter);
-        const ns = releaseNamespace(after.repo, hrAfter) ?? 'default';
-
-        const old = helmTemplate(`external-secrets-${c.chart}`, release, ns, valuesBefore);
-        expect(get(controller(old, 'controller'), ['readinessProbe']), 'the old controller has no readiness probe').toBeUndefined();
-        const rendered = helmTemplate('external-secrets-2.9.0', release, ns, valuesAfter);
-
-        // Every key the fixes wrote (new or changed) is a key of the 2.9.0 chart.
-        const written = leafPaths(valuesAfter).filter((p) => JSON.stringify(get(valuesBefore, p)) !== JSON.stringify(get(valuesAfter, p)));
-        expect(written.length).toBeGreaterThan(0);
-        expect(written.filter((p) => !chartHasKey('external-secrets-2.9.0', p)).map((p) => p.join('.'))).toEqual([]);
-
-        for (const component of ['controller', 'webhook', 'cert-controller']) {
-          const container = controller(rendered, component);
-          expect(container, component).toBeDefined();
-          expect(get(container, ['livenessProbe']), `${component} liveness`).toBeDefined();
-          expect(get(container, ['readinessProbe']), `${component} readiness`).toBeDefined();
-        }
-        expect(aggregating(rendered, 'edit')).toEqual([]);
-        expect(aggregating(rendered, 'admin')).toEqual([]);
-        if (!versionAtLeast(parseVersion(c.chart)!, '0.16.2')) expect(aggregating(old, 'edit').length).toBeGreaterThan(0);
-      },
+      () => renderCheck(fixAll(c.name), c.chart),
     );
   }
+
+  // The corpus repositories whose External Secrets chart is one of ../shared/charts and needs the upgrade.
+  const corpus = corpusRepos().flatMap((dir) => {
+    const s = openSession(dir);
+    return esoReleases(s.repo).flatMap((hr) => {
+      const pin = esoChartPin(s.repo, hr);
+      return pin.kind === 'exact' && !versionAtLeast(pin.version, '2.8.0') && existsSync(join(CHARTS, `external-secrets-${pin.text}`))
+        ? [{ dir, chart: pin.text }]
+        : [];
+    });
+  });
+  it.skipIf(!!renderSkipReason || !corpus.length)(
+    `corpus repositories with an old External Secrets chart render the same way after the fixes${renderSkipReason ? ` (skipped: ${renderSkipReason})` : !corpus.length ? ' (skipped: no ../shared/corpus)' : ''}`,
+    () => {
+      for (const c of corpus) renderCheck(fixDir(c.dir), c.chart);
+    },
+  );
 
   it('leaves the probe and RBAC fixes to the old chart when the upgrade is excluded', () => {
     const dir = join(FIXTURES, 'external-secrets-missing-probes', 'invalid-liveness-only', 'before');
