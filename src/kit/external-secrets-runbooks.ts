@@ -53,8 +53,9 @@ export function esoUpgradeRunbook(u: EsoUpgradeRunbookInput): string {
   const from = parseVersion(u.from)!;
   const to = parseVersion(u.to)!;
   const crossesV1 = !versionAtLeast(from, '0.17.0') && versionAtLeast(to, '0.17.0');
-  const servedBefore = esoServedVersions(from).join(', ');
-  const servedAfter = esoServedVersions(to).join(', ');
+  const and = (l: readonly string[]) => (l.length > 1 ? `${l.slice(0, -1).join(', ')} and ${l[l.length - 1]}` : (l[0] ?? ''));
+  const servedBefore = and(esoServedVersions(from));
+  const servedAfter = and(esoServedVersions(to));
   const risky = u.objects.filter((o) => o.order.kind !== 'ordered' && o.order.kind !== 'unknown');
   const same = risky.map((o) => o.order).find((o) => o.kind === 'same');
   const sameKs = same?.kind === 'same' ? `${same.kustomization.name} -n ${same.kustomization.namespace ?? 'flux-system'}` : '';
