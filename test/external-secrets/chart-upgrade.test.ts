@@ -216,3 +216,96 @@ describe('external-secrets-chart-upgrade with the probe and RBAC fixes', () => {
     expect(keys('2.8.0')).toEqual([]);
   });
 });
+
+describe('external-secrets-chart-upgrade: pins, blockers and rollout order', () => {
+  const upgrade = ruleById(UPGRADE)!;
+  const hr = (version: string, extra = '') =>
+    `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: external-secrets\n  namespace: external-secrets\nspec:\n  interval: 1h\n  chart:\n    spec:\n      chart: external-secrets\n      version: ${version}\n      sourceRef:\n        kind: HelmRepository\n        name: external-secrets\n${extra}`;
+  const ks = (name: string, path: string, extra = '') =>
+    `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ${path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n${extra}`;
+  const store = (extra = '') =>
+    `apiVersion: external-secrets.io/v1beta1\nkind: ClusterSecretStore\nmetadata:\n  name: vault\nspec:\n  provider:\n    vault:\n      server: https://vault:8200\n      auth:\n        tokenSecretRef:\n          name: t\n          key: token\n${extra}`;
+
+  function repoOf(files: Record<string, string>) {
+    const dir = tempDir();
+    writeTree(dir, new Map(Object.entries(files)));
+    return openSession(dir);
+  }
+  function findings(s: ReturnType<typeof repoOf>) {
+    return detectRule(s.repo, upgrade, s.options.get(UPGRADE));
+  }
+  function plan(s: ReturnType<typeof repoOf>) {
+    return planFixes(s.repo, { rules: [upgrade], options: s.options }).rules[0]!;
+  }
+
+  it('reads an OCIRepository semver before its tag, and leaves a digest pin alone', () => {
+    const oci = (ref: string) =>
+      `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: eso\n  namespace: external-secrets\nspec:\n  interval: 1h\n  url: oci://ghcr.io/external-secrets/charts/external-secrets\n  ref:\n${ref}---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: external-secrets\n  namespace: external-secrets\nspec:\n  interval: 1h\n  chartRef:\n    kind: OCIRepository\n    name: eso\n`;
+    const semver = repoOf({ 'eso.yaml': oci('    semver: 0.10.4\n    tag: 2.9.0\n') });
+    const pin = esoChartPin(semver.repo, esoReleases(semver.repo)[0]!);
+    expect(pin.kind === 'exact' && [pin.text, pin.path.join('.')]).toEqual(['0.10.4', 'spec.ref.semver']);
+    expect(
+      plan(semver)
+        .files.map((f) => f.after)
+        .join(''),
+    ).toMatch(/semver: 2\.9\.0\n {4}tag: 2\.9\.0/);
+    const digest = repoOf({ 'eso.yaml': oci('    digest: sha256:0123\n') });
+    expect(findings(digest)).toEqual([]);
+  });
+
+  it('is blocked by what v1 or 2.x dropped, naming each place', () => {
+    const s = repoOf({
+      'eso.yaml': hr('0.9.5', '  values:\n    image:\n      tag: v0.9.9\n    prometheus:\n      enabled: true\n'),
+      'stores.yaml': `${store()}---\napiVersion: external-secrets.io/v1beta1\nkind: SecretStore\nmetadata:\n  name: ali\n  namespace: a\nspec:\n  provider:\n    alibaba:\n      regionID: cn\n---\napiVersion: external-secrets.io/v1alpha1\nkind: ExternalSecret\nmetadata:\n  name: old\n  namespace: a\nspec:\n  secretStoreRef:\n    name: ali\n  dataFrom:\n    - key: a\n`,
+    });
+    const [f] = findings(s);
+    expect(f!.messageId).toBe('blocked');
+    expect(f!.fixable).toBe(false);
+    expect(f!.message).toContain('image.tag pins image v0.9.9');
+    expect(f!.message).toContain('prometheus was removed in chart 0.9.10');
+    expect(f!.message).toContain('SecretStore ali uses the alibaba provider, which chart 2.0.0 removed (stores.yaml:');
+    expect(f!.message).toContain('ExternalSecret old is external-secrets.io/v1alpha1');
+  });
+
+  it('warns when one Kustomization applies the release and the v1 objects, or when nothing orders them', () => {
+    const same = repoOf({
+      'clusters/c/eso.yaml': ks('eso', './eso'),
+      'eso/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - release.yaml\n  - store.yaml\n',
+      'eso/release.yaml': hr('0.10.4'),
+      'eso/store.yaml': store(),
+    });
+    expect(plan(same).warnings.join('\n')).toMatch(/The Kustomization that applies HelmRelease external-secrets also applies 1 of the v1 objects/);
+    const unordered = repoOf({
+      'clusters/c/eso.yaml': `${ks('eso', './eso', '  wait: true\n')}---\n${ks('stores', './stores')}`,
+      'eso/release.yaml': hr('0.10.4'),
+      'stores/store.yaml': store(),
+    });
+    expect(plan(unordered).warnings.join('\n')).toMatch(
+      /Flux may apply 1 of the v1 object before HelmRelease external-secrets has upgraded the CRDs \(stores\/store\.yaml\)/,
+    );
+    const ordered = repoOf({
+      'clusters/c/eso.yaml': `${ks('eso', './eso', '  wait: true\n')}---\n${ks('stores', './stores', '  dependsOn:\n    - name: eso\n')}`,
+      'eso/release.yaml': hr('0.10.4'),
+      'stores/store.yaml': store(),
+    });
+    expect(plan(ordered).warnings.join('\n')).not.toMatch(/Flux may apply|also applies/);
+  });
+
+  it('with several releases, moves the objects of the release’s clusters only, and not those another old release still reads', () => {
+    const s = repoOf({
+      'clusters/a/eso.yaml': ks('eso', './a'),
+      'clusters/b/eso.yaml': ks('eso', './b'),
+      'a/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - release.yaml\n  - ../shared\n',
+      'a/release.yaml': hr('0.10.4'),
+      'b/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - release.yaml\n  - ../shared\n',
+      'b/release.yaml': hr('"~0.10.0"').replace('name: external-secrets\n  namespace', 'name: external-secrets-b\n  namespace'),
+      'shared/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - store.yaml\n',
+      'shared/store.yaml': store(),
+    });
+    const all = findings(s);
+    expect(all.map((f) => f.messageId).sort()).toEqual(['blocked', 'rangeTooOld']);
+    expect(all.find((f) => f.messageId === 'blocked')!.message).toMatch(
+      /ClusterSecretStore vault is also applied on clusters\/b, whose External Secrets release external-secrets-b stays on a chart without external-secrets.io\/v1/,
+    );
+  });
+});
