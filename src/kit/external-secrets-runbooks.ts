@@ -53,6 +53,8 @@ export function esoUpgradeRunbook(u: EsoUpgradeRunbookInput): string {
   const from = parseVersion(u.from)!;
   const to = parseVersion(u.to)!;
   const crossesV1 = !versionAtLeast(from, '0.17.0') && versionAtLeast(to, '0.17.0');
+  // Before 0.16.0 the CRDs have no v1; from 0.16.0 on they store it.
+  const noV1Before = !versionAtLeast(from, '0.16.0') && versionAtLeast(to, '0.16.0');
   const and = (l: readonly string[]) => (l.length > 1 ? `${l.slice(0, -1).join(', ')} and ${l[l.length - 1]}` : (l[0] ?? ''));
   const servedBefore = and(esoServedVersions(from));
   const servedAfter = and(esoServedVersions(to));
@@ -162,12 +164,12 @@ ${CRDS.map((c) => `kubectl patch crd ${c} --subresource=status --type=merge -p '
         ]
       : []),
     '## Roll back',
-    crossesV1
+    noV1Before
       ? `Do not roll the chart back to ${u.from} once ${u.to} has run: objects written since are stored as v1, which the
 ${u.from} CRDs do not have, and the API server refuses CRDs that drop a version listed in \`status.storedVersions\`.
 A Helm rollback (also the HelmRelease's \`upgrade.remediation\` with \`strategy: rollback\`) then fails on the CRDs.
 Fix forward: correct the values or the objects in Git.`
-      : `Both chart versions serve the same CRD versions: reverting the change in Git rolls the release back to ${u.from}.`,
+      : `The CRDs of chart ${u.from} have the version the new ones store (v1): reverting the change in Git rolls the release back to ${u.from}.`,
   ];
   return blocks.filter((b) => b.length).join('\n\n') + '\n';
 }

@@ -172,11 +172,12 @@ export const rule = defineRule({
       else changes.push({ op: 'createText', file, text });
       notes.unshift(`Roll the upgrade out with ${file}: the CRD order and what to check afterwards.`);
 
-      const crossesV1 = !versionAtLeast(u.pin.version, '0.17.0');
+      // Charts before 0.16.0 have no v1 in their CRDs, which store v1 from the upgrade on.
+      const storesV1beta1 = !versionAtLeast(u.pin.version, '0.16.0');
       const warnings: string[] = [
         `External Secrets recommends one minor version at a time; this goes from ${from} to ${to} in one step: read the release notes in between for controller changes that concern your providers.`,
       ];
-      if (crossesV1)
+      if (storesV1beta1)
         warnings.push(
           `Do not roll back to chart ${from} once ${to} has run: objects written since are stored as ${V1}, which the ${from} CRDs lack, so a Helm rollback (also upgrade.remediation with strategy rollback) fails on the CRDs. Fix forward.`,
         );
