@@ -77,8 +77,9 @@ export function fixText(o: FixOutcome, paint: Paint): string {
     out.push(`Wrote ${o.written?.length ?? 0} file${o.written?.length === 1 ? '' : 's'}:`, formatDiffStat(diffStat(all)));
   } else if (o.branch) {
     const b = o.branch;
+    const was = b.previous ? ` (it was at ${b.previous.slice(0, 12)}; to restore it: git branch --force ${b.branch} ${b.previous.slice(0, 12)})` : '';
     out.push(
-      `${b.replaced ? 'Replaced' : 'Created'} branch ${paint('bold', b.branch)} from ${b.base.slice(0, 12)} with ${b.commits.length} commit${b.commits.length === 1 ? '' : 's'}:`,
+      `${b.replaced ? 'Replaced' : 'Created'} branch ${paint('bold', b.branch)}${was} from ${b.base.slice(0, 12)} with ${b.commits.length} commit${b.commits.length === 1 ? '' : 's'}:`,
     );
     for (const c of b.commits) out.push(`  ${paint('yellow', c.sha.slice(0, 12))} ${c.subject}`);
     out.push(

@@ -62,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--allow-dirty', 'with --write: also change files that have uncommitted changes')
     .option('--patch-dir <dir>', 'also write one git format-patch file per rule into this directory')
     .option('--pr-body <file>', 'also write a Markdown pull-request description to this file')
+    .option('--no-gpg-sign', 'make the review commits unsigned, whatever the git configuration says (commit.gpgsign)')
     .option('-f, --format <format>', 'text | json', 'text')
     .option('--debug', 'print stack traces of unexpected errors')
     .action(async (dir: string, flags) => {

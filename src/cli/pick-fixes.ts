@@ -10,6 +10,8 @@ export interface PickerIO {
   /** Where prompts and diffs are written (stdout; stderr with --format json). */
   readonly output: NodeJS.WriteStream;
   readonly paint: Paint;
+  /** Aborting it closes the open prompt (SIGTERM, SIGHUP). */
+  readonly signal?: AbortSignal;
 }
 
 /** A fix is pre-checked when its rule was selected (or required) and its fix is safe. */
@@ -50,7 +52,7 @@ export async function pickFixes(
   io: PickerIO,
 ): Promise<Set<string> | undefined> {
   const { checkbox, select, Separator } = await import('@inquirer/prompts');
-  const ctx = { output: io.output };
+  const ctx = { output: io.output, ...(io.signal ? { signal: io.signal } : {}) };
   const all = new Map<string, { rp: RulePlan; x: FixRecord }>();
   for (const rp of plan.rules) for (const x of rp.fixed) all.set(findingKey(x.finding), { rp, x });
   let chosen = new Set([...all].filter(([, v]) => preChecked(v.rp, selected)).map(([k]) => k));
@@ -192,7 +194,7 @@ export async function askOptions(
   io: PickerIO,
 ): Promise<{ session: Session; answers: PromptAnswer[]; save: boolean }> {
   const { input, confirm } = await import('@inquirer/prompts');
-  const ctx = { output: io.output };
+  const ctx = { output: io.output, ...(io.signal ? { signal: io.signal } : {}) };
   const id = rule.meta.id;
   const prompts = rule.meta.prompts ?? [];
   let session = start;

@@ -15,6 +15,14 @@ export type ErrorCode =
   | 'template-var-unbound'
   | 'template-var-unused'
   | 'git-failed'
+  | 'git-missing'
+  | 'branch-conflict'
+  | 'branch-checked-out'
+  | 'branch-not-ours'
+  | 'not-committed'
+  | 'signing-failed'
+  | 'temp-dir'
+  | 'output-path'
   | 'rule-crashed';
 
 /** An expected failure: the CLI prints only the message and exits 2. Messages say what happened and what to do. */
@@ -26,4 +34,24 @@ export class GitopsFixError extends Error {
     super(message);
     this.name = 'GitopsFixError';
   }
+}
+
+/** A file-system error in plain words ("permission denied", "not a directory"...), with its code. */
+export function ioReason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const plain: Record<string, string> = {
+    ENOENT: 'it does not exist',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOTDIR: 'a part of the path is a file, not a directory',
+    EISDIR: 'it is a directory',
+    EEXIST: 'it exists already',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many symbolic links',
+  };
+  const text = err?.code ? plain[err.code] : undefined;
+  return text ? `${text}, ${err.code}` : ((err as Error)?.message ?? String(e));
 }

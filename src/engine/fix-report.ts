@@ -48,7 +48,7 @@ export function fixReportJson(o: FixOutcome) {
     root: plan.root,
     mode: o.mode,
     nothingToFix: nothingToFix(plan),
-    branch: o.branch ? { name: o.branch.branch, base: o.branch.base, replaced: o.branch.replaced } : null,
+    branch: o.branch ? { name: o.branch.branch, base: o.branch.base, replaced: o.branch.replaced, previous: o.branch.previous ?? null } : null,
     commits: (o.branch?.commits ?? []).map((c) => ({ sha: c.sha, subject: c.subject, rule: c.ruleId })),
     written: (o.written ?? []).map((w) => ({ path: w.path, created: w.created })),
     patches: o.patches ?? [],

@@ -3,6 +3,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, read
 import { join, relative, resolve, sep } from 'node:path';
 import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import { apiGroup, type Position, type Repo, type RepoFile, type Resource, type Settings, type SkipReason, type YamlPath } from '../kit/index.js';
+import { runAsync, runSync, type Steps } from './cancel.js';
 import { GitopsFixError } from './errors.js';
 import { buildFluxGraph } from './flux-graph.js';
 import { gitEnv } from './git-env.js';
@@ -278,6 +279,16 @@ function makeResource(file: string, index: number, doc: Document.Parsed, data: u
 
 /** Load a directory into a Repo: every YAML file parsed or skipped with a reason. Never throws for file content. */
 export function loadRepo(rootArg: string, opts: LoadOptions): Repo {
+  return runSync(loadRepoSteps(rootArg, opts));
+}
+
+/** loadRepo that gives the event loop a turn between files and stops with a CancelledError when `signal` is aborted. */
+export function loadRepoAsync(rootArg: string, opts: LoadOptions, signal?: AbortSignal): Promise<Repo> {
+  return runAsync(loadRepoSteps(rootArg, opts), signal);
+}
+
+/** loadRepo as steps: one per file. */
+export function* loadRepoSteps(rootArg: string, opts: LoadOptions): Steps<Repo> {
   const root = resolve(rootArg);
   let st;
   try {
@@ -292,6 +303,7 @@ export function loadRepo(rootArg: string, opts: LoadOptions): Repo {
   const files: RepoFile[] = [];
   const resources: Resource[] = [];
   for (const path of paths) {
+    yield;
     const override = opts.overrides?.get(path);
     const reused = override === undefined ? opts.base?.file(path) : undefined;
     if (reused) {

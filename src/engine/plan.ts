@@ -2,9 +2,10 @@ import type { Change, FixOutput, Repo, Rule } from '../kit/index.js';
 import { isAlias, isMap, isScalar, isSeq, visit } from 'yaml';
 import { appendToSeq, deleteKey, EditRefusedError, mergeValue, parseDocs, setValue } from '../kit/yaml-edit.js';
 import { joinPath } from './flux-graph.js';
-import { loadRepo } from './load-repo.js';
+import { runAsync, runSync, type Steps } from './cancel.js';
+import { loadRepoSteps } from './load-repo.js';
 import { canonicalOrder, ruleById } from './registry.js';
-import { detectRule, type Finding } from './scan.js';
+import { detectRuleSteps, type Finding } from './scan.js';
 import { renderFile } from './template.js';
 import { GitopsFixError } from './errors.js';
 
@@ -202,38 +203,56 @@ export class Planner {
 
   /** Plan the next rule; returns its plan. */
   planNext(): RulePlan {
+    return runSync(this.planNextSteps());
+  }
+
+  /** planNext that gives the event loop a turn between fixes and stops with a CancelledError when `signal` is aborted. */
+  planNextAsync(signal?: AbortSignal): Promise<RulePlan> {
+    return runAsync(this.planNextSteps(), signal);
+  }
+
+  private *planNextSteps(): Steps<RulePlan> {
     const rule = this.rules[this.plans.length];
     if (!rule) throw new Error('planNext() called after the last rule');
-    const plan = this.planRule(rule);
+    const plan = yield* this.planRule(rule);
     this.plans.push(plan);
     return plan;
   }
 
   result(): Plan {
     while (!this.done) this.planNext();
+    return this.plan();
+  }
+
+  async resultAsync(signal?: AbortSignal): Promise<Plan> {
+    while (!this.done) await this.planNextAsync(signal);
+    return this.plan();
+  }
+
+  private plan(): Plan {
     return { root: this.repo.root, rules: [...this.plans], finalFiles: new Map(this.overlay.current), originalFiles: new Map(this.overlay.original) };
   }
 
-  private planRule(rule: Rule): RulePlan {
+  private *planRule(rule: Rule): Steps<RulePlan> {
     const options = this.opts.options.get(rule.meta.id);
-    const findings = detectRule(this.current, rule, options).filter((f) => !this.opts.exclude?.(f));
+    const findings = (yield* detectRuleSteps(this.current, rule, options)).filter((f) => !this.opts.exclude?.(f));
     const refused = new Map<string, string>();
     const requiredBy = this.requiredBy.get(rule.meta.id);
     const extra = requiredBy ? { requiredBy } : {};
     // Each attempt drops the fixes that failed verification in the previous one; at most one attempt per finding.
     for (let attempt = 0; ; attempt++) {
-      const a = this.attempt(rule, options, findings, refused);
+      const a = yield* this.attempt(rule, options, findings, refused);
       if (!a.verified && attempt < findings.length) continue;
       return { rule, findings, ...a.plan, ...extra };
     }
   }
 
-  private attempt(
+  private *attempt(
     rule: Rule,
     options: unknown,
     findings: readonly Finding[],
     refused: Map<string, string>,
-  ): { verified: boolean; plan: Omit<RulePlan, 'rule' | 'findings'> } {
+  ): Steps<{ verified: boolean; plan: Omit<RulePlan, 'rule' | 'findings'> }> {
     const { overlay } = this;
     const current = this.current;
     const fixed: FixRecord[] = [];
@@ -244,6 +263,7 @@ export class Planner {
     const before = overlay.snapshot();
     const beforeTexts = new Map<string, string | null>();
     for (const finding of findings) {
+      yield;
       const key = findingKey(finding);
       if (refused.has(key)) {
         dropped.push({ finding, reason: refused.get(key)! });
@@ -287,9 +307,9 @@ export class Planner {
     const plan = { fixed, dropped, skipped, files: [] as FileChange[], notes: [...notes], warnings: [...warnings] };
     if (!fixed.length) return { verified: true, plan };
     // Verify the rule as a whole on the re-loaded repository.
-    const next = loadRepo(this.repo.root, { settings: this.repo.settings, base: this.repo, overrides: overlay.current });
+    const next = yield* loadRepoSteps(this.repo.root, { settings: this.repo.settings, base: this.repo, overrides: overlay.current });
     const broken = next.files.filter((f) => overlay.current.has(f.path) && f.status === 'skipped' && f.skipReason !== 'sops-encrypted');
-    const again = new Set(detectRule(next, rule, options).map(findingKey));
+    const again = new Set((yield* detectRuleSteps(next, rule, options)).map(findingKey));
     const persisting = fixed.filter((x) => again.has(findingKey(x.finding)));
     if (broken.length || persisting.length) {
       overlay.restore(before);
@@ -334,10 +354,18 @@ export function planFixes(repo: Repo, opts: PlanOptions): Plan {
  * repository after the plan (`Planner.repoAfter`).
  */
 export function reintroduced(plan: Plan, after: Repo, options: ReadonlyMap<string, unknown>): Finding[] {
+  return runSync(reintroducedSteps(plan, after, options));
+}
+
+export function reintroducedAsync(plan: Plan, after: Repo, options: ReadonlyMap<string, unknown>, signal?: AbortSignal): Promise<Finding[]> {
+  return runAsync(reintroducedSteps(plan, after, options), signal);
+}
+
+function* reintroducedSteps(plan: Plan, after: Repo, options: ReadonlyMap<string, unknown>): Steps<Finding[]> {
   const out: Finding[] = [];
   for (const rp of plan.rules) {
     if (!rp.fixed.length) continue;
-    const again = new Set(detectRule(after, rp.rule, options.get(rp.rule.meta.id)).map(findingKey));
+    const again = new Set((yield* detectRuleSteps(after, rp.rule, options.get(rp.rule.meta.id))).map(findingKey));
     out.push(...rp.fixed.filter((x) => again.has(findingKey(x.finding))).map((x) => x.finding));
   }
   return out;

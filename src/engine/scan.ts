@@ -1,4 +1,5 @@
 import { formatMessage, severityRank, type Phase, type Repo, type Report, type Rule, type Severity } from '../kit/index.js';
+import { runAsync, runSync, type Steps } from './cancel.js';
 import { ruleOptions, type Config } from './config.js';
 import { GitopsFixError } from './errors.js';
 import { inputFindings } from './input-findings.js';
@@ -44,9 +45,15 @@ export function optionsFor(rules: readonly Rule[], config: Config, configFile?: 
 
 /** Run one rule's detect, turning its reports into located findings. A crash names the rule. */
 export function detectRule(repo: Repo, rule: Rule, options: unknown): Finding[] {
+  return runSync(detectRuleSteps(repo, rule, options));
+}
+
+/** detectRule as steps: one per report. */
+export function* detectRuleSteps(repo: Repo, rule: Rule, options: unknown): Steps<Finding[]> {
   const out: Finding[] = [];
   try {
     for (const report of rule.detect({ repo, options })) {
+      yield;
       const pos = report.resource ? report.resource.position(report.path) : { line: 1, column: 1 };
       const file = report.resource?.file ?? report.file ?? '.';
       out.push({
@@ -89,8 +96,26 @@ export function syntaxFindings(repo: Repo): Finding[] {
     }));
 }
 
-export function scan(repo: Repo, rules: readonly Rule[], options: ReadonlyMap<string, unknown>, opts: { syntax?: boolean } = {}): Finding[] {
-  const findings = rules.flatMap((r) => detectRule(repo, r, options.get(r.meta.id)));
+export interface ScanOptions {
+  /** Add the loader's own findings (yaml-syntax and the other input checks); default true. */
+  readonly syntax?: boolean;
+}
+
+export function scan(repo: Repo, rules: readonly Rule[], options: ReadonlyMap<string, unknown>, opts: ScanOptions = {}): Finding[] {
+  return runSync(scanSteps(repo, rules, options, opts));
+}
+
+/** scan that gives the event loop a turn between rules and findings and stops when `signal` is aborted. */
+export function scanAsync(repo: Repo, rules: readonly Rule[], options: ReadonlyMap<string, unknown>, opts: ScanOptions = {}, signal?: AbortSignal): Promise<Finding[]> {
+  return runAsync(scanSteps(repo, rules, options, opts), signal);
+}
+
+export function* scanSteps(repo: Repo, rules: readonly Rule[], options: ReadonlyMap<string, unknown>, opts: ScanOptions = {}): Steps<Finding[]> {
+  const findings: Finding[] = [];
+  for (const r of rules) {
+    yield;
+    findings.push(...(yield* detectRuleSteps(repo, r, options.get(r.meta.id))));
+  }
   if (opts.syntax !== false) findings.push(...syntaxFindings(repo), ...inputFindings(repo));
   return findings.sort(compareFindings);
 }

@@ -3,7 +3,7 @@ import { SEVERITIES, type Repo, type Rule, type Severity } from '../kit/index.js
 import { loadConfig, ruleOptions, validateRuleKeys, type Config, type LoadedConfig } from './config.js';
 import { reviewChecklist, type ChecklistItem } from './checklist.js';
 import { GitopsFixError } from './errors.js';
-import { loadRepo } from './load-repo.js';
+import { loadRepo, loadRepoAsync } from './load-repo.js';
 import { rules as allRules, selectRules, type Selection } from './registry.js';
 import { optionsFor, scan, type Finding } from './scan.js';
 import { suppressionsOf, type SuppressedFinding } from './suppress.js';
@@ -21,6 +21,19 @@ export interface Session {
  * configuration in the user's checkout.
  */
 export function openSession(dir: string, configFile?: string, configDir: string = dir): Session {
+  const { root, loaded, options } = sessionConfig(dir, configFile, configDir);
+  const repo = loadRepo(root, { settings: loaded.settings });
+  return { root, loaded, repo, options };
+}
+
+/** openSession that gives the event loop a turn between files and stops with a CancelledError when `signal` is aborted. */
+export async function openSessionAsync(dir: string, configFile: string | undefined, configDir: string, signal?: AbortSignal): Promise<Session> {
+  const { root, loaded, options } = sessionConfig(dir, configFile, configDir);
+  const repo = await loadRepoAsync(root, { settings: loaded.settings }, signal);
+  return { root, loaded, repo, options };
+}
+
+function sessionConfig(dir: string, configFile: string | undefined, configDir: string) {
   const root = resolve(dir);
   const loaded = loadConfig(resolve(configDir), configFile);
   validateRuleKeys(
@@ -29,8 +42,7 @@ export function openSession(dir: string, configFile?: string, configDir: string 
     loaded.file,
   );
   const options = optionsFor(allRules, loaded.config, loaded.file);
-  const repo = loadRepo(root, { settings: loaded.settings });
-  return { root, loaded, repo, options };
+  return { root, loaded, options };
 }
 
 /** The session with one more rule option set (validated by the rule's schema; errors name the key path). */

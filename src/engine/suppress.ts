@@ -240,15 +240,11 @@ export function suppressionsOf(session: Session): Suppressions {
 
 /**
  * The `exclude` of `planFixes` that leaves suppressed findings alone (and, when given, the findings `also`
- * excludes). Comment suppressions are matched on the repository as loaded, by finding identity, so they hold when
+ * excludes). `scanned`: the findings of every rule on the session's repository, when the caller has them already. Comment suppressions are matched on the repository as loaded, by finding identity, so they hold when
  * earlier fixes move lines; annotation and config suppressions are matched on every re-detection.
  */
-export function excludeSuppressed(session: Session, also?: (f: Finding) => boolean): (f: Finding) => boolean {
+export function excludeSuppressed(session: Session, also?: (f: Finding) => boolean, scanned?: readonly Finding[]): (f: Finding) => boolean {
   const suppressions = suppressionsOf(session);
-  const keys = new Set(
-    scan(session.repo, allRules, session.options, { syntax: false })
-      .filter((f) => suppressions.match(f))
-      .map(findingKey),
-  );
+  const keys = new Set((scanned ?? scan(session.repo, allRules, session.options, { syntax: false })).filter((f) => suppressions.match(f)).map(findingKey));
   return (f) => keys.has(findingKey(f)) || suppressions.matchStable(f).length > 0 || !!also?.(f);
 }

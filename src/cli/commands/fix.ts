@@ -3,28 +3,34 @@ import type { Rule } from '../../kit/index.js';
 import { CONFIG_FILE, saveRuleOption } from '../../engine/config.js';
 import { GitopsFixError } from '../../engine/errors.js';
 import { fixReportJson, nothingToFix, type FixMode, type FixOutcome } from '../../engine/fix-report.js';
+import { CancelledError, checkpoint } from '../../engine/cancel.js';
 import {
-  branchExists,
-  branchExistsError,
-  checkBranchName,
+  checkCommitted,
+  checkedOutHereError,
+  checkReviewBranch,
+  checkTempDir,
   defaultBranchName,
   findGitRepo,
   ReviewBranch,
+  uncommittedPaths,
   type BranchResult,
+  type BranchTarget,
   type GitRepoInfo,
+  type UncommittedPath,
 } from '../../engine/git.js';
 import { commitMessage } from '../../engine/messages.js';
-import { patchAuthor, writePatches, writeTextFile } from '../../engine/outputs.js';
-import { findingKey, planFixes, Planner, reintroduced, withRequired, type Plan, type PlanOptions } from '../../engine/plan.js';
+import { checkOutputs, patchAuthor, removeStalePatches, writePatches, writeTextFile } from '../../engine/outputs.js';
+import { findingKey, planFixes, Planner, reintroducedAsync, withRequired, type Plan, type PlanOptions } from '../../engine/plan.js';
 import { prBody } from '../../engine/messages.js';
-import { parsePhases, QUICK_WIN_ITEMS, selectRules } from '../../engine/registry.js';
-import { scan, type Finding } from '../../engine/scan.js';
-import { openSession, type Session } from '../../engine/session.js';
+import { parsePhases, QUICK_WIN_ITEMS, rules as allRules, selectRules } from '../../engine/registry.js';
+import { scanAsync, type Finding } from '../../engine/scan.js';
+import { openSessionAsync, type Session } from '../../engine/session.js';
 import { excludeSuppressed } from '../../engine/suppress.js';
 import { writePlan, type WrittenFile } from '../../engine/write.js';
 import { colorEnabled, painter } from '../colors.js';
 import { INTERRUPTED, OK } from '../exit-codes.js';
 import { fixText } from '../fix-format.js';
+import { exitCodeFor, trapSignals } from '../signals.js';
 import { runTasks, type Task } from '../tasks.js';
 
 export const NEEDS_TERMINAL = 'interactive selection needs a terminal; pass --yes to apply the selected phase non-interactively';
@@ -44,6 +50,8 @@ export interface FixFlags {
   allowDirty?: boolean;
   patchDir?: string;
   prBody?: string;
+  /** false with --no-gpg-sign: unsigned commits whatever the git configuration says. */
+  gpgSign?: boolean;
   format: string;
 }
 
@@ -60,18 +68,24 @@ function checkFlags(flags: FixFlags): FixMode {
 }
 
 /** Plan `rules` with listr2 progress: one task per rule. */
-function planTasks(session: () => Session, opts: Omit<PlanOptions, 'options'>, done: (p: Planner) => void): Task {
+function planTasks(
+  session: () => Session,
+  opts: Omit<PlanOptions, 'options'>,
+  done: (p: Planner) => void,
+  signal: AbortSignal,
+  scanned?: () => readonly Finding[] | undefined,
+): Task {
   return {
     title: 'Plan fixes',
     task: (_, task) => {
       const s = session();
-      const planner = new Planner(s.repo, { ...opts, exclude: excludeSuppressed(s, opts.exclude), options: s.options });
+      const planner = new Planner(s.repo, { ...opts, exclude: excludeSuppressed(s, opts.exclude, scanned?.()), options: s.options });
       done(planner);
       return task.newListr(
         planner.rules.map((rule) => ({
           title: rule.meta.id,
-          task: (_c: object, t: { title: string }) => {
-            const rp = planner.planNext();
+          task: async (_c: object, t: { title: string }) => {
+            const rp = await planner.planNextAsync(signal);
             const parts = [
               rp.fixed.length && `${rp.fixed.length} fixed`,
               rp.dropped.length && `${rp.dropped.length} dropped`,
@@ -113,48 +127,60 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
   const interactive = !flags.yes && mode !== 'dry-run';
   if (interactive && !(process.stdin.isTTY && promptStream.isTTY)) throw new GitopsFixError('needs-terminal', NEEDS_TERMINAL);
 
-  // Git: the review branch starts from HEAD, in a worktree of its own.
-  const info: GitRepoInfo | undefined = findGitRepo(dir);
-  let branchName: string | undefined;
+  // Before any work: the repository, the branch, the output paths and the temporary directory.
+  const info = repositoryFor(dir, mode);
+  let target: BranchTarget | undefined;
   if (mode === 'branch') {
-    if (!info) {
-      throw new GitopsFixError(
-        'not-a-git-repo',
-        `${dir} is not inside a git repository: pass --write to change the files in place, or --dry-run to see the changes`,
-      );
+    const branchName = flags.branch ?? defaultBranchName({ phases, ruleIds: flags.rule, quickWins: !!flags.quickWins });
+    if (!info!.head) {
+      throw new GitopsFixError('not-a-git-repo', `${info!.topLevel} has no commits yet: commit the repository first (the review branch starts from HEAD)`);
     }
-    branchName = flags.branch ?? defaultBranchName({ phases, ruleIds: flags.rule, quickWins: !!flags.quickWins });
-    checkBranchName(info.topLevel, branchName);
-    if (info.head && !info.headRef) note(`note: HEAD is detached at ${info.head.slice(0, 12)}; ${branchName} starts from that commit`);
+    target = checkReviewBranch(info!, branchName, !!flags.force);
+    checkCommitted(info!, dir);
+    checkTempDir();
+    if (info!.head && !info!.headRef) note(`note: HEAD is detached at ${info!.head.slice(0, 12)}; ${branchName} starts from that commit`);
+    for (const p of ReviewBranch.pruneStale(info!)) note(`note: removed the review worktree ${p}, left by an earlier run that was stopped`);
+    const dirty = uncommittedPaths(info!);
+    if (dirty.length) {
+      note(`note: the review branch starts from HEAD and does not see uncommitted changes: ${listPaths(dirty)}. Commit them to include them, or use --write`);
+    }
+  } else if (mode === 'dry-run' && info) {
+    const dirty = uncommittedPaths(info);
+    if (dirty.length) {
+      note(`note: --dry-run plans on the files as they are, including uncommitted changes (${listPaths(dirty)}); a review branch starts from HEAD and would not see them`);
+    }
   }
+  const outputs = checkOutputs({ patchDir: flags.patchDir, prBody: flags.prBody });
 
   let rb: ReviewBranch | undefined;
-  const onSigint = () => {
-    rb?.cleanup();
-    process.stderr.write('\ngitops-fix: interrupted; no branch was created and your working tree is untouched\n');
-    process.exit(INTERRUPTED);
-  };
-  process.on('SIGINT', onSigint);
+  const trap = trapSignals(() => rb?.cleanup());
+  const { signal } = trap;
+  let branch: BranchResult | undefined;
   try {
     let session!: Session;
     let planner!: Planner;
+    let scanned: { session: Session; findings: readonly Finding[] } | undefined;
     // The picker offers every rule's fixes (the selection pre-checked) unless rules were named (--rule, --quick-wins).
     const narrowed = !!flags.rule.length || !!flags.quickWins;
     const universe: Rule[] = interactive && !narrowed ? [...new Set([...closed, ...selectRules({ excludeIds: flags.excludeRule })])] : closed;
+    const scannedFindings = () => (scanned?.session === session ? scanned.findings : undefined);
     await runTasks(
       [
         {
           title: mode === 'branch' ? 'Load the repository (HEAD, in a temporary worktree)' : 'Load the repository',
           task: async () => {
-            if (mode === 'branch') rb = ReviewBranch.open(info!, branchName!, !!flags.force);
-            session = openSession(rb ? rb.dir : dir, flags.config, dir);
+            if (mode === 'branch') rb = await ReviewBranch.open(info!, target!, { sign: flags.gpgSign !== false, signal });
+            session = await openSessionAsync(rb ? rb.dir : dir, flags.config, dir, signal);
           },
         },
         {
           title: 'Scan',
-          task: (_, t) => {
-            const suppressed = excludeSuppressed(session);
-            const n = scan(session.repo, universe, session.options, { syntax: false }).filter((f) => !suppressed(f)).length;
+          task: async (_, t) => {
+            const findings = await scanAsync(session.repo, allRules, session.options, { syntax: false }, signal);
+            scanned = { session, findings };
+            const suppressed = excludeSuppressed(session, undefined, findings);
+            const ids = new Set(universe.map((r) => r.meta.id));
+            const n = findings.filter((f) => ids.has(f.ruleId) && !suppressed(f)).length;
             t.title = `Scan: ${n} finding${n === 1 ? '' : 's'} of ${universe.length} rule${universe.length === 1 ? '' : 's'}`;
           },
         },
@@ -162,6 +188,8 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
           () => session,
           { rules: universe },
           (p) => (planner = p),
+          signal,
+          scannedFindings,
         ),
       ],
       { silent: json },
@@ -169,12 +197,12 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
     let plan: Plan = planner.result();
 
     const askable = interactive ? (await import('../pick-fixes.js')).missingPrompts(plan) : new Map();
-    // An existing branch is an error only when there is something to commit (a second run on it finds nothing).
     const something = !nothingToFix(plan) || askable.size > 0;
-    if (something && mode === 'branch' && !flags.force && branchExists(info!.topLevel, branchName!)) throw branchExistsError(branchName!);
+    // A second run on the branch it made is fine while there is nothing to fix; the checked-out branch is never replaced.
+    if (something && target?.checkedOutHere) throw checkedOutHereError(target.name);
     if (interactive && something) {
       const { ASK, askOptions, pickFixes } = await import('../pick-fixes.js');
-      const io = { output: promptStream, paint };
+      const io = { output: promptStream, paint, signal };
       const chosen = await pickFixes(plan, selectedIds, askable, io);
       if (!chosen) {
         out('Cancelled: nothing was changed.');
@@ -206,6 +234,8 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
             () => session,
             { rules, exclude },
             (p) => (planner = p),
+            signal,
+            scannedFindings,
           ),
         ],
         { silent: json },
@@ -224,8 +254,8 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
       [
         {
           title: 'Verify',
-          task: (_, t) => {
-            outcome.reintroduced = reintroduced(plan, planner.repoAfter, session.options);
+          task: async (_, t) => {
+            outcome.reintroduced = await reintroducedAsync(plan, planner.repoAfter, session.options, signal);
             const fixed = plan.rules.reduce((n, rp) => n + rp.fixed.length, 0);
             const undone = outcome.reintroduced.length;
             t.title = `Verify: ${fixed} fix${fixed === 1 ? '' : 'es'} re-checked on the final result${undone ? `, ${undone} undone by a later rule` : ''}`;
@@ -239,12 +269,11 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
       return OK;
     }
 
-    let branch: BranchResult | undefined;
     let written: WrittenFile[] | undefined;
     const apply: Task[] = [];
     if (mode === 'branch') {
       apply.push({
-        title: `Commit to ${branchName}`,
+        title: `Commit to ${target!.name}`,
         task: (_, task) =>
           task.newListr(
             plan.rules
@@ -252,44 +281,88 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
               .map((rp) => ({
                 title: `fix(${rp.rule.meta.id})`,
                 task: async () => {
-                  await rb!.commit(rp.rule.meta.id, rp.files, commitMessage(rp));
+                  await rb!.commit(rp.rule.meta.id, rp.files, commitMessage(rp), { signal });
                 },
               })),
             { concurrent: false },
           ),
       });
       apply.push({
-        title: `Create branch ${branchName}`,
+        title: `Create branch ${target!.name}`,
         task: async () => {
-          branch = rb!.finish();
+          await checkpoint(signal);
+          branch = rb!.finish(signal);
         },
       });
     } else if (mode === 'write') {
       apply.push({
         title: 'Write the files',
-        task: () => {
-          written = writePlan(plan, session.root, { allowDirty: !!flags.allowDirty });
+        task: async () => {
+          await checkpoint(signal);
+          written = writePlan(plan, session.root, { allowDirty: !!flags.allowDirty, signal });
         },
       });
     }
     if (apply.length) await runTasks(apply, { silent: json });
     if (branch) outcome.branch = branch;
     if (written) outcome.written = written;
-    if (flags.patchDir) outcome.patches = writePatches(flags.patchDir, plan, { ...(branch ? { branch } : {}), author: patchAuthor(info) });
-    if (flags.prBody) {
-      outcome.prBody = writeTextFile(flags.prBody, prBody(plan, { ...(branch ? { branch: branch.branch, commits: branch.commits } : {}) }));
+    // The branch (or the written files) exist from here on: whatever fails next, say what was made.
+    try {
+      if (flags.patchDir) {
+        const removed = removeStalePatches(outputs.stalePatches);
+        if (removed.length) note(`note: removed ${removed.length} patch file${removed.length === 1 ? '' : 's'} of an earlier run from ${flags.patchDir}`);
+        outcome.patches = writePatches(flags.patchDir, plan, { ...(branch ? { branch } : {}), author: patchAuthor(info), prefix: info?.prefix ?? '' });
+      }
+      if (flags.prBody) {
+        outcome.prBody = writeTextFile(flags.prBody, prBody(plan, { ...(branch ? { branch: branch.branch, commits: branch.commits } : {}) }));
+      }
+    } catch (e) {
+      if (!branch && !written) throw e;
+      out(json ? JSON.stringify(fixReportJson(outcome), null, 2) : fixText(outcome, paint));
+      const made = branch ? `the branch ${branch.branch} was created (above)` : 'the files were written (above)';
+      throw new GitopsFixError(e instanceof GitopsFixError ? e.code : 'write-failed', `${(e as Error).message}; ${made}`);
     }
     out(json ? JSON.stringify(fixReportJson(outcome), null, 2) : fixText(outcome, paint));
     return OK;
   } catch (e) {
-    if ((e as Error)?.name === 'ExitPromptError') {
+    const name = (e as Error)?.name;
+    if (e instanceof CancelledError || (signal.aborted && !branch && (name === 'AbortPromptError' || name === 'ExitPromptError'))) {
+      rb?.cleanup();
+      const reason = trap.received ?? (e instanceof CancelledError ? e.reason : undefined);
+      const untouched = mode === 'branch' ? 'no branch was created and your working tree is untouched' : mode === 'write' ? 'no file was written' : 'nothing was written';
+      process.stderr.write(`\ngitops-fix: interrupted${reason && reason !== 'cancelled' ? ` (${reason})` : ''}; ${untouched}\n`);
+      return exitCodeFor(reason);
+    }
+    if (name === 'ExitPromptError') {
       rb?.cleanup();
       process.stderr.write('gitops-fix: cancelled; nothing was changed\n');
       return INTERRUPTED;
     }
     throw e;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    trap.dispose();
     rb?.cleanup();
   }
+}
+
+/** `a (modified), b (untracked)`, at most 10, then how many more. */
+function listPaths(paths: readonly UncommittedPath[]): string {
+  const shown = paths.slice(0, 10).map((p) => `${p.path} (${p.state})`);
+  return shown.join(', ') + (paths.length > 10 ? `, and ${paths.length - 10} more` : '');
+}
+
+/** The git repository around DIR; a review branch needs one (and git), --write and --dry-run do not. */
+function repositoryFor(dir: string, mode: FixMode): GitRepoInfo | undefined {
+  let info: GitRepoInfo | undefined;
+  try {
+    info = findGitRepo(dir);
+  } catch (e) {
+    if (!(e instanceof GitopsFixError) || e.code !== 'git-missing') throw e;
+    if (mode !== 'branch') return undefined;
+    throw new GitopsFixError('git-missing', `git is not installed (or not on PATH), and the review branch needs it: install git, or pass --write to change the files in place, or --dry-run to see the changes`);
+  }
+  if (!info && mode === 'branch') {
+    throw new GitopsFixError('not-a-git-repo', `${dir} is not inside a git repository: pass --write to change the files in place, or --dry-run to see the changes`);
+  }
+  return info;
 }
