@@ -90,8 +90,11 @@ function outputError(option: string, given: string, what: string): GitopsFixErro
   return new GitopsFixError('output-path', `${option} ${given}: ${what}`);
 }
 
-/** A directory that exists (or can be created below its deepest existing ancestor) and that we may write in. */
-function checkWritableDir(option: string, given: string, dir: string): void {
+/**
+ * A directory that exists (or can be created below its deepest existing ancestor) and that we may write in.
+ * `named`: the option names this directory itself (--patch-dir), rather than the folder of a file (--pr-body).
+ */
+function checkWritableDir(option: string, given: string, dir: string, named: boolean): void {
   let base: string;
   try {
     base = existingAncestor(dir);
@@ -99,12 +102,12 @@ function checkWritableDir(option: string, given: string, dir: string): void {
     throw outputError(option, given, `cannot be created (${ioReason(e)})`);
   }
   if (!statSync(base).isDirectory()) {
-    throw outputError(option, given, base === dir ? 'is a file, not a directory: pass a directory' : `${base} is a file, so the directory cannot be created`);
+    throw outputError(option, given, named && base === dir ? 'is a file, not a directory: pass a directory' : `${base} is a file, not a directory`);
   }
   try {
     accessSync(base, constants.W_OK | constants.X_OK);
   } catch (e) {
-    throw outputError(option, given, `${base === dir ? 'the directory' : base} is not writable (${ioReason(e)})`);
+    throw outputError(option, given, `${named && base === dir ? 'the directory' : base} is not writable (${ioReason(e)})`);
   }
 }
 
@@ -123,7 +126,7 @@ export function checkOutputs(o: { patchDir?: string | undefined; prBody?: string
   const stalePatches: string[] = [];
   if (o.patchDir !== undefined) {
     const dir = resolve(o.patchDir);
-    checkWritableDir('--patch-dir', o.patchDir, dir);
+    checkWritableDir('--patch-dir', o.patchDir, dir, true);
     let entries: string[] = [];
     try {
       entries = readdirSync(dir);
@@ -151,7 +154,7 @@ export function checkOutputs(o: { patchDir?: string | undefined; prBody?: string
       // does not exist yet: its directory is checked below
     }
     if (isDir) throw outputError('--pr-body', o.prBody, 'is a directory: pass a file name');
-    checkWritableDir('--pr-body', o.prBody, dirname(file));
+    checkWritableDir('--pr-body', o.prBody, dirname(file), false);
   }
   return { stalePatches };
 }

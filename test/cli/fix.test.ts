@@ -6,7 +6,7 @@ import { PHASES } from '../../src/kit/index.js';
 import { openSession } from '../../src/engine/session.js';
 import { planFixes, type Plan } from '../../src/engine/plan.js';
 import { selectRules } from '../../src/engine/registry.js';
-import { commitsOf, EXAMPLE_REPO as FIXTURES_EXAMPLE, git, type CliResult, gitRepoFrom, hashTree, runCli, spawnCli } from '../support/git-repo.js';
+import { commitsOf, EXAMPLE_REPO as FIXTURES_EXAMPLE, git, type CliResult, gitRepoFrom, hashTree, runCli } from '../support/git-repo.js';
 import { CORPUS, tempDir } from '../support/tree.js';
 
 /** These tests run the built CLI on whole repositories; a loaded CI machine needs time. */
@@ -339,38 +339,5 @@ describe('fix on other repository layouts', { timeout: SLOW }, () => {
     for (const c of commits) expect(c.body).toMatch(/Gitops-Fix-Rule: [a-z0-9-]+/);
     const diffed = git(dir, 'diff', '--name-only', `HEAD..${json.branch.name}`).trim().split('\n').sort();
     expect(diffed).toEqual([...changedFiles(plan).keys()].sort());
-  });
-});
-
-describe('fix interrupted', { timeout: SLOW }, () => {
-  it('SIGINT during the commits leaves no worktree, no branch and an untouched checkout', async () => {
-    const dir = gitRepoFrom(FIXTURES_EXAMPLE);
-    const before = hashTree(dir);
-    const child = spawnCli(['fix', '--phase', 'all', '--yes'], { cwd: dir, env: { GITOPS_FIX_TEST_PAUSE_BEFORE_COMMIT_MS: '1500' } });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-    // Wait until the worktree exists and has at least one commit on top of HEAD.
-    const head = git(dir, 'rev-parse', 'HEAD').trim();
-    let worktree: string | undefined;
-    for (let i = 0; i < 300 && !worktree; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      const list = git(dir, 'worktree', 'list', '--porcelain');
-      const entries = list.split('\n\n').filter((e) => e.startsWith('worktree ') && !e.startsWith(`worktree ${dir}\n`));
-      const wt = entries[0]?.split('\n')[0]!.slice('worktree '.length);
-      const wtHead = entries[0]
-        ?.split('\n')
-        .find((l) => l.startsWith('HEAD '))
-        ?.slice('HEAD '.length);
-      if (wt && wtHead && wtHead !== head) worktree = wt;
-    }
-    expect(worktree, `no worktree with a commit appeared; stderr: ${stderr}`).toBeDefined();
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(stderr).toContain('interrupted');
-    expect(git(dir, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
-    expect(existsSync(worktree!)).toBe(false);
-    expect(git(dir, 'branch', '--list', 'gitops-fix/*').trim()).toBe('');
-    expect(hashTree(dir)).toEqual(before);
   });
 });
