@@ -84,6 +84,13 @@ export function withRequired(selected: readonly Rule[]): { rules: Rule[]; requir
   return { rules: canonicalOrder([...out.values()]), requiredBy };
 }
 
+/** A finding of a rule that was not fixed, for the rules that go with it. */
+interface Unfixed {
+  readonly key: string;
+  readonly subject: string | undefined;
+  readonly reason: string;
+}
+
 class Overlay {
   readonly current = new Map<string, string>();
   readonly original = new Map<string, string | null>();
@@ -177,9 +184,15 @@ export class Planner {
   /** The rules to plan, in order (the selection plus what it `requires`). */
   readonly rules: readonly Rule[];
   private readonly requiredBy: Map<string, string>;
-  private readonly overlay: Overlay;
+  private overlay: Overlay;
   private current: Repo;
-  private readonly plans: RulePlan[] = [];
+  private plans: RulePlan[] = [];
+  /** Per planned rule: its findings that were not fixed (dropped, skipped or left out). */
+  private unfixed = new Map<string, Unfixed[]>();
+  /** Fixes dropped because a fix they require was not made: finding key → reason and the rule that caused it. */
+  private readonly forced = new Map<string, { reason: string; by: string }>();
+  /** How many times planning started over (a fix planned earlier had to be dropped with one planned later). */
+  restarts = 0;
 
   constructor(
     private readonly repo: Repo,
@@ -190,6 +203,53 @@ export class Planner {
     this.requiredBy = closed.requiredBy;
     this.overlay = new Overlay(repo);
     this.current = repo;
+  }
+
+  /** The rules `rule` requires, among those planned. */
+  private required(rule: Rule): Rule[] {
+    const ids = rule.meta.requires ?? [];
+    return this.rules.filter((r) => r !== rule && ids.includes(r.meta.id));
+  }
+
+  /** Why `finding` (of `rule`) must not be fixed: the fix of a rule it requires was not made for the same subject. */
+  private partnerProblem(rule: Rule, finding: Finding): { reason: string; by: string } | undefined {
+    const subject = finding.report?.subject;
+    for (const other of this.required(rule)) {
+      for (const u of this.unfixed.get(other.meta.id) ?? []) {
+        if (subject !== undefined && u.subject !== undefined && u.subject !== subject) continue;
+        if (this.forced.get(u.key)?.by === rule.meta.id) continue; // dropped because of this very rule (a pair)
+        return {
+          by: other.meta.id,
+          reason: `${rule.meta.id} requires ${other.meta.id}, and that rule's fix here was not made (${u.reason}): not applied without it`,
+        };
+      }
+    }
+    return undefined;
+  }
+
+  /** Fixes of rules planned before `rule` that require a fix `rule` did not make: drop them (then plan again). */
+  private dropPartnersOf(rule: Rule): boolean {
+    let more = false;
+    for (const rp of this.plans) {
+      if (!this.required(rp.rule).includes(rule)) continue;
+      for (const x of rp.fixed) {
+        const key = findingKey(x.finding);
+        if (this.forced.has(key)) continue;
+        const problem = this.partnerProblem(rp.rule, x.finding);
+        if (problem) {
+          this.forced.set(key, problem);
+          more = true;
+        }
+      }
+    }
+    return more;
+  }
+
+  private reset(): void {
+    this.overlay = new Overlay(this.repo);
+    this.current = this.repo;
+    this.plans = [];
+    this.unfixed = new Map();
   }
 
   get done(): boolean {
@@ -212,10 +272,20 @@ export class Planner {
   }
 
   private *planNextSteps(): Steps<RulePlan> {
-    const rule = this.rules[this.plans.length];
+    const index = this.plans.length;
+    const rule = this.rules[index];
     if (!rule) throw new Error('planNext() called after the last rule');
-    const plan = yield* this.planRule(rule);
+    let plan = yield* this.planRule(rule);
     this.plans.push(plan);
+    // A fix this rule did not make takes the fixes of earlier rules that require it along: plan those rules again without them.
+    while (this.dropPartnersOf(rule)) {
+      this.restarts++;
+      this.reset();
+      for (let i = 0; i <= index; i++) {
+        plan = yield* this.planRule(this.rules[i]!);
+        this.plans.push(plan);
+      }
+    }
     return plan;
   }
 
@@ -235,14 +305,30 @@ export class Planner {
 
   private *planRule(rule: Rule): Steps<RulePlan> {
     const options = this.opts.options.get(rule.meta.id);
-    const findings = (yield* detectRuleSteps(this.current, rule, options)).filter((f) => !this.opts.exclude?.(f));
+    const detected = yield* detectRuleSteps(this.current, rule, options);
+    const findings = detected.filter((f) => !this.opts.exclude?.(f));
+    const unfixed: Unfixed[] = detected
+      .filter((f) => this.opts.exclude?.(f))
+      .map((f) => ({ key: findingKey(f), subject: f.report?.subject, reason: 'left out (suppressed, or not selected)' }));
+    // Fixes that require a fix a rule planned before did not make are dropped before they are tried.
     const refused = new Map<string, string>();
+    for (const f of findings) {
+      const key = findingKey(f);
+      const problem = this.forced.get(key) ?? this.partnerProblem(rule, f);
+      if (!problem) continue;
+      if (!this.forced.has(key)) this.forced.set(key, problem);
+      refused.set(key, problem.reason);
+    }
     const requiredBy = this.requiredBy.get(rule.meta.id);
     const extra = requiredBy ? { requiredBy } : {};
     // Each attempt drops the fixes that failed verification in the previous one; at most one attempt per finding.
     for (let attempt = 0; ; attempt++) {
       const a = yield* this.attempt(rule, options, findings, refused);
       if (!a.verified && attempt < findings.length) continue;
+      for (const d of [...a.plan.dropped, ...a.plan.skipped]) {
+        if (d.finding) unfixed.push({ key: findingKey(d.finding), subject: d.finding.report?.subject, reason: d.reason });
+      }
+      this.unfixed.set(rule.meta.id, unfixed);
       return { rule, findings, ...a.plan, ...extra };
     }
   }

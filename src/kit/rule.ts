@@ -52,6 +52,12 @@ export interface Report<M extends string = string> {
   readonly fixable?: boolean;
   /** Private detail the rule's own `fix` reads back. */
   readonly detail?: unknown;
+  /**
+   * What this finding's fix must agree on with the fixes of the rules it `requires` (or that require it): e.g. the
+   * Vault release. When the fix of a required rule for the same subject is not made, this fix is dropped too. A
+   * finding without a subject goes with every finding of those rules.
+   */
+  readonly subject?: string;
 }
 
 /** Changes are data: the engine applies, verifies, diffs, writes or commits them. */

@@ -50,7 +50,7 @@ export const rule = defineRule({
     for (const s of vaultServers(repo, COMPLETE)) {
       if (s.mode !== 'dev') continue;
       const site = vaultValueSite(repo, s, ['server', 'dev', 'enabled']);
-      yield { messageId: 'devMode', resource: site.resource, path: site.path, data: { release: `${s.namespace}/${s.release.name}` }, fixable: false };
+      yield { messageId: 'devMode', resource: site.resource, path: site.path, data: { release: `${s.namespace}/${s.release.name}` }, fixable: false, subject: s.release.id };
     }
     for (const s of vaultServers(repo, COMPLETE)) {
       if (s.mode === 'dev' || !s.config?.invalid) continue;
@@ -60,6 +60,7 @@ export const rule = defineRule({
         path: s.config.path,
         data: { release: `${s.namespace}/${s.release.name}`, key: s.config.key.join('.'), problem: s.config.invalid },
         fixable: false,
+        subject: s.release.id,
       };
     }
     for (const s of fileStorageServers(repo)) {
@@ -70,6 +71,7 @@ export const rule = defineRule({
         path: s.config.path,
         data: { release: `${s.namespace}/${s.release.name}`, where },
         detail: s.release.id,
+        subject: s.release.id,
       };
     }
   },

@@ -56,12 +56,13 @@ export const rule = defineRule({
       for (const b of vaultTcpListeners(config.doc)) {
         const st = vaultListenerState(b);
         const data = { release: `${s.namespace}/${s.release.name}`, address: st.address, where: vaultConfigWhere(repo, config, b.range.start), value: '' };
-        const base = { resource: config.resource, path: config.path, detail: s.release.id };
+        const base = { resource: config.resource, path: config.path, detail: s.release.id, subject: s.release.id };
         if (st.tlsDisabled) {
           const raw = b.attributes.filter((a) => a.name === 'tls_disable').pop()!;
           yield { messageId: 'tlsDisabled', ...base, data: { ...data, value: raw.raw, where: vaultConfigWhere(repo, config, raw.range.start) } };
         } else if (st.missingCertFiles) yield { messageId: 'noCertificate', ...base, data };
-        if (st.ipv4Only && dualStack(s, o.dualStack)) yield { messageId: 'ipv4Only', ...base, data };
+        // The listen address has nothing to do with TLS: its fix does not go with vault-tls-disabled's.
+        if (st.ipv4Only && dualStack(s, o.dualStack)) yield { messageId: 'ipv4Only', ...base, subject: `${s.release.id} address`, data };
       }
     }
   },

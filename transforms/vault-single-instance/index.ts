@@ -82,13 +82,14 @@ export const rule = defineRule({
           path: c.path,
           data: { release, key: c.key.join('.'), effective: s.config.key.join('.') },
           detail: { id: s.release.id, key: c.key },
+          subject: s.release.id,
         };
       }
       if (s.mode === 'standalone') {
         const site = vaultValueSite(repo, s, ['server', 'ha', 'enabled']);
         const set = locateValue(repo, s.release, ['server', 'ha', 'enabled']);
         const reason = set.source ? `server.ha.enabled: ${String(set.value)}` : 'server.ha.enabled is not set; the chart default is false';
-        yield { messageId: 'singleInstance', resource: site.resource, path: site.path, data: { release, reason }, detail: { id: s.release.id } };
+        yield { messageId: 'singleInstance', resource: site.resource, path: site.path, data: { release, reason }, detail: { id: s.release.id }, subject: s.release.id };
       } else if (s.raft && vaultReplicas(s) < REPLICAS) {
         const site = vaultValueSite(repo, s, ['server', 'ha', 'replicas']);
         yield {
@@ -97,6 +98,7 @@ export const rule = defineRule({
           path: site.path,
           data: { release, replicas: vaultReplicas(s) },
           detail: { id: s.release.id },
+          subject: s.release.id,
         };
       }
     }

@@ -113,7 +113,7 @@ export const rule = defineRule({
       const loc = locateValue(repo, s.release, ['global', 'tlsDisable']);
       const site = vaultValueSite(repo, s, ['global', 'tlsDisable']);
       const data = { release: `${s.namespace}/${s.release.name}`, value: String(loc.value) };
-      const base = { resource: site.resource, path: site.path, data, detail: s.release.id };
+      const base = { resource: site.resource, path: site.path, data, detail: s.release.id, subject: s.release.id };
       if (!loc.source) yield { messageId: 'defaulted', ...base };
       else if (typeof loc.value === 'string' && goTruthy(loc.value) && !/^(true|1)$/i.test(loc.value)) yield { messageId: 'stringValue', ...base };
       else if (goTruthy(loc.value)) yield { messageId: 'disabled', ...base };

@@ -1,0 +1,136 @@
+/**
+ * Rules that `require` each other are applied together or not at all: when one fix is not made (refused by the
+ * editor, dropped by verification, skipped, or left out), every fix that goes with it — of a rule that requires
+ * it, or that it requires — is dropped with it, for the same subject (the Vault release), with the reason.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defineRule, type Rule } from '../../src/kit/index.js';
+import { fromRaw } from '../../src/engine/config.js';
+import { loadRepo } from '../../src/engine/load-repo.js';
+import { findingKey, planFixes, Planner, type Plan } from '../../src/engine/plan.js';
+import { ruleById } from '../../src/engine/registry.js';
+import { openSession } from '../../src/engine/session.js';
+import { EXAMPLE_REPO, git, gitRepoFrom, runCli } from '../support/git-repo.js';
+import { copyTree, tempDir, writeTree } from '../support/tree.js';
+
+const HR = 'infra/kubernetes/flux/infrastructure/vault/helmrelease.yaml';
+const VAULT_RULES = ['vault-tls-disabled', 'vault-listener-insecure', 'vault-file-storage', 'vault-single-instance'];
+
+/** The example repository with its Vault HelmRelease text changed by `edit`. */
+function example(edit: (text: string) => string): string {
+  const dir = join(tempDir(), 'repo');
+  copyTree(EXAMPLE_REPO, dir);
+  const file = join(dir, HR);
+  writeTree(dir, new Map([[HR, edit(readFileSync(file, 'utf8'))]]));
+  return dir;
+}
+
+/** The Vault configuration anchored, and the anchor reused elsewhere: the listener's HCL edit is refused. */
+const anchoredConfig = (t: string) =>
+  t.replace('        config: |\n', '        config: &vaultconfig |\n').replace('    ui:\n      enabled: true\n', '    ui:\n      enabled: true\n      annotations:\n        config-copy: *vaultconfig\n');
+
+function plan(dir: string, rules: readonly string[] = VAULT_RULES, exclude?: (f: { ruleId: string }) => boolean): Plan {
+  const s = openSession(dir);
+  return planFixes(s.repo, { rules: rules.map((id) => ruleById(id)!), options: s.options, ...(exclude ? { exclude } : {}) });
+}
+
+const status = (p: Plan, id: string) => {
+  const rp = p.rules.find((r) => r.rule.meta.id === id)!;
+  return { fixed: rp.fixed.length, dropped: rp.dropped.map((d) => d.reason) };
+};
+
+describe('fixes of rules that require each other', () => {
+  it('the listener fix refused: the TLS fix, planned before it, is dropped too, with the reason', () => {
+    const p = plan(example(anchoredConfig));
+    expect(status(p, 'vault-listener-insecure').fixed).toBe(0);
+    const tls = status(p, 'vault-tls-disabled');
+    expect(tls.fixed).toBe(0);
+    expect(tls.dropped).toEqual([expect.stringMatching(/^vault-tls-disabled requires vault-listener-insecure, and that rule's fix here was not made \(.*anchor &vaultconfig.*\): not applied without it$/)]);
+    // Nothing of either fix is in the plan: no certificate, no https probes.
+    expect([...p.finalFiles.keys()].some((f) => f.endsWith('vault-server-tls.yaml'))).toBe(false);
+    expect(p.finalFiles.get(HR) ?? '').not.toMatch(/tlsDisable: false/);
+  });
+
+  it('the TLS fix left out: the listener fix (which requires it) is dropped; the listener left out: the TLS fix is dropped', () => {
+    const dir = example((t) => t);
+    const noTls = plan(dir, VAULT_RULES, (f) => f.ruleId === 'vault-tls-disabled');
+    expect(status(noTls, 'vault-listener-insecure')).toEqual({
+      fixed: 0,
+      dropped: [expect.stringContaining('vault-listener-insecure requires vault-tls-disabled, and that rule\'s fix here was not made (left out')],
+    });
+    const noListener = plan(dir, VAULT_RULES, (f) => f.ruleId === 'vault-listener-insecure');
+    expect(status(noListener, 'vault-tls-disabled')).toEqual({
+      fixed: 0,
+      dropped: [expect.stringContaining('vault-tls-disabled requires vault-listener-insecure, and that rule\'s fix here was not made (left out')],
+    });
+    // The rules that do not go with them are planned as usual.
+    expect(status(noListener, 'vault-file-storage').fixed).toBe(1);
+    expect(status(noListener, 'vault-single-instance').fixed).toBe(1);
+  });
+
+  it('one direction only where only one rule requires the other: single-instance goes with file-storage, not the reverse', () => {
+    const dir = example((t) => t);
+    const noStorage = plan(dir, VAULT_RULES, (f) => f.ruleId === 'vault-file-storage');
+    expect(status(noStorage, 'vault-single-instance').dropped).toEqual([expect.stringContaining('vault-single-instance requires vault-file-storage')]);
+    const noHa = plan(dir, VAULT_RULES, (f) => f.ruleId === 'vault-single-instance');
+    expect(status(noHa, 'vault-file-storage').fixed).toBe(1);
+  });
+
+  it('only the fixes of the same Vault release are dropped', () => {
+    const dir = example(anchoredConfig);
+    // A second Vault release in another namespace whose configuration is a plain block: its fixes stay.
+    const second = readFileSync(join(EXAMPLE_REPO, HR), 'utf8').replace(/namespace: vault\n/, 'namespace: vault-two\n').replace('name: vault\n', 'name: vault-two\n');
+    writeTree(dir, new Map([['infra/kubernetes/flux/infrastructure/vault-two/helmrelease.yaml', second]]));
+    const p = plan(dir);
+    const tls = p.rules.find((r) => r.rule.meta.id === 'vault-tls-disabled')!;
+    expect(tls.fixed.map((x) => x.finding.file)).toEqual(['infra/kubernetes/flux/infrastructure/vault-two/helmrelease.yaml']);
+    expect(tls.dropped.map((d) => d.finding!.file)).toEqual([HR]);
+  });
+
+  it('a fix planned before the one it goes with is dropped by planning again, not left in the plan', () => {
+    // Test rules: "early" runs first and requires "late"; late's fix is refused for subject b.
+    const make = (id: string, requires: string[], refuse: string | undefined): Rule =>
+      defineRule({
+        meta: { id, title: id, reviewItem: 1, severity: 'high', phase: 1, requires, messages: { m: '{name}' } },
+        *detect({ repo }) {
+          for (const r of repo.ofKind('ConfigMap')) if (!r.get(['data', id])) yield { messageId: 'm' as const, resource: r, path: ['data'], data: { name: r.name }, subject: r.name! };
+        },
+        fix: {
+          kind: 'edit',
+          safe: true,
+          apply: ({ resource }) => (resource!.name === refuse ? { changes: [], skipped: `no ${id} for ${refuse}` } : [{ op: 'merge', resource: resource!, path: ['data'], value: { [id]: 'yes' } }]),
+        },
+      }) as Rule;
+    const early = make('test-early', ['test-late'], undefined);
+    const late = make('test-late', ['test-early'], 'b');
+    const dir = tempDir();
+    const cm = (n: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${n}\ndata:\n  x: "1"\n`;
+    writeTree(dir, new Map([['a.yaml', cm('a')], ['b.yaml', cm('b')]]));
+    const repo = loadRepo(dir, { settings: fromRaw({}).settings });
+    const planner = new Planner(repo, { rules: [early, late], options: new Map() });
+    const p = planner.result();
+    const [e, l] = p.rules;
+    expect(e!.fixed.map((x) => x.finding.file)).toEqual(['a.yaml']);
+    expect(e!.dropped).toEqual([{ finding: expect.objectContaining({ file: 'b.yaml' }), reason: expect.stringContaining('test-early requires test-late') }]);
+    expect(l!.fixed.map((x) => x.finding.file)).toEqual(['a.yaml']);
+    expect(l!.skipped.map((d) => d.reason)).toEqual(['no test-late for b']);
+    expect(p.finalFiles.get('b.yaml')).toBeUndefined();
+    expect(planner.restarts).toBe(1);
+    expect(findingKey(e!.dropped[0]!.finding!)).toContain('b.yaml');
+  });
+});
+
+describe('fix on the command line', { timeout: 240_000 }, () => {
+  it('prints the dropped TLS fix with its reason and commits neither', async () => {
+    const dir = gitRepoFrom(example(anchoredConfig));
+    const r = await runCli(['fix', '--phase', '1', '--yes'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/dropped .*helmrelease\.yaml:\d+ .* — vault-tls-disabled requires vault-listener-insecure, and that rule's fix here was not made/);
+    const subjects = git(dir, 'log', '--format=%s', 'main..gitops-fix/phase-1');
+    expect(subjects).not.toContain('fix(vault-tls-disabled)');
+    expect(subjects).not.toContain('fix(vault-listener-insecure)');
+    expect(subjects).toContain('fix(gitrepository-dev-branch)');
+  });
+});
