@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
-import { apiGroup, type Position, type Repo, type RepoFile, type Resource, type Settings, type SkipReason, type YamlPath } from '../kit/index.js';
+import { apiGroup, countParse, type Position, type Repo, type RepoFile, type Resource, type Settings, type SkipReason, type YamlPath } from '../kit/index.js';
 import { runAsync, runSync, type Steps } from './cancel.js';
 import { GitopsFixError } from './errors.js';
 import { buildFluxGraph } from './flux-graph.js';
@@ -192,6 +192,7 @@ export function classifyFile(path: string, buf: Buffer | undefined, size: number
   const lineCounter = new LineCounter();
   let docs: Document.Parsed[];
   try {
+    countParse(text);
     docs = parseAllDocuments(text, { lineCounter, logLevel: 'error', uniqueKeys: true, merge: true }) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = []; // EmptyStream: empty or comment-only file
   } catch (e) {

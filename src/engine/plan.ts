@@ -1,5 +1,5 @@
-import type { Change, FixOutput, Repo, Rule } from '../kit/index.js';
-import { isAlias, isMap, isScalar, isSeq, visit } from 'yaml';
+import { countParse, type Change, type FixOutput, type Repo, type Rule } from '../kit/index.js';
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, type Document } from 'yaml';
 import { appendToSeq, deleteKey, EditRefusedError, mergeValue, parseDocs, setValue } from '../kit/yaml-edit.js';
 import { joinPath } from './flux-graph.js';
 import { runAsync, runSync, type Steps } from './cancel.js';
@@ -129,8 +129,74 @@ function describe(e: unknown): string {
   return e instanceof EditRefusedError || e instanceof GitopsFixError ? e.message : `unexpected error: ${(e as Error).message}`;
 }
 
+/**
+ * Where each document of a multi-document file starts and ends, kept up to date as edits change one document at
+ * a time: an edit then reads, edits and verifies only its own document, not the whole file, so that planning many
+ * fixes in one large file costs in proportion to the fixes, not to fixes × file size. A document's part runs from
+ * the end of the previous document (its `---` and directives included) to its own end; it is used alone only when
+ * it reads, alone, as the same document (checked once per document; after an edit the editor has verified it).
+ */
+class DocumentIndex {
+  private readonly files = new Map<string, { text: string; bounds: number[]; docs: Document.Parsed[]; checked: Set<number> }>();
+
+  /** The part of `text` (the current text of `path`) that holds document `doc`, or undefined to edit the whole text. */
+  span(path: string, text: string, doc: number): [number, number] | undefined {
+    let e = this.files.get(path);
+    if (!e || e.text !== text) {
+      const docs = documentsOf(text);
+      if (!docs) {
+        this.files.delete(path);
+        return undefined;
+      }
+      e = { text, bounds: [0, ...docs.map((d) => d.range[2])], docs, checked: new Set() };
+      this.files.set(path, e);
+    }
+    const start = e.bounds[doc];
+    const end = e.bounds[doc + 1];
+    if (start === undefined || end === undefined) return undefined;
+    if (!e.checked.has(doc)) {
+      if (!readsAlone(text.slice(start, end), e.docs[doc]!)) return undefined;
+      e.checked.add(doc);
+    }
+    return [start, end];
+  }
+
+  /** Document `doc` of `path` was replaced by `part`: the new text is `text`; later documents moved by the difference. */
+  edited(path: string, text: string, doc: number, oldLength: number, part: string): void {
+    const e = this.files.get(path);
+    if (!e) return;
+    const delta = part.length - oldLength;
+    for (let i = doc + 1; i < e.bounds.length; i++) e.bounds[i]! += delta;
+    e.text = text;
+    e.checked.add(doc); // the editor verified the new part alone
+  }
+}
+
+/** The documents of a multi-document text (undefined for one document, or when the text does not parse). */
+function documentsOf(text: string): Document.Parsed[] | undefined {
+  let docs: Document.Parsed[];
+  try {
+    countParse(text);
+    docs = parseAllDocuments(text, { logLevel: 'silent' }) as Document.Parsed[];
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(docs) || docs.length < 2 || docs.some((d) => d.errors.length)) return undefined;
+  return docs;
+}
+
+/** Does `part` read, alone, as the document `doc` (parsed with the whole text)? */
+function readsAlone(part: string, doc: Document.Parsed): boolean {
+  try {
+    const alone = parseDocs(part);
+    return alone.length === 1 && JSON.stringify(alone[0]!.toJS({ maxAliasCount: -1 })) === JSON.stringify(doc.toJS({ maxAliasCount: -1 }));
+  } catch {
+    return false;
+  }
+}
+
 /** Apply one finding's changes to the overlay; all or nothing. Returns what changed. */
-function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonly Change[]): FileChange[] {
+function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonly Change[], index: DocumentIndex): FileChange[] {
   const staged = new Map<string, string>();
   const read = (p: string) => (staged.has(p) ? staged.get(p)! : overlay.read(p));
   const exists = (p: string) => staged.has(p) || overlay.exists(p);
@@ -149,19 +215,22 @@ function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonl
       if (text === null) continue;
       const current = k?.get(['resources']);
       if (Array.isArray(current) && current.some((e) => typeof e === 'string' && joinPath(c.dir, e) === joinPath(c.dir, c.entry))) continue;
-      staged.set(kPath, appendToSeq(text, ['resources'], c.entry, { doc: k?.doc ?? 0 }));
+      staged.set(
+        kPath,
+        editDocument(index, kPath, text, k?.doc ?? 0, (part, o) => appendToSeq(part, ['resources'], c.entry, o)),
+      );
       continue;
     }
     const res = c.resource;
     const text = read(res.file);
     if (text === null) throw new GitopsFixError('write-failed', `${res.file} cannot be edited (not a parsed YAML file)`);
-    const o = { doc: res.doc };
-    let next: string;
-    if (c.op === 'set' || c.op === 'merge') refuseSharedAnchor(text, res.doc, c.path);
-    if (c.op === 'set') next = setValue(text, c.path, c.value, c.comment ? { ...o, comment: c.comment } : o);
-    else if (c.op === 'merge') next = mergeValue(text, c.path, c.value as Record<string, unknown>, o);
-    else if (c.op === 'delete') next = deleteKey(text, c.path, o);
-    else next = appendToSeq(text, c.path, c.value, o);
+    const next = editDocument(index, res.file, text, res.doc, (part, o) => {
+      if (c.op === 'set' || c.op === 'merge') refuseSharedAnchor(part, o.doc, c.path);
+      if (c.op === 'set') return setValue(part, c.path, c.value, c.comment ? { ...o, comment: c.comment } : o);
+      if (c.op === 'merge') return mergeValue(part, c.path, c.value as Record<string, unknown>, o);
+      if (c.op === 'delete') return deleteKey(part, c.path, o);
+      return appendToSeq(part, c.path, c.value, o);
+    });
     staged.set(res.file, next);
   }
   const files: FileChange[] = [];
@@ -171,6 +240,18 @@ function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonl
     overlay.write(p, t);
   }
   return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** Edit document `doc` of a file: only its own part of the text when it can be read alone, else the whole text. */
+function editDocument(index: DocumentIndex, path: string, text: string, doc: number, edit: (part: string, o: { doc: number }) => string): string {
+  const span = index.span(path, text, doc);
+  if (!span) return edit(text, { doc });
+  const part = text.slice(span[0], span[1]);
+  const edited = edit(part, { doc: 0 });
+  if (edited === part) return text;
+  const next = text.slice(0, span[0]) + edited + text.slice(span[1]);
+  index.edited(path, next, doc, part.length, edited);
+  return next;
 }
 
 /**
@@ -185,6 +266,7 @@ export class Planner {
   readonly rules: readonly Rule[];
   private readonly requiredBy: Map<string, string>;
   private overlay: Overlay;
+  private readonly documents = new DocumentIndex();
   private current: Repo;
   private plans: RulePlan[] = [];
   /** Per planned rule: its findings that were not fixed (dropped, skipped or left out). */
@@ -378,15 +460,14 @@ export class Planner {
         skipped.push({ finding, reason: 'the fix produced no change' });
         continue;
       }
-      const snap = overlay.snapshot();
+      // applyChanges changes the overlay only once every change of the finding is made: nothing to undo on failure.
       try {
         for (const p of touchedPaths(out.changes, current)) if (!beforeTexts.has(p)) beforeTexts.set(p, overlay.read(p));
-        const files = applyChanges(overlay, current, rule, out.changes);
+        const files = applyChanges(overlay, current, rule, out.changes, this.documents);
         fixed.push({ finding, summary: out.summary ?? finding.message, files });
         out.notes?.forEach((n) => notes.add(n));
         out.warnings?.forEach((w) => warnings.add(w));
       } catch (e) {
-        overlay.restore(snap);
         dropped.push({ finding, reason: describe(e) });
       }
     }

@@ -8,6 +8,7 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument } from 'yaml';
 import type { Document, Node as YNode, Pair, YAMLMap, YAMLSeq } from 'yaml';
+import { countParse } from '../parse-work.js';
 
 export type Path = readonly (string | number)[];
 export interface EditOpts {
@@ -47,6 +48,7 @@ const errText = (e: unknown): string => (e instanceof Error ? e.message : String
 
 /** Parse every document (keepSourceTokens, logLevel 'error'); any document error (duplicate keys included) refuses. */
 export function parseDocs(src: string): Doc[] {
+  countParse(src);
   const docs = parseAllDocuments(src, { keepSourceTokens: true, logLevel: 'error' });
   // A comment-only stream is an EmptyStream (an empty array): nothing to edit, and its text is never rewritten.
   const list = Array.from(docs) as Doc[];
