@@ -10,7 +10,13 @@ const UNITS: Record<string, number> = {
   h: 3_600_000,
 };
 
-/** Milliseconds, or undefined when `text` is not a Go duration. */
+/** The longest Go duration: 2^63 - 1 nanoseconds (about 292 years), in milliseconds. */
+export const MAX_DURATION_MS = 9_223_372_036_854.775;
+
+/**
+ * Milliseconds, or undefined when `text` is not a Go duration. Like time.ParseDuration, a value beyond 2^63 - 1
+ * nanoseconds is not a duration ("invalid duration"): the API server rejects it.
+ */
 export function parseDuration(text: unknown): number | undefined {
   if (typeof text !== 'string') return undefined;
   let s = text.trim();
@@ -27,14 +33,17 @@ export function parseDuration(text: unknown): number | undefined {
     const m = re.exec(s);
     if (!m) return undefined;
     total += parseFloat(m[1]!) * UNITS[m[2]!]!;
+    if (!Number.isFinite(total) || total > MAX_DURATION_MS) return undefined;
     s = s.slice(m[0].length);
   }
   return sign * total;
 }
 
-/** Short human form: 3600000 → "1h", 90000 → "1m30s". */
+/** Short human form: 3600000 → "1h", 90000 → "1m30s". Values beyond a Go duration are shown as such, not expanded. */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DURATION_MS) return 'more than 2562047h (the longest Go duration)';
+  if (ms < 0) return `-${formatDuration(-ms)}`;
   let rest = Math.round(ms);
   let out = '';
   for (const [u, f] of [
