@@ -134,3 +134,26 @@ describe('fix on the command line', { timeout: 240_000 }, () => {
     expect(subjects).toContain('fix(gitrepository-dev-branch)');
   });
 });
+
+describe('the Vault configuration as one double-quoted YAML string', () => {
+  /** The example's `config: |` block written as a double-quoted string, `\n` escapes and all. */
+  const quotedConfig = (t: string) => {
+    const m = /( {8}config: )\|\n((?: {10}.*\n|\n)+)/.exec(t)!;
+    const hcl = m[2]!.replace(/^ {10}/gm, '');
+    return t.replace(m[0], `${m[1]}${JSON.stringify(hcl)}\n`);
+  };
+
+  it('the listener fix is made (the editor writes the new configuration as a literal block), and so is the TLS fix', () => {
+    const dir = example(quotedConfig);
+    expect(readFileSync(join(dir, HR), 'utf8')).toMatch(/ {8}config: "ui = true\\n/);
+    const p = plan(dir);
+    for (const id of VAULT_RULES) expect(status(p, id), id).toEqual({ fixed: 1, dropped: [] });
+    const after = p.finalFiles.get(HR)!;
+    expect(after).toMatch(/ config: \|\+?\n +ui = true\n/);
+    expect(after).not.toMatch(/config: "/);
+    expect(after).toMatch(/tls_cert_file = /);
+    const s = openSession(dir);
+    const again = planFixes(loadRepo(dir, { settings: s.loaded.settings, overrides: p.finalFiles }), { rules: VAULT_RULES.map((id) => ruleById(id)!), options: s.options });
+    expect(again.rules.flatMap((r) => r.findings.map((f) => f.ruleId))).toEqual([]);
+  });
+});

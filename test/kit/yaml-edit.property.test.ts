@@ -8,7 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { appendToSeq, deleteKey, insertPair, setBlockScalar, setScalar, unintendedLines } from '../../src/kit/yaml-edit.js';
+import { diffArrays } from 'diff';
+import { appendToSeq, deleteKey, insertPair, setBlockScalar, setScalar, setValue, unintendedLines } from '../../src/kit/yaml-edit.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Model.
@@ -607,3 +608,105 @@ describe('property: random documents, random edits', () => {
     );
   });
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Multi-line strings: whatever their first line, blank or whitespace-only lines and final line breaks, they are
+// written as a literal block in block context (with an indentation indicator when the text needs one) and as a
+// one-line double-quoted string in flow context; never refused, never invalid, nothing else touched.
+
+const multiLineArb = fc
+  .array(fc.constantFrom('a', 'x', ' ', '  ', '\t', '#', ': ', '"', "'", '\\', '- ', '{', '}', '[', ',', '\n', '\n', '\n'), { minLength: 2, maxLength: 14 })
+  .map((parts) => parts.join(''))
+  .filter((s) => s.includes('\n'));
+
+interface MultiLineCase {
+  readonly src: string;
+  readonly run: (src: string, value: string) => string;
+  /** Path of the value and the data of the source with it set. */
+  readonly path: Seg[];
+  /** The value is in a flow collection. */
+  readonly flow: boolean;
+  /** Lines of the source the edit replaces (the old value's line); 0 for an insertion. */
+  readonly replaces: number;
+}
+
+const multiLineCaseArb: fc.Arbitrary<MultiLineCase> = fc
+  .record({
+    depth: fc.integer({ min: 0, max: 3 }),
+    indent: fc.constantFrom(2, 4),
+    eol: fc.constantFrom('\n', '\r\n'),
+    final: fc.boolean(),
+    kind: fc.constantFrom('insert', 'set-plain', 'set-double', 'set-single', 'set-comment', 'set-item', 'append', 'flow', 'block'),
+  })
+  .map(({ depth, indent, eol, final, kind }) => {
+    const keys = ['spec', 'values', 'server', 'standalone'].slice(0, depth);
+    const nest = (inner: string[]): string[] => {
+      let lines = inner;
+      for (let i = keys.length - 1; i >= 0; i--) lines = [`${keys[i]}:`, ...lines.map((l) => ' '.repeat(indent) + l)];
+      return lines;
+    };
+    const leaf: Record<string, string[]> = {
+      insert: ['before: 1'],
+      'set-plain': ['config: old', 'after: 2'],
+      'set-double': ['config: "old\\nvalue"', 'after: 2'],
+      'set-single': ["config: 'old'"],
+      'set-comment': ['config: old   # keep me', 'after: 2'],
+      'set-item': ['list:', `${' '.repeat(indent)}- old`, `${' '.repeat(indent)}- other`],
+      append: ['list:', `${' '.repeat(indent)}- first`],
+      flow: ['map: {a: 1, config: "old"}'],
+      block: ['config: |', `${' '.repeat(indent)}old`, 'after: 2'],
+    };
+    const lines = ['top: 0', ...nest(leaf[kind]!)];
+    const src = lines.join(eol) + (final ? eol : '');
+    const run = (s: string, v: string): string => {
+      switch (kind) {
+        case 'insert':
+          return insertPair(s, keys, 'config', v);
+        case 'set-item':
+          return setValue(s, [...keys, 'list', 0], v);
+        case 'append':
+          return appendToSeq(s, [...keys, 'list'], v);
+        case 'flow':
+          return setValue(s, [...keys, 'map', 'config'], v);
+        default:
+          return setValue(s, [...keys, 'config'], v);
+      }
+    };
+    const path: Seg[] =
+      kind === 'set-item' ? [...keys, 'list', 0] : kind === 'append' ? [...keys, 'list', 1] : kind === 'flow' ? [...keys, 'map', 'config'] : [...keys, 'config'];
+    return { src, run, path, flow: kind === 'flow', replaces: kind === 'insert' || kind === 'append' ? 0 : kind === 'block' ? 2 : 1 };
+  });
+
+const getIn = (data: unknown, path: Seg[]): unknown => path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)?.[k], data);
+const linesOf = (s: string) => s.split(/(?<=\n)/).filter((l) => l !== '');
+
+describe('property: multi-line strings', () => {
+  test('block context: a literal block that reads back as the string; flow context: one line; nothing else changes', () => {
+    fc.assert(
+      fc.property(multiLineCaseArb, multiLineArb, (c, value) => {
+        const out = c.run(c.src, value);
+        const [doc] = dataOf(out);
+        expect(getIn(doc, c.path)).toBe(value);
+        const block = /(config:|-) \|([1-9]?[-+]?|[-+][1-9])( +# keep me)?\r?\n/;
+        if (c.flow) expect(linesOf(out)).toHaveLength(linesOf(c.src).length);
+        else if (ordinaryText(value)) expect(out).toMatch(block);
+        else expect(out).toMatch(new RegExp(`${block.source}|(config:|-) "[^\\r\\n]*"( +# keep me)?(\\r?\\n|$)`));
+        // Only the old value's lines go: every other line of the source is still there, in order.
+        const removed = diffArrays(linesOf(c.src), linesOf(out)).reduce((n, p) => n + (p.removed ? p.count! : 0), 0);
+        // (a source without a final newline gets one on its last line when the new lines go after it)
+        expect(removed).toBeLessThanOrEqual(c.replaces + 1);
+      }),
+      { numRuns: Number(process.env.YAML_EDIT_PROP_RUNS ?? 500) },
+    );
+  });
+});
+
+/**
+ * Lines of text, some of them possibly starting with spaces, no line of spaces only, no control characters: a
+ * literal block always holds them (with an indentation indicator when the first starts with a space). Other
+ * strings (a last line of spaces only, nothing but line breaks) may be written double-quoted on one line.
+ */
+function ordinaryText(s: string): boolean {
+  const lines = s.replace(/\n+$/, '').split('\n');
+  return !/[\r\x00-\x08\x0b\x0c\x0e-\x1f]/.test(s) && lines.some((l) => l !== '') && !lines.some((l) => l !== '' && /^[ \t]*$/.test(l));
+}

@@ -6,7 +6,7 @@ import { isScalar, isSeq } from 'yaml';
 import type { CST, Scalar } from 'yaml';
 import { colOf, dashOffsets, isBlankText, keyStart, kindOf, rangeOf, refuse, resolve, splice } from './core.js';
 import type { Ctx, Path } from './core.js';
-import { styleOf } from './render.js';
+import { blockCanHold, styleOf } from './render.js';
 
 const pad = (n: number) => ' '.repeat(n);
 
@@ -50,6 +50,7 @@ export function planBlockScalar(c: Ctx, path: Path, text: string): void {
   if (!isScalar(n) || n.type !== 'BLOCK_LITERAL') refuse(c.path, `is a ${kindOf(n)}, not a literal block scalar (|)`);
   if (n.value === text) return;
   if (/[\r\x85\u2028\u2029]/.test(text)) refuse(c.path, 'text contains a carriage return or another line separator; use \\n');
+  if (!blockCanHold(text)) refuse(c.path, 'a literal block cannot hold this text exactly (a last line of spaces only, or control characters); set it as a quoted string');
   const tok = (n as Scalar).srcToken as CST.BlockScalar;
   const hdr = tok.props.find((t) => t.type === 'block-scalar-header') as CST.SourceToken;
   const end = rangeOf(n)![1];
@@ -77,8 +78,11 @@ export function planBlockScalar(c: Ctx, path: Path, text: string): void {
   const lines = content === '' ? [] : content.split('\n');
   if (chomp === '+') for (let i = content === '' ? 0 : 1; i < trailing; i++) lines.push('');
   const firstText = lines.find((l) => l !== '');
-  if (!explicit && firstText !== undefined && firstText[0] === ' ') {
-    refuse(c.path, 'the new text starts with a space and would need an indentation indicator; refusing');
+  // Text that starts with a space or a tab needs an indentation indicator: the body's indentation relative to its owner.
+  let indicator = explicit;
+  if (!explicit && firstText !== undefined && /^[ \t]/.test(firstText)) {
+    indicator = ind - tok.indent;
+    if (indicator < 1 || indicator > 9) refuse(c.path, `the new text starts with a space and would need an indentation indicator of ${indicator}; refusing`);
   }
 
   const bodyEol = tok.source.includes('\r\n')
@@ -105,9 +109,9 @@ export function planBlockScalar(c: Ctx, path: Path, text: string): void {
       regionEnd += m[0].length;
     }
   }
-  if (chomp !== cur) {
+  if (chomp !== cur || indicator !== explicit) {
     const h = hdr.source.replace(/[+-]/, '');
-    splice(c, hdr.offset, hdr.offset + hdr.source.length, `|${chomp}${h.slice(1)}`);
+    splice(c, hdr.offset, hdr.offset + hdr.source.length, indicator === explicit ? `|${chomp}${h.slice(1)}` : `|${indicator}${chomp}`);
   }
   splice(c, bodyStart, regionEnd, out);
 }

@@ -30,7 +30,7 @@ import {
   trimBack,
 } from './core.js';
 import type { Coll, Ctx, Hit, Path } from './core.js';
-import { isObj, isScalarVal, renderFlow, renderItem, renderKey, renderMap, renderNested, renderScalar, renderSeq, styleOf } from './render.js';
+import { blockCanHold, isObj, isScalarVal, literalBlock, renderFlow, renderItem, renderKey, renderMap, renderNested, renderScalar, renderSeq, styleOf } from './render.js';
 import type { ScalarVal, Val } from './render.js';
 
 export { planBlockScalar };
@@ -42,6 +42,11 @@ const style = styleOf;
 const pad = (n: number) => ' '.repeat(n);
 const itemStart = (it: unknown): number | undefined => (isPair(it) ? (rangeOf(it.key)?.[0] ?? rangeOf(it.value)?.[0]) : rangeOf(it)?.[0]);
 const endsWithNl = (s: string, end: number) => end > 0 && s[end - 1] === '\n';
+/**
+ * The line break after replacement lines ending at `end`: kept when the source had one there; added at the end of
+ * a file without a final line break when the last line is empty (the kept trailing lines of a `|+` block need it).
+ */
+const tailEol = (c: Ctx, end: number, lines: readonly string[]) => (endsWithNl(c.src, end) || lines[lines.length - 1] === '' ? c.eol : '');
 
 function refuseAlias(c: Ctx, n: unknown): void {
   if (isAlias(n)) refuse(c.path, `path goes through alias *${n.source}; edit the anchor instead`);
@@ -50,7 +55,7 @@ function refuseAlias(c: Ctx, n: unknown): void {
 /** Insert whole lines at a line start `at` (at EOF without a final newline, the newline goes first). */
 function insertLines(c: Ctx, at: number, lines: string[]): void {
   const text = lines.join(c.eol);
-  if (at === c.src.length && c.src.length && !c.src.endsWith('\n')) splice(c, at, at, c.eol + text);
+  if (at === c.src.length && c.src.length && !c.src.endsWith('\n')) splice(c, at, at, c.eol + text + tailEol(c, at, lines));
   else splice(c, at, at, text + c.eol);
 }
 
@@ -98,7 +103,7 @@ function valueToBlock(c: Ctx, hit: Hit, lines: string[]): void {
   if (!r) refuse(c.path, 'value without a position (explicit key?)');
   if (isBlockColl(n)) {
     const end = skipSubtreeTail(s, eolEnd(s, contentEnd(n)!), colOf(s, keyStart(pair)!));
-    return splice(c, lineStart(s, r[0]), end, lines.join(c.eol) + (endsWithNl(s, end) ? c.eol : ''));
+    return splice(c, lineStart(s, r[0]), end, lines.join(c.eol) + tailEol(c, end, lines));
   }
   const keyEnd = rangeOf(pair.key)![1];
   const sameLine = !s.slice(keyEnd, r[0]).includes('\n');
@@ -106,7 +111,7 @@ function valueToBlock(c: Ctx, hit: Hit, lines: string[]): void {
     const tok = (n as Scalar).srcToken as CST.BlockScalar | undefined;
     const cm = tok?.props.find((t) => t.type === 'comment') as CST.SourceToken | undefined;
     const start = sameLine ? trimBack(s, r[0]) : lineContentEnd(s, keyEnd);
-    const text = (sameLine && cm ? ` ${cm.source}` : '') + c.eol + lines.join(c.eol) + (endsWithNl(s, r[1]) ? c.eol : '');
+    const text = (sameLine && cm ? ` ${cm.source}` : '') + c.eol + lines.join(c.eol) + tailEol(c, r[1], lines);
     return splice(c, start, r[1], text);
   }
   const empty = r[0] === r[1];
@@ -115,7 +120,7 @@ function valueToBlock(c: Ctx, hit: Hit, lines: string[]): void {
   const commentPart = sameLine && tail.includes('#') ? tail : '';
   const end = eolEnd(s, lce);
   const start = sameLine ? trimBack(s, r[0]) : lineContentEnd(s, keyEnd);
-  splice(c, start, end, commentPart + c.eol + lines.join(c.eol) + (endsWithNl(s, end) ? c.eol : ''));
+  splice(c, start, end, commentPart + c.eol + lines.join(c.eol) + tailEol(c, end, lines));
 }
 
 /** Replace a block-sequence item (from its `-` to the end of its lines) with freshly rendered `- ...` lines. */
@@ -124,8 +129,8 @@ function replaceItem(c: Ctx, seq: YAMLSeq<unknown>, index: number, v: Val): void
   const d = dashOffsets(s, seq)[index]!;
   const col = colOf(s, d);
   const end = skipSubtreeTail(s, eolEnd(s, contentEnd(seq.items[index]) ?? d + 1), col);
-  const text = renderItem(v, col, style(c)).join(c.eol).slice(col);
-  splice(c, d, end, text + (endsWithNl(s, end) ? c.eol : ''));
+  const lines = renderItem(v, col, style(c));
+  splice(c, d, end, lines.join(c.eol).slice(col) + tailEol(c, end, lines));
 }
 
 function flowPadded(c: Ctx, n: Coll): boolean {
@@ -270,7 +275,7 @@ export function planInsert(c: Ctx, mapPath: Path, entries: Entry[], o: InsertOpt
       const lines = renderNested(missing, entries, col + 2, style(c), o.comment);
       lines[0] = `${pad(col)}- ${lines[0]!.slice(col + 2)}`;
       const end = eolEnd(s, contentEnd(n) ?? d + 1);
-      return splice(c, d, end, lines.join(c.eol).slice(col) + (endsWithNl(s, end) ? c.eol : ''));
+      return splice(c, d, end, lines.join(c.eol).slice(col) + tailEol(c, end, lines));
     }
     if (hit.parent?.flow) {
       const rr = rangeOf(n)!;
@@ -281,6 +286,34 @@ export function planInsert(c: Ctx, mapPath: Path, entries: Entry[], o: InsertOpt
     refuse(c.path, 'the document root is a null value; refusing to replace it');
   }
   refuse(c.path, `${fmtPath(r.found ? mapPath : mapPath.slice(0, r.depth))} is a ${kindOf(n)}, not a map`);
+}
+
+/**
+ * A multi-line string replacing an inline scalar (plain, quoted or an alias) in a block collection is written as a
+ * literal block: the header where the scalar was (anchor, tag and trailing comment stay on that line), the body on
+ * the lines after it, with an indentation indicator when the text needs one. False when that is not possible (the
+ * value on a line of its own, a string a literal block cannot hold): the caller writes a one-line quoted string.
+ */
+function scalarToBlock(c: Ctx, hit: Hit, value: string, comment: string | undefined): boolean {
+  const s = c.src;
+  const p = hit.parent;
+  const rr = rangeOf(hit.node);
+  if (!p || p.flow || !rr) return false;
+  let owner: number | undefined;
+  if (hit.pair) owner = keyStart(hit.pair);
+  else if (isSeq(p)) owner = dashOffsets(s, p)[hit.index!];
+  if (owner === undefined || s.slice(owner, rr[0]).includes('\n')) return false;
+  const indent = hit.pair ? style(c).indent : 2;
+  const lit = literalBlock(value, indent);
+  if (!lit) return false;
+  const bodyCol = colOf(s, owner) + indent;
+  splice(c, rr[0], rr[1], lit.header);
+  if (comment) addComment(c, rr[1], comment);
+  const end = eolEnd(s, lineContentEnd(s, rr[1]));
+  const body = lit.lines.map((l) => (l === '' ? '' : pad(bodyCol) + l));
+  if (end === s.length && !endsWithNl(s, end)) splice(c, end, end, c.eol + body.join(c.eol) + tailEol(c, end, body));
+  else splice(c, end, end, body.join(c.eol) + c.eol);
+  return true;
 }
 
 /** Set an existing inline scalar (or alias); a missing key is inserted. */
@@ -295,10 +328,12 @@ export function planScalar(c: Ctx, path: Path, value: ScalarVal, comment?: strin
   if (isScalar(n) && isBlockScalar(n)) {
     if (n.type === 'BLOCK_FOLDED') refuse(c.path, 'is a folded block scalar (>); refusing to re-fold it');
     if (typeof value !== 'string') refuse(c.path, 'is a literal block scalar; only a string can replace its text');
+    if (!blockCanHold(value)) return planReplace(c, r.hit, value); // a one-line quoted string then
     return planBlockScalar(c, path, value);
   }
   if (!isScalar(n) && !isAlias(n)) refuse(c.path, `is a ${kindOf(n)}, not a scalar; use setValue to replace it`);
   const rr = rangeOf(n)!;
+  if (typeof value === 'string' && value.includes('\n') && !(isScalar(n) && n.value === value) && scalarToBlock(c, r.hit, value, comment)) return;
   if (!(isScalar(n) ? n.value === value : sameData(c, n, value))) {
     spliceInline(c, rr[0], rr[1], renderScalar(value, isScalar(n) ? n.type : 'PLAIN', !!parent?.flow));
   }

@@ -94,7 +94,9 @@ type Style1 = 'PLAIN' | 'QUOTE_SINGLE' | 'QUOTE_DOUBLE';
 function lib(value: string, version: '1.1' | '1.2', type: Style1): string {
   const d = new Document(value, { version });
   (d.contents as Scalar).type = type;
-  return d.toString({ lineWidth: 0, minContentWidth: 0 }).replace(/\r?\n$/, '');
+  // Never fold a double-quoted string over several lines: its continuation lines would need the indentation of
+  // the place it is spliced into, which the library does not know.
+  return d.toString({ lineWidth: 0, minContentWidth: 0, doubleQuotedMinMultiLineLength: Infinity }).replace(/\r?\n$/, '');
 }
 
 const oneLine = (s: string): boolean => !/[\r\n]/.test(s);
@@ -145,17 +147,33 @@ export function renderKey(key: string | number, inFlow = false): string {
 
 const pad = (n: number) => ' '.repeat(n);
 
-/** A multi-line string as a literal block (`|`, `|-`, `|+`), when it can be written without an indentation indicator. */
-export function literalBlock(s: string): { header: string; lines: string[] } | undefined {
+/**
+ * A multi-line string as a literal block (`|`, `|-`, `|+`; body lines without indentation). When the first line
+ * starts with a space or a tab, or a line holds only spaces, the header carries an indentation indicator
+ * (`|2`, `|2-`...): `indicator` is the body's indentation relative to the key (or the `-`) that owns it. Undefined
+ * when the string cannot be a literal block (control characters, a carriage return, no line break, no content)
+ * or does not read back as itself.
+ */
+export function literalBlock(s: string, indicator = 2): { header: string; lines: string[] } | undefined {
   if (!s.includes('\n') || /[\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029\ufeff]/.test(s)) return undefined;
   const trailing = /\n*$/.exec(s)![0].length;
   const content = s.slice(0, s.length - trailing);
   if (!content) return undefined;
   const lines = content.split('\n');
-  if (lines.some((l) => l !== '' && /^[ \t]*$/.test(l))) return undefined;
-  if (/^[ \t]/.test(lines.find((l) => l !== '')!)) return undefined;
+  const needsIndicator = /^[ \t]/.test(lines.find((l) => l !== '')!) || lines.some((l) => l !== '' && /^[ \t]*$/.test(l));
+  if (needsIndicator && !(Number.isInteger(indicator) && indicator >= 1 && indicator <= 9)) return undefined;
   for (let i = 1; i < trailing; i++) lines.push('');
-  return { header: trailing === 0 ? '|-' : trailing === 1 ? '|' : '|+', lines };
+  const header = `|${needsIndicator ? indicator : ''}${trailing === 0 ? '-' : trailing === 1 ? '' : '+'}`;
+  // Read it back where it would stand (the body `indicator` columns right of its key).
+  const probe = `k: ${header}\n${lines.map((l) => (l === '' ? '' : ' '.repeat(Math.max(indicator, 1)) + l)).join('\n')}\n`;
+  const back = parseDocument(probe, { logLevel: 'silent' });
+  if (back.errors.length || !isMap(back.contents) || back.get('k') !== s) return undefined;
+  return { header, lines };
+}
+
+/** Can a literal block scalar hold `s` exactly? (Empty text and bare line breaks: yes, as an empty body.) */
+export function blockCanHold(s: string): boolean {
+  return /^\n*$/.test(s) || literalBlock(s.includes('\n') ? s : `${s}\n`, 2) !== undefined;
 }
 
 const body = (lines: string[], col: number) => lines.map((l) => (l === '' ? '' : pad(col) + l));
@@ -165,7 +183,7 @@ export function renderPair(key: string | number, v: Val, col: number, st: Style,
   const head = pad(col) + renderKey(key) + ':';
   const c = comment ? ` # ${comment}` : '';
   if (isScalarVal(v)) {
-    const lit = typeof v === 'string' ? literalBlock(v) : undefined;
+    const lit = typeof v === 'string' ? literalBlock(v, st.indent) : undefined;
     if (lit) return [`${head} ${lit.header}${c}`, ...body(lit.lines, col + st.indent)];
     return [`${head} ${renderScalar(v)}${c}`];
   }
@@ -189,7 +207,7 @@ export function renderSeq(a: Val[], col: number, st: Style): string[] {
 export function renderItem(v: Val, col: number, st: Style): string[] {
   const dash = pad(col) + '-';
   if (isScalarVal(v)) {
-    const lit = typeof v === 'string' ? literalBlock(v) : undefined;
+    const lit = typeof v === 'string' ? literalBlock(v, 2) : undefined;
     if (lit) return [`${dash} ${lit.header}`, ...body(lit.lines, col + 2)];
     return [`${dash} ${renderScalar(v)}`];
   }
