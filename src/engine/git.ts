@@ -164,7 +164,7 @@ export function checkBranchName(cwd: string, name: string): void {
   if (revision || gitProbe(cwd, ['check-ref-format', `refs/heads/${name}`]) === undefined) {
     throw new GitopsFixError(
       'invalid-branch-name',
-      `"${name}" is not a valid branch name: a plain name is needed (see git check-ref-format; "@", "@{…}" and "HEAD" name revisions, not branches). Pass another --branch`,
+      `"${name}" is not a valid branch name (a plain name is needed, see git check-ref-format; "@", "@{…}" and "HEAD" name revisions, not branches): pass another --branch`,
     );
   }
 }

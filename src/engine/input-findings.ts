@@ -1,14 +1,16 @@
 /**
  * Findings about input that Flux cannot use, found by the loader rather than by a rule (like `yaml-syntax`):
- * a kustomization.yaml that lists files that do not exist, and a HelmRelease whose `spec.values` is not a map.
+ * a kustomization.yaml that lists files that do not exist, a HelmRelease whose `spec.values` is not a map, and an
+ * object defined twice in one kustomize build.
  * They have no automatic fix; the message says what to do.
  */
-import { GROUPS, type Repo, type Resource } from '../kit/index.js';
+import { GROUPS, type Repo, type RepoFile, type Resource } from '../kit/index.js';
 import { dirOf, joinPath } from './flux-graph.js';
 import type { Finding } from './scan.js';
 
 export const MISSING_FILE_RULE_ID = 'kustomize-missing-file';
 export const VALUES_NOT_MAP_RULE_ID = 'helmrelease-values-not-map';
+export const DUPLICATE_OBJECT_RULE_ID = 'duplicate-object';
 
 const KUSTOMIZE_NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 
@@ -61,6 +63,9 @@ function listedFiles(k: Resource): { path: (string | number)[]; entry: string; f
 
 export function missingKustomizeFiles(repo: Repo): Finding[] {
   const out: Finding[] = [];
+  // Files of a git submodule are another repository's (and not checked out in a review worktree): not checked here.
+  const submodules = repo.files.filter((f) => f.skipReason === 'submodule').map((f) => f.path);
+  const inSubmodule = (p: string) => submodules.some((s) => p === s || p.startsWith(`${s}/`));
   for (const f of repo.files) {
     if (f.status !== 'parsed' || !KUSTOMIZE_NAMES.has(f.path.slice(f.path.lastIndexOf('/') + 1))) continue;
     const k = f.resources[0];
@@ -69,7 +74,7 @@ export function missingKustomizeFiles(repo: Repo): Finding[] {
     const dir = dirOf(f.path);
     for (const x of listedFiles(k)) {
       const target = joinPath(dir, x.entry);
-      if (target.startsWith('../') || target === '..' || repo.exists(target)) continue;
+      if (target.startsWith('../') || target === '..' || inSubmodule(target) || repo.exists(target)) continue;
       out.push(
         finding(
           MISSING_FILE_RULE_ID,
@@ -103,6 +108,139 @@ export function valuesNotMap(repo: Repo): Finding[] {
   return out;
 }
 
+/** An object's identity in a kustomize build: API group, kind, namespace as written, name. */
+function objectId(r: Resource): string | undefined {
+  if (!r.kind || r.name === undefined || !r.apiVersion) return undefined;
+  return `${r.group}\0${r.kind}\0${r.namespace ?? ''}\0${r.name}`;
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/**
+ * The objects each build adds as resources: a directory with a kustomization.yaml adds its `resources`, `bases`,
+ * `components` and `crds` (files, or directories built the same way); a directory without one (a Flux
+ * Kustomization's path) adds every manifest below it, a sub-directory with its own kustomization.yaml as that
+ * build. Patches and generator files are not resources.
+ */
+function buildObjects(repo: Repo): Map<string, Resource[]> {
+  const kustomizeDirs = new Set(repo.files.filter((f) => KUSTOMIZE_NAMES.has(f.path.slice(f.path.lastIndexOf('/') + 1)) && f.status === 'parsed').map((f) => dirOf(f.path)));
+  const memo = new Map<string, Resource[]>();
+  const parsed = repo.files.filter((f) => f.status === 'parsed').sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  /** The parsed files below dir: a contiguous run of the sorted paths. */
+  const below = (dir: string): RepoFile[] => {
+    if (dir === '') return parsed;
+    const prefix = `${dir}/`;
+    let lo = 0;
+    let hi = parsed.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (parsed[mid]!.path < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    let end = lo;
+    while (end < parsed.length && parsed[end]!.path.startsWith(prefix)) end++;
+    return parsed.slice(lo, end);
+  };
+  const isKustomizeFile = (path: string) => KUSTOMIZE_NAMES.has(path.slice(path.lastIndexOf('/') + 1));
+  const build = (dir: string, stack: Set<string>): Resource[] => {
+    const known = memo.get(dir);
+    if (known) return known;
+    if (stack.has(dir)) return [];
+    stack.add(dir);
+    const out: Resource[] = [];
+    const k = repo.flux.kustomizeFile(dir);
+    if (k) {
+      for (const e of ['resources', 'bases', 'components', 'crds'].flatMap((field) => strings(k.get([field])))) {
+        if (isRemote(e)) continue;
+        const p = joinPath(dir, e);
+        const f = repo.file(p);
+        if (f) out.push(...f.resources);
+        else out.push(...build(p, stack));
+      }
+    } else {
+      // The nearest kustomize directory between dir and a file builds that file.
+      const owner = (p: string) => {
+        for (let d = dirOf(p); d !== dir && d.length > dir.length; d = dirOf(d)) if (kustomizeDirs.has(d)) return d;
+        return undefined;
+      };
+      const subBuilds = new Set<string>();
+      for (const f of below(dir)) {
+        if (isKustomizeFile(f.path)) continue;
+        const o = owner(f.path);
+        if (o === undefined) out.push(...f.resources);
+        else subBuilds.add(o);
+      }
+      // only the outermost kustomize directories: the inner ones are theirs
+      for (const d of subBuilds) if (![...subBuilds].some((e) => e !== d && d.startsWith(`${e}/`))) out.push(...build(d, stack));
+    }
+    stack.delete(dir);
+    memo.set(dir, out);
+    return out;
+  };
+  const roots = new Set<string>(kustomizeDirs);
+  for (const ks of repo.ofKind('Kustomization', GROUPS.fluxKustomize)) {
+    const d = repo.flux.kustomizationDir(ks);
+    // `path: ./` without a kustomization.yaml here reads another repository's root (this one holds every cluster)
+    if (d !== undefined && d !== '') roots.add(d);
+  }
+  const out = new Map<string, Resource[]>();
+  for (const d of [...roots].sort()) out.set(d, build(d, new Set()));
+  return out;
+}
+
+export interface DuplicateObject {
+  readonly resource: Resource;
+  readonly other: Resource;
+  /** The directory whose build holds both. */
+  readonly build: string;
+}
+
+const duplicatesOf = new WeakMap<Repo, DuplicateObject[]>();
+
+/**
+ * Documents that another document of the same build defines again (same group, kind, namespace and name).
+ * Computed once per repository.
+ */
+export function duplicateObjects(repo: Repo): DuplicateObject[] {
+  let known = duplicatesOf.get(repo);
+  if (!known) duplicatesOf.set(repo, (known = findDuplicates(repo)));
+  return known;
+}
+
+function findDuplicates(repo: Repo): DuplicateObject[] {
+  const out = new Map<string, DuplicateObject>();
+  for (const [dir, objects] of buildObjects(repo)) {
+    const first = new Map<string, Resource>();
+    for (const r of objects) {
+      if (r.data === null || r.data === undefined) continue;
+      const id = objectId(r);
+      if (!id) continue;
+      const seen = first.get(id);
+      if (!seen) first.set(id, r);
+      else if (seen.id !== r.id) {
+        if (!out.has(r.id)) out.set(r.id, { resource: r, other: seen, build: dir });
+        if (!out.has(seen.id)) out.set(seen.id, { resource: seen, other: r, build: dir });
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+export function duplicateObjectFindings(repo: Repo): Finding[] {
+  return duplicateObjects(repo).map((d) => {
+    const r = d.resource;
+    const where = `${d.other.file}:${d.other.position().line}`;
+    const name = `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+    return finding(
+      DUPLICATE_OBJECT_RULE_ID,
+      'duplicateObject',
+      r,
+      [],
+      `${name} is defined twice in the build of ${d.build || '.'}: here and at ${where}. kustomize build fails ("may not add resource with an already registered id"), and Flux with it; no fix changes either copy. Remove one of them.`,
+    );
+  });
+}
+
 export function inputFindings(repo: Repo): Finding[] {
-  return [...missingKustomizeFiles(repo), ...valuesNotMap(repo)];
+  return [...missingKustomizeFiles(repo), ...valuesNotMap(repo), ...duplicateObjectFindings(repo)];
 }

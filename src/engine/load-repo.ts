@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import { apiGroup, countParse, type Position, type Repo, type RepoFile, type Resource, type Settings, type SkipReason, type YamlPath } from '../kit/index.js';
 import { runAsync, runSync, type Steps } from './cancel.js';
@@ -24,6 +24,35 @@ export interface LoadOptions {
 
 /** List YAML files below root: git's view when root is in a work tree (respects .gitignore), else a walk. */
 export function listYamlFiles(root: string): string[] {
+  return listFiles(root).yaml;
+}
+
+/**
+ * Git submodules below root (their paths): their files belong to another repository, so git lists none of them
+ * here. Empty outside a git work tree.
+ */
+function listSubmodules(root: string): string[] {
+  try {
+    const out = execFileSync('git', ['ls-files', '-z', '--stage', '--', '.'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 256 * 1024 * 1024,
+      env: gitEnv(),
+    });
+    return [...new Set(out.split('\0').filter((e) => e.startsWith('160000 ')).map((e) => e.slice(e.indexOf('\t') + 1)))].sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The YAML files below root and the git submodules in it. */
+export function listFiles(root: string): { yaml: string[]; submodules: string[] } {
+  const yaml = listYaml(root);
+  return { yaml, submodules: yaml.git ? listSubmodules(root) : [] };
+}
+
+function listYaml(root: string): string[] & { git?: boolean } {
   let listed: string[] | undefined;
   try {
     const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], {
@@ -37,7 +66,7 @@ export function listYamlFiles(root: string): string[] {
   } catch {
     listed = undefined;
   }
-  if (listed) return listed.filter((f) => !f.split('/').some((s) => SKIP_DIRS.has(s))).sort();
+  if (listed) return Object.assign(listed.filter((f) => !f.split('/').some((s) => SKIP_DIRS.has(s))).sort(), { git: true });
   const found: string[] = [];
   const walk = (dir: string, rel: string, seen: Set<string>) => {
     let real: string;
@@ -298,68 +327,111 @@ export function* loadRepoSteps(rootArg: string, opts: LoadOptions): Steps<Repo> 
     throw new GitopsFixError('not-a-directory', `${rootArg}: no such directory`);
   }
   if (!st.isDirectory()) throw new GitopsFixError('not-a-directory', `${rootArg}: not a directory`);
-  const paths = [...(opts.base ? opts.base.files.map((f) => f.path) : (opts.files ?? listYamlFiles(root)))];
-  if (opts.overrides) for (const p of opts.overrides.keys()) if (YAML_FILE.test(p) && !paths.includes(p)) paths.push(p);
+  const listing = opts.base || opts.files ? undefined : listFiles(root);
+  const paths = [...(opts.base ? opts.base.files.map((f) => f.path) : (opts.files ?? listing!.yaml))];
+  const known = new Set(paths);
+  if (opts.overrides) for (const p of opts.overrides.keys()) if (YAML_FILE.test(p) && !known.has(p)) paths.push(p);
+  const submodules = new Set(listing?.submodules ?? []);
+  for (const p of submodules) if (!known.has(p)) paths.push(p);
   paths.sort();
   const files: RepoFile[] = [];
-  const resources: Resource[] = [];
-  for (const path of paths) {
-    yield;
+  const seen = new Set<string>();
+  const add = (path: string): void => {
+    seen.add(path);
     const override = opts.overrides?.get(path);
     const reused = override === undefined ? opts.base?.file(path) : undefined;
     if (reused) {
       files.push(reused);
-      resources.push(...reused.resources.filter((r) => r.data !== null && r.data !== undefined));
-      continue;
+      return;
+    }
+    if (submodules.has(path)) {
+      files.push(
+        skipped(path, 0, 'submodule', 'a git submodule: its files belong to another repository and are not read here; run gitops-fix in it').file,
+      );
+      return;
     }
     let c: Classified;
     if (override !== undefined) {
       c = classifyFile(path, undefined, Buffer.byteLength(override), undefined, override);
     } else {
       const read = readAndClassify(root, join(root, path), path);
-      if (!read) continue;
+      if (!read) return;
       c = read;
     }
-    if (c.docs && c.lineCounter) {
-      const own: Resource[] = [];
-      let bad: Classified | undefined;
-      c.docs.forEach((d, i) => {
-        if (bad) return;
-        let data: unknown;
-        try {
-          data = d.toJS({ maxAliasCount: 100 });
-        } catch (e) {
-          const message = (e as Error).message.split('\n')[0]!;
-          bad = isStackOverflow(e)
-            ? tooDeep(path, c.file.size, c.file.text)
-            : /alias count/i.test(message)
-              ? skipped(
-                  path,
-                  c.file.size,
-                  'unsafe-aliases',
-                  `alias expansion refused (${message}): a billion-laughs style file? Replace the aliases with plain values`,
-                  c.file.text,
-                )
-              : skipped(path, c.file.size, 'syntax-error', message, c.file.text, aliasPosition(d, message, c.lineCounter!));
-          return;
-        }
-        if (nestingDepth(data) > MAX_NESTING) {
-          bad = tooDeep(path, c.file.size, c.file.text);
-          return;
-        }
-        own.push(makeResource(path, i, d, data, c.lineCounter!));
-      });
-      if (bad) c = bad;
-      else if (own.some((r) => isSops(r.data)))
-        c = skipped(path, c.file.size, 'sops-encrypted', 'SOPS-encrypted: never edited (editing breaks its MAC)', c.file.text);
-      else {
-        c = { file: { ...c.file, resources: own } };
-        resources.push(...own.filter((r) => r.data !== null && r.data !== undefined));
+    files.push(withResources(path, c).file);
+  };
+  for (const path of paths) {
+    yield;
+    add(path);
+  }
+  // JSON manifests that a kustomization.yaml lists as resources are manifests too (kustomize reads JSON).
+  for (const path of listedJsonFiles(files)) {
+    if (seen.has(path) || submodules.has(path) || [...submodules].some((s) => path.startsWith(`${s}/`))) continue;
+    yield;
+    add(path);
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const resources = files.flatMap((f) => f.resources.filter((r) => r.data !== null && r.data !== undefined));
+  return makeRepo(root, files, resources, opts.settings, opts.overrides);
+}
+
+/** A classified file with its documents turned into resources (or skipped: alias bombs, nesting, SOPS). */
+function withResources(path: string, c: Classified): Classified {
+  if (!c.docs || !c.lineCounter) return c;
+  const own: Resource[] = [];
+  let bad: Classified | undefined;
+  c.docs.forEach((d, i) => {
+    if (bad) return;
+    let data: unknown;
+    try {
+      data = d.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      const message = (e as Error).message.split('\n')[0]!;
+      bad = isStackOverflow(e)
+        ? tooDeep(path, c.file.size, c.file.text)
+        : /alias count/i.test(message)
+          ? skipped(
+              path,
+              c.file.size,
+              'unsafe-aliases',
+              `alias expansion refused (${message}): a billion-laughs style file? Replace the aliases with plain values`,
+              c.file.text,
+            )
+          : skipped(path, c.file.size, 'syntax-error', message, c.file.text, aliasPosition(d, message, c.lineCounter!));
+      return;
+    }
+    if (nestingDepth(data) > MAX_NESTING) {
+      bad = tooDeep(path, c.file.size, c.file.text);
+      return;
+    }
+    own.push(makeResource(path, i, d, data, c.lineCounter!));
+  });
+  if (bad) return bad;
+  if (own.some((r) => isSops(r.data))) return skipped(path, c.file.size, 'sops-encrypted', 'SOPS-encrypted: never edited (editing breaks its MAC)', c.file.text);
+  return { file: { ...c.file, resources: own } };
+}
+
+const KUSTOMIZE_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization)$/;
+
+/** `.json` files that kustomization.yaml files list as resources (relative paths inside the repository). */
+function listedJsonFiles(files: readonly RepoFile[]): string[] {
+  const out = new Set<string>();
+  for (const f of files) {
+    if (f.status !== 'parsed' || !KUSTOMIZE_FILE.test(f.path)) continue;
+    const k = f.resources[0];
+    if (!k || (k.group !== '' && k.group !== 'kustomize.config.k8s.io')) continue;
+    const dir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '';
+    for (const field of ['resources', 'bases', 'components', 'crds']) {
+      const list = k.get([field]);
+      if (!Array.isArray(list)) continue;
+      for (const e of list) {
+        if (typeof e !== 'string' || !/\.json$/i.test(e) || /^[a-z][a-z0-9+.-]*:\/\//i.test(e)) continue;
+        const p = posix.normalize(dir ? `${dir}/${e}` : e).replace(/^\.\//, '');
+        if (!p.startsWith('../') && p !== '..' && !posix.isAbsolute(p)) out.add(p);
       }
     }
-    files.push(c.file);
   }
-  return makeRepo(root, files, resources, opts.settings, opts.overrides);
+  return [...out].sort();
 }
 
 function ioProblem(e: unknown): string {

@@ -2,6 +2,7 @@ import { countParse, type Change, type FixOutput, type Repo, type Rule } from '.
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, type Document } from 'yaml';
 import { appendToSeq, deleteKey, EditRefusedError, mergeValue, parseDocs, setValue } from '../kit/yaml-edit.js';
 import { joinPath } from './flux-graph.js';
+import { duplicateObjects } from './input-findings.js';
 import { runAsync, runSync, type Steps } from './cancel.js';
 import { loadRepoSteps } from './load-repo.js';
 import { canonicalOrder, ruleById } from './registry.js';
@@ -275,6 +276,8 @@ export class Planner {
   private readonly forced = new Map<string, { reason: string; by: string }>();
   /** How many times planning started over (a fix planned earlier had to be dropped with one planned later). */
   restarts = 0;
+  /** Objects defined twice in one build: fixed in neither copy (resource id → where the other copy is). */
+  private readonly duplicates: ReadonlyMap<string, string>;
 
   constructor(
     private readonly repo: Repo,
@@ -285,6 +288,7 @@ export class Planner {
     this.requiredBy = closed.requiredBy;
     this.overlay = new Overlay(repo);
     this.current = repo;
+    this.duplicates = new Map(duplicateObjects(repo).map((d) => [d.resource.id, `${d.other.file}:${d.other.position().line}`]));
   }
 
   /** The rules `rule` requires, among those planned. */
@@ -443,6 +447,11 @@ export class Planner {
       }
       if (!finding.fixable || !finding.report) {
         skipped.push({ finding, reason: 'no automatic fix: see the message' });
+        continue;
+      }
+      const twin = finding.report.resource && this.duplicates.get(finding.report.resource.id);
+      if (twin) {
+        skipped.push({ finding, reason: `the object is defined twice in one build (also at ${twin}; see duplicate-object): neither copy is fixed until one is removed` });
         continue;
       }
       let out: FixOutput;

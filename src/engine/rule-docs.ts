@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Phase, Rule, Severity } from '../kit/index.js';
 import { packageRoot } from './package-root.js';
 import { SYNTAX_RULE_ID } from './scan.js';
-import { MISSING_FILE_RULE_ID, VALUES_NOT_MAP_RULE_ID } from './input-findings.js';
+import { DUPLICATE_OBJECT_RULE_ID, MISSING_FILE_RULE_ID, VALUES_NOT_MAP_RULE_ID } from './input-findings.js';
 
 /** The project's home; rule documentation links point into it. */
 export const REPOSITORY_URL = 'https://github.com/gitops-fix/gitops-fix';
@@ -98,6 +98,18 @@ export const PSEUDO_RULES: readonly PseudoRule[] = [
       'spec.values of a HelmRelease must be a map of chart values: a string or a list is rejected by the API server, so the ' +
       'release never applies. Rules read such a release as if it had no values, and every fix of its values is refused; write ' +
       'the values as a YAML map and run again.',
+    docsUrl: `${REPOSITORY_URL}#usage`,
+  },
+  {
+    id: DUPLICATE_OBJECT_RULE_ID,
+    title: 'Report objects defined twice in one kustomize build',
+    severity: 'high',
+    phase: 1,
+    description:
+      'Two documents with the same API group, kind, namespace and name in one build (a kustomization.yaml and what it lists, or ' +
+      'the directory a Flux Kustomization applies) make `kustomize build` fail ("may not add resource with an already ' +
+      'registered id"), and the Flux Kustomization with it. Each copy is reported, pointing at the other; no fix changes either ' +
+      'copy, since a fix of one would leave the build as broken and the copies different. Remove one copy.',
     docsUrl: `${REPOSITORY_URL}#usage`,
   },
   {

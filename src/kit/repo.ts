@@ -45,7 +45,8 @@ export type SkipReason =
   | 'unreadable'
   | 'symlink-outside-root'
   | 'symlink-loop'
-  | 'unsafe-aliases';
+  | 'unsafe-aliases'
+  | 'submodule';
 
 export interface RepoFile {
   readonly path: string;

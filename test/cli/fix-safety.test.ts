@@ -75,7 +75,7 @@ describe('branch names', { timeout: SLOW }, () => {
     const main = git(dir, 'rev-parse', 'main').trim();
     for (const name of ['@{-1}', '@', 'HEAD', 'x@{u}']) {
       const r = await runCli(['fix', '--phase', '1', '--yes', '--force', '--branch', name], { cwd: dir });
-      expectRefusedUpFront(r, `"${name}" is not a valid branch name: a plain name is needed`);
+      expectRefusedUpFront(r, `"${name}" is not a valid branch name (a plain name is needed`);
     }
     expect(git(dir, 'rev-parse', 'main').trim()).toBe(main);
     expect(branches(dir)).toEqual(['main', 'topic']);

@@ -876,6 +876,28 @@ describe('multi-line strings (a literal block, with an indentation indicator whe
   });
 });
 
+describe('JSON documents stay JSON', () => {
+  const KS = '{\n  "kind": "Kustomization",\n  "spec": {\n    "interval": "10m",\n    "prune": true\n  }\n}\n';
+
+  test('scalars, inserted keys, nested parents and list items are written as JSON', () => {
+    golden(setValue(KS, ['spec', 'interval'], '5m'), sub(KS, '"10m"', '"5m"'));
+    golden(setValue('{"a": 1}\n', ['a'], 'x'), '{"a": "x"}\n');
+    golden(insertPair(KS, ['spec'], 'wait', true), sub(KS, '"prune": true\n', '"prune": true,\n    "wait": true\n'));
+    golden(setValue(KS, ['spec', 'postBuild', 'substitute'], { a: 'b' }), sub(KS, '"prune": true\n', '"prune": true,\n    "postBuild": {"substitute": {"a": "b"}}\n'));
+    golden(appendToSeq('{"a": {}}\n', ['a', 'list'], 'x'), '{"a": {"list": ["x"]}}\n');
+    golden(setValue('{"a": "x"}\n', ['a'], 'l1\nl2\n'), '{"a": "l1\\nl2\\n"}\n');
+    golden(setValue('{ "a": [ 1 ] }\n', ['b'], { c: [1, null] }), '{ "a": [ 1 ], "b": { "c": [ 1, null ] } }\n');
+  });
+
+  test('an edit JSON cannot hold is refused with the reason', () => {
+    refused(() => setValue('{"a": 1}\n', ['a'], Number.NaN), /the document is JSON, and the edit would write YAML into it/);
+  });
+
+  test('a YAML flow document is not JSON: YAML flow text goes in', () => {
+    golden(insertPair('{a: 1}\n', [], 'b', 2), '{a: 1, b: 2}\n');
+  });
+});
+
 describe('setBlockScalar (P15/P22)', () => {
   test('keeps header comment, explicit indentation indicator and whitespace-only lines', () => {
     const src = 'a:\n  x: |2  # hdr\n      two\n    one\n     \n    three\n  y: 1\n';

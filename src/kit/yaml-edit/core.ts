@@ -273,6 +273,20 @@ export interface Ctx {
   readonly synthetic: boolean;
   /** Lazily detected indentation style, shared by derived contexts. */
   readonly cache: { style?: import('./render.js').Style };
+  /** The edited document is JSON (`{...}` or `[...]` that JSON.parse reads): new text is JSON, and so must the result be. */
+  readonly json: boolean;
+}
+
+/** Is the document written as JSON? (a flow map or sequence that JSON.parse reads as it is) */
+function isJsonDocument(src: string, doc: Doc): boolean {
+  const r = rangeOf(doc.contents);
+  if (!r || !(isMap(doc.contents) || isSeq(doc.contents)) || !doc.contents.flow) return false;
+  try {
+    JSON.parse(src.slice(r[0], r[1]));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function open(src: string, path: Path, o: EditOpts | undefined): Ctx {
@@ -289,7 +303,7 @@ export function open(src: string, path: Path, o: EditOpts | undefined): Ctx {
   if (!Number.isInteger(di) || di < 0 || di >= docs.length) {
     refuse(path, `document index ${di} out of range (the file has ${docs.length} document${docs.length === 1 ? '' : 's'})`);
   }
-  return { src, docs, di, doc: docs[di]!, eol: eolOf(src), path, splices: [], synthetic, cache: {} };
+  return { src, docs, di, doc: docs[di]!, eol: eolOf(src), path, splices: [], synthetic, cache: {}, json: !synthetic && isJsonDocument(src, docs[di]!) };
 }
 
 export function splice(c: Ctx, start: number, end: number, text: string): void {
@@ -394,6 +408,16 @@ export function finish(c: Ctx, expect: (doc: Doc) => void): string {
     refuse(c.path, `the intended change cannot be applied to the data (${errText(e)}); refusing`);
   }
   const text = (s: string, d: Doc) => s.slice(d.range[0], d.range[2]);
+  if (c.json) {
+    const d = after[span ? 0 : c.di]!;
+    const r = rangeOf(d.contents);
+    const base = span ? out.slice(span[0], span[1] + out.length - c.src.length) : out;
+    try {
+      JSON.parse(r ? base.slice(r[0], r[1]) : '');
+    } catch {
+      refuse(c.path, 'the document is JSON, and the edit would write YAML into it (JSON stays JSON); change it by hand');
+    }
+  }
   for (let i = 0; i < after.length; i++) {
     const edited = span || i === c.di;
     let same: boolean;

@@ -30,7 +30,7 @@ import {
   trimBack,
 } from './core.js';
 import type { Coll, Ctx, Hit, Path } from './core.js';
-import { blockCanHold, isObj, isScalarVal, literalBlock, renderFlow, renderItem, renderKey, renderMap, renderNested, renderScalar, renderSeq, styleOf } from './render.js';
+import { blockCanHold, isObj, isScalarVal, literalBlock, renderFlow, renderItem, renderJson, renderKey, renderMap, renderNested, renderScalar, renderSeq, styleOf } from './render.js';
 import type { ScalarVal, Val } from './render.js';
 
 export { planBlockScalar };
@@ -173,12 +173,14 @@ function flowInsert(c: Ctx, f: Coll, texts: string[]): void {
   else splice(c, lastEnd, lastEnd, texts.map((t) => `, ${t}`).join(''));
 }
 
-const flowNested = (missing: Path, entries: Entry[], padded: boolean): string => {
+/** A key and a value in flow style: YAML, or JSON in a JSON document. */
+const flowKey = (c: Ctx, k: string | number): string => (c.json ? JSON.stringify(String(k)) : renderKey(k, true));
+const flowValue = (c: Ctx, v: Val, padded: boolean): string => (c.json ? renderJson(v, padded) : renderFlow(v, padded));
+
+const flowNested = (c: Ctx, missing: Path, entries: Entry[], padded: boolean): string => {
   const [o, cl] = padded ? ['{ ', ' }'] : ['{', '}'];
   const inner = (m: Path): string =>
-    m.length
-      ? `${renderKey(m[0]!, true)}: ${o}${inner(m.slice(1))}${cl}`
-      : entries.map(([k, v]) => `${renderKey(k, true)}: ${renderFlow(v, padded)}`).join(', ');
+    m.length ? `${flowKey(c, m[0]!)}: ${o}${inner(m.slice(1))}${cl}` : entries.map(([k, v]) => `${flowKey(c, k)}: ${flowValue(c, v, padded)}`).join(', ');
   return inner(missing);
 };
 
@@ -261,7 +263,7 @@ export function planInsert(c: Ctx, mapPath: Path, entries: Entry[], o: InsertOpt
   const blockParent = !!hit.parent && !hit.parent.flow;
   if (isMap(n) && n.flow && (n.items.length || !blockParent)) {
     const padded = flowPadded(c, n);
-    const texts = missing.length ? [flowNested(missing, entries, padded)] : entries.map(([k, v]) => `${renderKey(k, true)}: ${renderFlow(v, padded)}`);
+    const texts = missing.length ? [flowNested(c, missing, entries, padded)] : entries.map(([k, v]) => `${flowKey(c, k)}: ${flowValue(c, v, padded)}`);
     return flowInsert(c, n, texts);
   }
   if (isPlaceholder(s, n, 'map')) {
@@ -279,7 +281,7 @@ export function planInsert(c: Ctx, mapPath: Path, entries: Entry[], o: InsertOpt
     }
     if (hit.parent?.flow) {
       const rr = rangeOf(n)!;
-      return spliceInline(c, rr[0], rr[1], `{${flowNested(missing, entries, false)}}`);
+      return spliceInline(c, rr[0], rr[1], `{${flowNested(c, missing, entries, false)}}`);
     }
     const at = emptyDocEnd(c);
     if (at !== undefined) return insertLines(c, at, renderNested(missing, entries, 0, style(c), o.comment));
@@ -335,7 +337,7 @@ export function planScalar(c: Ctx, path: Path, value: ScalarVal, comment?: strin
   const rr = rangeOf(n)!;
   if (typeof value === 'string' && value.includes('\n') && !(isScalar(n) && n.value === value) && scalarToBlock(c, r.hit, value, comment)) return;
   if (!(isScalar(n) ? n.value === value : sameData(c, n, value))) {
-    spliceInline(c, rr[0], rr[1], renderScalar(value, isScalar(n) ? n.type : 'PLAIN', !!parent?.flow));
+    spliceInline(c, rr[0], rr[1], c.json ? renderJson(value, false) : renderScalar(value, isScalar(n) ? n.type : 'PLAIN', !!parent?.flow));
   }
   if (comment && !parent?.flow) addComment(c, rr[1], comment);
 }
@@ -352,10 +354,10 @@ export function planReplace(c: Ctx, hit: Hit, v: Val): void {
   const r = rangeOf(n);
   if (!r) refuse(c.path, 'value without a position (explicit key?)');
   refuseLostAnchors(c, n, !(isSeq(p) && !p.flow));
-  if (p.flow) return spliceInline(c, r[0], r[1], renderFlow(v, flowPadded(c, p)));
+  if (p.flow) return spliceInline(c, r[0], r[1], flowValue(c, v, flowPadded(c, p)));
   const inline = isScalarVal(v) || (Array.isArray(v) ? !v.length : !Object.keys(v).length);
   const scalarText = () => (isScalarVal(v) ? renderScalar(v, isScalar(n) && !isBlockScalar(n) ? n.type : 'PLAIN') : Array.isArray(v) ? '[]' : '{}');
-  if (isFlowColl(n) && !inline) return spliceInline(c, r[0], r[1], renderFlow(v, flowPadded(c, n)));
+  if (isFlowColl(n) && !inline) return spliceInline(c, r[0], r[1], flowValue(c, v, flowPadded(c, n)));
   if (isSeq(p)) {
     if (inline && !isBlockColl(n) && !isBlockScalar(n)) return spliceInline(c, r[0], r[1], scalarText());
     return replaceItem(c, p, hit.index!, v);
@@ -445,7 +447,7 @@ export function planAppend(c: Ctx, path: Path, v: Val): void {
     return insertLines(c, at, renderItem(v, col, style(c)));
   }
   const toBlock = (hit.pair && blockParent) || !hit.parent;
-  if (isSeq(n) && n.flow && (n.items.length || !toBlock || !hit.pair)) return flowInsert(c, n, [renderFlow(v, flowPadded(c, n))]);
+  if (isSeq(n) && n.flow && (n.items.length || !toBlock || !hit.pair)) return flowInsert(c, n, [flowValue(c, v, flowPadded(c, n))]);
   if (isPlaceholder(s, n, 'seq')) {
     if (hit.pair && blockParent) {
       const col = colOf(s, keyStart(hit.pair)!) + style(c).seqIndent;
@@ -454,7 +456,7 @@ export function planAppend(c: Ctx, path: Path, v: Val): void {
     if (hit.parent && isSeq(hit.parent) && blockParent) return replaceItem(c, hit.parent, hit.index!, [v]);
     if (hit.parent?.flow) {
       const rr = rangeOf(n)!;
-      return spliceInline(c, rr[0], rr[1], `[${renderFlow(v, false)}]`);
+      return spliceInline(c, rr[0], rr[1], `[${flowValue(c, v, false)}]`);
     }
     const at = emptyDocEnd(c);
     if (at !== undefined) return insertLines(c, at, renderSeq([v], 0, style(c)));

@@ -240,3 +240,19 @@ export function renderFlow(v: Val, padded: boolean): string {
 }
 
 export const renderFlowPair = (k: string | number, v: Val, padded: boolean): string => `${renderKey(k, true)}: ${renderFlow(v, padded)}`;
+
+/** A value as JSON text in the spacing of the document (`{"a": 1}` or `{ "a": 1 }`), for edits of JSON documents. */
+export function renderJson(v: Val, padded: boolean): string {
+  if (v === null || typeof v === 'boolean' || typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'bigint') return String(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? JSON.stringify(v) : '.nan'; // not JSON: the edit is refused
+  const [o, c] = padded ? ['{ ', ' }'] : ['{', '}'];
+  if (Array.isArray(v)) {
+    if (!v.length) return '[]';
+    const inner = v.map((x) => renderJson(x, padded)).join(', ');
+    return padded ? `[ ${inner} ]` : `[${inner}]`;
+  }
+  const e = Object.entries(v);
+  if (!e.length) return '{}';
+  return o + e.map(([k, x]) => `${JSON.stringify(k)}: ${renderJson(x, padded)}`).join(', ') + c;
+}
