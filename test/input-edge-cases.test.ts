@@ -77,7 +77,8 @@ describe('JSON manifests', { timeout: SLOW }, () => {
       metadata: { name: 'apps', namespace: 'flux-system' },
       spec: { interval: '10m', path: './apps', prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' } },
     };
-    const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n';
+    const deployment =
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n';
     const dir = repo({ 'clusters/prod/apps.yaml': JSON.stringify(ks, null, 2) + '\n', 'apps/web.yaml': deployment });
     const r = await runCli(['fix', '--rule', 'kustomization-no-wait', '--yes', '--write'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
@@ -140,7 +141,10 @@ describe('duplicate-object', { timeout: SLOW }, () => {
     const [rp] = JSON.parse(r.stdout).rules;
     expect(rp.fixed.map((x: { file: string }) => x.file)).toEqual(['apps/other.yaml', 'staging/a.yaml']);
     expect(rp.skipped).toEqual([
-      expect.objectContaining({ file: 'apps/a.yaml', reason: expect.stringContaining('defined twice in one build (also at apps/b.yaml:1; see duplicate-object)') }),
+      expect.objectContaining({
+        file: 'apps/a.yaml',
+        reason: expect.stringContaining('defined twice in one build (also at apps/b.yaml:1; see duplicate-object)'),
+      }),
       expect.objectContaining({ file: 'apps/b.yaml', reason: expect.stringContaining('(also at apps/a.yaml:1;') }),
     ]);
   });

@@ -39,7 +39,13 @@ export function git(cwd: string, args: readonly string[], signal?: AbortSignal):
 
 export function gitSync(cwd: string, args: readonly string[]): string {
   try {
-    return execFileSync('git', [...NO_HOOKS, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: MAX_BUFFER, env: gitEnvironment() });
+    return execFileSync('git', [...NO_HOOKS, ...args], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: MAX_BUFFER,
+      env: gitEnvironment(),
+    });
   } catch (e) {
     throw gitError(args, e);
   }
@@ -48,7 +54,13 @@ export function gitSync(cwd: string, args: readonly string[]): string {
 /** Like gitSync, but a non-zero exit is an answer (undefined), not an error. */
 function gitProbe(cwd: string, args: readonly string[]): string | undefined {
   try {
-    return execFileSync('git', [...NO_HOOKS, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: MAX_BUFFER, env: gitEnvironment() });
+    return execFileSync('git', [...NO_HOOKS, ...args], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: MAX_BUFFER,
+      env: gitEnvironment(),
+    });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { signal?: string };
     if (err.code === 'ENOENT') throw new GitopsFixError('git-missing', GIT_MISSING);
@@ -541,7 +553,14 @@ export class ReviewBranch {
         if (holder) throw new GitopsFixError('branch-checked-out', `branch ${name} is now checked out in the worktree ${holder.path}: nothing was replaced`);
         const tip = this.commits[this.commits.length - 1]!.sha;
         try {
-          gitSync(this.info.topLevel, ['update-ref', '-m', `gitops-fix: ${previous ? 'replace' : 'create'} review branch`, `refs/heads/${name}`, tip, previous ?? '']);
+          gitSync(this.info.topLevel, [
+            'update-ref',
+            '-m',
+            `gitops-fix: ${previous ? 'replace' : 'create'} review branch`,
+            `refs/heads/${name}`,
+            tip,
+            previous ?? '',
+          ]);
         } catch (e) {
           if (e instanceof CancelledError) throw e;
           throw new GitopsFixError(

@@ -123,7 +123,9 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
  * build. Patches and generator files are not resources.
  */
 function buildObjects(repo: Repo): Map<string, Resource[]> {
-  const kustomizeDirs = new Set(repo.files.filter((f) => KUSTOMIZE_NAMES.has(f.path.slice(f.path.lastIndexOf('/') + 1)) && f.status === 'parsed').map((f) => dirOf(f.path)));
+  const kustomizeDirs = new Set(
+    repo.files.filter((f) => KUSTOMIZE_NAMES.has(f.path.slice(f.path.lastIndexOf('/') + 1)) && f.status === 'parsed').map((f) => dirOf(f.path)),
+  );
   const memo = new Map<string, Resource[]>();
   const parsed = repo.files.filter((f) => f.status === 'parsed').sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   /** The parsed files below dir: a contiguous run of the sorted paths. */

@@ -40,7 +40,14 @@ function listSubmodules(root: string): string[] {
       maxBuffer: 256 * 1024 * 1024,
       env: gitEnv(),
     });
-    return [...new Set(out.split('\0').filter((e) => e.startsWith('160000 ')).map((e) => e.slice(e.indexOf('\t') + 1)))].sort();
+    return [
+      ...new Set(
+        out
+          .split('\0')
+          .filter((e) => e.startsWith('160000 '))
+          .map((e) => e.slice(e.indexOf('\t') + 1)),
+      ),
+    ].sort();
   } catch {
     return [];
   }
@@ -345,9 +352,7 @@ export function* loadRepoSteps(rootArg: string, opts: LoadOptions): Steps<Repo> 
       return;
     }
     if (submodules.has(path)) {
-      files.push(
-        skipped(path, 0, 'submodule', 'a git submodule: its files belong to another repository and are not read here; run gitops-fix in it').file,
-      );
+      files.push(skipped(path, 0, 'submodule', 'a git submodule: its files belong to another repository and are not read here; run gitops-fix in it').file);
       return;
     }
     let c: Classified;
@@ -407,7 +412,8 @@ function withResources(path: string, c: Classified): Classified {
     own.push(makeResource(path, i, d, data, c.lineCounter!));
   });
   if (bad) return bad;
-  if (own.some((r) => isSops(r.data))) return skipped(path, c.file.size, 'sops-encrypted', 'SOPS-encrypted: never edited (editing breaks its MAC)', c.file.text);
+  if (own.some((r) => isSops(r.data)))
+    return skipped(path, c.file.size, 'sops-encrypted', 'SOPS-encrypted: never edited (editing breaks its MAC)', c.file.text);
   return { file: { ...c.file, resources: own } };
 }
 

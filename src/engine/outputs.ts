@@ -167,7 +167,8 @@ export function removeStalePatches(files: readonly string[]): string[] {
       rmSync(f);
       removed.push(f);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new GitopsFixError('write-failed', `${f}: cannot remove this patch of an earlier run (${ioReason(e)})`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new GitopsFixError('write-failed', `${f}: cannot remove this patch of an earlier run (${ioReason(e)})`);
     }
   }
   return removed;

@@ -451,7 +451,10 @@ export class Planner {
       }
       const twin = finding.report.resource && this.duplicates.get(finding.report.resource.id);
       if (twin) {
-        skipped.push({ finding, reason: `the object is defined twice in one build (also at ${twin}; see duplicate-object): neither copy is fixed until one is removed` });
+        skipped.push({
+          finding,
+          reason: `the object is defined twice in one build (also at ${twin}; see duplicate-object): neither copy is fixed until one is removed`,
+        });
         continue;
       }
       let out: FixOutput;

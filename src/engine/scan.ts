@@ -106,7 +106,13 @@ export function scan(repo: Repo, rules: readonly Rule[], options: ReadonlyMap<st
 }
 
 /** scan that gives the event loop a turn between rules and findings and stops when `signal` is aborted. */
-export function scanAsync(repo: Repo, rules: readonly Rule[], options: ReadonlyMap<string, unknown>, opts: ScanOptions = {}, signal?: AbortSignal): Promise<Finding[]> {
+export function scanAsync(
+  repo: Repo,
+  rules: readonly Rule[],
+  options: ReadonlyMap<string, unknown>,
+  opts: ScanOptions = {},
+  signal?: AbortSignal,
+): Promise<Finding[]> {
   return runAsync(scanSteps(repo, rules, options, opts), signal);
 }
 

@@ -99,7 +99,9 @@ describe('branch names', { timeout: SLOW }, () => {
     const old = git(dir, 'rev-parse', 'gitops-fix/fixes').trim();
     const r = await runCli(['fix', '--rule', 'kustomization-no-wait', '--yes', '--force'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`Replaced branch gitops-fix/fixes (it was at ${old.slice(0, 12)}; to restore it: git branch --force gitops-fix/fixes ${old.slice(0, 12)})`);
+    expect(r.stdout).toContain(
+      `Replaced branch gitops-fix/fixes (it was at ${old.slice(0, 12)}; to restore it: git branch --force gitops-fix/fixes ${old.slice(0, 12)})`,
+    );
     const json = await runCli(['fix', '--rule', 'gitrepository-dev-branch', '--yes', '--force', '--format', 'json'], { cwd: dir });
     expect(JSON.parse(json.stdout).branch).toMatchObject({ replaced: true, previous: git(dir, 'rev-parse', 'gitops-fix/fixes@{1}').trim() });
   });
@@ -138,7 +140,9 @@ describe('branch problems are found before any work', { timeout: SLOW }, () => {
     expect([again.code, again.stdout]).toEqual([0, expect.stringContaining('nothing to fix')]);
     const more = await runCli(['fix', '--rule', 'kustomization-no-wait', '--yes'], { cwd: dir });
     expect(more.code).toBe(2);
-    expect(more.stderr).toContain('branch gitops-fix/fixes is the branch checked out here, and the review branch is never the checked-out one: pass --branch NAME');
+    expect(more.stderr).toContain(
+      'branch gitops-fix/fixes is the branch checked out here, and the review branch is never the checked-out one: pass --branch NAME',
+    );
     expect(commitsOf(dir, 'main..gitops-fix/fixes')).toHaveLength(1);
   });
 });
@@ -166,7 +170,10 @@ describe('patches', { timeout: SLOW }, () => {
     rmSync(join(patches, '0001-fix-gitrepository-dev-branch.patch'));
     expect(mine).toHaveLength(1);
     const refused = await runCli(['fix', '--rule', 'gitrepository-dev-branch', '--yes', '--branch', 'two', '--patch-dir', patches], { cwd: dir });
-    expectRefusedUpFront(refused, `--patch-dir ${patches}: holds patches gitops-fix did not write (${mine[0]}); \`git am ${patches}/*.patch\` would apply them`);
+    expectRefusedUpFront(
+      refused,
+      `--patch-dir ${patches}: holds patches gitops-fix did not write (${mine[0]}); \`git am ${patches}/*.patch\` would apply them`,
+    );
     expect(branches(dir)).not.toContain('two');
   });
 
@@ -266,7 +273,9 @@ describe('what the review branch does not see', { timeout: SLOW }, () => {
       'note: the review branch starts from HEAD and does not see uncommitted changes: flux/clusters/production/apps.yaml (modified), new.yaml (staged), scratch.yaml (untracked)',
     );
     const dry = await runCli(['fix', '--rule', 'gitrepository-dev-branch', '--dry-run'], { cwd: dir });
-    expect(dry.stderr).toContain('note: --dry-run plans on the files as they are, including uncommitted changes (flux/clusters/production/apps.yaml (modified)');
+    expect(dry.stderr).toContain(
+      'note: --dry-run plans on the files as they are, including uncommitted changes (flux/clusters/production/apps.yaml (modified)',
+    );
   });
 
   it('a DIR that is not in HEAD is "not committed", not "no such directory"', async () => {
@@ -284,7 +293,9 @@ describe('signing, hooks', { timeout: SLOW }, () => {
     git(dir, 'config', 'gpg.program', 'false');
     const r = await runCli(['fix', '--rule', 'gitrepository-dev-branch', '--yes'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('could not sign the commit of fix(gitrepository-dev-branch): commits are signed as your git configuration says (commit.gpgsign=true)');
+    expect(r.stderr).toContain(
+      'could not sign the commit of fix(gitrepository-dev-branch): commits are signed as your git configuration says (commit.gpgsign=true)',
+    );
     expect(r.stderr).toContain('pass --no-gpg-sign');
     expect(r.stderr).not.toMatch(/COMMIT_MSG|\/tmp\/|-F /);
     expect(branches(dir)).toEqual(['main']);

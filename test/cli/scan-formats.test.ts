@@ -57,7 +57,14 @@ describe('scan --format sarif on the example repository', () => {
     const driver = log.runs[0].tool.driver;
     expect(driver.name).toBe('gitops-fix');
     const ids = driver.rules.map((r: any) => r.id);
-    expect(ids).toEqual([...rules.map((r) => r.meta.id), 'yaml-syntax', 'kustomize-missing-file', 'helmrelease-values-not-map', 'duplicate-object', 'suppression-without-reason']);
+    expect(ids).toEqual([
+      ...rules.map((r) => r.meta.id),
+      'yaml-syntax',
+      'kustomize-missing-file',
+      'helmrelease-values-not-map',
+      'duplicate-object',
+      'suppression-without-reason',
+    ]);
     for (const rule of rules) {
       const d = driver.rules.find((x: any) => x.id === rule.meta.id);
       expect(d.shortDescription.text).toBe(rule.meta.title);

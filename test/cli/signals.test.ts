@@ -191,7 +191,11 @@ describe('the review worktree of a run in progress', { timeout: SLOW }, () => {
       expect(second.code, second.stderr).toBe(0);
       expect(second.stderr).not.toContain('removed the review worktree');
       expect((await first.exit).code, first.stderr()).toBe(0);
-      expect(git(dir, 'branch', '--list').split('\n').map((b) => b.trim())).toEqual(expect.arrayContaining(['gitops-fix/phase-1', 'second']));
+      expect(
+        git(dir, 'branch', '--list')
+          .split('\n')
+          .map((b) => b.trim()),
+      ).toEqual(expect.arrayContaining(['gitops-fix/phase-1', 'second']));
       expect(worktreeCount(dir)).toBe(1);
       writeFileSync(join(tmp, 'keep'), '');
       expect(readdirSync(tmp)).toEqual(['keep']);

@@ -29,7 +29,9 @@ function example(edit: (text: string) => string): string {
 
 /** The Vault configuration anchored, and the anchor reused elsewhere: the listener's HCL edit is refused. */
 const anchoredConfig = (t: string) =>
-  t.replace('        config: |\n', '        config: &vaultconfig |\n').replace('    ui:\n      enabled: true\n', '    ui:\n      enabled: true\n      annotations:\n        config-copy: *vaultconfig\n');
+  t
+    .replace('        config: |\n', '        config: &vaultconfig |\n')
+    .replace('    ui:\n      enabled: true\n', '    ui:\n      enabled: true\n      annotations:\n        config-copy: *vaultconfig\n');
 
 function plan(dir: string, rules: readonly string[] = VAULT_RULES, exclude?: (f: { ruleId: string }) => boolean): Plan {
   const s = openSession(dir);
@@ -47,7 +49,11 @@ describe('fixes of rules that require each other', () => {
     expect(status(p, 'vault-listener-insecure').fixed).toBe(0);
     const tls = status(p, 'vault-tls-disabled');
     expect(tls.fixed).toBe(0);
-    expect(tls.dropped).toEqual([expect.stringMatching(/^vault-tls-disabled requires vault-listener-insecure, and that rule's fix here was not made \(.*anchor &vaultconfig.*\): not applied without it$/)]);
+    expect(tls.dropped).toEqual([
+      expect.stringMatching(
+        /^vault-tls-disabled requires vault-listener-insecure, and that rule's fix here was not made \(.*anchor &vaultconfig.*\): not applied without it$/,
+      ),
+    ]);
     // Nothing of either fix is in the plan: no certificate, no https probes.
     expect([...p.finalFiles.keys()].some((f) => f.endsWith('vault-server-tls.yaml'))).toBe(false);
     expect(p.finalFiles.get(HR) ?? '').not.toMatch(/tlsDisable: false/);
@@ -58,12 +64,12 @@ describe('fixes of rules that require each other', () => {
     const noTls = plan(dir, VAULT_RULES, (f) => f.ruleId === 'vault-tls-disabled');
     expect(status(noTls, 'vault-listener-insecure')).toEqual({
       fixed: 0,
-      dropped: [expect.stringContaining('vault-listener-insecure requires vault-tls-disabled, and that rule\'s fix here was not made (left out')],
+      dropped: [expect.stringContaining("vault-listener-insecure requires vault-tls-disabled, and that rule's fix here was not made (left out")],
     });
     const noListener = plan(dir, VAULT_RULES, (f) => f.ruleId === 'vault-listener-insecure');
     expect(status(noListener, 'vault-tls-disabled')).toEqual({
       fixed: 0,
-      dropped: [expect.stringContaining('vault-tls-disabled requires vault-listener-insecure, and that rule\'s fix here was not made (left out')],
+      dropped: [expect.stringContaining("vault-tls-disabled requires vault-listener-insecure, and that rule's fix here was not made (left out")],
     });
     // The rules that do not go with them are planned as usual.
     expect(status(noListener, 'vault-file-storage').fixed).toBe(1);
@@ -81,7 +87,9 @@ describe('fixes of rules that require each other', () => {
   it('only the fixes of the same Vault release are dropped', () => {
     const dir = example(anchoredConfig);
     // A second Vault release in another namespace whose configuration is a plain block: its fixes stay.
-    const second = readFileSync(join(EXAMPLE_REPO, HR), 'utf8').replace(/namespace: vault\n/, 'namespace: vault-two\n').replace('name: vault\n', 'name: vault-two\n');
+    const second = readFileSync(join(EXAMPLE_REPO, HR), 'utf8')
+      .replace(/namespace: vault\n/, 'namespace: vault-two\n')
+      .replace('name: vault\n', 'name: vault-two\n');
     writeTree(dir, new Map([['infra/kubernetes/flux/infrastructure/vault-two/helmrelease.yaml', second]]));
     const p = plan(dir);
     const tls = p.rules.find((r) => r.rule.meta.id === 'vault-tls-disabled')!;
@@ -95,19 +103,29 @@ describe('fixes of rules that require each other', () => {
       defineRule({
         meta: { id, title: id, reviewItem: 1, severity: 'high', phase: 1, requires, messages: { m: '{name}' } },
         *detect({ repo }) {
-          for (const r of repo.ofKind('ConfigMap')) if (!r.get(['data', id])) yield { messageId: 'm' as const, resource: r, path: ['data'], data: { name: r.name }, subject: r.name! };
+          for (const r of repo.ofKind('ConfigMap'))
+            if (!r.get(['data', id])) yield { messageId: 'm' as const, resource: r, path: ['data'], data: { name: r.name }, subject: r.name! };
         },
         fix: {
           kind: 'edit',
           safe: true,
-          apply: ({ resource }) => (resource!.name === refuse ? { changes: [], skipped: `no ${id} for ${refuse}` } : [{ op: 'merge', resource: resource!, path: ['data'], value: { [id]: 'yes' } }]),
+          apply: ({ resource }) =>
+            resource!.name === refuse
+              ? { changes: [], skipped: `no ${id} for ${refuse}` }
+              : [{ op: 'merge', resource: resource!, path: ['data'], value: { [id]: 'yes' } }],
         },
       }) as Rule;
     const early = make('test-early', ['test-late'], undefined);
     const late = make('test-late', ['test-early'], 'b');
     const dir = tempDir();
     const cm = (n: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${n}\ndata:\n  x: "1"\n`;
-    writeTree(dir, new Map([['a.yaml', cm('a')], ['b.yaml', cm('b')]]));
+    writeTree(
+      dir,
+      new Map([
+        ['a.yaml', cm('a')],
+        ['b.yaml', cm('b')],
+      ]),
+    );
     const repo = loadRepo(dir, { settings: fromRaw({}).settings });
     const planner = new Planner(repo, { rules: [early, late], options: new Map() });
     const p = planner.result();
@@ -153,7 +171,10 @@ describe('the Vault configuration as one double-quoted YAML string', () => {
     expect(after).not.toMatch(/config: "/);
     expect(after).toMatch(/tls_cert_file = /);
     const s = openSession(dir);
-    const again = planFixes(loadRepo(dir, { settings: s.loaded.settings, overrides: p.finalFiles }), { rules: VAULT_RULES.map((id) => ruleById(id)!), options: s.options });
+    const again = planFixes(loadRepo(dir, { settings: s.loaded.settings, overrides: p.finalFiles }), {
+      rules: VAULT_RULES.map((id) => ruleById(id)!),
+      options: s.options,
+    });
     expect(again.rules.flatMap((r) => r.findings.map((f) => f.ruleId))).toEqual([]);
   });
 });

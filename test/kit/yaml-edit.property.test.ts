@@ -673,7 +673,13 @@ const multiLineCaseArb: fc.Arbitrary<MultiLineCase> = fc
       }
     };
     const path: Seg[] =
-      kind === 'set-item' ? [...keys, 'list', 0] : kind === 'append' ? [...keys, 'list', 1] : kind === 'flow' ? [...keys, 'map', 'config'] : [...keys, 'config'];
+      kind === 'set-item'
+        ? [...keys, 'list', 0]
+        : kind === 'append'
+          ? [...keys, 'list', 1]
+          : kind === 'flow'
+            ? [...keys, 'map', 'config']
+            : [...keys, 'config'];
     return { src, run, path, flow: kind === 'flow', replaces: kind === 'insert' || kind === 'append' ? 0 : kind === 'block' ? 2 : 1 };
   });
 

@@ -883,7 +883,10 @@ describe('JSON documents stay JSON', () => {
     golden(setValue(KS, ['spec', 'interval'], '5m'), sub(KS, '"10m"', '"5m"'));
     golden(setValue('{"a": 1}\n', ['a'], 'x'), '{"a": "x"}\n');
     golden(insertPair(KS, ['spec'], 'wait', true), sub(KS, '"prune": true\n', '"prune": true,\n    "wait": true\n'));
-    golden(setValue(KS, ['spec', 'postBuild', 'substitute'], { a: 'b' }), sub(KS, '"prune": true\n', '"prune": true,\n    "postBuild": {"substitute": {"a": "b"}}\n'));
+    golden(
+      setValue(KS, ['spec', 'postBuild', 'substitute'], { a: 'b' }),
+      sub(KS, '"prune": true\n', '"prune": true,\n    "postBuild": {"substitute": {"a": "b"}}\n'),
+    );
     golden(appendToSeq('{"a": {}}\n', ['a', 'list'], 'x'), '{"a": {"list": ["x"]}}\n');
     golden(setValue('{"a": "x"}\n', ['a'], 'l1\nl2\n'), '{"a": "l1\\nl2\\n"}\n');
     golden(setValue('{ "a": [ 1 ] }\n', ['b'], { c: [1, null] }), '{ "a": [ 1 ], "b": { "c": [ 1, null ] } }\n');

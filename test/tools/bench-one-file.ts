@@ -42,10 +42,21 @@ for (const n of sizes.length ? sizes : [500, 1000]) {
     }
     const fixed = samples[0]!.fixed;
     if (fixed !== n) throw new Error(`${n} findings: only ${fixed} fixed`);
-    const row = [n, Math.round(statSync(file).size / 1024), median(samples.map((s) => s.wall)), median(samples.map((s) => s.cpu)).toFixed(2), Math.round(Math.max(...samples.map((s) => s.rss))), fixed];
+    const row = [
+      n,
+      Math.round(statSync(file).size / 1024),
+      median(samples.map((s) => s.wall)),
+      median(samples.map((s) => s.cpu)).toFixed(2),
+      Math.round(Math.max(...samples.map((s) => s.rss))),
+      fixed,
+    ];
     console.log(`| ${row.join(' | ')} |`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-console.log(`\nload average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${runs} run(s) each`);
+console.log(
+  `\nload average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}, ${runs} run(s) each`,
+);

@@ -50,7 +50,14 @@ export const rule = defineRule({
     for (const s of vaultServers(repo, COMPLETE)) {
       if (s.mode !== 'dev') continue;
       const site = vaultValueSite(repo, s, ['server', 'dev', 'enabled']);
-      yield { messageId: 'devMode', resource: site.resource, path: site.path, data: { release: `${s.namespace}/${s.release.name}` }, fixable: false, subject: s.release.id };
+      yield {
+        messageId: 'devMode',
+        resource: site.resource,
+        path: site.path,
+        data: { release: `${s.namespace}/${s.release.name}` },
+        fixable: false,
+        subject: s.release.id,
+      };
     }
     for (const s of vaultServers(repo, COMPLETE)) {
       if (s.mode === 'dev' || !s.config?.invalid) continue;

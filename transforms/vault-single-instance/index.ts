@@ -89,7 +89,14 @@ export const rule = defineRule({
         const site = vaultValueSite(repo, s, ['server', 'ha', 'enabled']);
         const set = locateValue(repo, s.release, ['server', 'ha', 'enabled']);
         const reason = set.source ? `server.ha.enabled: ${String(set.value)}` : 'server.ha.enabled is not set; the chart default is false';
-        yield { messageId: 'singleInstance', resource: site.resource, path: site.path, data: { release, reason }, detail: { id: s.release.id }, subject: s.release.id };
+        yield {
+          messageId: 'singleInstance',
+          resource: site.resource,
+          path: site.path,
+          data: { release, reason },
+          detail: { id: s.release.id },
+          subject: s.release.id,
+        };
       } else if (s.raft && vaultReplicas(s) < REPLICAS) {
         const site = vaultValueSite(repo, s, ['server', 'ha', 'replicas']);
         yield {

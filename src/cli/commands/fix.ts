@@ -147,7 +147,9 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
   } else if (mode === 'dry-run' && info) {
     const dirty = uncommittedPaths(info);
     if (dirty.length) {
-      note(`note: --dry-run plans on the files as they are, including uncommitted changes (${listPaths(dirty)}); a review branch starts from HEAD and would not see them`);
+      note(
+        `note: --dry-run plans on the files as they are, including uncommitted changes (${listPaths(dirty)}); a review branch starts from HEAD and would not see them`,
+      );
     }
   }
   const outputs = checkOutputs({ patchDir: flags.patchDir, prBody: flags.prBody });
@@ -329,7 +331,8 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
     if (e instanceof CancelledError || (signal.aborted && !branch && (name === 'AbortPromptError' || name === 'ExitPromptError'))) {
       rb?.cleanup();
       const reason = trap.received ?? (e instanceof CancelledError ? e.reason : undefined);
-      const untouched = mode === 'branch' ? 'no branch was created and your working tree is untouched' : mode === 'write' ? 'no file was written' : 'nothing was written';
+      const untouched =
+        mode === 'branch' ? 'no branch was created and your working tree is untouched' : mode === 'write' ? 'no file was written' : 'nothing was written';
       process.stderr.write(`\ngitops-fix: interrupted${reason && reason !== 'cancelled' ? ` (${reason})` : ''}; ${untouched}\n`);
       return exitCodeFor(reason);
     }
@@ -359,10 +362,16 @@ function repositoryFor(dir: string, mode: FixMode): GitRepoInfo | undefined {
   } catch (e) {
     if (!(e instanceof GitopsFixError) || e.code !== 'git-missing') throw e;
     if (mode !== 'branch') return undefined;
-    throw new GitopsFixError('git-missing', `git is not installed (or not on PATH), and the review branch needs it: install git, or pass --write to change the files in place, or --dry-run to see the changes`);
+    throw new GitopsFixError(
+      'git-missing',
+      `git is not installed (or not on PATH), and the review branch needs it: install git, or pass --write to change the files in place, or --dry-run to see the changes`,
+    );
   }
   if (!info && mode === 'branch') {
-    throw new GitopsFixError('not-a-git-repo', `${dir} is not inside a git repository: pass --write to change the files in place, or --dry-run to see the changes`);
+    throw new GitopsFixError(
+      'not-a-git-repo',
+      `${dir} is not inside a git repository: pass --write to change the files in place, or --dry-run to see the changes`,
+    );
   }
   return info;
 }

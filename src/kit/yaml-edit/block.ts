@@ -50,7 +50,8 @@ export function planBlockScalar(c: Ctx, path: Path, text: string): void {
   if (!isScalar(n) || n.type !== 'BLOCK_LITERAL') refuse(c.path, `is a ${kindOf(n)}, not a literal block scalar (|)`);
   if (n.value === text) return;
   if (/[\r\x85\u2028\u2029]/.test(text)) refuse(c.path, 'text contains a carriage return or another line separator; use \\n');
-  if (!blockCanHold(text)) refuse(c.path, 'a literal block cannot hold this text exactly (a last line of spaces only, or control characters); set it as a quoted string');
+  if (!blockCanHold(text))
+    refuse(c.path, 'a literal block cannot hold this text exactly (a last line of spaces only, or control characters); set it as a quoted string');
   const tok = (n as Scalar).srcToken as CST.BlockScalar;
   const hdr = tok.props.find((t) => t.type === 'block-scalar-header') as CST.SourceToken;
   const end = rangeOf(n)![1];

@@ -30,7 +30,21 @@ import {
   trimBack,
 } from './core.js';
 import type { Coll, Ctx, Hit, Path } from './core.js';
-import { blockCanHold, isObj, isScalarVal, literalBlock, renderFlow, renderItem, renderJson, renderKey, renderMap, renderNested, renderScalar, renderSeq, styleOf } from './render.js';
+import {
+  blockCanHold,
+  isObj,
+  isScalarVal,
+  literalBlock,
+  renderFlow,
+  renderItem,
+  renderJson,
+  renderKey,
+  renderMap,
+  renderNested,
+  renderScalar,
+  renderSeq,
+  styleOf,
+} from './render.js';
 import type { ScalarVal, Val } from './render.js';
 
 export { planBlockScalar };
