@@ -302,7 +302,7 @@ export class Planner {
     const subject = finding.report?.subject;
     for (const other of this.required(rule)) {
       for (const u of this.unfixed.get(other.meta.id) ?? []) {
-        if (subject !== undefined && u.subject !== undefined && u.subject !== subject) continue;
+        if (subject === undefined || u.subject !== subject) continue; // only fixes for the same subject go together
         if (this.forced.get(u.key)?.by === rule.meta.id) continue; // dropped because of this very rule (a pair)
         return {
           by: other.meta.id,

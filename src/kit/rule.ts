@@ -53,9 +53,10 @@ export interface Report<M extends string = string> {
   /** Private detail the rule's own `fix` reads back. */
   readonly detail?: unknown;
   /**
-   * What this finding's fix must agree on with the fixes of the rules it `requires` (or that require it): e.g. the
-   * Vault release. When the fix of a required rule for the same subject is not made, this fix is dropped too. A
-   * finding without a subject goes with every finding of those rules.
+   * What this finding's fix must agree on with the fixes of the rules it `requires`: e.g. the Vault release. When a
+   * finding of a required rule with the same subject is not fixed (dropped, skipped, suppressed or not picked), this
+   * fix is dropped too, with the reason. Without a subject the fix stands on its own (a rule whose fix checks for
+   * itself what the required rule did, or that requires a rule only to run after it).
    */
   readonly subject?: string;
 }
