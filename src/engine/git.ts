@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
@@ -21,19 +21,40 @@ const MAX_BUFFER = 256 * 1024 * 1024;
 export const GIT_MISSING = 'git is not installed (or not on PATH)';
 
 /** Run git asynchronously; aborting `signal` kills it and throws a CancelledError. */
-export function git(cwd: string, args: readonly string[], signal?: AbortSignal): Promise<string> {
+/**
+ * Run git asynchronously; aborting `signal` stops it and throws a CancelledError. `group`: git runs in a process
+ * group of its own, and the whole group is stopped (for commands that run git processes of their own, such as the
+ * checkout of `worktree add`, which would otherwise go on writing after their parent is gone).
+ */
+export function git(cwd: string, args: readonly string[], signal?: AbortSignal, opts: { group?: boolean } = {}): Promise<string> {
   throwIfCancelled(signal);
   return new Promise((resolvePromise, reject) => {
-    execFile(
-      'git',
-      [...NO_HOOKS, ...args],
-      { cwd, encoding: 'utf8', maxBuffer: MAX_BUFFER, env: gitEnvironment(), ...(signal ? { signal } : {}) },
-      (err, stdout, stderr) => {
-        if (!err) return resolvePromise(stdout);
-        if (signal?.aborted) return reject(cancelled(signal));
-        reject(gitError(args, Object.assign(err, { stderr })));
-      },
-    );
+    const child = spawn('git', [...NO_HOOKS, ...args], { cwd, env: gitEnvironment(), stdio: ['ignore', 'pipe', 'pipe'], detached: !!opts.group });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e) => {
+      signal?.removeEventListener('abort', stop);
+      reject(gitError(args, e));
+    });
+    child.on('close', (code, killedBy) => {
+      signal?.removeEventListener('abort', stop);
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (code === 0) return resolvePromise(stdout);
+      if (signal?.aborted) return reject(cancelled(signal));
+      reject(gitError(args, Object.assign(new Error(`git exited with ${killedBy ?? code}`), { stderr, signal: killedBy, code })));
+    });
+    function stop() {
+      try {
+        if (opts.group && child.pid) process.kill(-child.pid, 'SIGTERM');
+        else child.kill('SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    signal?.addEventListener('abort', stop, { once: true });
   });
 }
 
@@ -420,7 +441,7 @@ export class ReviewBranch {
     throwIfCancelled(opts.signal);
     const rb = new ReviewBranch(info, target, opts.sign !== false);
     try {
-      await git(info.topLevel, ['worktree', 'add', '--quiet', '--detach', rb.worktree, info.head], opts.signal);
+      await git(info.topLevel, ['worktree', 'add', '--quiet', '--detach', rb.worktree, info.head], opts.signal, { group: true });
     } catch (e) {
       rb.cleanup();
       throw e;
@@ -588,7 +609,12 @@ export class ReviewBranch {
     } catch {
       // fall through: remove the files, then let git forget the worktree whose directory is gone
     }
-    rmSync(this.tmp, { recursive: true, force: true });
+    try {
+      // A git process stopped by a signal may still be finishing: retry for a moment rather than leave files behind.
+      rmSync(this.tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch {
+      // left behind: the next run removes this worktree (its owner is gone by then)
+    }
     if (!removed) {
       try {
         gitSync(this.info.topLevel, ['worktree', 'remove', '--force', '--force', this.worktree]);

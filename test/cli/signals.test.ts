@@ -4,7 +4,7 @@
  * run must exit with 128 + the signal number, create no branch, write nothing and leave no worktree or temporary
  * directory behind; a worktree left by a killed run is removed by the next run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,6 +168,40 @@ describe('Ctrl-C while git is running', { timeout: SLOW }, () => {
       expect(run.stderr()).not.toMatch(/git commit .*failed|git-failed|unexpected error/);
       expect(hashTree(dir)).toEqual(before);
       expect(git(dir, 'for-each-ref')).toBe(refs);
+      expect(worktreeCount(dir)).toBe(1);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      removeTree(join(dir, '..'));
+      removeTree(tmp);
+    }
+  });
+});
+
+describe('SIGTERM while git checks out the review worktree', { timeout: SLOW }, () => {
+  it('stops git and the processes it runs (a slow smudge filter) at once, and leaves nothing', async () => {
+    const dir = gitRepoFrom(EXAMPLE_REPO);
+    const tmp = tempDir('gitops-fix-signals-tmp-');
+    try {
+      // Each file takes 30 s to check out (as a slow LFS or decryption filter might): the whole checkout would
+      // take far longer than the test may run, so only stopping git at once lets it end.
+      appendFileSync(join(dir, '.git', 'info', 'attributes'), '*.yaml filter=slow\n');
+      const marker = `gitops-fix-test-${process.pid}-${Date.now()}`;
+      git(dir, 'config', 'filter.slow.smudge', `sleep 30; cat # ${marker}`);
+      const before = hashTree(dir);
+      const run = start(['fix', '--phase', '1', '--yes'], dir, { TMPDIR: tmp });
+      await run.line(/^❯ Load the repository/);
+      while (worktreeCount(dir) < 2) await new Promise((r) => setTimeout(r, 20));
+      process.kill(run.child.pid!, 'SIGTERM');
+      expect((await run.exit).code, run.stderr()).toBe(143);
+      expect(run.stderr()).toContain('interrupted (SIGTERM); no branch was created');
+      expect(run.stderr()).not.toMatch(/unexpected error|ENOTEMPTY/);
+      // No git, filter or sleep of the run goes on after it (they would write into a removed worktree).
+      expect(
+        execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+          .split('\n')
+          .filter((l) => l.includes(marker)),
+      ).toEqual([]);
+      expect(hashTree(dir)).toEqual(before);
       expect(worktreeCount(dir)).toBe(1);
       expect(readdirSync(tmp)).toEqual([]);
     } finally {
