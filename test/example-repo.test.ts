@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { delimiter, dirname, join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -80,25 +79,5 @@ describe('example-repo', () => {
     const docs = parseAllDocuments(readFileSync(join(root, path), 'utf8'));
     for (const doc of docs) expect(doc.errors, path).toEqual([]);
   });
-
-  const kubectl = (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      return statSync(join(dir, 'kubectl')).isFile();
-    } catch {
-      return false;
-    }
-  });
-
-  const buildTitle = kubectl ? 'kubectl kustomize' : 'kubectl kustomize (skipped: kubectl is not on PATH)';
-  describe.skipIf(!kubectl)(buildTitle, () => {
-    it.each(kustomizeDirs)('%s builds', (dir) => {
-      let stderr = '';
-      try {
-        execFileSync('kubectl', ['kustomize', join(root, dir)], { stdio: 'pipe' });
-      } catch (error) {
-        stderr = String((error as { stderr?: Buffer }).stderr ?? error);
-      }
-      expect(stderr, dir).toBe('');
-    });
-  });
+  // test/kustomize-build.test.ts builds every kustomize directory of it with kubectl.
 });

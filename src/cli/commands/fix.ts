@@ -25,6 +25,7 @@ import { writePlan, type WrittenFile } from '../../engine/write.js';
 import { colorEnabled, painter } from '../colors.js';
 import { INTERRUPTED, OK } from '../exit-codes.js';
 import { fixText } from '../fix-format.js';
+import { lineWriter, type CliIO } from '../io.js';
 import { runTasks, type Task } from '../tasks.js';
 
 export const NEEDS_TERMINAL = 'interactive selection needs a terminal; pass --yes to apply the selected phase non-interactively';
@@ -90,14 +91,18 @@ function planTasks(session: () => Session, opts: Omit<PlanOptions, 'options'>, d
  * `gitops-fix fix [DIR]`: select rules, plan their fixes, let the user pick (on a terminal), then commit them to a
  * review branch made in a temporary worktree (default), write them in place (--write) or show them (--dry-run).
  */
-export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) => void): Promise<number> {
+export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promise<number> {
   const mode = checkFlags(flags);
+  const out = lineWriter(io.stdout);
   const json = flags.format === 'json';
-  const promptStream = json ? process.stderr : process.stdout;
-  const paint = painter(colorEnabled(json ? process.stderr : process.stdout));
+  const promptStream = json ? io.stderr : io.stdout;
+  const paint = painter(colorEnabled(promptStream, io.env));
   const note = (s: string) => {
-    if (!json) process.stderr.write(`${s}\n`);
+    if (!json) io.stderr.write(`${s}\n`);
   };
+  // Relative paths are the caller's (the process's working directory, or the one a test passes).
+  const at = (p: string) => resolve(io.cwd, p);
+  const config = flags.config === undefined ? undefined : at(flags.config);
 
   // Selection: phases, rule ids and quick wins add up; `requires` pulls in more rules.
   const phases = parsePhases(flags.phase);
@@ -111,10 +116,10 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
   const selectedIds = new Set(closed.map((r) => r.meta.id));
 
   const interactive = !flags.yes && mode !== 'dry-run';
-  if (interactive && !(process.stdin.isTTY && promptStream.isTTY)) throw new GitopsFixError('needs-terminal', NEEDS_TERMINAL);
+  if (interactive && !(io.stdinIsTTY && promptStream.isTTY)) throw new GitopsFixError('needs-terminal', NEEDS_TERMINAL);
 
   // Git: the review branch starts from HEAD, in a worktree of its own.
-  const info: GitRepoInfo | undefined = findGitRepo(dir);
+  const info: GitRepoInfo | undefined = findGitRepo(at(dir));
   let branchName: string | undefined;
   if (mode === 'branch') {
     if (!info) {
@@ -131,7 +136,7 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
   let rb: ReviewBranch | undefined;
   const onSigint = () => {
     rb?.cleanup();
-    process.stderr.write('\ngitops-fix: interrupted; no branch was created and your working tree is untouched\n');
+    io.stderr.write('\ngitops-fix: interrupted; no branch was created and your working tree is untouched\n');
     process.exit(INTERRUPTED);
   };
   process.on('SIGINT', onSigint);
@@ -147,7 +152,7 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
           title: mode === 'branch' ? 'Load the repository (HEAD, in a temporary worktree)' : 'Load the repository',
           task: async () => {
             if (mode === 'branch') rb = ReviewBranch.open(info!, branchName!, !!flags.force);
-            session = openSession(rb ? rb.dir : dir, flags.config, dir);
+            session = openSession(rb ? rb.dir : at(dir), config, at(dir));
           },
         },
         {
@@ -164,7 +169,7 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
           (p) => (planner = p),
         ),
       ],
-      { silent: json },
+      { silent: json, stderr: io.stderr },
     );
     let plan: Plan = planner.result();
 
@@ -174,8 +179,8 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
     if (something && mode === 'branch' && !flags.force && branchExists(info!.topLevel, branchName!)) throw branchExistsError(branchName!);
     if (interactive && something) {
       const { ASK, askOptions, pickFixes } = await import('../pick-fixes.js');
-      const io = { output: promptStream, paint };
-      const chosen = await pickFixes(plan, selectedIds, askable, io);
+      const pickerIO = { output: promptStream, paint };
+      const chosen = await pickFixes(plan, selectedIds, askable, pickerIO);
       if (!chosen) {
         out('Cancelled: nothing was changed.');
         return OK;
@@ -183,12 +188,12 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
       // Fixes that wait for an answer: ask now (validated), optionally save to the config file.
       const asked = new Set([...chosen].filter((k) => k.startsWith(ASK)).map((k) => k.slice(ASK.length)));
       const askRules = new Set(plan.rules.filter((rp) => rp.skipped.some((d) => d.finding && asked.has(findingKey(d.finding)))).map((rp) => rp.rule.meta.id));
-      const configFile = flags.config ? resolve(flags.config) : join(resolve(dir), CONFIG_FILE);
+      const configFile = config ?? join(at(dir), CONFIG_FILE);
       for (const id of askRules) {
         const rule = universe.find((r) => r.meta.id === id)!;
         const skipReason = (s: Session) =>
           planFixes(s.repo, { rules: [rule], options: s.options, exclude: excludeSuppressed(s) }).rules.find((rp) => rp.rule === rule)?.skipped[0]?.reason;
-        const asked = await askOptions(rule, session, skipReason, configFile, io);
+        const asked = await askOptions(rule, session, skipReason, configFile, pickerIO);
         session = asked.session;
         if (asked.save) for (const a of asked.answers) saveRuleOption(configFile, a.ruleId, a.option, a.value);
       }
@@ -208,7 +213,7 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
             (p) => (planner = p),
           ),
         ],
-        { silent: json },
+        { silent: json, stderr: io.stderr },
       );
       plan = planner.result();
     }
@@ -232,7 +237,7 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
           },
         },
       ],
-      { silent: json },
+      { silent: json, stderr: io.stderr },
     );
     if (nothingToFix(plan)) {
       out(json ? JSON.stringify(fixReportJson(outcome), null, 2) : fixText(outcome, paint));
@@ -272,19 +277,19 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
         },
       });
     }
-    if (apply.length) await runTasks(apply, { silent: json });
+    if (apply.length) await runTasks(apply, { silent: json, stderr: io.stderr });
     if (branch) outcome.branch = branch;
     if (written) outcome.written = written;
-    if (flags.patchDir) outcome.patches = writePatches(flags.patchDir, plan, { ...(branch ? { branch } : {}), author: patchAuthor(info) });
+    if (flags.patchDir) outcome.patches = writePatches(at(flags.patchDir), plan, { ...(branch ? { branch } : {}), author: patchAuthor(info) });
     if (flags.prBody) {
-      outcome.prBody = writeTextFile(flags.prBody, prBody(plan, { ...(branch ? { branch: branch.branch, commits: branch.commits } : {}) }));
+      outcome.prBody = writeTextFile(at(flags.prBody), prBody(plan, { ...(branch ? { branch: branch.branch, commits: branch.commits } : {}) }));
     }
     out(json ? JSON.stringify(fixReportJson(outcome), null, 2) : fixText(outcome, paint));
     return OK;
   } catch (e) {
     if ((e as Error)?.name === 'ExitPromptError') {
       rb?.cleanup();
-      process.stderr.write('gitops-fix: cancelled; nothing was changed\n');
+      io.stderr.write('gitops-fix: cancelled; nothing was changed\n');
       return INTERRUPTED;
     }
     throw e;
