@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/git-repo.js';
+import { runBin } from '../support/git-repo.js';
 import { removeTree, tempDir } from '../support/tree.js';
 
 /** These tests run the built CLI on whole repositories; a loaded CI machine needs time. */
@@ -22,7 +22,7 @@ describe('gitops-fix demo', { timeout: SLOW }, () => {
       GIT_COMMITTER_EMAIL: undefined,
       EMAIL: undefined,
     };
-    const r = await runCli(['demo'], { cwd: home, env });
+    const r = await runBin(['demo'], { cwd: home, env });
     expect(r.stderr).not.toMatch(/gitops-fix: /);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Demo repository: ');
