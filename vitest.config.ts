@@ -32,7 +32,8 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default', './test/support/skip-reporter.ts', ['json', { outputFile: '.test-results/vitest.json' }]],
     projects: [
-      { extends: true, test: { name: 'unit', include: UNIT } },
+      // Unit tests share one module cache per worker (isolate: false): they keep no state between files, and the engine loads once.
+      { extends: true, test: { name: 'unit', include: UNIT, isolate: false } },
       { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: UNIT, globalSetup: ['./test/support/global-build.ts'] } },
     ],
   },

@@ -60,7 +60,8 @@ describe.skipIf(why)(skipTitle('kubectl kustomize', why), () => {
     const session = openSession(EXAMPLE_REPO);
     // The options without a safe default, answered as a team would.
     const options = new Map(session.options);
-    const set = (id: string, value: object) => options.set(id, rules.find((r) => r.meta.id === id)!.options!.parse({ ...(options.get(id) as object), ...value }));
+    const set = (id: string, value: object) =>
+      options.set(id, rules.find((r) => r.meta.id === id)!.options!.parse({ ...(options.get(id) as object), ...value }));
     set('vault-manual-unseal', { method: 'transit', transitAddress: 'https://vault-transit.example.com:8200' });
     set('vault-no-backup', { method: 'velero' });
     for (const id of ['missing-monitoring', 'flux-metrics-unmonitored']) set(id, { prometheusOperator: true });

@@ -1,9 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { FAILURE, OK } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
+// Types only (erased): the commands themselves are imported when they run.
+import type { FixFlags } from './commands/fix.js';
+import type { ScanFlags } from './commands/scan.js';
 
+/** The package's version: package.json two folders up from the sources (src/cli/), three from the build (dist/src/cli/). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const file = [new URL('../../package.json', import.meta.url), new URL('../../../package.json', import.meta.url)].find((u) => existsSync(u));
+  if (!file) throw new Error(`package.json not found above ${import.meta.url}`);
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
   return pkg.version;
 }
 
@@ -40,7 +46,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option('--fail-on <severity>', 'exit 1 when a finding at or above: critical | high | medium | low | none', 'low')
     .option('-c, --config <file>', 'configuration file (default: <dir>/.gitops-fix.yaml)')
     .option('--debug', 'print stack traces of unexpected errors')
-    .action(async (dir: string, flags) => {
+    .action(async (dir: string, flags: ScanFlags) => {
       const { scanCommand } = await import('./commands/scan.js');
       code = await scanCommand(dir, flags, io);
     });
@@ -64,7 +70,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option('--pr-body <file>', 'also write a Markdown pull-request description to this file')
     .option('-f, --format <format>', 'text | json', 'text')
     .option('--debug', 'print stack traces of unexpected errors')
-    .action(async (dir: string, flags) => {
+    .action(async (dir: string, flags: FixFlags) => {
       const { fixCommand } = await import('./commands/fix.js');
       code = await fixCommand(dir, flags, io);
     });
@@ -82,7 +88,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .command('rules')
     .description('list the rules')
     .option('-f, --format <format>', 'table | json | markdown', 'table')
-    .action(async (flags) => {
+    .action(async (flags: { format: string }) => {
       const { rulesCommand } = await import('./commands/rules.js');
       code = await rulesCommand(flags, io);
     });

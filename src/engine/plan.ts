@@ -151,7 +151,7 @@ function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonl
     let next: string;
     if (c.op === 'set' || c.op === 'merge') refuseSharedAnchor(text, res.doc, c.path);
     if (c.op === 'set') next = setValue(text, c.path, c.value, c.comment ? { ...o, comment: c.comment } : o);
-    else if (c.op === 'merge') next = mergeValue(text, c.path, c.value as Record<string, unknown>, o);
+    else if (c.op === 'merge') next = mergeValue(text, c.path, c.value, o);
     else if (c.op === 'delete') next = deleteKey(text, c.path, o);
     else next = appendToSeq(text, c.path, c.value, o);
     staged.set(res.file, next);

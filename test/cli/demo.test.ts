@@ -30,6 +30,7 @@ describe('gitops-fix demo', { timeout: SLOW }, () => {
     expect(r.stdout).toMatch(/git log --stat main\.\.gitops-fix\/phase-1\n[0-9a-f]{7,} fix\(/);
     expect(r.stdout).toMatch(/\d+ files? changed/);
     // The demo keeps its repository for the person to inspect; the test does not need it.
+    // eslint-disable-next-line no-control-regex -- removes ANSI colour sequences, which start with ESC
     const made = /Demo repository: (\S+)/.exec(r.stdout.replace(/\x1b\[[0-9;]*m/g, ''))?.[1];
     if (made?.includes('gitops-fix-demo-')) removeTree(made.replace(/\/example-repo\/?$/, ''));
     removeTree(home);

@@ -207,7 +207,7 @@ describe('fix --write', { timeout: SLOW }, () => {
     const changed = Object.keys(after).filter((p) => after[p] !== before[p]);
     expect(changed.sort()).toEqual([...expected.keys()].sort());
     for (const [p, text] of expected) expect(readFileSync(join(dir, p), 'utf8')).toBe(text);
-    for (const p of expected.keys()) if (before[p]) expect(after[p]!.split(':')[1]).toBe(before[p]!.split(':')[1]);
+    for (const p of expected.keys()) if (before[p]) expect(after[p]!.split(':')[1]).toBe(before[p].split(':')[1]);
     expect(git(dir, 'branch', '--list').trim()).toBe('* main');
   });
 

@@ -14,7 +14,8 @@ const SLOW = 240_000;
 /** The interactive picker, driven through a real pseudo-terminal (python3's pty module), not a mocked prompt. */
 const why = missing('pty');
 
-describe.skipIf(why)(skipTitle('fix picker on a terminal', why), { timeout: SLOW }, () => {
+// Each test drives its own process in its own repository: they run side by side (most of their time is waiting for redraws).
+describe.skipIf(why)(skipTitle('fix picker on a terminal', why), { timeout: SLOW, concurrent: true }, () => {
   it('pre-checks the requested phase, shows a diff on request, and commits what was confirmed', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const s = openSession(dir);

@@ -107,8 +107,8 @@ describe('gitops-fix init', () => {
     expect(config).toMatch(
       /# Production clusters track now: 20260108_3 \(GitRepository flux-system, flux\/clusters\/production\/flux-system\/gotk-sync\.yaml:11\)/,
     );
-    expect(config).toMatch(/#   Vault server releases: vault\/vault \(infra\/kubernetes\/flux\/infrastructure\/vault\/helmrelease\.yaml:\d+\)/);
-    expect(config).toMatch(/#   Secret stores: ClusterSecretStore vault-backend/);
+    expect(config).toMatch(/# {3}Vault server releases: vault\/vault \(infra\/kubernetes\/flux\/infrastructure\/vault\/helmrelease\.yaml:\d+\)/);
+    expect(config).toMatch(/# {3}Secret stores: ClusterSecretStore vault-backend/);
     const loaded = fromRaw(parse(config));
     expect(loaded.config.production.clusters).toEqual(['flux/clusters/production']);
     // The session opens with it, and the repository is still scanned the same way.

@@ -6,7 +6,6 @@ import { applyReplacements, type Replacement } from '../../src/engine/fix-region
 import { loadRepo } from '../../src/engine/load-repo.js';
 import { findingKey } from '../../src/engine/plan.js';
 import { rules, ruleById } from '../../src/engine/registry.js';
-import { PSEUDO_RULES } from '../../src/engine/rule-docs.js';
 import { detectRule } from '../../src/engine/scan.js';
 import { openSession, runScan } from '../../src/engine/session.js';
 import { sarifLog } from '../../src/cli/formats/sarif.js';
