@@ -1,4 +1,4 @@
-import { PHASE_TITLES, SEVERITIES, type Phase } from '../kit/index.js';
+import { PHASE_TITLES, SEVERITIES } from '../kit/index.js';
 import type { ChecklistItem } from '../engine/checklist.js';
 import type { ScanReport } from '../engine/session.js';
 import type { Paint } from './colors.js';
