@@ -190,7 +190,9 @@ describe('security contexts, External Secrets, monitoring and documents on the e
       copyTree(example, dir);
       writeTree(dir, plan.finalFiles);
       const dirs = new Set([...plan.finalFiles.keys()].filter((p) => /\.ya?ml$/.test(p)).map((p) => p.split('/').slice(0, -1).join('/')));
-      for (const d of dirs) if (existsSync(join(dir, d, 'kustomization.yaml'))) execFileSync('kubectl', ['kustomize', join(dir, d)], { stdio: 'pipe' });
+      const built = [...dirs].filter((d) => existsSync(join(dir, d, 'kustomization.yaml')));
+      expect(built.length).toBeGreaterThan(0);
+      for (const d of built) execFileSync('kubectl', ['kustomize', join(dir, d)], { stdio: 'pipe' });
     } finally {
       removeTree(dir);
     }
