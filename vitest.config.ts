@@ -1,10 +1,40 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two tiers (CONTRIBUTING.md):
+ * - unit: the kit, the engine, the rules and their fixtures, in process. No build, no tool, no ../shared.
+ *   `npm run test:unit`.
+ * - integration: the CLI (in process through the command functions; as a process only where a real one matters:
+ *   the bin, the terminal picker, git hooks, signals, start-up), the corpus and charts in ../shared, kubectl and
+ *   the packed package. Its global set-up builds dist/ once.
+ * `npm test` runs both. Tests that need ../shared or a tool that is absent are skipped with the reason, and the
+ * skip reporter lists them at the end of the run.
+ */
+const UNIT = [
+  'test/kit/**/*.test.ts',
+  'test/engine/**/*.test.ts',
+  'test/rules.test.ts',
+  'test/registry.test.ts',
+  'test/message-coverage.test.ts',
+  'test/generated.test.ts',
+  'test/example-repo.test.ts',
+  'test/docs.test.ts',
+  'test/schema.test.ts',
+  'test/architecture.test.ts',
+  'test/vault/hcl-fixtures.test.ts',
+  'test/vault/composition.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    reporters: ['default', './test/support/skip-reporter.ts', ['json', { outputFile: '.test-results/vitest.json' }]],
+    projects: [
+      // Unit tests share one module cache per worker (isolate: false): they keep no state between files, and the engine loads once.
+      { extends: true, test: { name: 'unit', include: UNIT, isolate: false } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: UNIT, globalSetup: ['./test/support/global-build.ts'] } },
+    ],
   },
 });

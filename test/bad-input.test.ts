@@ -4,7 +4,7 @@
  * generated in a temporary directory (test/support/bad-input.ts); the CLI under test is the build in dist/.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSession } from '../src/engine/session.js';
@@ -14,7 +14,9 @@ import { writePlan } from '../src/engine/write.js';
 import { GitopsFixError } from '../src/engine/errors.js';
 import { parseDocument } from 'yaml';
 import { BAD_FILES, externalSecret, FIFTY_MB, treeState, writeBadRepo } from './support/bad-input.js';
-import { CLI, git, gitRepoFrom, runCli, type CliResult } from './support/git-repo.js';
+import { runCli, type CliResult } from './support/cli.js';
+import { CLI, git, gitRepoFrom } from './support/git-repo.js';
+import { skipTitle } from './support/needs.js';
 import { removeTree, tempDir } from './support/tree.js';
 
 const STACK = /^\s+at .+[:(]\d+:\d+\)?$/m;
@@ -186,7 +188,8 @@ describe('bad input', () => {
       expect(findingsIn('bad/values-null.yaml').filter((x) => x.ruleId === 'helmrelease-values-not-map')).toEqual([]);
     });
 
-    it.runIf(canDropCaps || !isRoot)('skips an unreadable file with the reason and goes on', async () => {
+    const noCapsh = isRoot && !canDropCaps ? "needs capsh (libcap) to drop root's file capabilities, so that permissions bite" : undefined;
+    it.skipIf(noCapsh)(skipTitle('skips an unreadable file with the reason and goes on', noCapsh), async () => {
       const r = isRoot
         ? await runWrapped('capsh', ['--drop=cap_dac_override,cap_dac_read_search', '--', '-c', '"$0" "$1" scan "$2"', process.execPath, CLI, dir], dir)
         : await runCli(['scan', dir], { cwd: dir });
@@ -391,7 +394,8 @@ describe('git and the file system', () => {
     }
   });
 
-  it.runIf(canMountReadOnly)('a read-only file system with --write: exit 2, the error names the file, nothing is modified', async () => {
+  const noMount = canMountReadOnly ? undefined : 'needs unshare -rm (user and mount namespaces) to bind-mount a directory read-only';
+  it.skipIf(noMount)(skipTitle('a read-only file system with --write: exit 2, the error names the file, nothing is modified', noMount), async () => {
     const copy = gitRepoFrom(plain);
     try {
       const before = treeState(copy);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { rules } from '../src/engine/registry.js';
 import { openSession, runScan } from '../src/engine/session.js';
 import { planFixes } from '../src/engine/plan.js';
+import { missing, skipTitle } from './support/needs.js';
 import { corpusRepos } from './support/tree.js';
 
 const FOUNDATION_RULES = [
@@ -12,7 +13,9 @@ const FOUNDATION_RULES = [
   'kustomization-retry-interval',
 ];
 
-describe.skipIf(corpusRepos().length === 0)('corpus smoke', () => {
+const why = missing('corpus');
+
+describe.skipIf(why)(skipTitle('corpus smoke', why), () => {
   for (const dir of corpusRepos()) {
     it(dir.split('/').pop()!, () => {
       const session = openSession(dir);

@@ -1,19 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { collateralLines, editSites } from './support/collateral.js';
+import { missing, skipTitle } from './support/needs.js';
 import { corpusRepos } from './support/tree.js';
-import { failures, formatResults, runRepo } from './tools/corpus.js';
+import { failures, formatResults, kubectlRuns, runRepo } from './tools/corpus.js';
 
-const repos = corpusRepos();
+const why = missing('corpus');
+const noKubectl = missing('kubectl');
 
-describe.skipIf(!repos.length)('corpus (../shared/corpus)', () => {
-  for (const dir of repos) {
+describe.skipIf(why)(skipTitle('corpus (../shared/corpus)', why), () => {
+  for (const dir of corpusRepos()) {
     it(dir.split('/').pop()!, { timeout: 240_000 }, async () => {
-      const result = await runRepo(dir);
+      const result = await runRepo(dir, { kustomize: !noKubectl });
       // The table row and every problem are in the failure message.
       expect(failures([result]), formatResults([result])).toEqual([]);
       expect(result.files).toBeGreaterThan(0);
     });
   }
+
+  it.skipIf(noKubectl)(skipTitle('built the kustomize directories of the touched files with kubectl, before and after', noKubectl), () => {
+    expect(kubectlRuns.count).toBeGreaterThan(0);
+  });
 });
 
 describe('collateral lines', () => {

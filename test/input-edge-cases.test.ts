@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { externalSecret } from './support/bad-input.js';
-import { commitsOf, git, runCli } from './support/git-repo.js';
+import { runCli } from './support/cli.js';
+import { commitsOf, git } from './support/git-repo.js';
 import { tempDir, writeTree } from './support/tree.js';
 
 const SLOW = 240_000;

@@ -25,7 +25,7 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ code: number |
 }
 
 /**
- * The published package: built from a copy of this checkout (so the test neither needs nor touches dist/ here),
+ * The published package: a copy of this checkout with the build of the test run's global set-up,
  * packed with `npm pack`, installed from the tarball into an empty project, and run with `npx gitops-fix`.
  */
 describe('npx gitops-fix from the packed package', () => {
@@ -52,7 +52,8 @@ describe('npx gitops-fix from the packed package', () => {
       if (existsSync(join(ROOT, p))) cpSync(join(ROOT, p), join(src, p), { recursive: true });
     }
     symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'), 'dir');
-    await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], src);
+    // The build of this run's global set-up (test/support/global-build.ts), from these sources.
+    cpSync(join(ROOT, 'dist'), join(src, 'dist'), { recursive: true });
     expect(existsSync(join(src, 'dist', 'bin', 'gitops-fix.js')), 'the build wrote dist/bin/gitops-fix.js').toBe(true);
     const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', base], src);
     expect(packed.code, packed.stderr).toBe(0);

@@ -11,7 +11,7 @@ import { ruleById, rules } from '../src/engine/registry.js';
 import { detectRule } from '../src/engine/scan.js';
 import { openSession } from '../src/engine/session.js';
 import { copyTree, corpusRepos, removeTree, ROOT, tempDir, writeTree } from './support/tree.js';
-import { hasKubectl } from './support/kubectl.js';
+import { missing, skipTitle } from './support/needs.js';
 import { checkGenerated } from './support/generated.js';
 
 const HARDENING = [
@@ -81,7 +81,8 @@ describe('platform hardening on the example repository', () => {
     );
   });
 
-  it.runIf(hasKubectl)('kubectl kustomize builds every touched directory of the fixed repository', () => {
+  const noKubectl = missing('kubectl');
+  it.skipIf(noKubectl)(skipTitle('kubectl kustomize builds every touched directory of the fixed repository', noKubectl), () => {
     const plan = planFixes(session.repo, { rules: hardening, options });
     const dir = tempDir();
     try {
@@ -98,7 +99,9 @@ describe('platform hardening on the example repository', () => {
   });
 });
 
-describe('platform hardening on the corpus', () => {
+const noCorpus = missing('corpus');
+
+describe.skipIf(noCorpus)(skipTitle('platform hardening on the corpus', noCorpus), () => {
   for (const dir of corpusRepos()) {
     it(`${dir.split('/').pop()}: every fix verifies and what it generates is valid and reachable`, () => {
       const session = openSession(dir);

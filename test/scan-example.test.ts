@@ -1,15 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
 import { ROOT } from './support/tree.js';
 
-const CLI = join(ROOT, 'dist', 'bin', 'gitops-fix.js');
 const EXAMPLE = join(ROOT, 'fixtures', 'example-repo');
 
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]) => runCli(args, { cwd: ROOT });
 
 interface JsonFinding {
   ruleId: string;
@@ -24,8 +20,8 @@ interface JsonFinding {
 }
 
 describe('scan on the example repository', () => {
-  const r = run(['scan', EXAMPLE, '--format', 'json']);
-  const out = JSON.parse(r.stdout) as {
+  let r: Awaited<ReturnType<typeof run>>;
+  let out: {
     version: number;
     root: string;
     findings: JsonFinding[];
@@ -33,6 +29,10 @@ describe('scan on the example repository', () => {
     summary: Record<string, unknown>;
     checklist: { item: number; rules: string[]; status: string; count: number; reason: string | null }[];
   };
+  beforeAll(async () => {
+    r = await run(['scan', EXAMPLE, '--format', 'json']);
+    out = JSON.parse(r.stdout) as typeof out;
+  });
 
   it('exits 1 with findings and prints the documented JSON shape', () => {
     expect(r.code).toBe(1);
@@ -86,23 +86,23 @@ describe('scan on the example repository', () => {
     ).toEqual(['flux/clusters/production/apps.yaml', 'flux/clusters/production/flux-system/gotk-sync.yaml', 'flux/clusters/production/infrastructure.yaml']);
   });
 
-  it('--fail-on none exits 0; --fail-on critical only counts critical findings', () => {
-    expect(run(['scan', EXAMPLE, '--fail-on', 'none']).code).toBe(0);
-    const onlyLow = run(['scan', EXAMPLE, '--rule', 'helmrepository-slow-interval', '--fail-on', 'high']);
+  it('--fail-on none exits 0; --fail-on critical only counts critical findings', async () => {
+    expect((await run(['scan', EXAMPLE, '--fail-on', 'none'])).code).toBe(0);
+    const onlyLow = await run(['scan', EXAMPLE, '--rule', 'helmrepository-slow-interval', '--fail-on', 'high']);
     expect(onlyLow.code).toBe(0);
   });
 
-  it('filters by phase and rule', () => {
-    const p = JSON.parse(run(['scan', EXAMPLE, '--format', 'json', '--phase', '1', '--rule', 'helmrepository-slow-interval']).stdout) as {
+  it('filters by phase and rule', async () => {
+    const p = JSON.parse((await run(['scan', EXAMPLE, '--format', 'json', '--phase', '1', '--rule', 'helmrepository-slow-interval'])).stdout) as {
       findings: JsonFinding[];
     };
     expect(new Set(p.findings.map((f) => f.phase === 1 || f.ruleId === 'helmrepository-slow-interval'))).toEqual(new Set([true]));
-    const q = JSON.parse(run(['scan', EXAMPLE, '--format', 'json', '--rule', 'gitrepository-dev-branch']).stdout) as { findings: JsonFinding[] };
+    const q = JSON.parse((await run(['scan', EXAMPLE, '--format', 'json', '--rule', 'gitrepository-dev-branch'])).stdout) as { findings: JsonFinding[] };
     expect(q.findings.map((f) => f.ruleId)).toEqual(['gitrepository-dev-branch']);
   });
 
-  it('text output groups by phase and severity, then the summary, and ends with the review checklist', () => {
-    const t = run(['scan', EXAMPLE]);
+  it('text output groups by phase and severity, then the summary, and ends with the review checklist', async () => {
+    const t = await run(['scan', EXAMPLE]);
     expect(t.stdout).toMatch(/^Phase 1 — Critical security fixes/m);
     expect(t.stdout).toMatch(/flux\/clusters\/production\/flux-system\/gotk-sync\.yaml:11:5 {2}gitrepository-dev-branch/);
     const lines = t.stdout.trim().split('\n');
@@ -113,14 +113,14 @@ describe('scan on the example repository', () => {
     expect(lines).toContain('  16  not applicable here  disable_mlock = true is recommended for this storage and image; keep swap off on the nodes');
   });
 
-  it('usage errors exit 2 with a message and no stack trace', () => {
+  it('usage errors exit 2 with a message and no stack trace', async () => {
     for (const args of [
       ['scan', EXAMPLE, '--format', 'xml'],
       ['scan', EXAMPLE, '--phase', '7'],
       ['scan', EXAMPLE, '--rule', 'no-such-rule'],
       ['scan', join(EXAMPLE, 'missing')],
     ]) {
-      const e = run(args);
+      const e = await run(args);
       expect(e.code).toBe(2);
       expect(e.stderr).toMatch(/^gitops-fix: /);
       expect(e.stderr).not.toMatch(/\n\s+at /);

@@ -1,4 +1,4 @@
-import { PHASE_TITLES, SEVERITIES, type Phase } from '../kit/index.js';
+import { PHASE_TITLES, SEVERITIES } from '../kit/index.js';
 import type { ChecklistItem } from '../engine/checklist.js';
 import type { ScanReport } from '../engine/session.js';
 import type { Paint } from './colors.js';
@@ -59,7 +59,7 @@ export function scanText(report: ScanReport, paint: Paint): string {
   const lines: string[] = [];
   const phases = [...new Set(report.findings.map((f) => f.phase))].sort();
   for (const phase of phases) {
-    lines.push(paint('bold', `Phase ${phase} — ${PHASE_TITLES[phase as Phase]}`));
+    lines.push(paint('bold', `Phase ${phase} — ${PHASE_TITLES[phase]}`));
     for (const sev of SEVERITIES) {
       const group = report.findings.filter((f) => f.phase === phase && f.severity === sev);
       if (!group.length) continue;

@@ -1,18 +1,28 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { FAILURE, OK } from './exit-codes.js';
+import { processIO, type CliIO } from './io.js';
+// Types only (erased): the commands themselves are imported when they run.
+import type { FixFlags } from './commands/fix.js';
+import type { ScanFlags } from './commands/scan.js';
 
+/** The package's version: package.json two folders up from the sources (src/cli/), three from the build (dist/src/cli/). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const file = [new URL('../../package.json', import.meta.url), new URL('../../../package.json', import.meta.url)].find((u) => existsSync(u));
+  if (!file) throw new Error(`package.json not found above ${import.meta.url}`);
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
   return pkg.version;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-/** Parse argv, run a command, map errors to exit codes. Returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Parse argv, run a command, map errors to exit codes. Returns the exit code; never exits the process, except that
+ * `fix` exits at once on a second SIGINT, SIGTERM or SIGHUP (src/cli/signals.ts).
+ */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   const debug = argv.includes('--debug');
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`${version()}\n`);
+    io.stdout.write(`${version()}\n`);
     return OK;
   }
   // `gitops-fix --phase 1` is shorthand for `gitops-fix fix --phase 1`.
@@ -21,14 +31,13 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0]?.startsWith('-') && !['--help', '-h', '--version', '-V'].includes(argv[0]) && !argv.some((a) => COMMANDS.includes(a))) argv = ['fix', ...argv];
   const { Command, CommanderError } = await import('commander');
   let code = OK;
-  const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
   const program = new Command()
     .name('gitops-fix')
     .description('Find and fix security and reliability problems in Flux GitOps repositories.')
     .version(version())
     .option('--debug', 'print stack traces of unexpected errors')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   program
     .command('scan')
@@ -40,9 +49,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--fail-on <severity>', 'exit 1 when a finding at or above: critical | high | medium | low | none', 'low')
     .option('-c, --config <file>', 'configuration file (default: <dir>/.gitops-fix.yaml)')
     .option('--debug', 'print stack traces of unexpected errors')
-    .action(async (dir: string, flags) => {
+    .action(async (dir: string, flags: ScanFlags) => {
       const { scanCommand } = await import('./commands/scan.js');
-      code = await scanCommand(dir, flags, out);
+      code = await scanCommand(dir, flags, io);
     });
 
   program
@@ -65,9 +74,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-gpg-sign', 'make the review commits unsigned, whatever the git configuration says (commit.gpgsign)')
     .option('-f, --format <format>', 'text | json', 'text')
     .option('--debug', 'print stack traces of unexpected errors')
-    .action(async (dir: string, flags) => {
+    .action(async (dir: string, flags: FixFlags) => {
       const { fixCommand } = await import('./commands/fix.js');
-      code = await fixCommand(dir, flags, out);
+      code = await fixCommand(dir, flags, io);
     });
 
   program
@@ -76,16 +85,16 @@ export async function main(argv: string[]): Promise<number> {
     .option('--debug', 'print stack traces of unexpected errors')
     .action(async () => {
       const { demoCommand } = await import('./commands/demo.js');
-      code = await demoCommand(out);
+      code = await demoCommand(io);
     });
 
   program
     .command('rules')
     .description('list the rules')
     .option('-f, --format <format>', 'table | json | markdown', 'table')
-    .action(async (flags) => {
+    .action(async (flags: { format: string }) => {
       const { rulesCommand } = await import('./commands/rules.js');
-      code = await rulesCommand(flags, out);
+      code = await rulesCommand(flags, io);
     });
 
   program
@@ -94,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<rule-id>', 'rule id (see `gitops-fix rules`)')
     .action(async (id: string) => {
       const { explainCommand } = await import('./commands/explain.js');
-      code = await explainCommand(id, out);
+      code = await explainCommand(id, io);
     });
 
   program
@@ -104,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--debug', 'print stack traces of unexpected errors')
     .action(async (dir: string) => {
       const { initCommand } = await import('./commands/init.js');
-      code = await initCommand(dir, out);
+      code = await initCommand(dir, io);
     });
 
   try {
@@ -117,12 +126,12 @@ export async function main(argv: string[]): Promise<number> {
     // Imported here, not at start-up: `--version` and `--help` load nothing of the engine.
     const { GitopsFixError } = await import('../engine/errors.js');
     if (e instanceof GitopsFixError) {
-      process.stderr.write(`gitops-fix: ${e.message}\n`);
-      if (debug && e.cause) process.stderr.write(`${(e.cause as Error).stack}\n`);
+      io.stderr.write(`gitops-fix: ${e.message}\n`);
+      if (debug && e.cause) io.stderr.write(`${(e.cause as Error).stack}\n`);
       return FAILURE;
     }
-    process.stderr.write(`gitops-fix: unexpected error: ${(e as Error).message}\n`);
-    process.stderr.write(debug ? `${(e as Error).stack}\n` : 'Run again with --debug for the stack trace, and report it.\n');
+    io.stderr.write(`gitops-fix: unexpected error: ${(e as Error).message}\n`);
+    io.stderr.write(debug ? `${(e as Error).stack}\n` : 'Run again with --debug for the stack trace, and report it.\n');
     return FAILURE;
   }
 }

@@ -5,6 +5,8 @@ export type Task = ListrTask<object>;
 export interface ProgressOptions {
   /** No progress output at all (`--format json`). */
   readonly silent: boolean;
+  /** Where progress goes (the command's stderr). */
+  readonly stderr: NodeJS.WriteStream;
 }
 
 /**
@@ -13,13 +15,13 @@ export interface ProgressOptions {
  */
 export async function runTasks(tasks: Task[], opts: ProgressOptions): Promise<void> {
   const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
-  const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(opts.stderr, opts.stderr) });
   await new Listr<object, 'default', 'simple'>(tasks, {
     renderer: 'default',
     rendererOptions: { logger, collapseSubtasks: false, showErrorMessage: false },
     fallbackRenderer: 'simple',
     fallbackRendererOptions: { logger },
-    fallbackRendererCondition: !process.stderr.isTTY,
+    fallbackRendererCondition: !opts.stderr.isTTY,
     silentRendererCondition: opts.silent,
     registerSignalListeners: false,
     exitOnError: true,

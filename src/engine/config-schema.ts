@@ -41,7 +41,7 @@ export function configJsonSchema(rules: readonly Rule[]): JsonSchema {
       : { type: ['object', 'null'], additionalProperties: false, description: `${description} This rule has no options.` };
   }
   props.rules = {
-    description: (props.rules?.description as string | undefined) ?? 'Options per rule id.',
+    description: props.rules?.description ?? 'Options per rule id.',
     type: 'object',
     properties: ruleProps,
     additionalProperties: false,

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
 import { GROUPS, type ChartInfo, type FluxGraph, type Repo, type Resource, type ValuesSource } from '../kit/index.js';
+import { scalarText } from '../kit/scalar.js';
 
 const KUSTOMIZE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
@@ -43,6 +44,13 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
 }
 
 /** Memoise a function of a resource by its id. */
+/** Append `value` to the list of `key`, creating the list. */
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 function memo<T>(f: (r: Resource) => T): (r: Resource) => T {
   const cache = new Map<string, T>();
   return (r) => {
@@ -117,8 +125,8 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
         if (typeof path === 'string') entries.push(path);
       }
       for (const gen of [
-        ...(Array.isArray(data.configMapGenerator) ? data.configMapGenerator : []),
-        ...(Array.isArray(data.secretGenerator) ? data.secretGenerator : []),
+        ...(Array.isArray(data.configMapGenerator) ? (data.configMapGenerator as unknown[]) : []),
+        ...(Array.isArray(data.secretGenerator) ? (data.secretGenerator as unknown[]) : []),
       ]) {
         for (const f of strings(asRecord(gen)?.files)) entries.push(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f);
       }
@@ -175,10 +183,14 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
           const d = kustomizationDir(ks);
           if (d === undefined || seenDirs.has(d)) continue;
           seenDirs.add(d);
-          for (const g of kustomizeFileSet(d)) if (!reached.has(g)) (reached.add(g), queue.push(g));
+          for (const g of kustomizeFileSet(d)) {
+            if (reached.has(g)) continue;
+            reached.add(g);
+            queue.push(g);
+          }
         }
       }
-      for (const f of reached) clusterMap.get(f)?.push(cdir) ?? clusterMap.set(f, [cdir]);
+      for (const f of reached) pushTo(clusterMap, f, cdir);
     }
     return clusterMap;
   };
@@ -191,7 +203,7 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
       for (const ks of fluxKs()) {
         const d = kustomizationDir(ks);
         if (d === undefined) continue;
-        for (const f of kustomizeFileSet(d)) ksIndex.get(f)?.push(ks) ?? ksIndex.set(f, [ks]);
+        for (const f of kustomizeFileSet(d)) pushTo(ksIndex, f, ks);
       }
     }
     return ksIndex.get(file) ?? [];
@@ -235,7 +247,7 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
       const url = source?.get(['spec', 'url']);
       return {
         chart: typeof spec.chart === 'string' ? spec.chart : undefined,
-        version: spec.version === undefined ? undefined : String(spec.version),
+        version: spec.version === undefined ? undefined : scalarText(spec.version),
         sourceKind: kind,
         sourceName: name,
         url: typeof url === 'string' ? url : undefined,
@@ -252,7 +264,7 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
       const tag = source?.get(['spec', 'ref', 'tag']) ?? source?.get(['spec', 'ref', 'semver']) ?? source?.get(['spec', 'version']);
       return {
         chart: typeof chartName === 'string' ? chartName : undefined,
-        version: tag === undefined ? undefined : String(tag),
+        version: tag === undefined ? undefined : scalarText(tag),
         sourceKind: kind,
         sourceName: name,
         url: typeof url === 'string' ? url : undefined,

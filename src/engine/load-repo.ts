@@ -7,6 +7,7 @@ import { runAsync, runSync, type Steps } from './cancel.js';
 import { GitopsFixError } from './errors.js';
 import { buildFluxGraph } from './flux-graph.js';
 import { gitEnv } from './git-env.js';
+import { scalarText } from '../kit/scalar.js';
 
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 const YAML_FILE = /\.ya?ml$/i;
@@ -163,7 +164,7 @@ function hasTemplateKeys(doc: Document.Parsed): boolean {
 function isSops(data: unknown): boolean {
   if (!data || typeof data !== 'object' || Array.isArray(data)) return false;
   const sops = (data as Record<string, unknown>).sops;
-  return !!sops && typeof sops === 'object' && 'mac' in (sops as object);
+  return !!sops && typeof sops === 'object' && 'mac' in sops;
 }
 
 const TEMPLATE_MARK = /\{\{|\{%|\{#/;
@@ -211,7 +212,7 @@ export function nestingDepth(data: unknown, limit = MAX_NESTING): number {
     if (!v || typeof v !== 'object') continue;
     if (d + 1 > max) max = d + 1;
     if (max > limit) return max;
-    for (const c of Array.isArray(v) ? v : Object.values(v as object)) if (c && typeof c === 'object') stack.push([c, d + 1]);
+    for (const c of Array.isArray(v) ? v : Object.values(v)) if (c && typeof c === 'object') stack.push([c, d + 1]);
   }
   return max;
 }
@@ -253,7 +254,7 @@ export function classifyFile(path: string, buf: Buffer | undefined, size: number
 function makeResource(file: string, index: number, doc: Document.Parsed, data: unknown, lc: LineCounter): Resource {
   const obj = data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
   const meta = obj?.metadata && typeof obj.metadata === 'object' ? (obj.metadata as Record<string, unknown>) : undefined;
-  const str = (v: unknown) => (typeof v === 'string' ? v : v == null ? undefined : String(v));
+  const str = (v: unknown) => (v == null ? undefined : scalarText(v));
   const apiVersion = str(obj?.apiVersion);
   const pos = (offset: number): Position => {
     const p = lc.linePos(offset);
@@ -522,7 +523,12 @@ export function makeRepo(root: string, files: RepoFile[], resources: Resource[],
       let names = byName.get(key);
       if (!names) {
         names = new Map();
-        for (const r of repo.ofKind(kind, group)) if (r.name !== undefined) names.get(r.name)?.push(r) ?? names.set(r.name, [r]);
+        for (const r of repo.ofKind(kind, group)) {
+          if (r.name === undefined) continue;
+          const same = names.get(r.name);
+          if (same) same.push(r);
+          else names.set(r.name, [r]);
+        }
         byName.set(key, names);
       }
       const list = names.get(name) ?? [];

@@ -120,12 +120,13 @@ export interface OutputPlan {
  * Check --patch-dir and --pr-body before any work, with plain messages: the patch directory must be (or become) a
  * writable directory that holds no patches of anyone else (`git am DIR/*.patch` would apply them too); the
  * description must go to a file name in a writable directory. Patches gitops-fix wrote before are listed, to be
- * removed (removeStalePatches) when the new ones are written.
+ * removed (removeStalePatches) when the new ones are written. Relative paths are resolved against `cwd` and
+ * named in messages as given.
  */
-export function checkOutputs(o: { patchDir?: string | undefined; prBody?: string | undefined }): OutputPlan {
+export function checkOutputs(o: { patchDir?: string | undefined; prBody?: string | undefined }, cwd: string): OutputPlan {
   const stalePatches: string[] = [];
   if (o.patchDir !== undefined) {
-    const dir = resolve(o.patchDir);
+    const dir = resolve(cwd, o.patchDir);
     checkWritableDir('--patch-dir', o.patchDir, dir, true);
     let entries: string[] = [];
     try {
@@ -146,7 +147,7 @@ export function checkOutputs(o: { patchDir?: string | undefined; prBody?: string
     stalePatches.push(...patches.map((n) => join(dir, n)));
   }
   if (o.prBody !== undefined) {
-    const file = resolve(o.prBody);
+    const file = resolve(cwd, o.prBody);
     let isDir = false;
     try {
       isDir = statSync(file).isDirectory();

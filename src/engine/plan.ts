@@ -228,7 +228,7 @@ function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonl
     const next = editDocument(index, res.file, text, res.doc, (part, o) => {
       if (c.op === 'set' || c.op === 'merge') refuseSharedAnchor(part, o.doc, c.path);
       if (c.op === 'set') return setValue(part, c.path, c.value, c.comment ? { ...o, comment: c.comment } : o);
-      if (c.op === 'merge') return mergeValue(part, c.path, c.value as Record<string, unknown>, o);
+      if (c.op === 'merge') return mergeValue(part, c.path, c.value, o);
       if (c.op === 'delete') return deleteKey(part, c.path, o);
       return appendToSeq(part, c.path, c.value, o);
     });

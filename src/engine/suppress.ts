@@ -8,6 +8,7 @@ import { rules as allRules } from './registry.js';
 import { PSEUDO_RULES, SUPPRESSION_RULE_ID } from './rule-docs.js';
 import { compareFindings, scan, type Finding } from './scan.js';
 import type { Session } from './session.js';
+import { scalarText } from '../kit/scalar.js';
 
 /** `# gitops-fix-ignore <rule-id>[,<rule-id>]: <reason>` on the finding's line or the line above. */
 export const IGNORE_COMMENT = 'gitops-fix-ignore';
@@ -109,11 +110,11 @@ export class Suppressions {
       const a = annotations(r);
       const value = a[IGNORE_ANNOTATION];
       if (value === undefined || value === null) continue;
-      const reason = typeof a[IGNORE_REASON_ANNOTATION] === 'string' ? (a[IGNORE_REASON_ANNOTATION] as string).trim() : '';
+      const reason = typeof a[IGNORE_REASON_ANNOTATION] === 'string' ? a[IGNORE_REASON_ANNOTATION].trim() : '';
       const pos = r.position(['metadata', 'annotations', IGNORE_ANNOTATION]);
       const suppression: Suppression = {
         source: 'annotation',
-        rules: String(value)
+        rules: scalarText(value)
           .split(/[\s,]+/)
           .filter(Boolean),
         reason: reason || undefined,

@@ -4,6 +4,7 @@
  */
 import { restrictedGaps, type PodGaps } from './pod-security.js';
 import type { Repo, Resource, YamlPath } from './repo.js';
+import { scalarText } from './scalar.js';
 import { onlyVersionsBelow } from './semver.js';
 import { goTruthy, helmTrue, type VaultServer } from './vault.js';
 
@@ -69,7 +70,7 @@ const VAULT_PODS: readonly VaultPodSpec[] = [
  */
 export function vaultSecurityContexts(server: VaultServer): readonly ChartPod[] | { readonly tooOld: string } {
   if (onlyVersionsBelow(server.chartVersion, '0.21.0')) return { tooOld: server.chartVersion! };
-  const v = server.value;
+  const v = (path: YamlPath) => server.value(path);
   const openshift = helmTrue(v(['global', 'openshift']));
   const injectorOn = helmTrue(v(['injector', 'enabled'])) || (String(v(['injector', 'enabled'])) === '-' && helmTrue(v(['global', 'enabled'])));
   const serverOn = server.mode !== 'external' && server.mode !== 'none';
@@ -104,7 +105,7 @@ export function vaultSecurityContexts(server: VaultServer): readonly ChartPod[] 
             edits.push({ op: 'set', path: [...p.base, 'pod'], value: { ...pod, seccompProfile: RUNTIME_DEFAULT } });
             if (!openshift)
               notes.push(
-                `${p.component}: ${p.base.join('.')}.pod replaces the chart's default pod securityContext, so it restates runAsNonRoot, runAsUser ${uid}, runAsGroup ${gid} and fsGroup ${gid} next to the seccompProfile.`,
+                `${p.component}: ${p.base.join('.')}.pod replaces the chart's default pod securityContext, so it restates runAsNonRoot, runAsUser ${scalarText(uid)}, runAsGroup ${scalarText(gid)} and fsGroup ${scalarText(gid)} next to the seccompProfile.`,
               );
           } else {
             if (gaps.runAsNonRoot) edits.push({ op: 'set', path: [...p.base, 'pod', 'runAsNonRoot'], value: true });

@@ -1,5 +1,6 @@
 /** Generated Markdown documents: where they go, whether the repository already has one, and small writers. */
 import type { Repo } from './repo.js';
+import { scalarText } from './scalar.js';
 
 /** The marker of every place a generated document needs a person (the same token as in generated YAML). */
 export const DECIDE = 'TODO(gitops-fix)';
@@ -34,7 +35,7 @@ export function generatedDocHeader(ruleId: string): string {
 
 /** Text for a table cell: no line breaks, pipes escaped. */
 export function cell(v: unknown): string {
-  const s = v === undefined || v === null || v === '' ? '–' : String(v);
+  const s = scalarText(v, '–') || '–';
   return s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
 }
 

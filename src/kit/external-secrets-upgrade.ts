@@ -21,6 +21,7 @@ import {
 } from './external-secrets-chart.js';
 import { isScalar, parseAllDocuments } from 'yaml';
 import { GROUPS, type Repo, type Resource, type YamlPath } from './repo.js';
+import { scalarText } from './scalar.js';
 import { onlyVersionsBelow, parseVersion, versionAtLeast, type Version } from './semver.js';
 
 const V1 = `${GROUPS.eso}/v1`;
@@ -142,7 +143,7 @@ function plan(repo: Repo, hr: Resource, pin: EsoChartPin & { kind: 'exact' }, ta
   for (const key of ESO_IMAGE_TAG_KEYS) {
     const loc = esoSetValue(repo, hr, key);
     if (!loc?.source || !loc.path || loc.value === '' || loc.value === null) continue;
-    const tag = String(loc.value);
+    const tag = scalarText(loc.value);
     if (tag.replace(/^v/, '') === pin.text)
       imageTags.push({ resource: loc.source.resource, path: loc.path, value: `${tag.startsWith('v') ? 'v' : ''}${targetText}` });
     else

@@ -134,10 +134,13 @@ export function storeUsers(repo: Repo, store: Resource): StoreUsers {
         for (const n of Array.isArray(list) ? list : []) if (typeof n === 'string') namespaces.add(n);
         const sels = r.get(['spec', 'namespaceSelectors']);
         const one = r.get(['spec', 'namespaceSelector']);
-        for (const s of [...(Array.isArray(sels) ? sels : []), ...(one !== undefined && one !== null ? [one] : [])]) {
+        for (const s of [...(Array.isArray(sels) ? (sels as unknown[]) : []), ...(one !== undefined && one !== null ? [one] : [])]) {
           const sel = parseSelector(s);
           const key = JSON.stringify(sel);
-          if (sel && !seenSelectors.has(key)) (seenSelectors.add(key), selectors.push(sel));
+          if (sel && !seenSelectors.has(key)) {
+            seenSelectors.add(key);
+            selectors.push(sel);
+          }
         }
         continue;
       }

@@ -1,5 +1,6 @@
 /** In which order Flux applies two files of a repository: through which Kustomizations, and whether one waits for the other. */
 import { GROUPS, type Repo, type Resource } from './repo.js';
+import { scalarText } from './scalar.js';
 
 export type ApplyOrder =
   /** One of the files is not applied by a Flux Kustomization of this repository. */
@@ -13,7 +14,7 @@ export type ApplyOrder =
   | { readonly kind: 'ordered' };
 
 function key(name: unknown, namespace: unknown): string {
-  return `${String(namespace ?? '')}/${String(name ?? '')}`;
+  return `${scalarText(namespace)}/${scalarText(name)}`;
 }
 
 /** The Kustomizations `ks` depends on, directly or through others (dependsOn namespaces default to the dependent's). */
@@ -26,14 +27,17 @@ export function fluxDependencies(repo: Repo, ks: Resource): Resource[] {
   while (queue.length) {
     const k = queue.shift()!;
     const deps = k.get(['spec', 'dependsOn']);
-    for (const d of Array.isArray(deps) ? deps : []) {
+    for (const d of Array.isArray(deps) ? (deps as unknown[]) : []) {
       if (!d || typeof d !== 'object') continue;
       const r = d as Record<string, unknown>;
       const dk = key(r.name, r.namespace ?? k.namespace);
       if (seen.has(dk)) continue;
       seen.add(dk);
       const dep = byKey.get(dk);
-      if (dep) (out.push(dep), queue.push(dep));
+      if (dep) {
+        out.push(dep);
+        queue.push(dep);
+      }
     }
   }
   return out;

@@ -5,6 +5,7 @@
 import { helmReleases, releaseName, releaseNamespace } from './charts.js';
 import { GROUPS, type Repo, type Resource } from './repo.js';
 import { z } from './options.js';
+import { scalarText } from './scalar.js';
 
 /** Charts that install the Prometheus Operator or its CRDs. */
 export const PROMETHEUS_OPERATOR_CHARTS = ['kube-prometheus-stack', 'prometheus-operator-crds', 'prometheus-operator', 'kube-prometheus'];
@@ -115,7 +116,7 @@ export function monitorsOf(repo: Repo, namespace: string): string[] {
       for (const m of Array.isArray(list) ? list : []) {
         const mon = rec(m);
         if (mon && targetsNamespace(mon, namespace, releaseNamespace(repo, hr)))
-          out.push(`HelmRelease ${hr.name} prometheus.${key} ${String(mon.name ?? '')}`.trim());
+          out.push(`HelmRelease ${hr.name} prometheus.${key} ${scalarText(mon.name)}`.trim());
       }
     }
   }

@@ -119,6 +119,7 @@ export interface RuleContext<O> {
   readonly options: O;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds rules of every option type; `unknown` would reject their detect/fix signatures
 export interface Rule<M extends string = string, O = any> {
   readonly meta: RuleMeta<M>;
   /** zod schema with defaults: type, default and validation from one declaration. */

@@ -3,6 +3,7 @@ import { formatDuration, parseDuration } from './duration.js';
 import { externalSecretSpecPath, storeRefsOf, type StoreRef } from './external-secrets.js';
 import { GROUPS, type Repo, type Resource } from './repo.js';
 import { workloads, type Workload } from './workloads.js';
+import { scalarText } from './scalar.js';
 
 function rec(v: unknown): Record<string, unknown> | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -39,7 +40,7 @@ function remoteKeys(spec: Record<string, unknown>): string[] {
     if (typeof extract?.key === 'string') out.push(`${extract.key} (all properties)`);
     else if (find)
       out.push(`find ${typeof find.path === 'string' ? find.path : ''}${rec(find.name)?.regexp ? ` /${String(rec(find.name)!.regexp)}/` : ''}`.trim());
-    else if (rec(x?.sourceRef)?.generatorRef) out.push(`generator ${String(rec(rec(x!.sourceRef)!.generatorRef)!.name ?? '')}`);
+    else if (rec(x?.sourceRef)?.generatorRef) out.push(`generator ${scalarText(rec(rec(x!.sourceRef)!.generatorRef)!.name)}`);
   }
   return [...new Set(out)];
 }
@@ -51,13 +52,13 @@ export function externalSecretInventory(repo: Repo): ExternalSecretInfo[] {
     const spec = rec(r.get(externalSecretSpecPath(r))) ?? {};
     const policy = spec.refreshPolicy;
     const raw = spec.refreshInterval;
-    const ms = raw === undefined || raw === null ? 3_600_000 : parseDuration(String(raw));
+    const ms = raw === undefined || raw === null ? 3_600_000 : parseDuration(scalarText(raw));
     let refresh: string;
     if (policy === 'CreatedOnce') refresh = 'once (CreatedOnce)';
     else if (policy === 'OnChange') refresh = 'when the ExternalSecret changes (OnChange)';
     else if (raw === undefined || raw === null) refresh = '1h (default)';
     else if (ms === 0) refresh = 'never (0: fetched once)';
-    else refresh = ms === undefined ? String(raw) : formatDuration(ms);
+    else refresh = ms === undefined ? scalarText(raw) : formatDuration(ms);
     const target = rec(spec.target)?.name;
     out.push({
       resource: r,
@@ -114,7 +115,7 @@ export function secretConsumers(repo: Repo, namespace: string | undefined, secre
     for (const c of [...list(spec.initContainers), ...list(spec.containers)]) {
       const cr = rec(c);
       if (!cr) continue;
-      const name = String(cr.name ?? '');
+      const name = scalarText(cr.name);
       const env = list(cr.env).some((e) => rec(rec(rec(e)?.valueFrom)?.secretKeyRef)?.name === secret);
       const envFrom = list(cr.envFrom).some((e) => rec(rec(e)?.secretRef)?.name === secret);
       const mounted = list(cr.volumeMounts).some((m) => volumes.includes(rec(m)?.name));
@@ -147,15 +148,15 @@ export function certificateInventory(repo: Repo): CertificateInfo[] {
       typeof spec.renewBefore === 'string'
         ? spec.renewBefore
         : spec.renewBeforePercentage !== undefined
-          ? `${String(spec.renewBeforePercentage)}% of the duration`
+          ? `${scalarText(spec.renewBeforePercentage)}% of the duration`
           : 'a third of the duration (default)';
     return {
       resource: c,
       namespace: repo.flux.namespaceOf(c),
-      secretName: String(spec.secretName ?? ''),
+      secretName: scalarText(spec.secretName),
       duration,
       renewBefore,
-      issuer: issuer ? `${String(issuer.kind ?? 'Issuer')} ${String(issuer.name ?? '')}` : '–',
+      issuer: issuer ? `${scalarText(issuer.kind, 'Issuer')} ${scalarText(issuer.name)}` : '–',
     };
   });
 }

@@ -1,6 +1,7 @@
 /** Runbooks the Vault fixes write next to their changes, with the release's real names in every command. */
 import type { Repo } from './repo.js';
 import { vaultImageVersion, type VaultServer } from './vault.js';
+import { scalarText } from './scalar.js';
 
 /** `<docsDir>/runbooks/<base>.md`, suffixed with the release when several releases need one. */
 export function vaultRunbookPath(repo: Repo, base: string, server: VaultServer, several: boolean): string {
@@ -10,7 +11,7 @@ export function vaultRunbookPath(repo: Repo, base: string, server: VaultServer, 
 }
 
 function image(repo: Repo, s: VaultServer): string {
-  const repoName = String(s.value(['server', 'image', 'repository']) ?? 'hashicorp/vault');
+  const repoName = scalarText(s.value(['server', 'image', 'repository']), 'hashicorp/vault');
   const v = vaultImageVersion(repo, s);
   return `${repoName}:${v ? v.join('.') : '<the tag your release runs>'}`;
 }

@@ -21,6 +21,7 @@ import {
 import { GROUPS, type Repo, type Resource, type YamlPath } from './repo.js';
 import type { Change } from './rule.js';
 import { VAULT_CHART_DEFAULTS, VAULT_CHART_VERSION } from './vault-chart.js';
+import { scalarText } from './scalar.js';
 
 export { VAULT_CHART_DEFAULTS, VAULT_CHART_VERSION };
 
@@ -223,8 +224,8 @@ function configAt(repo: Repo, hr: Resource, key: YamlPath): VaultConfig {
     return { key, text: '', defined: true, resource: loc.source.resource, path: loc.path!, doc: undefined, problem: invalid, invalid };
   }
   const defined = loc.source !== undefined && typeof loc.value === 'string';
-  const text = defined ? (loc.value as string) : String(vaultChartDefault(key) ?? '');
-  const where = defined ? { resource: loc.source!.resource, path: loc.path! } : valueTarget(repo, hr, key);
+  const text = defined ? scalarText(loc.value) : scalarText(vaultChartDefault(key));
+  const where = defined ? { resource: loc.source.resource, path: loc.path! } : valueTarget(repo, hr, key);
   const parsed = parseVaultConfig(text);
   // Templates (`{{ }}`) are rendered by the chart's `tpl` first: only template-free text that does not parse is broken.
   const invalid = parsed.problem && parsed.problem !== 'the configuration is JSON' && !text.includes('{{') ? parsed.problem : undefined;
@@ -320,7 +321,7 @@ export function vaultIgnoredConfigs(repo: Repo, server: VaultServer): VaultConfi
   return Object.values(VAULT_CONFIG_KEYS)
     .filter((k) => k.join('.') !== effective)
     .map((k) => configAt(repo, server.release, k))
-    .filter((c) => c.defined && !sameConfig(c.text, String(vaultChartDefault(c.key) ?? '')));
+    .filter((c) => c.defined && !sameConfig(c.text, scalarText(vaultChartDefault(c.key))));
 }
 
 /** Structural equality of two configurations (comments and spacing ignored). */
@@ -437,7 +438,7 @@ export function vaultSecretMounts(server: VaultServer): { dir: string; secret: s
   const mounts: { dir: string; secret: string }[] = [];
   const volumes = server.value(['server', 'volumes']);
   const secretOf = (name: unknown): string | undefined => {
-    const v = Array.isArray(volumes) ? volumes.find((x) => isPlainObject(x) && x.name === name) : undefined;
+    const v = Array.isArray(volumes) ? (volumes as unknown[]).find((x) => isPlainObject(x) && x.name === name) : undefined;
     const s = isPlainObject(v) && isPlainObject(v.secret) ? v.secret.secretName : undefined;
     return typeof s === 'string' ? s : undefined;
   };
@@ -567,7 +568,7 @@ export function vaultTransitClientsOverHttp(repo: Repo, s: VaultServer): string[
       const host = typeof address === 'string' ? /^http:\/\/([^/:]+)/.exec(address)?.[1] : undefined;
       if (host && (hosts.includes(host) || hosts.some((h) => host.startsWith(`${h}.`)))) {
         out.push(
-          `Vault ${other.namespace}/${other.release.name} unseals through this Vault's transit engine at ${address}: once TLS is on, change that seal address to https:// and give it this CA (tls_ca_cert), or it cannot unseal after its next restart.`,
+          `Vault ${other.namespace}/${other.release.name} unseals through this Vault's transit engine at ${scalarText(address)}: once TLS is on, change that seal address to https:// and give it this CA (tls_ca_cert), or it cannot unseal after its next restart.`,
         );
       }
     }
@@ -597,8 +598,8 @@ export interface ListenerState {
 }
 
 export function vaultListenerState(block: HclBlock): ListenerState {
-  const address = String(getAttribute(block, 'address')?.value ?? '');
-  const cluster = String(getAttribute(block, 'cluster_address')?.value ?? '');
+  const address = scalarText(getAttribute(block, 'address')?.value);
+  const cluster = scalarText(getAttribute(block, 'cluster_address')?.value);
   const tlsDisabled = isTruthyHcl(getAttribute(block, 'tls_disable')?.value);
   return {
     block,
@@ -786,6 +787,6 @@ export function vaultImageVersion(repo: Repo, server: VaultServer): [number, num
   const set = locateValue(repo, server.release, ['server', 'image', 'tag']);
   let tag: unknown = set.source ? set.value : undefined;
   if (tag === undefined) tag = chartDefaultTag(server.chartVersion);
-  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(String(tag ?? ''));
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(scalarText(tag));
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }

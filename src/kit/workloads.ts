@@ -1,5 +1,6 @@
 /** Workloads declared as manifests in the repository: what runs, where, how many, with which labels. */
 import type { Repo, Resource, YamlPath } from './repo.js';
+import { scalarText } from './scalar.js';
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
@@ -78,7 +79,7 @@ function rec(v: unknown): Record<string, unknown> | undefined {
 
 function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(rec(v) ?? {})) if (x !== null && x !== undefined && typeof x !== 'object') out[k] = String(x);
+  for (const [k, x] of Object.entries(rec(v) ?? {})) if (x !== null && x !== undefined && typeof x !== 'object') out[k] = scalarText(x);
   return out;
 }
 
@@ -215,7 +216,7 @@ const workloadsCache = new WeakMap<Repo, Map<string, Workload[]>>();
 /** Every workload of these kinds, in file order; computed once per repository (a fix asks for each finding). */
 export function workloads(repo: Repo, kinds: readonly WorkloadKind[] = WORKLOAD_KINDS): Workload[] {
   let byKinds = workloadsCache.get(repo);
-  if (!byKinds) workloadsCache.set(repo, (byKinds = new Map()));
+  if (!byKinds) workloadsCache.set(repo, (byKinds = new Map<string, Workload[]>()));
   const key = kinds.join(',');
   let list = byKinds.get(key);
   if (!list) byKinds.set(key, (list = findWorkloads(repo, kinds)));

@@ -7,14 +7,17 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, commitsOf, EXAMPLE_REPO, git, gitRepoFrom, hashTree, runCli, type CliResult } from '../support/git-repo.js';
+import { runCli, type CliResult } from '../support/cli.js';
+import { CLI, commitsOf, EXAMPLE_REPO, git, gitRepoFrom, hashTree, runBin } from '../support/git-repo.js';
+import { skipTitle } from '../support/needs.js';
 import { tempDir } from '../support/tree.js';
 
 const SLOW = 240_000;
 const isRoot = process.getuid?.() === 0;
 /** As root, permissions only bite without CAP_DAC_OVERRIDE. */
 const canDropCaps = isRoot && spawnSync('capsh', ['--drop=cap_dac_override,cap_dac_read_search', '--', '-c', 'true'], { stdio: 'ignore' }).status === 0;
-const permissionsBite = !isRoot || canDropCaps;
+/** Why the permission tests cannot run here: as root, only a process without CAP_DAC_OVERRIDE is refused a write. */
+const noPermissions = isRoot && !canDropCaps ? 'runs as root, and capsh cannot drop CAP_DAC_OVERRIDE: file permissions do not apply' : undefined;
 
 /** Run the CLI; as root, without the capabilities that override file permissions. */
 function runUnprivileged(args: readonly string[], cwd: string): Promise<CliResult> {
@@ -22,7 +25,7 @@ function runUnprivileged(args: readonly string[], cwd: string): Promise<CliResul
     ? ['capsh', ['--drop=cap_dac_override,cap_dac_read_search', '--', '-c', 'exec "$0" "$@"', process.execPath, CLI, ...args]]
     : [process.execPath, [CLI, ...args]];
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd as string, argv as string[], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
+    const child = spawn(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -44,7 +47,7 @@ function expectRefusedUpFront(r: CliResult, message: string | RegExp): void {
 }
 
 describe('--write is all or nothing', { timeout: SLOW }, () => {
-  it.runIf(permissionsBite)('one unwritable directory: nothing is written, the message names the file', async () => {
+  it.skipIf(noPermissions)(skipTitle('one unwritable directory: nothing is written, the message names the file', noPermissions), async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     // The fixes of phase 1 touch files in several directories; make the one that sorts last unwritable.
     const plan = await runCli(['fix', '--phase', '1', '--dry-run', '--format', 'json'], { cwd: dir });
@@ -204,7 +207,7 @@ describe('output paths are checked before any work', { timeout: SLOW }, () => {
     expect(branches(dir)).toEqual(['main']);
   });
 
-  it.runIf(permissionsBite)('an unwritable --patch-dir', async () => {
+  it.skipIf(noPermissions)(skipTitle('an unwritable --patch-dir', noPermissions), async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const out = join(tempDir(), 'locked');
     mkdirSync(out);
@@ -221,7 +224,7 @@ describe('output paths are checked before any work', { timeout: SLOW }, () => {
   it('an unusable TMPDIR', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const missing = join(tempDir(), 'no-such-dir');
-    const r = await runCli(['fix', '--phase', '1', '--yes'], { cwd: dir, env: { TMPDIR: missing } });
+    const r = await runBin(['fix', '--phase', '1', '--yes'], { cwd: dir, env: { TMPDIR: missing } });
     expectRefusedUpFront(r, `the temporary directory ${missing} (TMPDIR) cannot be used (it does not exist, ENOENT)`);
     expect(worktrees(dir)).toBe(1);
   });
@@ -333,24 +336,24 @@ describe('without git on PATH', { timeout: SLOW }, () => {
     const dir = join(tempDir(), 'plain');
     cpSync(EXAMPLE_REPO, dir, { recursive: true });
     const env = noGit();
-    const dry = await runCli(['fix', '--phase', '1', '--yes', '--dry-run'], { cwd: dir, env });
+    const dry = await runBin(['fix', '--phase', '1', '--yes', '--dry-run'], { cwd: dir, env });
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('dry run: nothing was written');
-    const write = await runCli(['fix', '--phase', '1', '--yes', '--write'], { cwd: dir, env });
+    const write = await runBin(['fix', '--phase', '1', '--yes', '--write'], { cwd: dir, env });
     expect(write.code, write.stderr).toBe(0);
     expect(write.stdout).toMatch(/Wrote \d+ files/);
-    const branch = await runCli(['fix', '--phase', '1', '--yes'], { cwd: dir, env });
+    const branch = await runBin(['fix', '--phase', '1', '--yes'], { cwd: dir, env });
     expectRefusedUpFront(branch, 'git is not installed (or not on PATH), and the review branch needs it: install git, or pass --write');
   });
 
   it('inside a git work tree, --write without git cannot check for uncommitted changes: it says so', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const before = hashTree(dir);
-    const r = await runCli(['fix', '--phase', '1', '--yes', '--write'], { cwd: dir, env: noGit() });
+    const r = await runBin(['fix', '--phase', '1', '--yes', '--write'], { cwd: dir, env: noGit() });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('git is not installed (or not on PATH), so gitops-fix cannot check the files for uncommitted changes before changing them');
     expect(hashTree(dir)).toEqual(before);
-    const ok = await runCli(['fix', '--phase', '1', '--yes', '--write', '--allow-dirty'], { cwd: dir, env: noGit() });
+    const ok = await runBin(['fix', '--phase', '1', '--yes', '--write', '--allow-dirty'], { cwd: dir, env: noGit() });
     expect(ok.code, ok.stderr).toBe(0);
   });
 });

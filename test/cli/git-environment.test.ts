@@ -3,7 +3,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPOSITORY_GIT_VARIABLES } from '../../src/engine/git-env.js';
-import { CLI, commitsOf, EXAMPLE_REPO, git, gitRepoFrom, IDENTITY, runCli } from '../support/git-repo.js';
+import { CLI, commitsOf, EXAMPLE_REPO, git, gitRepoFrom, IDENTITY, runBin } from '../support/git-repo.js';
 
 const SLOW = 240_000;
 
@@ -27,7 +27,7 @@ describe('git variables of the calling environment never reach our git', { timeo
     writeFileSync(join(dir, 'mine.yaml'), 'x: 1\n');
     git(dir, 'add', 'mine.yaml');
     const before = userState(dir);
-    const r = await runCli(['fix', '--phase', '1', '--yes'], { cwd: dir, env: { GIT_INDEX_FILE: join(dir, '.git', 'index') } });
+    const r = await runBin(['fix', '--phase', '1', '--yes'], { cwd: dir, env: { GIT_INDEX_FILE: join(dir, '.git', 'index') } });
     expect(r.code, r.stderr).toBe(0);
     const after = userState(dir);
     expect(after.head).toBe(before.head);
@@ -38,7 +38,7 @@ describe('git variables of the calling environment never reach our git', { timeo
   it('GIT_DIR and GIT_WORK_TREE set: commits land on the review branch, not on the checked-out main', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const before = userState(dir);
-    const r = await runCli(['fix', '--phase', '1', '--yes'], {
+    const r = await runBin(['fix', '--phase', '1', '--yes'], {
       cwd: dir,
       env: { GIT_DIR: join(dir, '.git'), GIT_WORK_TREE: dir, GIT_PREFIX: '', GIT_OBJECT_DIRECTORY: join(dir, '.git', 'objects') },
     });

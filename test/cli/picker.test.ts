@@ -5,13 +5,17 @@ import { ruleById } from '../../src/engine/registry.js';
 import { openSession } from '../../src/engine/session.js';
 import { planFixes } from '../../src/engine/plan.js';
 import { selectRules } from '../../src/engine/registry.js';
-import { commitsOf, EXAMPLE_REPO, git, gitRepoFrom, hasPython, hashTree, KEYS, runInPty } from '../support/git-repo.js';
+import { commitsOf, EXAMPLE_REPO, git, gitRepoFrom, hashTree, KEYS, runInPty } from '../support/git-repo.js';
+import { missing, skipTitle } from '../support/needs.js';
 
 /** These tests run the built CLI on whole repositories; a loaded CI machine needs time. */
 const SLOW = 240_000;
 
 /** The interactive picker, driven through a real pseudo-terminal (python3's pty module), not a mocked prompt. */
-describe.skipIf(!hasPython())('fix picker on a terminal', { timeout: SLOW }, () => {
+const why = missing('pty');
+
+// Each test drives its own process in its own repository: they run side by side (most of their time is waiting for redraws).
+describe.skipIf(why)(skipTitle('fix picker on a terminal', why), { timeout: SLOW, concurrent: true }, () => {
   it('pre-checks the requested phase, shows a diff on request, and commits what was confirmed', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const s = openSession(dir);
@@ -84,26 +88,25 @@ describe.skipIf(!hasPython())('fix picker on a terminal', { timeout: SLOW }, () 
     expect(hashTree(dir)).toEqual(before);
   });
 
-  const backup = ruleById('vault-no-backup');
-  it.skipIf(!backup?.meta.prompts?.some((p) => p.option === 'method'))(
-    'asks for a missing option with validation, saves it to the config and applies the fix',
-    async () => {
-      const dir = gitRepoFrom(EXAMPLE_REPO);
-      const r = await runInPty(
-        ['fix', '--rule', 'vault-no-backup'],
-        [
-          { expect: '❯◯ [^\n]*\\[asks for method\\]', send: KEYS.space + KEYS.enter },
-          { expect: 'selected', send: KEYS.enter },
-          { expect: '\\? vault-no-backup: How', send: 'tape' + KEYS.enter },
-          { expect: '> velero or raft-snapshot', send: '\u007f'.repeat(4) + 'velero' + KEYS.enter },
-          { expect: '\\? Save rules\\.vault-no-backup\\.method', send: KEYS.enter },
-        ],
-        { cwd: dir },
-      );
-      expect(r.failed, r.output).toBeNull();
-      expect(r.code, r.output).toBe(0);
-      expect(readFileSync(join(dir, '.gitops-fix.yaml'), 'utf8')).toMatch(/rules:\n\s+vault-no-backup:\n\s+method: velero\n/);
-      expect(commitsOf(dir, 'main..gitops-fix/fixes').map((c) => c.subject)).toContain(`fix(vault-no-backup): ${backup!.meta.title}`);
-    },
-  );
+  it('asks for a missing option with validation, saves it to the config and applies the fix', async () => {
+    const backup = ruleById('vault-no-backup');
+    // The question this test answers: vault-no-backup asks which backup method to write.
+    expect(backup?.meta.prompts?.map((p) => p.option)).toContain('method');
+    const dir = gitRepoFrom(EXAMPLE_REPO);
+    const r = await runInPty(
+      ['fix', '--rule', 'vault-no-backup'],
+      [
+        { expect: '❯◯ [^\n]*\\[asks for method\\]', send: KEYS.space + KEYS.enter },
+        { expect: 'selected', send: KEYS.enter },
+        { expect: '\\? vault-no-backup: How', send: 'tape' + KEYS.enter },
+        { expect: '> velero or raft-snapshot', send: '\u007f'.repeat(4) + 'velero' + KEYS.enter },
+        { expect: '\\? Save rules\\.vault-no-backup\\.method', send: KEYS.enter },
+      ],
+      { cwd: dir },
+    );
+    expect(r.failed, r.output).toBeNull();
+    expect(r.code, r.output).toBe(0);
+    expect(readFileSync(join(dir, '.gitops-fix.yaml'), 'utf8')).toMatch(/rules:\n\s+vault-no-backup:\n\s+method: velero\n/);
+    expect(commitsOf(dir, 'main..gitops-fix/fixes').map((c) => c.subject)).toContain(`fix(vault-no-backup): ${backup!.meta.title}`);
+  });
 });

@@ -12,6 +12,8 @@ import { openSession } from '../../src/engine/session.js';
 import { explainCommand } from '../../src/cli/commands/explain.js';
 import { initCommand } from '../../src/cli/commands/init.js';
 import { rulesCommand, rulesMarkdown } from '../../src/cli/commands/rules.js';
+import type { CliIO } from '../../src/cli/io.js';
+import { testIO } from '../support/cli.js';
 import { EXAMPLE_REPO } from '../support/git-repo.js';
 import { copyTree, ROOT, tempDir, writeTree } from '../support/tree.js';
 
@@ -20,15 +22,15 @@ function openSessionWith(config: Config): void {
   new Suppressions(openSession(EXAMPLE_REPO).repo, config);
 }
 
-async function run(f: (out: (s: string) => void) => Promise<number>): Promise<{ code: number; text: string }> {
-  let text = '';
-  const code = await f((s) => (text += `${s}\n`));
-  return { code, text };
+async function run(f: (io: CliIO) => Promise<number>): Promise<{ code: number; text: string }> {
+  const t = testIO();
+  const code = await f(t.io);
+  return { code, text: t.stdout() };
 }
 
 describe('gitops-fix rules', () => {
   it('table: one row per rule with item, severity, phase and fix', async () => {
-    const { code, text } = await run((out) => rulesCommand({ format: 'table' }, out));
+    const { code, text } = await run((io) => rulesCommand({ format: 'table' }, io));
     expect(code).toBe(0);
     expect(text.split('\n')[0]).toMatch(/^rule\s+title\s+item\s+severity\s+phase\s+fix$/);
     for (const r of rules)
@@ -38,7 +40,7 @@ describe('gitops-fix rules', () => {
   });
 
   it('json: metadata, fix kind, options as JSON Schema and the docs link', async () => {
-    const list = JSON.parse((await run((out) => rulesCommand({ format: 'json' }, out))).text) as { id: string; options: unknown; docs: string; fix: unknown }[];
+    const list = JSON.parse((await run((io) => rulesCommand({ format: 'json' }, io))).text) as { id: string; options: unknown; docs: string; fix: unknown }[];
     expect(list.map((r) => r.id).sort()).toEqual(rules.map((r) => r.meta.id).sort());
     const slow = list.find((r) => r.id === 'externalsecret-slow-refresh')!;
     expect(slow.fix).toEqual({ kind: 'edit', safe: true });
@@ -48,7 +50,7 @@ describe('gitops-fix rules', () => {
   });
 
   it('markdown: the README table, linking each rule README', async () => {
-    const { text } = await run((out) => rulesCommand({ format: 'markdown' }, out));
+    const { text } = await run((io) => rulesCommand({ format: 'markdown' }, io));
     expect(text.trimEnd()).toBe(rulesMarkdown(rules));
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe('| rule | title | item | severity | phase | fix |');
@@ -59,13 +61,13 @@ describe('gitops-fix rules', () => {
   });
 
   it('rejects an unknown format', async () => {
-    await expect(rulesCommand({ format: 'xml' }, () => undefined)).rejects.toThrow('--format xml: expected one of table, json, markdown');
+    await expect(rulesCommand({ format: 'xml' }, testIO().io)).rejects.toThrow('--format xml: expected one of table, json, markdown');
   });
 });
 
 describe('gitops-fix explain', () => {
   it("prints the rule's README with every standard heading", async () => {
-    const { code, text } = await run((out) => explainCommand('kustomization-retry-interval', out));
+    const { code, text } = await run((io) => explainCommand('kustomization-retry-interval', io));
     expect(code).toBe(0);
     expect(text.startsWith('# kustomization-retry-interval\n')).toBe(true);
     for (const h of ['## Why', '## Example', '## Fix', '## Options', '## References']) expect(text).toContain(`\n${h}\n`);
@@ -74,13 +76,13 @@ describe('gitops-fix explain', () => {
   });
 
   it('explains the findings gitops-fix reports itself', async () => {
-    const { text } = await run((out) => explainCommand('suppression-without-reason', out));
+    const { text } = await run((io) => explainCommand('suppression-without-reason', io));
     expect(text).toContain('# suppression-without-reason');
     expect(text).toContain('gitops-fix.io/ignore-reason');
   });
 
   it('names an unknown rule', async () => {
-    await expect(explainCommand('no-such-rule', () => undefined)).rejects.toThrow('unknown rule "no-such-rule"');
+    await expect(explainCommand('no-such-rule', testIO().io)).rejects.toThrow('unknown rule "no-such-rule"');
   });
 });
 
@@ -93,7 +95,7 @@ describe('gitops-fix init', () => {
 
   it('writes a commented starter config with what it detected, valid against the configuration schema', async () => {
     const dir = repo();
-    const { code, text } = await run((out) => initCommand(dir, out));
+    const { code, text } = await run((io) => initCommand(dir, io));
     expect(code).toBe(0);
     expect(text).toContain(`wrote ${join(dir, '.gitops-fix.yaml')}`);
     const config = readFileSync(join(dir, '.gitops-fix.yaml'), 'utf8');
@@ -105,8 +107,8 @@ describe('gitops-fix init', () => {
     expect(config).toMatch(
       /# Production clusters track now: 20260108_3 \(GitRepository flux-system, flux\/clusters\/production\/flux-system\/gotk-sync\.yaml:11\)/,
     );
-    expect(config).toMatch(/#   Vault server releases: vault\/vault \(infra\/kubernetes\/flux\/infrastructure\/vault\/helmrelease\.yaml:\d+\)/);
-    expect(config).toMatch(/#   Secret stores: ClusterSecretStore vault-backend/);
+    expect(config).toMatch(/# {3}Vault server releases: vault\/vault \(infra\/kubernetes\/flux\/infrastructure\/vault\/helmrelease\.yaml:\d+\)/);
+    expect(config).toMatch(/# {3}Secret stores: ClusterSecretStore vault-backend/);
     const loaded = fromRaw(parse(config));
     expect(loaded.config.production.clusters).toEqual(['flux/clusters/production']);
     // The session opens with it, and the repository is still scanned the same way.
@@ -138,7 +140,7 @@ describe('gitops-fix init', () => {
   it('never overwrites an existing configuration', async () => {
     const dir = repo();
     writeFileSync(join(dir, '.gitops-fix.yaml'), 'mainBranch: trunk\n');
-    await expect(initCommand(dir, () => undefined)).rejects.toThrow(/\.gitops-fix\.yaml already exists; not overwritten/);
+    await expect(initCommand(dir, testIO().io)).rejects.toThrow(/\.gitops-fix\.yaml already exists; not overwritten/);
     expect(readFileSync(join(dir, '.gitops-fix.yaml'), 'utf8')).toBe('mainBranch: trunk\n');
     expect(existsSync(join(dir, '.gitops-fix.yaml'))).toBe(true);
   });

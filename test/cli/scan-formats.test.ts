@@ -6,31 +6,19 @@ import { applyReplacements, type Replacement } from '../../src/engine/fix-region
 import { loadRepo } from '../../src/engine/load-repo.js';
 import { findingKey } from '../../src/engine/plan.js';
 import { rules, ruleById } from '../../src/engine/registry.js';
-import { PSEUDO_RULES } from '../../src/engine/rule-docs.js';
 import { detectRule } from '../../src/engine/scan.js';
 import { openSession, runScan } from '../../src/engine/session.js';
 import { sarifLog } from '../../src/cli/formats/sarif.js';
 import { escapeData, escapeProperty, scanGithub } from '../../src/cli/formats/github.js';
 import { mdCell, scanMarkdown } from '../../src/cli/formats/markdown.js';
 import { scanJunit } from '../../src/cli/formats/junit.js';
-import { spawnSync } from 'node:child_process';
-import { CLI, EXAMPLE_REPO, gitRepoFrom } from '../support/git-repo.js';
+import { runCli } from '../support/cli.js';
+import { EXAMPLE_REPO, gitRepoFrom } from '../support/git-repo.js';
 import { sarifErrors } from '../support/sarif.js';
 import { tempDir, writeTree } from '../support/tree.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Sarif = any;
-
-function runCli(args: readonly string[], opts: { cwd: string }) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: opts.cwd,
-    encoding: 'utf8',
-    input: '',
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const region = (r: any): Replacement => ({
   deletedRegion: r.deletedRegion,
@@ -41,8 +29,8 @@ describe('scan --format sarif on the example repository', () => {
   let log: Sarif;
   let code: number | null;
 
-  beforeAll(() => {
-    const r = runCli(['scan', EXAMPLE_REPO, '--format', 'sarif'], { cwd: EXAMPLE_REPO });
+  beforeAll(async () => {
+    const r = await runCli(['scan', EXAMPLE_REPO, '--format', 'sarif'], { cwd: EXAMPLE_REPO });
     code = r.code;
     log = JSON.parse(r.stdout);
   });
@@ -133,7 +121,7 @@ describe('scan --format sarif on the example repository', () => {
 });
 
 describe('SARIF suppressions', () => {
-  it('lists suppressed findings with their justification (inSource for comments and annotations, external for config)', () => {
+  it('lists suppressed findings with their justification (inSource for comments and annotations, external for config)', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     writeTree(
       dir,
@@ -148,7 +136,7 @@ describe('SARIF suppressions', () => {
         ],
       ]),
     );
-    const r = runCli(['scan', dir, '--format', 'sarif'], { cwd: dir });
+    const r = await runCli(['scan', dir, '--format', 'sarif'], { cwd: dir });
     const log = JSON.parse(r.stdout);
     expect(sarifErrors(log)).toEqual([]);
     const suppressed = log.runs[0].results.filter((x: any) => x.suppressions);
@@ -207,17 +195,17 @@ describe('junit, markdown and github formats', () => {
     expect(escapeProperty('a:b,c')).toBe('a%3Ab%2Cc');
   });
 
-  it('the CLI prints github annotations relative to the current directory', () => {
+  it('the CLI prints github annotations relative to the current directory', async () => {
     const root = join(EXAMPLE_REPO, '..', '..');
-    const r = runCli(['scan', 'fixtures/example-repo', '--format', 'github', '--rule', 'gitrepository-dev-branch'], { cwd: root });
+    const r = await runCli(['scan', 'fixtures/example-repo', '--format', 'github', '--rule', 'gitrepository-dev-branch'], { cwd: root });
     expect(r.code).toBe(1);
     expect(r.stdout.split('\n')[0]).toMatch(
       /^::error file=fixtures\/example-repo\/flux\/clusters\/production\/flux-system\/gotk-sync\.yaml,line=11,col=5,title=gitrepository-dev-branch::/,
     );
   });
 
-  it('rejects an unknown format, naming the formats', () => {
-    const r = runCli(['scan', EXAMPLE_REPO, '--format', 'xml'], { cwd: EXAMPLE_REPO });
+  it('rejects an unknown format, naming the formats', async () => {
+    const r = await runCli(['scan', EXAMPLE_REPO, '--format', 'xml'], { cwd: EXAMPLE_REPO });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--format xml: expected one of text, json, sarif, junit, markdown, github');
   });

@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } fro
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFleet } from '../tools/fleet.js';
-import { CLI, EXAMPLE_REPO, git, gitRepoFrom, hashTree, runCli } from '../support/git-repo.js';
+import { CLI, EXAMPLE_REPO, git, gitRepoFrom, hashTree, runBin } from '../support/git-repo.js';
 import { removeTree, tempDir } from '../support/tree.js';
 
 const SLOW = 240_000;
@@ -41,8 +41,8 @@ function start(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Ru
       }
     }
   };
-  child.stdout!.resume();
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+  child.stdout.resume();
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
     check();
   });
@@ -133,10 +133,10 @@ describe('signals stop fix at every stage', { timeout: SLOW }, () => {
     expect(worktreeCount(dir)).toBe(2);
     const [left] = readdirSync(tmp);
     expect(left).toMatch(/^gitops-fix-/);
-    const again = await runCli(['fix', '--rule', 'gitrepository-dev-branch', '--yes', '--dry-run'], { cwd: dir, env: { TMPDIR: tmp } });
+    const again = await runBin(['fix', '--rule', 'gitrepository-dev-branch', '--yes', '--dry-run'], { cwd: dir, env: { TMPDIR: tmp } });
     expect(again.code, again.stderr).toBe(0);
     expect(worktreeCount(dir)).toBe(2); // --dry-run makes no worktree and removes none
-    const branch = await runCli(['fix', '--rule', 'gitrepository-dev-branch', '--yes', '--branch', 'after-kill'], { cwd: dir, env: { TMPDIR: tmp } });
+    const branch = await runBin(['fix', '--rule', 'gitrepository-dev-branch', '--yes', '--branch', 'after-kill'], { cwd: dir, env: { TMPDIR: tmp } });
     expect(branch.code, branch.stderr).toBe(0);
     expect(branch.stderr).toContain(`removed the review worktree ${join(tmp, left!, 'worktree')}, left by an earlier run that was stopped`);
     expect(worktreeCount(dir)).toBe(1);
@@ -221,7 +221,7 @@ describe('the review worktree of a run in progress', { timeout: SLOW }, () => {
       git(dir, 'config', 'filter.slow.clean', 'sleep 4; cat');
       const first = start(['fix', '--phase', '1', '--yes'], dir, { TMPDIR: tmp });
       await first.line(/^❯ fix\(gitrepository-dev-branch\)/);
-      const second = await runCli(['fix', '--rule', 'kustomization-no-wait', '--yes', '--branch', 'second'], { cwd: dir, env: { TMPDIR: tmp } });
+      const second = await runBin(['fix', '--rule', 'kustomization-no-wait', '--yes', '--branch', 'second'], { cwd: dir, env: { TMPDIR: tmp } });
       expect(second.code, second.stderr).toBe(0);
       expect(second.stderr).not.toContain('removed the review worktree');
       expect((await first.exit).code, first.stderr()).toBe(0);

@@ -1,18 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, EXAMPLE_REPO, gitRepoFrom } from '../support/git-repo.js';
+import { runCli } from '../support/cli.js';
+import { EXAMPLE_REPO, gitRepoFrom } from '../support/git-repo.js';
 
-function cli(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', input: '', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[], cwd: string) => runCli(args, { cwd });
 
 const SOURCES = 'infra/kubernetes/flux/infrastructure/sources';
 
 describe('a suppressed finding on the example repository', () => {
-  it('disappears from scan and from fix, and is counted', () => {
+  it('disappears from scan and from fix, and is counted', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const file = join(dir, SOURCES, 'hashicorp.yaml');
     const original = readFileSync(file, 'utf8').replace(
@@ -21,19 +18,19 @@ describe('a suppressed finding on the example repository', () => {
     );
     writeFileSync(file, original);
 
-    const scan = cli(['scan', '.', '--format', 'json'], dir);
+    const scan = await cli(['scan', '.', '--format', 'json'], dir);
     const report = JSON.parse(scan.stdout) as { findings: { ruleId: string; file: string }[]; summary: { suppressed: number; findings: number } };
     const slow = report.findings.filter((f) => f.ruleId === 'helmrepository-slow-interval').map((f) => f.file.split('/').pop());
     expect(slow.sort()).toEqual(['external-secrets.yaml', 'jetstack.yaml', 'linkerd.yaml']);
     expect(report.summary.suppressed).toBe(1);
-    expect(cli(['scan', '.'], dir).stdout).toMatch(/; 1 suppressed$/m);
+    expect((await cli(['scan', '.'], dir)).stdout).toMatch(/; 1 suppressed$/m);
 
-    const fix = cli(['fix', '.', '--rule', 'helmrepository-slow-interval', '--write', '--yes'], dir);
+    const fix = await cli(['fix', '.', '--rule', 'helmrepository-slow-interval', '--write', '--yes'], dir);
     expect(fix.code, fix.stderr).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(original);
     for (const other of ['external-secrets.yaml', 'jetstack.yaml', 'linkerd.yaml'])
       expect(readFileSync(join(dir, SOURCES, other), 'utf8')).toContain('  interval: 1h\n');
-    const after = JSON.parse(cli(['scan', '.', '--format', 'json', '--rule', 'helmrepository-slow-interval'], dir).stdout) as typeof report;
+    const after = JSON.parse((await cli(['scan', '.', '--format', 'json', '--rule', 'helmrepository-slow-interval'], dir)).stdout) as typeof report;
     expect(after.findings).toEqual([]);
     expect(after.summary.suppressed).toBe(1);
   }, 120_000);

@@ -12,26 +12,11 @@ import { loadRepo } from '../../src/engine/load-repo.js';
 import { findingKey, planFixes, Planner, type Plan } from '../../src/engine/plan.js';
 import { ruleById } from '../../src/engine/registry.js';
 import { openSession } from '../../src/engine/session.js';
-import { EXAMPLE_REPO, git, gitRepoFrom, runCli } from '../support/git-repo.js';
-import { copyTree, tempDir, writeTree } from '../support/tree.js';
+import { tempDir, writeTree } from '../support/tree.js';
+import { EXAMPLE_REPO } from '../support/git-repo.js';
+import { anchoredConfig, VAULT_HR, vaultExample } from '../support/vault-example.js';
 
-const HR = 'infra/kubernetes/flux/infrastructure/vault/helmrelease.yaml';
 const VAULT_RULES = ['vault-tls-disabled', 'vault-listener-insecure', 'vault-file-storage', 'vault-single-instance'];
-
-/** The example repository with its Vault HelmRelease text changed by `edit`. */
-function example(edit: (text: string) => string): string {
-  const dir = join(tempDir(), 'repo');
-  copyTree(EXAMPLE_REPO, dir);
-  const file = join(dir, HR);
-  writeTree(dir, new Map([[HR, edit(readFileSync(file, 'utf8'))]]));
-  return dir;
-}
-
-/** The Vault configuration anchored, and the anchor reused elsewhere: the listener's HCL edit is refused. */
-const anchoredConfig = (t: string) =>
-  t
-    .replace('        config: |\n', '        config: &vaultconfig |\n')
-    .replace('    ui:\n      enabled: true\n', '    ui:\n      enabled: true\n      annotations:\n        config-copy: *vaultconfig\n');
 
 function plan(dir: string, rules: readonly string[] = VAULT_RULES, exclude?: (f: { ruleId: string }) => boolean): Plan {
   const s = openSession(dir);
@@ -45,7 +30,7 @@ const status = (p: Plan, id: string) => {
 
 describe('fixes of rules that require each other', () => {
   it('the listener fix refused: the TLS fix, planned before it, is dropped too, with the reason', () => {
-    const p = plan(example(anchoredConfig));
+    const p = plan(vaultExample(anchoredConfig));
     expect(status(p, 'vault-listener-insecure').fixed).toBe(0);
     const tls = status(p, 'vault-tls-disabled');
     expect(tls.fixed).toBe(0);
@@ -56,11 +41,11 @@ describe('fixes of rules that require each other', () => {
     ]);
     // Nothing of either fix is in the plan: no certificate, no https probes.
     expect([...p.finalFiles.keys()].some((f) => f.endsWith('vault-server-tls.yaml'))).toBe(false);
-    expect(p.finalFiles.get(HR) ?? '').not.toMatch(/tlsDisable: false/);
+    expect(p.finalFiles.get(VAULT_HR) ?? '').not.toMatch(/tlsDisable: false/);
   });
 
   it('the TLS fix left out: the listener fix (which requires it) is dropped; the listener left out: the TLS fix is dropped', () => {
-    const dir = example((t) => t);
+    const dir = vaultExample((t) => t);
     const noTls = plan(dir, VAULT_RULES, (f) => f.ruleId === 'vault-tls-disabled');
     expect(status(noTls, 'vault-listener-insecure')).toEqual({
       fixed: 0,
@@ -77,7 +62,7 @@ describe('fixes of rules that require each other', () => {
   });
 
   it('one direction only where only one rule requires the other: single-instance goes with file-storage, not the reverse', () => {
-    const dir = example((t) => t);
+    const dir = vaultExample((t) => t);
     const noStorage = plan(dir, VAULT_RULES, (f) => f.ruleId === 'vault-file-storage');
     expect(status(noStorage, 'vault-single-instance').dropped).toEqual([expect.stringContaining('vault-single-instance requires vault-file-storage')]);
     const noHa = plan(dir, VAULT_RULES, (f) => f.ruleId === 'vault-single-instance');
@@ -85,16 +70,16 @@ describe('fixes of rules that require each other', () => {
   });
 
   it('only the fixes of the same Vault release are dropped', () => {
-    const dir = example(anchoredConfig);
+    const dir = vaultExample(anchoredConfig);
     // A second Vault release in another namespace whose configuration is a plain block: its fixes stay.
-    const second = readFileSync(join(EXAMPLE_REPO, HR), 'utf8')
+    const second = readFileSync(join(EXAMPLE_REPO, VAULT_HR), 'utf8')
       .replace(/namespace: vault\n/, 'namespace: vault-two\n')
       .replace('name: vault\n', 'name: vault-two\n');
     writeTree(dir, new Map([['infra/kubernetes/flux/infrastructure/vault-two/helmrelease.yaml', second]]));
     const p = plan(dir);
     const tls = p.rules.find((r) => r.rule.meta.id === 'vault-tls-disabled')!;
     expect(tls.fixed.map((x) => x.finding.file)).toEqual(['infra/kubernetes/flux/infrastructure/vault-two/helmrelease.yaml']);
-    expect(tls.dropped.map((d) => d.finding!.file)).toEqual([HR]);
+    expect(tls.dropped.map((d) => d.finding!.file)).toEqual([VAULT_HR]);
   });
 
   it('a fix planned before the one it goes with is dropped by planning again, not left in the plan', () => {
@@ -140,19 +125,6 @@ describe('fixes of rules that require each other', () => {
   });
 });
 
-describe('fix on the command line', { timeout: 240_000 }, () => {
-  it('prints the dropped TLS fix with its reason and commits neither', async () => {
-    const dir = gitRepoFrom(example(anchoredConfig));
-    const r = await runCli(['fix', '--phase', '1', '--yes'], { cwd: dir });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/dropped .*helmrelease\.yaml:\d+ .* — vault-tls-disabled requires vault-listener-insecure, and that rule's fix here was not made/);
-    const subjects = git(dir, 'log', '--format=%s', 'main..gitops-fix/phase-1');
-    expect(subjects).not.toContain('fix(vault-tls-disabled)');
-    expect(subjects).not.toContain('fix(vault-listener-insecure)');
-    expect(subjects).toContain('fix(gitrepository-dev-branch)');
-  });
-});
-
 describe('the Vault configuration as one double-quoted YAML string', () => {
   /** The example's `config: |` block written as a double-quoted string, `\n` escapes and all. */
   const quotedConfig = (t: string) => {
@@ -162,11 +134,11 @@ describe('the Vault configuration as one double-quoted YAML string', () => {
   };
 
   it('the listener fix is made (the editor writes the new configuration as a literal block), and so is the TLS fix', () => {
-    const dir = example(quotedConfig);
-    expect(readFileSync(join(dir, HR), 'utf8')).toMatch(/ {8}config: "ui = true\\n/);
+    const dir = vaultExample(quotedConfig);
+    expect(readFileSync(join(dir, VAULT_HR), 'utf8')).toMatch(/ {8}config: "ui = true\\n/);
     const p = plan(dir);
     for (const id of VAULT_RULES) expect(status(p, id), id).toEqual({ fixed: 1, dropped: [] });
-    const after = p.finalFiles.get(HR)!;
+    const after = p.finalFiles.get(VAULT_HR)!;
     expect(after).toMatch(/ config: \|\+?\n +ui = true\n/);
     expect(after).not.toMatch(/config: "/);
     expect(after).toMatch(/tls_cert_file = /);

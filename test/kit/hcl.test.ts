@@ -1,10 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diffLines } from 'diff';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import {
   appendBlock,
   findBlocks,
@@ -25,6 +23,7 @@ import {
   type HclDoc,
   type HclRange,
 } from '../../src/kit/hcl.js';
+import { expectTlsEdit, vaultConfigs } from '../support/vault-configs.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Configurations from the reference (vault-helm 0.34.1 defaults and Vault docs), verbatim.
@@ -151,7 +150,6 @@ telemetry {
 `;
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CORPUS = join(ROOT, '..', 'shared', 'corpus');
 const FIXTURES = join(ROOT, 'fixtures');
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -745,61 +743,17 @@ describe('validateEdit', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-// Vault configurations found in block scalars of real repositories (and of this repository's fixtures).
+// Vault configurations found in block scalars of this repository's fixtures (test/corpus/hcl.test.ts: of the corpus).
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    const st = statSync(path);
-    return st.isDirectory() ? walk(path) : /\.ya?ml$/.test(name) ? [path] : [];
-  });
-}
-
-/** String values of a YAML document, with their paths. */
-function strings(v: unknown, path: string): { path: string; text: string }[] {
-  if (typeof v === 'string') return [{ path, text: v }];
-  if (Array.isArray(v)) return v.flatMap((x, i) => strings(x, `${path}[${i}]`));
-  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => strings(x, path ? `${path}.${k}` : k));
-  return [];
-}
-
-function vaultConfigs(root: string): { where: string; text: string }[] {
-  if (!existsSync(root)) return [];
-  return walk(root)
-    .filter((file) => /listener "tcp"|storage "/.test(readFileSync(file, 'utf8')))
-    .flatMap((file) =>
-      parseAllDocuments(readFileSync(file, 'utf8')).flatMap((doc) =>
-        strings(doc.toJS(), '')
-          .filter((s) => /listener "tcp"|storage "/.test(s.text) && s.text.includes('\n'))
-          .map((s) => ({ where: `${relative(root, file)} ${s.path}`, text: s.text })),
-      ),
-    );
-}
-
-const corpusConfigs = vaultConfigs(CORPUS);
 // Only unfixed trees: fixed ones already carry the TLS settings this edit adds.
 const fixtureConfigs = vaultConfigs(FIXTURES).filter((c) => !/(^|\/)after\//.test(c.where));
 
-describe.skipIf(!existsSync(CORPUS))('corpus', () => {
-  it('holds Vault configs in HelmRelease block scalars', () => {
-    expect(corpusConfigs.length).toBeGreaterThanOrEqual(5);
+describe('Vault configs of the fixtures', () => {
+  it('are found', () => {
+    expect(fixtureConfigs.length).toBeGreaterThanOrEqual(5);
   });
-});
 
-describe('Vault configs of the corpus and the fixtures', () => {
-  it.each([...corpusConfigs, ...fixtureConfigs].map((c) => [c.where, c.text] as const))('%s parses and takes the TLS edit', async (_where, text) => {
-    const doc = parseHcl(text);
-    const l = findBlocks(doc, 'listener', 'tcp');
-    expect(l.length + findBlocks(doc, 'storage').length).toBeGreaterThan(0);
-    // Configs that already carry TLS (fixture trees of later rules) only need to parse.
-    if (l.length !== 1 || getAttribute(l[0]!, 'tls_cert_file')) return;
-    const tcp = { block: { type: 'listener', label: 'tcp' } };
-    let out = removeAttribute(text, tcp, 'tls_disable');
-    out = setAttribute(out, tcp, 'tls_cert_file', '/vault/userconfig/vault-tls/tls.crt');
-    out = setAttribute(out, {}, 'disable_mlock', true);
-    const changes = lineChanges(text, out);
-    expect(changes.removed.every((line) => /tls_disable/.test(line))).toBe(true);
-    expect(changes.added.every((line) => /tls_cert_file|disable_mlock/.test(line) || line.trim() === '')).toBe(true);
-    await expectValid(text, out);
+  it.each(fixtureConfigs.map((c) => [c.where, c.text] as const))('%s parses and takes the TLS edit', async (_where, text) => {
+    await expectTlsEdit(text);
   });
 });

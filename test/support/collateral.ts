@@ -177,7 +177,10 @@ export function collateralLines(file: string, before: string, after: string, sit
     for (const text of part.value) {
       if (part.removed) removed.push({ line: ++lb, text });
       else if (part.added) added.push({ line: ++la, text });
-      else (lb++, la++);
+      else {
+        lb++;
+        la++;
+      }
     }
   }
   const lastBefore = b.lines.length;

@@ -1,7 +1,8 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CliResult } from './cli.js';
 import { ROOT, tempDir } from './tree.js';
 
 export const CLI = join(ROOT, 'dist', 'bin', 'gitops-fix.js');
@@ -44,14 +45,11 @@ export function hashTree(dir: string, opts: { withGit?: boolean } = {}): Record<
   return out;
 }
 
-export interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Run the built CLI with stdin not a terminal (asynchronously: the test worker must stay responsive). */
-export function runCli(args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+/**
+ * Run the built CLI as a process, stdin not a terminal (asynchronously: the test worker must stay responsive). For
+ * what needs a real process: another environment, the bin itself. Other tests run it in process (test/support/cli.ts).
+ */
+export function runBin(args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     // A variable given as undefined is removed from the child's environment.
     const env = Object.fromEntries(Object.entries({ ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...opts.env }).filter(([, v]) => v !== undefined));
@@ -97,10 +95,6 @@ export async function runInPty(args: readonly string[], steps: readonly PtyStep[
 }
 
 export const KEYS = { enter: '\r', space: ' ', down: '\u001b[B', up: '\u001b[A' } as const;
-
-export function hasPython(): boolean {
-  return spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
-}
 
 /** `git log` subjects and bodies of base..branch, oldest first. */
 export function commitsOf(dir: string, range: string): { sha: string; subject: string; body: string }[] {

@@ -70,9 +70,16 @@ def main() -> None:
             for _ in range(int(step.get("max", 50))):
                 mark = len(out)
                 os.write(fd, step["press"].encode("utf-8"))
+                # Wait for the redraw: until the pattern shows, or output came and then stopped for a moment.
                 deadline = time.time() + 1.0
+                seen = len(out)
+                quiet_since = None
                 while alive and time.time() < deadline and not pattern.search(text(out[mark:])):
-                    alive = read_some(0.1)
+                    alive = read_some(0.05)
+                    if len(out) != seen:
+                        seen, quiet_since = len(out), time.time()
+                    elif quiet_since is not None and time.time() - quiet_since >= 0.1:
+                        break
                 if pattern.search(text(out[mark:])):
                     break
             else:

@@ -111,9 +111,9 @@ function watch(data: unknown) {
   const cache = new WeakMap<object, unknown>();
   const wrap = (value: unknown, path: string): unknown => {
     if (!value || typeof value !== 'object') return value;
-    const cached = cache.get(value as object);
+    const cached = cache.get(value);
     if (cached) return cached;
-    const proxy = new Proxy(value as object, {
+    const proxy = new Proxy(value, {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver);
         if (typeof prop !== 'string') return v;
@@ -129,7 +129,7 @@ function watch(data: unknown) {
         return Reflect.ownKeys(target);
       },
     });
-    cache.set(value as object, proxy);
+    cache.set(value, proxy);
     return proxy;
   };
   return { proxy: wrap(data, ''), read, enumerated };
@@ -144,7 +144,7 @@ function unknownFields(data: unknown, path: string, read: Map<string, Set<string
   const seen = read.get(path);
   const typed = !enumerated.has(path) && seen !== undefined && [...seen].some((k) => !/^\d+$/.test(k) && k !== 'length');
   for (const [k, v] of Object.entries(data)) {
-    if (typed && !seen!.has(k)) out.push(`${path || '/'}: unknown field "${k}"`);
+    if (typed && !seen.has(k)) out.push(`${path || '/'}: unknown field "${k}"`);
     else unknownFields(v, `${path}/${k}`, read, enumerated, out);
   }
 }
@@ -180,7 +180,7 @@ function metadataErrors(obj: Record<string, unknown>): string[] {
   if (CLUSTER_SCOPED.has(kind)) {
     if (ns !== undefined) errors.push(`/metadata/namespace: ${kind} is cluster-scoped`);
   } else if (ns !== undefined && (typeof ns !== 'string' || ns.length > 63 || !DNS_LABEL.test(ns))) {
-    errors.push(`/metadata/namespace: "${String(ns)}" is not a DNS label`);
+    errors.push(`/metadata/namespace: ${JSON.stringify(ns)} is not a DNS label`);
   }
   for (const field of ['labels', 'annotations'] as const) {
     const m = meta[field];

@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
 /** The copied chart files and the chart version they come from (domain.md §1). */
-export const VAULT_VALUES_FILE = join(ROOT, '..', 'shared', 'reference', 'vault-helm', 'values.yaml');
+export const VAULT_VALUES_FILE = join(ROOT, '..', 'shared', 'charts', 'vault-0.34.1', 'values.yaml');
 export const VAULT_CHART_VERSION = '0.34.1';
 export const VAULT_CHART_MODULE = join(ROOT, 'src', 'kit', 'vault-chart.ts');
 

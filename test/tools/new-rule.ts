@@ -34,8 +34,8 @@ export function parseArgs(argv: readonly string[]): NewRule {
     if (a === '--generate') generate = true;
     else if (a.startsWith('--')) {
       const [k, v] = a.includes('=') ? [a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a.slice(2), argv[++i]];
-      if (!['item', 'phase', 'severity'].includes(k!) || v === undefined) throw new Error(`${a}: unknown or incomplete option\n${usage}`);
-      flags.set(k!, v);
+      if (!['item', 'phase', 'severity'].includes(k) || v === undefined) throw new Error(`${a}: unknown or incomplete option\n${usage}`);
+      flags.set(k, v);
     } else positional.push(a);
   }
   const id = positional[0];

@@ -2,7 +2,6 @@
  * The phase-1 Vault rules applied together to the example repository, in every combination: each rule works on the
  * result of the ones before it, and the release ends with one coherent values block and one HCL configuration.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -13,7 +12,7 @@ import { planFixes, withRequired } from '../../src/engine/plan.js';
 import { rules, selectRules } from '../../src/engine/registry.js';
 import { detectRule } from '../../src/engine/scan.js';
 import { openSession } from '../../src/engine/session.js';
-import { readTree, removeTree, ROOT, tempDir, writeTree } from '../support/tree.js';
+import { readTree, ROOT } from '../support/tree.js';
 
 const EXAMPLE = join(ROOT, 'fixtures', 'example-repo');
 const HELMRELEASE = 'infra/kubernetes/flux/infrastructure/vault/helmrelease.yaml';
@@ -86,7 +85,7 @@ describe('Vault rules on the example repository', () => {
     });
   }
 
-  it('phase 1 resolves items 1, 2, 3, 4 and 14, keeps every comment, and every kustomize directory still builds', () => {
+  it('phase 1 resolves items 1, 2, 3, 4 and 14, keeps every comment, and leaves one coherent release', () => {
     const plan = planFixes(session.repo, { rules: selectRules({ phases: [1] }), options });
     const vaultPlans = plan.rules.filter((r) => VAULT_RULES.includes(r.rule));
     expect(vaultPlans.flatMap((r) => [...r.dropped, ...r.skipped].map((d) => `${r.rule.meta.id}: ${d.reason}`))).toEqual([]);
@@ -114,17 +113,6 @@ describe('Vault rules on the example repository', () => {
     for (const c of comments(readTree(EXAMPLE).get(HELMRELEASE)!)) expect(fixedHr, c).toContain(c);
     for (const c of comments(original.config.text)) expect(s.config.text, c).toContain(c);
 
-    // kubectl kustomize builds every directory of the fixed tree.
-    const dir = tempDir('gitops-fix-vault-');
-    try {
-      const tree = readTree(EXAMPLE);
-      for (const [p, t] of plan.finalFiles) tree.set(p, t);
-      writeTree(dir, tree);
-      const dirs = [...tree.keys()].filter((p) => /(^|\/)kustomization\.ya?ml$/.test(p)).map((p) => p.split('/').slice(0, -1).join('/'));
-      expect(dirs.length).toBeGreaterThan(5);
-      for (const d of dirs) execFileSync('kubectl', ['kustomize', join(dir, d)], { stdio: 'pipe' });
-    } finally {
-      removeTree(dir);
-    }
+    // test/kustomize-build.test.ts builds every kustomize directory of the phase-1 result.
   });
 });

@@ -9,7 +9,8 @@ import { planFixes } from '../../src/engine/plan.js';
 import { rules } from '../../src/engine/registry.js';
 import { detectRule } from '../../src/engine/scan.js';
 import { openSession } from '../../src/engine/session.js';
-import { CORPUS, isDir } from '../support/tree.js';
+import { missing, skipTitle } from '../support/needs.js';
+import { CORPUS } from '../support/tree.js';
 import { VAULT_RULE_IDS } from '../support/vault-rules.js';
 
 const VAULT_RULES: Rule[] = VAULT_RULE_IDS.map((id) => rules.find((r) => r.meta.id === id)!);
@@ -41,8 +42,9 @@ const EXPECTED: Record<string, string[]> = {
 
 for (const [name, expected] of Object.entries(EXPECTED)) {
   const dir = join(CORPUS, name);
-  describe.skipIf(!isDir(dir))(`Vault rules on ${name}`, () => {
-    const session = isDir(dir) ? openSession(dir) : undefined;
+  const why = missing('corpus');
+  describe.skipIf(why)(skipTitle(`Vault rules on ${name}`, why), () => {
+    const session = why ? undefined : openSession(dir);
     const options = new Map(session?.options);
     const unseal = VAULT_RULES.find((r) => r.meta.id === 'vault-manual-unseal')!;
     options.set(unseal.meta.id, unseal.options!.parse({ method: 'awskms', awsRegion: 'eu-west-1', awsKmsKeyId: 'alias/vault-unseal' }));

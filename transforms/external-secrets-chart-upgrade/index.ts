@@ -48,7 +48,6 @@ const options = z
   })
   .strict();
 
-type Options = z.infer<typeof options>;
 type M = 'upgrade' | 'blocked' | 'rangeTooOld';
 
 const V1 = `${GROUPS.eso}/v1`;
@@ -128,7 +127,7 @@ export const rule = defineRule({
     apply(report, { repo, options }) {
       const hr = esoReleases(repo).find((r) => r.id === report.detail);
       if (!hr) return { changes: [], skipped: 'the HelmRelease is gone' };
-      const u = esoUpgrade(repo, hr, (options as Options).targetVersion);
+      const u = esoUpgrade(repo, hr, options.targetVersion);
       if (!u) return { changes: [], skipped: 'the chart version no longer needs an upgrade' };
       if (u.blockers.length) return { changes: [], skipped: u.blockers.map(esoBlockerText).join('; ') };
       const from = u.pin.text;

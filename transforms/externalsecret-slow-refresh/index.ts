@@ -9,6 +9,7 @@ import {
   z,
   type Resource,
   type YamlPath,
+  scalarText,
 } from '../../src/kit/index.js';
 
 /** ESO's default when refreshInterval is absent. */
@@ -52,7 +53,7 @@ export const rule = defineRule({
         if (ESO_DEFAULT_MS > max) yield { messageId: 'defaulted', resource: r, path: spec, data };
         continue;
       }
-      const ms = parseDuration(String(raw));
+      const ms = parseDuration(scalarText(raw));
       if (ms === undefined) continue; // not a duration: the API server rejects it; not this rule's concern
       if (ms === 0) yield { messageId: 'never', resource: r, path: [...spec, 'refreshInterval'], data };
       else if (ms > max) yield { messageId: 'tooSlow', resource: r, path: [...spec, 'refreshInterval'], data: { ...data, current: formatDuration(ms) } };

@@ -89,7 +89,11 @@ function dependents(repo: Repo, targets: readonly Resource[]): Resource[] {
       const hit = (Array.isArray(deps) ? deps : []).some(
         (d) => d && typeof d === 'object' && reached.has(key((d as Record<string, unknown>).name, (d as Record<string, unknown>).namespace ?? k.namespace)),
       );
-      if (hit) (reached.add(key(k.name, k.namespace)), out.push(k), (changed = true));
+      if (hit) {
+        reached.add(key(k.name, k.namespace));
+        out.push(k);
+        changed = true;
+      }
     }
   }
   return out.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''));

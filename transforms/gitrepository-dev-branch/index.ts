@@ -1,4 +1,4 @@
-import { clean, defineRule, GROUPS, notApplicable, type Repo, type Resource } from '../../src/kit/index.js';
+import { clean, defineRule, GROUPS, notApplicable, type Repo, type Resource, scalarText } from '../../src/kit/index.js';
 
 /**
  * GitRepositories that a Flux Kustomization applies THIS repository from: the cluster's own sync source. A
@@ -41,8 +41,8 @@ export const rule = defineRule({
       const data = { name: src.name ?? '(unnamed)', main };
       if (branch === undefined || branch === null) {
         if (main !== 'master') yield { messageId: 'defaultBranch', resource: src, path: ['spec', 'ref'], data };
-      } else if (String(branch) !== main) {
-        yield { messageId: 'wrongBranch', resource: src, path: ['spec', 'ref', 'branch'], data: { ...data, branch: String(branch) } };
+      } else if (scalarText(branch) !== main) {
+        yield { messageId: 'wrongBranch', resource: src, path: ['spec', 'ref', 'branch'], data: { ...data, branch: scalarText(branch) } };
       }
     }
   },

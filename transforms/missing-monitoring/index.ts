@@ -29,6 +29,7 @@ import {
   type Repo,
   type Report,
   type Resource,
+  scalarText,
 } from '../../src/kit/index.js';
 
 const options = z
@@ -61,7 +62,7 @@ function vaultGaps(server: ReturnType<typeof configuredVaultServers>[number], o:
   if (!doc) return undefined; // JSON or unparseable configuration: not ours to read
   const telemetry = findBlocks(doc, 'telemetry');
   const retention = telemetry.map((t) => getAttribute(t, 'prometheus_retention_time')?.value);
-  const sinkOff = retention.some((r) => r !== undefined && (r === 0 || parseDuration(String(r)) === 0));
+  const sinkOff = retention.some((r) => r !== undefined && (r === 0 || parseDuration(scalarText(r)) === 0));
   const smOn =
     helmTrue(server.value(['serverTelemetry', 'serviceMonitor', 'enabled'])) || helmTrue(server.value(['global', 'serverTelemetry', 'prometheusOperator']));
   const listeners = vaultTcpListeners(doc);
@@ -201,7 +202,7 @@ export const rule = defineRule({
           changes.push(vaultSet(repo, server, ['serverTelemetry', 'serviceMonitor', 'selectors'], { ...(current ?? {}), ...wanted }));
         notes.push(
           wanted
-            ? `Vault's ServiceMonitor carries the labels ${selector!.source} selects; it scrapes the active node only (standbys do not answer metrics requests).`
+            ? `Vault's ServiceMonitor carries the labels ${selector.source} selects; it scrapes the active node only (standbys do not answer metrics requests).`
             : "Vault's ServiceMonitor carries the chart's default label release: prometheus; set serverTelemetry.serviceMonitor.selectors if your Prometheus selects other labels.",
         );
       }

@@ -18,7 +18,6 @@ import {
   type Resource,
   type TemplateValue,
   type Workload,
-  type YamlPath,
 } from '../../src/kit/index.js';
 
 const options = z
@@ -76,7 +75,7 @@ function* chartFindings(repo: Repo, hr: Resource): Generator<Report<M>> {
   const at = (path: readonly string[]) => valueTarget(repo, hr, path);
   const loc = (path: readonly string[]) => {
     const t = at(path);
-    return { resource: t.resource, path: t.path as YamlPath };
+    return { resource: t.resource, path: t.path };
   };
   if (isVaultServer(repo, hr)) {
     if (get(values, ['global', 'enabled']) === false || get(values, ['server', 'enabled']) === false || get(values, ['server', 'dev', 'enabled']) === true)

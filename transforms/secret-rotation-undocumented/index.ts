@@ -24,6 +24,7 @@ import {
   type Repo,
   type Report,
   type Resource,
+  scalarText,
 } from '../../src/kit/index.js';
 
 const ID = 'secret-rotation-undocumented';
@@ -61,7 +62,7 @@ function storeRows(repo: Repo): unknown[][] {
         : auth.appRole
           ? `AppRole, SecretID in Secret ${code(rec(rec(rec(auth.appRole)?.secretRef))?.name)}: rotate the SecretID`
           : Object.keys(auth).join(', ') || '–';
-    const where = v ? `${code(v.server)} mount ${code(v.path ?? '(none)')} KV ${String(v.version ?? 'v2')}` : '–';
+    const where = v ? `${code(v.server)} mount ${code(v.path ?? '(none)')} KV ${scalarText(v.version, 'v2')}` : '–';
     return [`${s.kind} ${s.name}`, type, where, how];
   });
 }

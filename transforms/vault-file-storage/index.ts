@@ -21,6 +21,7 @@ import {
   vaultValueSite,
   type Change,
   type Repo,
+  scalarText,
 } from '../../src/kit/index.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
@@ -101,7 +102,7 @@ export const rule = defineRule({
       const raft = vaultFileToRaft(s.config.text);
       const text = vaultAddToRaft(raft, vaultRetryJoinBlocks(s, doc, replicas));
       const tls = vaultListenerTls(doc);
-      const mountPath = String(s.value(['server', 'dataStorage', 'mountPath']) ?? '/vault/data').replace(/\/+$/, '');
+      const mountPath = scalarText(s.value(['server', 'dataStorage', 'mountPath']), '/vault/data').replace(/\/+$/, '');
       const onVolume = String(s.value(['server', 'dataStorage', 'enabled'])) === 'true' && (dataPath === mountPath || dataPath.startsWith(`${mountPath}/`));
       const file = vaultRunbookPath(repo, 'vault-file-to-raft-migration', s, all.length > 1);
       const changes: Change[] = [vaultSetConfig(s, text)];

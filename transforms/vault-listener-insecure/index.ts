@@ -14,6 +14,7 @@ import {
   vaultTcpListeners,
   z,
   type VaultServer,
+  scalarText,
 } from '../../src/kit/index.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
@@ -27,7 +28,7 @@ const options = z
 
 /** Dual stack declared by the option or by the release's own Service settings. */
 function dualStack(s: VaultServer, option: boolean): boolean {
-  const policy = String(s.value(['server', 'service', 'ipFamilyPolicy']) ?? '');
+  const policy = scalarText(s.value(['server', 'service', 'ipFamilyPolicy']));
   const families = s.value(['server', 'service', 'ipFamilies']);
   return option || /DualStack/.test(policy) || (Array.isArray(families) && families.includes('IPv6'));
 }

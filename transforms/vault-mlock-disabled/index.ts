@@ -17,6 +17,7 @@ import {
   type Change,
   type Repo,
   type VaultServer,
+  scalarText,
 } from '../../src/kit/index.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
@@ -49,7 +50,7 @@ function ipcLock(repo: Repo, s: VaultServer): { changes: Change[] } | { problem:
   }
   const current = (own ?? {}) as Record<string, unknown>;
   const caps = (current.capabilities ?? {}) as Record<string, unknown>;
-  const add = Array.isArray(caps.add) ? caps.add : [];
+  const add: unknown[] = Array.isArray(caps.add) ? (caps.add as unknown[]) : [];
   if (add.includes('IPC_LOCK')) return { changes: [] };
   if (Object.keys(current).length === 0)
     return { changes: [vaultSet(repo, s, path, { allowPrivilegeEscalation: false, capabilities: { add: ['IPC_LOCK'] } })] };
@@ -92,7 +93,7 @@ export const rule = defineRule({
       if (storage === undefined || mlock === false) continue;
       const version = vaultImageVersion(repo, s);
       const line = imageLine(version);
-      const data = { release: release(s), where, storage, image: version ? version.join('.') : String(s.value(['server', 'image', 'tag']) ?? 'unknown') };
+      const data = { release: release(s), where, storage, image: version ? version.join('.') : scalarText(s.value(['server', 'image', 'tag']), 'unknown') };
       if (line === 'window') yield { messageId: 'mlockDisabled', ...base, data };
       else if (line === 'older') yield { messageId: 'imageCannotLock', ...base, data, fixable: false };
     }

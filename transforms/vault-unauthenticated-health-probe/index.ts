@@ -9,6 +9,7 @@ import {
   vaultValueSite,
   type Change,
   type VaultServer,
+  scalarText,
 } from '../../src/kit/index.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
@@ -63,7 +64,7 @@ export const rule = defineRule({
         const site = vaultValueSite(repo, s, [...LIVENESS, 'enabled']);
         yield { messageId: 'livenessDisabled', ...site, data: { ...data, value: String(enabled) }, detail: s.release.id };
       } else if (!goTruthy(exec)) {
-        const path = String(s.value([...LIVENESS, 'path']) ?? '');
+        const path = scalarText(s.value([...LIVENESS, 'path']));
         if (!tolerant(path))
           yield { messageId: 'livenessKillsSealed', ...vaultValueSite(repo, s, [...LIVENESS, 'path']), data: { ...data, path }, detail: s.release.id };
       }

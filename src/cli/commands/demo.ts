@@ -2,6 +2,7 @@ import { branchExists } from '../../engine/git.js';
 import { branchReport, createDemoRepo } from '../../engine/demo.js';
 import { colorEnabled, painter } from '../colors.js';
 import { OK } from '../exit-codes.js';
+import { lineWriter, type CliIO } from '../io.js';
 import { fixCommand } from './fix.js';
 
 const DEMO_BRANCH = 'gitops-fix/phase-1';
@@ -10,13 +11,14 @@ const DEMO_BRANCH = 'gitops-fix/phase-1';
  * `gitops-fix demo`: copy the bundled example repository into a temporary git repository, run phase 1 on it
  * (the picker on a terminal, `--yes` otherwise) and show the branch it made.
  */
-export async function demoCommand(out: (s: string) => void): Promise<number> {
-  const paint = painter(colorEnabled());
+export async function demoCommand(io: CliIO): Promise<number> {
+  const out = lineWriter(io.stdout);
+  const paint = painter(colorEnabled(io.stdout, io.env));
   const dir = createDemoRepo();
-  const interactive = !!process.stdin.isTTY && !!process.stdout.isTTY;
+  const interactive = io.stdinIsTTY && !!io.stdout.isTTY;
   out(paint('bold', `Demo repository: ${dir}`));
   out(`(a git copy of fixtures/example-repo; running \`gitops-fix fix --phase 1${interactive ? '' : ' --yes'}\` on it)\n`);
-  const code = await fixCommand(dir, { phase: ['1'], rule: [], excludeRule: [], yes: !interactive, format: 'text' }, out);
+  const code = await fixCommand(dir, { phase: ['1'], rule: [], excludeRule: [], yes: !interactive, format: 'text' }, io);
   if (code !== OK || !branchExists(dir, DEMO_BRANCH)) return code;
   const { log, stat } = branchReport(dir, 'main', DEMO_BRANCH);
   out(`\n${paint('bold', `git log --stat main..${DEMO_BRANCH}`)}\n${log.trimEnd()}`);

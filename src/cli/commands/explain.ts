@@ -3,6 +3,7 @@ import { ruleById, rules as allRules } from '../../engine/registry.js';
 import { fixLabel, pseudoRule, readRuleReadme, ruleReadmePath } from '../../engine/rule-docs.js';
 import { colorEnabled, painter, type Paint } from '../colors.js';
 import { OK } from '../exit-codes.js';
+import { lineWriter, type CliIO } from '../io.js';
 
 /** Markdown for a terminal: headings bold, code blocks and `code` cyan, HTML comments dropped. */
 export function renderMarkdown(md: string, paint: Paint): string {
@@ -23,8 +24,9 @@ export function renderMarkdown(md: string, paint: Paint): string {
 }
 
 /** `gitops-fix explain <rule-id>`: the rule's README (shipped with the package) in the terminal. */
-export async function explainCommand(id: string, out: (s: string) => void): Promise<number> {
-  const paint = painter(colorEnabled());
+export async function explainCommand(id: string, io: CliIO): Promise<number> {
+  const out = lineWriter(io.stdout);
+  const paint = painter(colorEnabled(io.stdout, io.env));
   const pseudo = pseudoRule(id);
   if (pseudo) {
     out(

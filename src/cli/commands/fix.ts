@@ -30,6 +30,7 @@ import { writePlan, type WrittenFile } from '../../engine/write.js';
 import { colorEnabled, painter } from '../colors.js';
 import { INTERRUPTED, OK } from '../exit-codes.js';
 import { fixText } from '../fix-format.js';
+import { lineWriter, type CliIO } from '../io.js';
 import { exitCodeFor, trapSignals } from '../signals.js';
 import { runTasks, type Task } from '../tasks.js';
 
@@ -104,14 +105,18 @@ function planTasks(
  * `gitops-fix fix [DIR]`: select rules, plan their fixes, let the user pick (on a terminal), then commit them to a
  * review branch made in a temporary worktree (default), write them in place (--write) or show them (--dry-run).
  */
-export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) => void): Promise<number> {
+export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promise<number> {
   const mode = checkFlags(flags);
+  const out = lineWriter(io.stdout);
   const json = flags.format === 'json';
-  const promptStream = json ? process.stderr : process.stdout;
-  const paint = painter(colorEnabled(json ? process.stderr : process.stdout));
+  const promptStream = json ? io.stderr : io.stdout;
+  const paint = painter(colorEnabled(promptStream, io.env));
   const note = (s: string) => {
-    if (!json) process.stderr.write(`${s}\n`);
+    if (!json) io.stderr.write(`${s}\n`);
   };
+  // Relative paths are the caller's (the process's working directory, or the one a test passes).
+  const at = (p: string) => resolve(io.cwd, p);
+  const config = flags.config === undefined ? undefined : at(flags.config);
 
   // Selection: phases, rule ids and quick wins add up; `requires` pulls in more rules.
   const phases = parsePhases(flags.phase);
@@ -125,10 +130,10 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
   const selectedIds = new Set(closed.map((r) => r.meta.id));
 
   const interactive = !flags.yes && mode !== 'dry-run';
-  if (interactive && !(process.stdin.isTTY && promptStream.isTTY)) throw new GitopsFixError('needs-terminal', NEEDS_TERMINAL);
+  if (interactive && !(io.stdinIsTTY && promptStream.isTTY)) throw new GitopsFixError('needs-terminal', NEEDS_TERMINAL);
 
   // Before any work: the repository, the branch, the output paths and the temporary directory.
-  const info = repositoryFor(dir, mode);
+  const info = repositoryFor(dir, at(dir), mode);
   let target: BranchTarget | undefined;
   if (mode === 'branch') {
     const branchName = flags.branch ?? defaultBranchName({ phases, ruleIds: flags.rule, quickWins: !!flags.quickWins });
@@ -152,7 +157,7 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
       );
     }
   }
-  const outputs = checkOutputs({ patchDir: flags.patchDir, prBody: flags.prBody });
+  const outputs = checkOutputs({ patchDir: flags.patchDir, prBody: flags.prBody }, io.cwd);
 
   let rb: ReviewBranch | undefined;
   const trap = trapSignals(() => rb?.cleanup());
@@ -172,7 +177,7 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
           title: mode === 'branch' ? 'Load the repository (HEAD, in a temporary worktree)' : 'Load the repository',
           task: async () => {
             if (mode === 'branch') rb = await ReviewBranch.open(info!, target!, { sign: flags.gpgSign !== false, signal });
-            session = await openSessionAsync(rb ? rb.dir : dir, flags.config, dir, signal);
+            session = await openSessionAsync(rb ? rb.dir : at(dir), config, at(dir), signal);
           },
         },
         {
@@ -194,7 +199,7 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
           scannedFindings,
         ),
       ],
-      { silent: json },
+      { silent: json, stderr: io.stderr },
     );
     let plan: Plan = planner.result();
 
@@ -204,8 +209,8 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
     if (something && target?.checkedOutHere) throw checkedOutHereError(target.name);
     if (interactive && something) {
       const { ASK, askOptions, pickFixes } = await import('../pick-fixes.js');
-      const io = { output: promptStream, paint, signal };
-      const chosen = await pickFixes(plan, selectedIds, askable, io);
+      const pickerIO = { output: promptStream, paint, signal };
+      const chosen = await pickFixes(plan, selectedIds, askable, pickerIO);
       if (!chosen) {
         out('Cancelled: nothing was changed.');
         return OK;
@@ -213,12 +218,12 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
       // Fixes that wait for an answer: ask now (validated), optionally save to the config file.
       const asked = new Set([...chosen].filter((k) => k.startsWith(ASK)).map((k) => k.slice(ASK.length)));
       const askRules = new Set(plan.rules.filter((rp) => rp.skipped.some((d) => d.finding && asked.has(findingKey(d.finding)))).map((rp) => rp.rule.meta.id));
-      const configFile = flags.config ? resolve(flags.config) : join(resolve(dir), CONFIG_FILE);
+      const configFile = config ?? join(at(dir), CONFIG_FILE);
       for (const id of askRules) {
         const rule = universe.find((r) => r.meta.id === id)!;
         const skipReason = (s: Session) =>
           planFixes(s.repo, { rules: [rule], options: s.options, exclude: excludeSuppressed(s) }).rules.find((rp) => rp.rule === rule)?.skipped[0]?.reason;
-        const asked = await askOptions(rule, session, skipReason, configFile, io);
+        const asked = await askOptions(rule, session, skipReason, configFile, pickerIO);
         session = asked.session;
         if (asked.save) for (const a of asked.answers) saveRuleOption(configFile, a.ruleId, a.option, a.value);
       }
@@ -240,7 +245,7 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
             scannedFindings,
           ),
         ],
-        { silent: json },
+        { silent: json, stderr: io.stderr },
       );
       plan = planner.result();
     }
@@ -264,7 +269,7 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
           },
         },
       ],
-      { silent: json },
+      { silent: json, stderr: io.stderr },
     );
     if (nothingToFix(plan)) {
       out(json ? JSON.stringify(fixReportJson(outcome), null, 2) : fixText(outcome, paint));
@@ -305,7 +310,7 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
         },
       });
     }
-    if (apply.length) await runTasks(apply, { silent: json });
+    if (apply.length) await runTasks(apply, { silent: json, stderr: io.stderr });
     if (branch) outcome.branch = branch;
     if (written) outcome.written = written;
     // The branch (or the written files) exist from here on: whatever fails next, say what was made.
@@ -313,10 +318,10 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
       if (flags.patchDir) {
         const removed = removeStalePatches(outputs.stalePatches);
         if (removed.length) note(`note: removed ${removed.length} patch file${removed.length === 1 ? '' : 's'} of an earlier run from ${flags.patchDir}`);
-        outcome.patches = writePatches(flags.patchDir, plan, { ...(branch ? { branch } : {}), author: patchAuthor(info), prefix: info?.prefix ?? '' });
+        outcome.patches = writePatches(at(flags.patchDir), plan, { ...(branch ? { branch } : {}), author: patchAuthor(info), prefix: info?.prefix ?? '' });
       }
       if (flags.prBody) {
-        outcome.prBody = writeTextFile(flags.prBody, prBody(plan, { ...(branch ? { branch: branch.branch, commits: branch.commits } : {}) }));
+        outcome.prBody = writeTextFile(at(flags.prBody), prBody(plan, { ...(branch ? { branch: branch.branch, commits: branch.commits } : {}) }));
       }
     } catch (e) {
       if (!branch && !written) throw e;
@@ -333,12 +338,12 @@ export async function fixCommand(dir: string, flags: FixFlags, out: (s: string) 
       const reason = trap.received ?? (e instanceof CancelledError ? e.reason : undefined);
       const untouched =
         mode === 'branch' ? 'no branch was created and your working tree is untouched' : mode === 'write' ? 'no file was written' : 'nothing was written';
-      process.stderr.write(`\ngitops-fix: interrupted${reason && reason !== 'cancelled' ? ` (${reason})` : ''}; ${untouched}\n`);
+      io.stderr.write(`\ngitops-fix: interrupted${reason && reason !== 'cancelled' ? ` (${reason})` : ''}; ${untouched}\n`);
       return exitCodeFor(reason);
     }
     if (name === 'ExitPromptError') {
       rb?.cleanup();
-      process.stderr.write('gitops-fix: cancelled; nothing was changed\n');
+      io.stderr.write('gitops-fix: cancelled; nothing was changed\n');
       return INTERRUPTED;
     }
     throw e;
@@ -354,11 +359,11 @@ function listPaths(paths: readonly UncommittedPath[]): string {
   return shown.join(', ') + (paths.length > 10 ? `, and ${paths.length - 10} more` : '');
 }
 
-/** The git repository around DIR; a review branch needs one (and git), --write and --dry-run do not. */
-function repositoryFor(dir: string, mode: FixMode): GitRepoInfo | undefined {
+/** The git repository around DIR (`abs`, resolved); a review branch needs one (and git), --write and --dry-run do not. */
+function repositoryFor(dir: string, abs: string, mode: FixMode): GitRepoInfo | undefined {
   let info: GitRepoInfo | undefined;
   try {
-    info = findGitRepo(dir);
+    info = findGitRepo(abs);
   } catch (e) {
     if (!(e instanceof GitopsFixError) || e.code !== 'git-missing') throw e;
     if (mode !== 'branch') return undefined;

@@ -7,10 +7,12 @@ import { loadRepo } from '../../engine/load-repo.js';
 import { packageVersion } from '../../engine/package-root.js';
 import { rules as allRules } from '../../engine/registry.js';
 import { OK } from '../exit-codes.js';
+import { lineWriter, type CliIO } from '../io.js';
 
 /** `gitops-fix init [DIR]`: write a commented starter `.gitops-fix.yaml`; never overwrite one. */
-export async function initCommand(dir: string, out: (s: string) => void): Promise<number> {
-  const root = resolve(dir);
+export async function initCommand(dir: string, io: CliIO): Promise<number> {
+  const out = lineWriter(io.stdout);
+  const root = resolve(io.cwd, dir);
   const file = join(root, CONFIG_FILE);
   const repo = loadRepo(root, {
     settings: { mainBranch: 'main', production: { clusters: DEFAULT_PRODUCTION_CLUSTERS, namespaces: ['production', 'prod'] }, docsDir: 'docs' },

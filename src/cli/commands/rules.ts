@@ -5,6 +5,7 @@ import { rules as allRules } from '../../engine/registry.js';
 import { fixLabel, ruleDocsUrl } from '../../engine/rule-docs.js';
 import { colorEnabled, painter, type Paint } from '../colors.js';
 import { OK } from '../exit-codes.js';
+import { lineWriter, type CliIO } from '../io.js';
 import { mdCell } from '../formats/markdown.js';
 
 export const RULES_FORMATS = ['table', 'json', 'markdown'] as const;
@@ -55,9 +56,10 @@ export function rulesMarkdown(rules: readonly Rule[]): string {
   ].join('\n');
 }
 
-export async function rulesCommand(flags: { format: string }, out: (s: string) => void): Promise<number> {
+export async function rulesCommand(flags: { format: string }, io: CliIO): Promise<number> {
+  const out = lineWriter(io.stdout);
   const f = flags.format;
   if (!(RULES_FORMATS as readonly string[]).includes(f)) throw new GitopsFixError('usage', `--format ${f}: expected one of ${RULES_FORMATS.join(', ')}`);
-  out(f === 'json' ? rulesJson(allRules) : f === 'markdown' ? rulesMarkdown(allRules) : rulesTable(allRules, painter(colorEnabled())));
+  out(f === 'json' ? rulesJson(allRules) : f === 'markdown' ? rulesMarkdown(allRules) : rulesTable(allRules, painter(colorEnabled(io.stdout, io.env))));
   return OK;
 }

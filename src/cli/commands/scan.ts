@@ -1,4 +1,4 @@
-import { relative, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { SEVERITIES, severityRank, type Severity } from '../../kit/index.js';
 import { packageVersion } from '../../engine/package-root.js';
 import { parsePhases, rules as allRules } from '../../engine/registry.js';
@@ -6,6 +6,7 @@ import { openSession, runScan } from '../../engine/session.js';
 import { GitopsFixError } from '../../engine/errors.js';
 import { colorEnabled, painter } from '../colors.js';
 import { FINDINGS, OK } from '../exit-codes.js';
+import { lineWriter, type CliIO } from '../io.js';
 import { scanJson, scanText } from '../format.js';
 
 export interface ScanFlags {
@@ -18,7 +19,8 @@ export interface ScanFlags {
 
 export const SCAN_FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown', 'github'] as const;
 
-export async function scanCommand(dir: string, flags: ScanFlags, out: (s: string) => void): Promise<number> {
+export async function scanCommand(dir: string, flags: ScanFlags, io: CliIO): Promise<number> {
+  const out = lineWriter(io.stdout);
   if (!(SCAN_FORMATS as readonly string[]).includes(flags.format)) {
     throw new GitopsFixError('usage', `--format ${flags.format}: expected one of ${SCAN_FORMATS.join(', ')}`);
   }
@@ -26,7 +28,7 @@ export async function scanCommand(dir: string, flags: ScanFlags, out: (s: string
   if (failOn !== 'none' && !(SEVERITIES as readonly string[]).includes(failOn)) {
     throw new GitopsFixError('usage', `--fail-on ${failOn}: expected critical, high, medium, low or none`);
   }
-  const session = openSession(dir, flags.config);
+  const session = openSession(resolve(io.cwd, dir), flags.config === undefined ? undefined : resolve(io.cwd, flags.config));
   const report = runScan(session, { phases: parsePhases(flags.phase), ruleIds: flags.rule });
   if (flags.format === 'sarif') {
     const [{ sarifLog }, { findingFixes }] = await Promise.all([import('../formats/sarif.js'), import('../../engine/fix-regions.js')]);
@@ -37,9 +39,9 @@ export async function scanCommand(dir: string, flags: ScanFlags, out: (s: string
     out((await import('../formats/markdown.js')).scanMarkdown(report, allRules));
   } else if (flags.format === 'github') {
     // Annotations need paths relative to the workspace (the current directory in a workflow step).
-    const prefix = relative(process.cwd(), report.root).split(sep).join('/');
+    const prefix = relative(io.cwd, report.root).split(sep).join('/');
     out((await import('../formats/github.js')).scanGithub(report, prefix.startsWith('..') ? report.root : prefix));
-  } else out(flags.format === 'json' ? scanJson(report) : scanText(report, painter(colorEnabled())));
+  } else out(flags.format === 'json' ? scanJson(report) : scanText(report, painter(colorEnabled(io.stdout, io.env))));
   if (failOn === 'none') return OK;
   const threshold = severityRank(failOn as Severity);
   return report.findings.some((f) => severityRank(f.severity) <= threshold) ? FINDINGS : OK;

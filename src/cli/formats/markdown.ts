@@ -1,4 +1,4 @@
-import { PHASE_TITLES, SEVERITIES, type Phase, type Rule } from '../../kit/index.js';
+import { PHASE_TITLES, SEVERITIES, type Rule } from '../../kit/index.js';
 import { pseudoRule, ruleDocsUrl } from '../../engine/rule-docs.js';
 import type { Finding } from '../../engine/scan.js';
 import type { ScanReport } from '../../engine/session.js';
@@ -33,13 +33,7 @@ export function scanMarkdown(report: ScanReport, allRules: readonly Rule[]): str
   );
   const phases = [...new Set(report.findings.map((f) => f.phase))].sort();
   for (const phase of phases) {
-    out.push(
-      '',
-      `### Phase ${phase}: ${PHASE_TITLES[phase as Phase]}`,
-      '',
-      '| severity | rule | item | location | finding | fix |',
-      '|---|---|---|---|---|---|',
-    );
+    out.push('', `### Phase ${phase}: ${PHASE_TITLES[phase]}`, '', '| severity | rule | item | location | finding | fix |', '|---|---|---|---|---|---|');
     for (const f of report.findings.filter((x) => x.phase === phase)) {
       out.push(
         `| ${f.severity} | ${ruleLink(f)} | ${f.reviewItem ?? ''} | \`${mdCell(`${f.file}:${f.line}:${f.column}`)}\` | ${mdCell(f.message)} | ${fixOf(f, allRules)} |`,

@@ -3,7 +3,7 @@
  * line endings are kept, and unchanged lines are copied from the original source.
  */
 import { isScalar, isSeq } from 'yaml';
-import type { CST, Scalar } from 'yaml';
+import type { CST } from 'yaml';
 import { colOf, dashOffsets, isBlankText, keyStart, kindOf, rangeOf, refuse, resolve, splice } from './core.js';
 import type { Ctx, Path } from './core.js';
 import { blockCanHold, styleOf } from './render.js';
@@ -52,7 +52,7 @@ export function planBlockScalar(c: Ctx, path: Path, text: string): void {
   if (/[\r\x85\u2028\u2029]/.test(text)) refuse(c.path, 'text contains a carriage return or another line separator; use \\n');
   if (!blockCanHold(text))
     refuse(c.path, 'a literal block cannot hold this text exactly (a last line of spaces only, or control characters); set it as a quoted string');
-  const tok = (n as Scalar).srcToken as CST.BlockScalar;
+  const tok = n.srcToken as CST.BlockScalar;
   const hdr = tok.props.find((t) => t.type === 'block-scalar-header') as CST.SourceToken;
   const end = rangeOf(n)![1];
   const bodyStart = end - tok.source.length;
@@ -65,7 +65,7 @@ export function planBlockScalar(c: Ctx, path: Path, text: string): void {
   const oldVal = (n.value as string).split('\n');
   const k = raw.findIndex((l) => !isBlankText(l));
   let ind: number;
-  if (k >= 0 && oldVal[k] !== undefined) ind = raw[k]!.length - oldVal[k]!.length;
+  if (k >= 0 && oldVal[k] !== undefined) ind = raw[k]!.length - oldVal[k].length;
   else if (explicit) ind = tok.indent + explicit;
   else {
     const owner = r.hit.pair ? keyStart(r.hit.pair) : r.hit.parent && isSeq(r.hit.parent) ? dashOffsets(s, r.hit.parent)[r.hit.index!] : undefined;

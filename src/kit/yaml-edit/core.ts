@@ -9,6 +9,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument } from 'yaml';
 import type { Document, Node as YNode, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { countParse } from '../parse-work.js';
+import { scalarText } from '../scalar.js';
 
 export type Path = readonly (string | number)[];
 export interface EditOpts {
@@ -167,7 +168,7 @@ export function keyMatches(key: unknown, seg: string | number): boolean {
   if (!isScalar(key)) return false;
   const v = key.value;
   if (v === seg) return true;
-  return v !== null && typeof v !== 'object' && typeof v !== 'symbol' && String(v) === String(seg);
+  return v !== null && typeof v !== 'object' && typeof v !== 'symbol' && scalarText(v) === String(seg);
 }
 
 export const isMergeKey = (key: unknown): boolean =>
@@ -299,7 +300,7 @@ export function open(src: string, path: Path, o: EditOpts | undefined): Ctx {
   }
   // An empty or comment-only stream has no document; edits may add the first one.
   const synthetic = !docs.length && di === 0;
-  if (synthetic) docs = [parseDocument('', { keepSourceTokens: true, logLevel: 'error' }) as Doc];
+  if (synthetic) docs = [parseDocument('', { keepSourceTokens: true, logLevel: 'error' })];
   if (!Number.isInteger(di) || di < 0 || di >= docs.length) {
     refuse(path, `document index ${di} out of range (the file has ${docs.length} document${docs.length === 1 ? '' : 's'})`);
   }
@@ -341,7 +342,7 @@ export function canon(v: unknown, depth = 0): string {
     case 'object':
       break;
     default:
-      return `?${String(v)}`;
+      return `?${typeof v}`;
   }
   if (Array.isArray(v)) return `[${v.map((x) => canon(x, depth + 1)).join(',')}]`;
   if (v instanceof Date) return `D${v.toISOString()}`;

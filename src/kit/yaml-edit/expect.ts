@@ -35,7 +35,7 @@ function setChild(doc: Doc, coll: Coll, seg: string | number, v: Val | YNode, ra
   if (isMap(coll)) {
     const pair = coll.items.find((p) => keyMatches(p.key, seg));
     if (pair) pair.value = put(pair.value);
-    else coll.items.push(doc.createPair(seg, raw ? v : create(doc, v as Val)) as never);
+    else coll.items.push(doc.createPair(seg, raw ? v : create(doc, v as Val)));
   } else if (isSeq(coll) && typeof seg === 'number') {
     if (seg < coll.items.length) coll.items[seg] = put(coll.items[seg]);
     else if (seg === coll.items.length) coll.items.push(raw ? v : create(doc, v as Val));

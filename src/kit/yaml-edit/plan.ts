@@ -394,7 +394,7 @@ export function planReplace(c: Ctx, hit: Hit, v: Val): void {
     lines = renderSeq(v, col, st);
   } else {
     const first = isMap(n) && !n.flow ? keyStart(n.items[0]!) : undefined;
-    lines = renderMap(v as { [k: string]: Val }, first !== undefined ? colOf(s, first) : keyCol + st.indent, st);
+    lines = renderMap(v, first !== undefined ? colOf(s, first) : keyCol + st.indent, st);
   }
   valueToBlock(c, hit, lines);
 }
@@ -508,7 +508,7 @@ export function planDelete(c: Ctx, path: Path): boolean {
     else splice(c, contentEnd(items[index - 1])!, contentEnd(items[index])!, '');
     return true;
   }
-  const starts = isMap(p) ? p.items.map((q) => keyStart(q)) : dashOffsets(s, p as YAMLSeq<unknown>);
+  const starts = isMap(p) ? p.items.map((q) => keyStart(q)) : dashOffsets(s, p);
   const start = starts[index];
   if (start === undefined) refuse(c.path, 'complex keys are not supported');
   const col = colOf(s, start);
@@ -551,7 +551,7 @@ export function planMerge(c: Ctx, path: Path, o: { [k: string]: Val }): void {
     return planReplace(c, r.hit, {});
   }
   if (!isMap(n)) refuse(c.path, `is a ${kindOf(n)}, not a map`);
-  const map = n as YAMLMap<unknown, unknown>;
+  const map = n;
   const inherited = inheritedKeys(c.doc, map);
   const missing: Entry[] = [];
   for (const [k, v] of entries) {

@@ -25,7 +25,7 @@ export function normalize(v: unknown, path: Path, depth = 0): Val {
     return o;
   }
   if (typeof v === 'object' && v !== null) {
-    const proto = Object.getPrototypeOf(v);
+    const proto: unknown = Object.getPrototypeOf(v);
     if (proto === Object.prototype || proto === null) {
       const o: { [k: string]: Val } = {};
       for (const [k, x] of Object.entries(v)) if (x !== undefined) o[k] = normalize(x, path, depth + 1);
@@ -106,7 +106,7 @@ const oneLine = (s: string): boolean => !/[\r\n]/.test(s);
  * the plain form as something else (`yes`, `on`, `1.10`, `12:30`, `1_000`, `0775`, `null`, `''` ...), when it holds
  * a line break, and inside flow collections when it holds `,[]{}`. Numbers, booleans and null are written plainly.
  */
-export function renderScalar(value: ScalarVal, style?: Scalar.Type | string, inFlow = false): string {
+export function renderScalar(value: ScalarVal, style?: string, inFlow = false): string {
   if (value === null) return 'null';
   if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (typeof value === 'number') {
@@ -155,6 +155,7 @@ const pad = (n: number) => ' '.repeat(n);
  * or does not read back as itself.
  */
 export function literalBlock(s: string, indicator = 2): { header: string; lines: string[] } | undefined {
+  // eslint-disable-next-line no-control-regex -- a block scalar cannot hold these control characters: they are what is looked for
   if (!s.includes('\n') || /[\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029\ufeff]/.test(s)) return undefined;
   const trailing = /\n*$/.exec(s)![0].length;
   const content = s.slice(0, s.length - trailing);

@@ -2,15 +2,16 @@
  * Real-world check over the shared corpus of Flux / Kubernetes repositories: two edits per document, each must
  * change only its intended lines (0 collateral lines) or be refused for a documented reason.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diffArrays } from 'diff';
 import { describe, expect, test } from 'vitest';
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node as YNode } from 'yaml';
 import { EditRefusedError, appendToSeq, deleteKey, insertPair, parseDocs, setScalar, setValue } from '../../src/kit/yaml-edit.js';
+import { missing, skipTitle } from '../support/needs.js';
+import { CORPUS } from '../support/tree.js';
 
-const CORPUS = '/work/shared/corpus';
 /** Characters re-parsed per file and edit kind, at most (a document sample is taken beyond it). */
 const BUDGET = 400_000;
 
@@ -22,7 +23,8 @@ function walk(dir: string): string[] {
   });
 }
 
-const files = existsSync(CORPUS) ? walk(CORPUS).sort() : [];
+const why = missing('corpus');
+const files = why ? [] : walk(CORPUS).sort();
 const lines = (s: string) => s.split(/(?<=\n)/).filter((l) => l !== '');
 const lineOf = (s: string, i: number) => (s.slice(0, i).match(/\n/g) ?? []).length;
 
@@ -86,7 +88,7 @@ const REASONS: [string, RegExp][] = [
   ['folded', /folded block scalar/],
 ];
 
-describe.skipIf(!files.length)('corpus', () => {
+describe.skipIf(why)(skipTitle('corpus', why), () => {
   test('scalar edit and annotation insert on every document: 0 collateral lines or a documented refusal', async () => {
     const stats = { files: 0, scalar: 0, insert: 0, collateral: 0, refused: {} as Record<string, number> };
     const problems: string[] = [];
