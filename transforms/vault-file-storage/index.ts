@@ -8,7 +8,6 @@ import {
   vaultAddToRaft,
   vaultConfigWhere,
   vaultDisableMlock,
-  vaultFileToRaft,
   vaultFileToRaftRunbook,
   vaultListenerTls,
   vaultNotApplicable,
@@ -23,6 +22,7 @@ import {
   type Repo,
   scalarText,
 } from '../../src/kit/index.js';
+import { vaultFileToRaft } from './raft.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
 const COMPLETE = { complete: true };

@@ -9,13 +9,13 @@ import {
   vaultListenerState,
   vaultMountedCertDir,
   vaultNotApplicable,
-  vaultSecureListeners,
   vaultSetConfig,
   vaultTcpListeners,
   z,
   type VaultServer,
   scalarText,
 } from '../../src/kit/index.js';
+import { vaultSecureListeners } from './listeners.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
 const COMPLETE = { complete: true };

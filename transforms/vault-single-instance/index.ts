@@ -7,7 +7,6 @@ import {
   notApplicable,
   vaultAddToRaft,
   vaultDelete,
-  vaultEnsureServiceRegistration,
   vaultIgnoredConfigs,
   vaultNotApplicable,
   vaultReplicas,
@@ -20,6 +19,7 @@ import {
   type VaultConfig,
   type VaultServer,
 } from '../../src/kit/index.js';
+import { vaultEnsureServiceRegistration } from './service-registration.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
 const COMPLETE = { complete: true };

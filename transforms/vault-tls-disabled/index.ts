@@ -8,7 +8,6 @@ import {
   locateValue,
   notApplicable,
   vaultCertDir,
-  vaultCertificateNames,
   vaultListenerTls,
   vaultMountedCert,
   vaultMountSecret,
@@ -16,14 +15,13 @@ import {
   vaultSecretMounts,
   vaultServers,
   vaultSet,
-  vaultStoresToHttps,
-  vaultTransitClientsOverHttp,
   vaultValueSite,
   z,
   type Change,
   type Repo,
   type VaultServer,
 } from '../../src/kit/index.js';
+import { vaultCertificateNames, vaultStoresToHttps, vaultTransitClientsOverHttp } from './clients.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
 const COMPLETE = { complete: true };

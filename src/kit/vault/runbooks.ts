@@ -1,7 +1,7 @@
 /** Runbooks the Vault fixes write next to their changes, with the release's real names in every command. */
-import type { Repo } from './repo.js';
-import { vaultImageVersion, type VaultServer } from './vault.js';
-import { scalarText } from './scalar.js';
+import type { Repo } from '../repo.js';
+import { vaultImage } from './images.js';
+import { vaultUpdateStrategy, type VaultServer } from './server.js';
 
 /** `<docsDir>/runbooks/<base>.md`, suffixed with the release when several releases need one. */
 export function vaultRunbookPath(repo: Repo, base: string, server: VaultServer, several: boolean): string {
@@ -11,14 +11,12 @@ export function vaultRunbookPath(repo: Repo, base: string, server: VaultServer, 
 }
 
 function image(repo: Repo, s: VaultServer): string {
-  const repoName = scalarText(s.value(['server', 'image', 'repository']), 'hashicorp/vault');
-  const v = vaultImageVersion(repo, s);
-  return `${repoName}:${v ? v.join('.') : '<the tag your release runs>'}`;
+  return vaultImage(repo, s).ref;
 }
 
 /** The chart's default `server.updateStrategyType` is OnDelete: pods keep the old configuration until deleted. */
 function onDelete(s: VaultServer): boolean {
-  return String(s.value(['server', 'updateStrategyType'])) === 'OnDelete';
+  return vaultUpdateStrategy(s) === 'OnDelete';
 }
 
 function names(s: VaultServer) {
