@@ -40,6 +40,7 @@ export interface FixFlags {
   branch?: string;
   force?: boolean;
   yes?: boolean;
+  includeReview?: boolean;
   dryRun?: boolean;
   write?: boolean;
   allowDirty?: boolean;
@@ -117,6 +118,14 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
 
   const interactive = !flags.yes && mode !== 'dry-run';
   if (interactive && !(io.stdinIsTTY && promptStream.isTTY)) throw new GitopsFixError('needs-terminal', NEEDS_TERMINAL);
+  if (flags.includeReview && interactive) throw usage('--include-review applies to --yes and --dry-run (the picker offers review fixes unchecked)');
+  // Without the picker only safe fixes apply, unless --include-review; a rule that requires a held rule waits with it.
+  const held = new Set(!interactive && !flags.includeReview ? closed.filter((r) => r.fix && !r.fix.safe).map((r) => r.meta.id) : []);
+  for (let more = true; more; ) {
+    more = false;
+    for (const r of closed) if (!held.has(r.meta.id) && (r.meta.requires ?? []).some((id) => held.has(id))) more = !!held.add(r.meta.id);
+  }
+  const heldRules = closed.filter((r) => held.has(r.meta.id));
 
   // Git: the review branch starts from HEAD, in a worktree of its own.
   const info: GitRepoInfo | undefined = findGitRepo(at(dir));
@@ -143,9 +152,10 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
   try {
     let session!: Session;
     let planner!: Planner;
+    let heldNote: string | undefined;
     // The picker offers every rule's fixes (the selection pre-checked) unless rules were named (--rule, --quick-wins).
     const narrowed = !!flags.rule.length || !!flags.quickWins;
-    const universe: Rule[] = interactive && !narrowed ? [...new Set([...closed, ...selectRules({ excludeIds: flags.excludeRule })])] : closed;
+    const universe: Rule[] = interactive && !narrowed ? [...new Set([...closed, ...selectRules({ excludeIds: flags.excludeRule })])] : closed.filter((r) => !held.has(r.meta.id));
     await runTasks(
       [
         {
@@ -161,6 +171,9 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
             const suppressed = excludeSuppressed(session);
             const n = scan(session.repo, universe, session.options, { syntax: false }).filter((f) => !suppressed(f)).length;
             t.title = `Scan: ${n} finding${n === 1 ? '' : 's'} of ${universe.length} rule${universe.length === 1 ? '' : 's'}`;
+            const review = scan(session.repo, heldRules, session.options, { syntax: false }).filter((f) => !suppressed(f));
+            const byRule = [...new Set(review.map((f) => f.ruleId))].map((id) => `${id} (${review.filter((f) => f.ruleId === id).length})`);
+            if (byRule.length) heldNote = `note: review fixes not applied without --include-review (or the picker): ${byRule.join(', ')}`;
           },
         },
         planTasks(
@@ -171,6 +184,7 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
       ],
       { silent: json, stderr: io.stderr },
     );
+    if (heldNote) note(heldNote);
     let plan: Plan = planner.result();
 
     const askable = interactive ? (await import('../pick-fixes.js')).missingPrompts(plan) : new Map();
