@@ -121,7 +121,7 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
   if (flags.includeReview && interactive) throw usage('--include-review applies to --yes and --dry-run (the picker offers review fixes unchecked)');
   // Without the picker only safe fixes apply, unless --include-review; a rule that requires a held rule waits with it.
   const held = new Set(!interactive && !flags.includeReview ? closed.filter((r) => r.fix && !r.fix.safe).map((r) => r.meta.id) : []);
-  for (let more = true; more; ) {
+  for (let more = true; more;) {
     more = false;
     for (const r of closed) if (!held.has(r.meta.id) && (r.meta.requires ?? []).some((id) => held.has(id))) more = !!held.add(r.meta.id);
   }
@@ -155,7 +155,8 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
     let heldNote: string | undefined;
     // The picker offers every rule's fixes (the selection pre-checked) unless rules were named (--rule, --quick-wins).
     const narrowed = !!flags.rule.length || !!flags.quickWins;
-    const universe: Rule[] = interactive && !narrowed ? [...new Set([...closed, ...selectRules({ excludeIds: flags.excludeRule })])] : closed.filter((r) => !held.has(r.meta.id));
+    const universe: Rule[] =
+      interactive && !narrowed ? [...new Set([...closed, ...selectRules({ excludeIds: flags.excludeRule })])] : closed.filter((r) => !held.has(r.meta.id));
     await runTasks(
       [
         {
