@@ -20,6 +20,12 @@ export interface RuleMeta<M extends string> {
   /** Rules that must run before this one when both are selected (same phase or not). */
   readonly after?: readonly string[];
   /**
+   * What the fix changes, as words a comment would use ("tls", "plain http", "file backend", "one replica"): a
+   * comment on or next to an edited line that matches is listed under "Comments to review" in the commit message
+   * and the pull-request body (the file keeps it).
+   */
+  readonly staleComments?: RegExp;
+  /**
    * Options with no safe default. While one is needed and unset, the rule's fix returns `skipped` with a reason
    * that names it as `rules.<id>.<option>` (several may be named). An interactive `fix` offers such a fix
    * unchecked, marked "asks for"; when the user checks it, it asks for each option the skip reason names, one at a

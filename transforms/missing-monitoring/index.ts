@@ -95,6 +95,7 @@ export const rule = defineRule({
     reviewItem: 19,
     severity: 'medium',
     phase: 3,
+    staleComments: /\b(monitor(ing|ed)?|metrics|prometheus|telemetry|servicemonitor|scrape)\b/i,
     messages: {
       vault: 'HelmRelease {name}: Vault is not monitored: {missing}',
       vaultNoOperator:

@@ -151,6 +151,7 @@ export const rule = defineRule({
     reviewItem: 7,
     severity: 'high',
     phase: 2,
+    staleComments: /\b(replicas?|disruption|pdb|one (replica|pod) is enough)\b/i,
     messages: {
       unprotected:
         '{kind} {name} runs {replicas} replicas and no PodDisruptionBudget selects its pods: a node drain or cluster upgrade may evict all of them at once',

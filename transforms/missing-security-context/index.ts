@@ -84,6 +84,7 @@ export const rule = defineRule({
     reviewItem: 11,
     severity: 'medium',
     phase: 2,
+    staleComments: /\b(root|privilege[ds]?|capabilit(y|ies)|security ?context|seccomp|non-?root)\b/i,
     messages: {
       notRestricted: '{kind} {name} does not meet {profile}: {problems}',
       needsPrivileges:

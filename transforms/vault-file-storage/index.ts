@@ -38,6 +38,7 @@ export const rule = defineRule({
     reviewItem: 3,
     severity: 'critical',
     phase: 1,
+    staleComments: /\bfile (backend|storage)\b|\bsingle[- ](node|pod)\b|\bstorage\b|\braft\b/i,
     after: ['vault-tls-disabled', 'vault-listener-insecure'],
     messages: {
       fileStorage:

@@ -40,6 +40,7 @@ export const rule = defineRule({
     reviewItem: 14,
     severity: 'medium',
     phase: 1,
+    staleComments: /\b(tls|https?|ssl|plain[- ]?(text|http)|unencrypted|encrypt\w*|certificates?|ipv4|ipv6|dual[- ]stack)\b/i,
     // A TLS listener needs the chart's TLS side (probe scheme) and the certificate mount: they go together.
     requires: ['vault-tls-disabled'],
     after: ['vault-tls-disabled'],

@@ -150,6 +150,7 @@ export const rule = defineRule({
     reviewItem: 4,
     severity: 'critical',
     phase: 1,
+    staleComments: /\b(un)?seal(ed|ing)?\b|\bshamir\b|\bunseal keys?\b/i,
     after: ['vault-tls-disabled', 'vault-listener-insecure', 'vault-file-storage', 'vault-single-instance'],
     prompts: [
       {

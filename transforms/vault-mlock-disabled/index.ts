@@ -64,6 +64,7 @@ export const rule = defineRule({
     reviewItem: 16,
     severity: 'medium',
     phase: 3,
+    staleComments: /\bmlock\b|\bIPC_LOCK\b|\bswap\b|\bmemory lock/i,
     messages: {
       raftImplicit:
         'Vault {release} uses Raft storage without an explicit disable_mlock ({where}); Vault 1.20+ requires one (the chart only appends a default): write disable_mlock = true and run the nodes without swap',

@@ -64,6 +64,7 @@ export const rule = defineRule({
     reviewItem: 2,
     severity: 'critical',
     phase: 1,
+    staleComments: /\b(single|one) (replica|pod|server|instance|node)s?\b|\bstandalone\b|\bHA\b|\bhigh(ly)? availab|\breplicas?\b|\bis enough\b/i,
     requires: ['vault-file-storage'],
     after: ['vault-tls-disabled', 'vault-listener-insecure', 'vault-file-storage'],
     messages: {

@@ -96,6 +96,7 @@ export const rule = defineRule({
     reviewItem: 1,
     severity: 'critical',
     phase: 1,
+    staleComments: /\b(tls|https?|ssl|plain[- ]?(text|http)|unencrypted|encrypt\w*|certificates?)\b/i,
     requires: ['vault-listener-insecure'],
     messages: {
       disabled:

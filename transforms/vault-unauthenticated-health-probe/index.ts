@@ -38,6 +38,7 @@ export const rule = defineRule({
     reviewItem: 18,
     severity: 'medium',
     phase: 3,
+    staleComments: /\b(probes?|health|liveness|readiness|sealed|uninitiali[sz]ed)\b|\b20[04]\b/i,
     after: ['vault-tls-disabled'],
     messages: {
       plainHttp:
