@@ -22,3 +22,4 @@ export * from './external-secrets-chart.js';
 export * from './external-secrets-runbooks.js';
 export * from './flux-order.js';
 export * from './external-secrets-upgrade.js';
+export * from './service-consumers.js';

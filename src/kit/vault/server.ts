@@ -7,6 +7,7 @@
  */
 import { getIn, isVaultServer, releaseName, releaseNamespace } from '../charts.js';
 import type { Repo, Resource, YamlPath } from '../repo.js';
+import type { ServiceTarget } from '../service-consumers.js';
 import type { Change } from '../rule.js';
 import { chartBefore, vaultCertDir, vaultConfigAt, vaultConfigKey, vaultListenerTls, type VaultConfig } from './config.js';
 import { deepMerge, goTruthy, helmTrue, isPlainObject, VAULT_CHART_DEFAULTS, vaultAppend } from './values.js';
@@ -196,6 +197,21 @@ export function vaultServices(server: VaultServer): VaultService[] {
     { name: vaultInternalService(server), role: 'internal', rendered: on, port: 8200 },
     { name: `${server.fullname}-ui`, role: 'ui', rendered: on && helmTrue(v(['ui', 'enabled'])), port: Number(v(['ui', 'externalPort']) ?? 8200) || 8200 },
   ];
+}
+
+/** The server's Services as a target of the consumer index (every Service name the chart gives it, port 8200). */
+export function vaultServiceTarget(server: VaultServer, clusterDomain = 'cluster.local'): ServiceTarget {
+  const services = vaultServices(server);
+  const labels = { 'app.kubernetes.io/name': server.name, 'app.kubernetes.io/instance': server.releaseName };
+  return {
+    namespace: server.namespace,
+    services: services.map((s) => s.name),
+    headless: [vaultInternalService(server)],
+    ports: [...new Set(services.map((s) => s.port))],
+    serviceLabels: labels,
+    podLabels: { ...labels, component: 'server' },
+    clusterDomain,
+  };
 }
 
 /** `global.tlsDisable` as the chart tests it (`if .Values.global.tlsDisable`): true means the chart's side is plain HTTP. */
