@@ -15,7 +15,7 @@ import {
   type VaultServer,
   scalarText,
 } from '../../src/kit/index.js';
-import { vaultSecureListeners } from './listeners.js';
+import { vaultOwnAddressesToHttps, vaultSecureListeners } from './listeners.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
 const COMPLETE = { complete: true };
@@ -99,7 +99,8 @@ export const rule = defineRule({
         };
       }
       const files = dir ? vaultCertFiles(dir) : undefined;
-      const text = vaultSecureListeners(s.config.text, needsTls ? files : undefined, { dualStack: dualStack(s, o.dualStack) });
+      let text = vaultSecureListeners(s.config.text, needsTls ? files : undefined, { dualStack: dualStack(s, o.dualStack) });
+      if (needsTls) text = vaultOwnAddressesToHttps(text, files!.ca);
       const notes = needsTls
         ? [
             `The listener now serves TLS with ${files!.cert}. tls_client_ca_file needs ca.crt in that Secret: cert-manager writes it for CA, self-signed and Vault issuers, not for ACME issuers.`,

@@ -1,11 +1,13 @@
 /** The listener edit of vault-listener-insecure: TLS files on every served tcp listener, dual-stack addresses. */
 import {
+  findBlocks,
   getAttribute,
   parseHcl,
   removeAttribute,
   setAttribute,
   vaultCertFiles,
   vaultListenerState,
+  vaultStorage,
   vaultTcpListeners,
   type HclBlock,
   type VaultCertFiles,
@@ -51,5 +53,30 @@ export function vaultSecureListeners(text: string, certs: VaultCertFiles | undef
       return r;
     });
   }
+  return out;
+}
+
+/**
+ * The server's own addresses once its listener serves TLS: `retry_join` leader addresses on `http://` move to
+ * `https://` with the CA of the listener's certificate (`leader_ca_cert_file`), and an `http://` `api_addr` to
+ * `https://`. A peer that still joins over http would be refused by the TLS listener.
+ */
+export function vaultOwnAddressesToHttps(text: string, ca: string): string {
+  let out = text;
+  const doc = parseHcl(text);
+  const storage = vaultStorage(doc);
+  const joins = storage?.labels[0] === 'raft' ? findBlocks(storage, 'retry_join') : [];
+  const JOIN = { block: { type: 'retry_join' } };
+  for (const b of [...joins].sort((x, y) => y.range.start - x.range.start)) {
+    const addr = getAttribute(b, 'leader_api_addr')?.value;
+    if (typeof addr !== 'string' || !/^http:\/\//i.test(addr)) continue;
+    out = editBlock(out, b, (t) => {
+      let r = setAttribute(t, JOIN, 'leader_api_addr', `https://${addr.slice('http://'.length)}`);
+      if (!getAttribute(parseHcl(r).blocks[0]!, 'leader_ca_cert_file')) r = setAttribute(r, JOIN, 'leader_ca_cert_file', ca);
+      return r;
+    });
+  }
+  const api = getAttribute(parseHcl(out), 'api_addr')?.value;
+  if (typeof api === 'string' && /^http:\/\//i.test(api)) out = setAttribute(out, {}, 'api_addr', `https://${api.slice('http://'.length)}`);
   return out;
 }

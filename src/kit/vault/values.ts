@@ -109,20 +109,22 @@ export function vaultMerge(repo: Repo, server: VaultServer, path: YamlPath, valu
   return vaultSet(repo, server, path, value);
 }
 
-/**
- * Append to a list value where it lives; sets the list when the chart default (null or []) applies. Several items
- * for one list go in one call (vaultAppendAll): two separate sets of a missing list would overwrite each other.
- */
+/** Append to a list value where it lives (see vaultAppendAll). */
 export function vaultAppend(repo: Repo, server: VaultServer, path: YamlPath, item: unknown): Change {
   return vaultAppendAll(repo, server, path, [item])[0]!;
 }
 
-/** Append items to a list value where it lives, or set the list to them when the repository does not set it. */
+/**
+ * Append items to a list value where it lives; when the repository does not set the list, it is created where the
+ * release's values would hold it (the chart default, null or [], no longer applies). Appends compose: two fixes that
+ * each add an item to a missing list both land.
+ */
 export function vaultAppendAll(repo: Repo, server: VaultServer, path: YamlPath, items: readonly unknown[]): Change[] {
   assertKey(path);
   const loc = locateValue(repo, server.release, path);
-  if (loc.source && Array.isArray(loc.value)) return items.map((value) => ({ op: 'append', resource: loc.source!.resource, path: loc.path!, value }));
-  return [vaultSet(repo, server, path, [...items])];
+  if (loc.source && !Array.isArray(loc.value)) return [vaultSet(repo, server, path, [...items])];
+  const at = loc.source ? { resource: loc.source.resource, path: loc.path! } : valueTarget(repo, server.release, path);
+  return items.map((value) => ({ op: 'append', resource: at.resource, path: at.path, value }));
 }
 
 /** Delete a values path where it is set (undefined when no source sets it). */
