@@ -128,7 +128,8 @@ function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonl
   const exists = (p: string) => staged.has(p) || overlay.exists(p);
   for (const c of changes) {
     if (c.op === 'create' || c.op === 'createText') {
-      if (exists(c.file)) throw new GitopsFixError('write-failed', `${c.file} already exists; not overwritten`);
+      const ownNew = c.op === 'createText' && c.replace && overlay.original.has(c.file) && overlay.original.get(c.file) === null;
+      if (exists(c.file) && !ownNew) throw new GitopsFixError('write-failed', `${c.file} already exists; not overwritten`);
       const text = c.op === 'create' ? renderFile(rule.meta.id, c.templates, c.vars, c.todo, repo.root) : c.text;
       staged.set(c.file, text);
       continue;

@@ -25,7 +25,9 @@ export function releaseOverrides<S extends z.ZodRawShape>(shape: S) {
   return z
     .record(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'a release as <namespace>/<name>'), z.object(fields).strict())
     .optional()
-    .describe('Options for one release, keyed "<namespace>/<name>" (the namespace Vault runs in and the HelmRelease name); they override the options above for it.');
+    .describe(
+      'Options for one release, keyed "<namespace>/<name>" (the namespace Vault runs in and the HelmRelease name); they override the options above for it.',
+    );
 }
 
 /** A rule's options for one release: its `releases["<namespace>/<name>"]` entry over the global values. */

@@ -77,8 +77,11 @@ export type Change =
       readonly vars: Readonly<Record<string, TemplateValue>>;
       readonly todo?: readonly string[];
     }
-  /** A new non-YAML file (documentation, runbooks). */
-  | { readonly op: 'createText'; readonly file: string; readonly text: string }
+  /**
+   * A new non-YAML file (documentation, runbooks). `replace`: the file may be one that a fix earlier in the same plan
+   * created (never a file on disk), which this text replaces (one runbook for two migrations, in order).
+   */
+  | { readonly op: 'createText'; readonly file: string; readonly text: string; readonly replace?: boolean }
   /** Add `entry` to the `resources:` list of the kustomization.yaml in `dir` (a no-op when it is there or the dir has none). */
   | { readonly op: 'addKustomizeResource'; readonly dir: string; readonly entry: string };
 

@@ -48,7 +48,8 @@ const EXPECTED: Record<string, string[]> = {
  */
 const REFUSED: Record<string, Record<string, RegExp>> = {
   'webgrip__homelab-cluster': {
-    'vault-tls-disabled': /^these clients of Vault vault-unseal\/vault-unseal cannot move to https in the same change.*Vault vault\/vault unseals through this Vault's transit engine at http:\/\/vault-unseal\.vault-unseal\.svc:8200/,
+    'vault-tls-disabled':
+      /^these clients of Vault vault-unseal\/vault-unseal cannot move to https in the same change.*Vault vault\/vault unseals through this Vault's transit engine at http:\/\/vault-unseal\.vault-unseal\.svc:8200/,
     'vault-listener-insecure': /^global\.tlsDisable is still true/,
   },
 };

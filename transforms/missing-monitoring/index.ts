@@ -24,6 +24,7 @@ import {
   vaultSet,
   vaultSetConfig,
   vaultTcpListeners,
+  vaultUpdateStrategy,
   z,
   type Change,
   type Repo,
@@ -209,7 +210,9 @@ export const rule = defineRule({
       }
       if (text !== server.config.text)
         notes.push(
-          `Vault ${server.release.name} reads its configuration only at start: restart the server pods (the chart's updateStrategyType is OnDelete: delete them one at a time, standbys first; each comes back sealed unless auto-unseal is configured).`,
+          vaultUpdateStrategy(server) === 'OnDelete'
+            ? `Vault ${server.release.name} reads its configuration only at start: restart the server pods (updateStrategyType OnDelete: delete them one at a time, standbys first; each comes back sealed unless auto-unseal is configured).`
+            : `Vault ${server.release.name} reads its configuration only at start: with updateStrategyType ${vaultUpdateStrategy(server)} the StatefulSet replaces the server pods itself after the upgrade, one at a time; each comes back sealed unless auto-unseal is configured.`,
         );
       return { changes, notes, summary: describeVault(g, server.config.key.join('.')) };
     },

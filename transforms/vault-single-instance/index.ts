@@ -11,7 +11,9 @@ import {
   vaultNotApplicable,
   vaultReplicas,
   vaultRetryJoinBlocks,
+  vaultDisruptionBudget,
   vaultSet,
+  vaultUpdateStrategy,
   vaultStorage,
   vaultValueSite,
   type Change,
@@ -125,18 +127,23 @@ export const rule = defineRule({
       const changes = haChanges(repo, s);
       if (typeof changes === 'string') return { changes: [], skipped: changes };
       const affinity = s.value(['server', 'affinity']);
+      // Read back what the release will run with: its replica count, budget and update strategy as it sets them.
+      const replicas = Math.max(REPLICAS, vaultReplicas(s));
+      const budget = vaultDisruptionBudget(s, replicas);
+      const strategy = vaultUpdateStrategy(s);
+      const others = Array.from({ length: replicas - 1 }, (_, i) => `${s.fullname}-${i + 1}`);
       return {
         changes,
-        summary: `Vault ${name}: HA with ${REPLICAS} Raft replicas`,
+        summary: `Vault ${name}: HA with ${replicas} Raft replicas`,
         notes: [
           typeof affinity === 'string' && affinity.includes('requiredDuringScheduling')
-            ? `The chart's default pod anti-affinity is required per node (kubernetes.io/hostname): ${REPLICAS} schedulable nodes are needed, or pods stay Pending.`
+            ? `The chart's default pod anti-affinity is required per node (kubernetes.io/hostname): ${replicas} schedulable nodes are needed, or pods stay Pending.`
             : 'server.affinity is set in the release: check that it spreads the replicas over nodes.',
-          `In HA mode the chart renders a PodDisruptionBudget (maxUnavailable 1 for ${REPLICAS} replicas) and one data volume per pod (${s.fullname}-0..${REPLICAS - 1}).`,
-          `Each new pod starts sealed: unseal ${s.fullname}-1 and ${s.fullname}-2 after they join through retry_join (or let auto-unseal do it, see vault-manual-unseal).`,
-          ...(String(s.value(['server', 'updateStrategyType'])) === 'OnDelete'
+          `In HA mode the chart renders a PodDisruptionBudget (maxUnavailable ${budget} for ${replicas} replicas) and one data volume per pod (${s.fullname}-0..${replicas - 1}).`,
+          `Each new pod starts sealed: unseal ${others.join(', ').replace(/, ([^,]*)$/, ' and $1')} after they join through retry_join (or let auto-unseal do it, see vault-manual-unseal).`,
+          ...(strategy === 'OnDelete'
             ? ['The StatefulSet uses updateStrategy OnDelete: delete the old pod after the upgrade so it starts with the new configuration.']
-            : []),
+            : [`The StatefulSet uses updateStrategy ${strategy}: Kubernetes replaces the pod after the upgrade by itself, and it starts sealed.`]),
         ],
       };
     },
