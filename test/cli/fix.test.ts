@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PHASES } from '../../src/kit/index.js';
 import { openSession } from '../../src/engine/session.js';
-import { planFixes, type Plan } from '../../src/engine/plan.js';
+import { planFixes, withRequired, type Plan } from '../../src/engine/plan.js';
 import { selectRules } from '../../src/engine/registry.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { commitsOf, EXAMPLE_REPO as FIXTURES_EXAMPLE, git, gitRepoFrom, hashTree, spawnCli } from '../support/git-repo.js';
@@ -186,7 +186,9 @@ describe('fix --yes applies safe fixes only', { timeout: SLOW }, () => {
   it('leaves review fixes out and says so; --include-review adds them', async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const s = openSession(dir);
-    const safe = planFixes(s.repo, { rules: selectRules({}).filter((r) => r.fix?.safe !== false), options: s.options });
+    // A safe rule that requires a review rule (external-secrets-missing-probes needs external-secrets-chart-upgrade) waits with it.
+    const safeRules = selectRules({}).filter((r) => withRequired([r]).rules.every((x) => x.fix?.safe !== false));
+    const safe = planFixes(s.repo, { rules: safeRules, options: s.options });
     const r = await runCli(['fix', '--phase', 'all', '--yes'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const subjects = commitsOf(dir, 'main..gitops-fix/phase-all').map((c) => c.subject);
