@@ -208,7 +208,8 @@ export function vaultServiceTarget(server: VaultServer, clusterDomain = 'cluster
     services: services.map((s) => s.name),
     headless: [vaultInternalService(server)],
     ports: [...new Set(services.map((s) => s.port))],
-    serviceLabels: labels,
+    // Every label some Vault Service carries: a monitor selecting the active or the internal Service matches too.
+    serviceLabels: { ...labels, 'vault-active': 'true', 'vault-internal': 'true' },
     podLabels: { ...labels, component: 'server' },
     clusterDomain,
   };
