@@ -23,3 +23,4 @@ export * from './external-secrets-runbooks.js';
 export * from './flux-order.js';
 export * from './external-secrets-upgrade.js';
 export * from './service-consumers.js';
+export * from './secret-sources.js';

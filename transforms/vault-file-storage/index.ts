@@ -9,6 +9,7 @@ import {
   vaultConfigWhere,
   vaultDisableMlock,
   vaultFileToRaftRunbook,
+  vaultJoinServerName,
   vaultListenerTls,
   vaultNotApplicable,
   vaultReplicas,
@@ -92,7 +93,8 @@ export const rule = defineRule({
       const dataPath = typeof path === 'string' ? path : '/vault/data';
       const replicas = vaultReplicas(s);
       const raft = vaultFileToRaft(s.config.text);
-      const text = vaultAddToRaft(raft, vaultRetryJoinBlocks(s, doc, replicas));
+      const join = vaultJoinServerName(repo, s, doc);
+      const text = vaultAddToRaft(raft, vaultRetryJoinBlocks(s, doc, replicas, join ? { serverName: join.serverName } : {}));
       const tls = vaultListenerTls(doc);
       const mountPath = scalarText(s.value(['server', 'dataStorage', 'mountPath']), '/vault/data').replace(/\/+$/, '');
       const onVolume = String(s.value(['server', 'dataStorage', 'enabled'])) === 'true' && (dataPath === mountPath || dataPath.startsWith(`${mountPath}/`));
@@ -115,6 +117,7 @@ export const rule = defineRule({
         changes,
         notes,
         warnings: [
+          ...(join ? [join.warning] : []),
           `BLOCKING: merging this change without migrating the data first starts Vault ${s.namespace}/${s.fullname} on an empty Raft store (uninitialised; the file data stays on the volume, unused). Follow ${file} (snapshot, stop, vault operator migrate, verify) before merging.`,
         ],
         summary: `storage "file" → storage "raft" with retry_join for ${replicas} pod(s) (${s.namespace}/${s.release.name})`,

@@ -8,6 +8,7 @@ import {
   vaultAddToRaft,
   vaultDelete,
   vaultIgnoredConfigs,
+  vaultJoinServerName,
   vaultNotApplicable,
   vaultReplicas,
   vaultRetryJoinBlocks,
@@ -38,7 +39,7 @@ function dropStandalone(repo: Repo, s: VaultServer): Change[] {
   return [vaultDelete(repo, s, ['server', 'standalone', 'config']), vaultDelete(repo, s, ['server', 'standalone', 'enabled'])].filter((c): c is Change => !!c);
 }
 
-function haChanges(repo: Repo, s: VaultServer & { config: VaultConfig }): Change[] | string {
+function haChanges(repo: Repo, s: VaultServer & { config: VaultConfig }, warnings: string[]): Change[] | string {
   const doc = s.config.doc;
   if (!doc) return `the configuration cannot be edited (${s.config.problem})`;
   const storage = vaultStorage(doc)?.labels[0];
@@ -46,7 +47,11 @@ function haChanges(repo: Repo, s: VaultServer & { config: VaultConfig }): Change
   if (storage !== 'raft') return `storage "${storage ?? 'none'}" is not Raft: move the configuration to server.ha.config by hand for an external HA backend`;
   const replicas = Math.max(REPLICAS, vaultReplicas(s));
   let text = vaultEnsureServiceRegistration(s.config.text);
-  if (findBlocks(vaultStorage(doc)!, 'retry_join').length === 0) text = vaultAddToRaft(text, vaultRetryJoinBlocks(s, doc, replicas));
+  if (findBlocks(vaultStorage(doc)!, 'retry_join').length === 0) {
+    const join = vaultJoinServerName(repo, s, doc);
+    if (join) warnings.push(join.warning);
+    text = vaultAddToRaft(text, vaultRetryJoinBlocks(s, doc, replicas, join ? { serverName: join.serverName } : {}));
+  }
   const definedReplicas = locateValue(repo, s.release, ['server', 'ha', 'replicas']).value;
   const changes: Change[] = [vaultSet(repo, s, ['server', 'ha', 'enabled'], true)];
   if (typeof definedReplicas !== 'number' || definedReplicas < REPLICAS) changes.push(vaultSet(repo, s, ['server', 'ha', 'replicas'], replicas));
@@ -124,7 +129,8 @@ export const rule = defineRule({
       }
       if (report.messageId === 'fewReplicas')
         return { changes: [vaultSet(repo, s, ['server', 'ha', 'replicas'], REPLICAS)], summary: `Vault ${name}: ${REPLICAS} replicas` };
-      const changes = haChanges(repo, s);
+      const warnings: string[] = [];
+      const changes = haChanges(repo, s, warnings);
       if (typeof changes === 'string') return { changes: [], skipped: changes };
       const affinity = s.value(['server', 'affinity']);
       // Read back what the release will run with: its replica count, budget and update strategy as it sets them.
@@ -134,6 +140,7 @@ export const rule = defineRule({
       const others = Array.from({ length: replicas - 1 }, (_, i) => `${s.fullname}-${i + 1}`);
       return {
         changes,
+        warnings,
         summary: `Vault ${name}: HA with ${replicas} Raft replicas`,
         notes: [
           typeof affinity === 'string' && affinity.includes('requiredDuringScheduling')

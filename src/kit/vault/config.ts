@@ -9,7 +9,8 @@ import type { Repo, Resource, YamlPath } from '../repo.js';
 import { scalarText } from '../scalar.js';
 import type { Change } from '../rule.js';
 import { goTruthy, helmTrue, vaultChartDefault } from './values.js';
-import type { VaultMode, VaultServer } from './server.js';
+import { secretSource } from '../secret-sources.js';
+import { vaultSecretMounts, type VaultMode, type VaultServer } from './server.js';
 
 export interface VaultConfig {
   /** Values path of the configuration the chart renders. */
@@ -233,6 +234,24 @@ export function vaultAddToRaft(text: string, blocks: readonly string[]): string 
   let out = text;
   for (const b of blocks) out = appendBlock(out, b, { into: { type: 'storage', label: 'raft' } });
   return out;
+}
+
+/**
+ * `leader_tls_servername` for retry_join when the server's certificate is not one the repository makes (so its names
+ * are unknown: a certificate made by hand often covers the Services but not each pod `<fullname>-N.<fullname>-internal`),
+ * with the warning to give; undefined when the listener serves no TLS or the repository makes the certificate.
+ */
+export function vaultJoinServerName(repo: Repo, server: VaultServer, doc: HclDoc): { serverName: string; warning: string } | undefined {
+  const tls = vaultListenerTls(doc);
+  if (!tls) return undefined;
+  const dir = tls.cert.slice(0, tls.cert.lastIndexOf('/'));
+  const secret = vaultSecretMounts(server).find((m) => m.dir === dir)?.secret;
+  if (secret && secretSource(repo, server.namespace, secret)) return undefined;
+  const serverName = `${server.fullname}.${server.namespace}.svc`;
+  return {
+    serverName,
+    warning: `The server certificate ${secret ? `in Secret ${server.namespace}/${secret}` : `at ${tls.cert}`} is not made by this repository, so its names are unknown: retry_join checks the leader against leader_tls_servername = "${serverName}", which the certificate must cover. Better, give it *.${server.fullname}-internal (every pod ${server.fullname}-N.${server.fullname}-internal) and keep ca.crt in the Secret (leader_ca_cert_file); without them the pods cannot join the Raft cluster.`,
+  };
 }
 
 export interface RetryJoinTls {
