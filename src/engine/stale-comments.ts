@@ -46,23 +46,46 @@ function adjacentComments(lines: readonly string[], at: number, step: 1 | -1, sk
   return out;
 }
 
-/** Comments of one changed file that match `topic` and are still in the file after the change. */
+const indent = (line: string) => /^\s*/.exec(line)![0].length;
+
+/** The line of the key (or HCL block) that holds line `at`: the nearest line above with less indentation. */
+function parentLine(lines: readonly string[], at: number): number | undefined {
+  const own = indent(lines[at]!);
+  for (let i = at - 1; i >= 0; i--) {
+    const l = lines[i]!;
+    if (!l.trim() || commentOnly(l)) continue;
+    if (indent(l) < own) return i;
+  }
+  return undefined;
+}
+
+/**
+ * The comments on line `at`, directly above it, and around the keys that hold it (up to three levels: the comment
+ * above `readinessProbe:` when its `path` changes, the comment that opens `server:` when `server.ha.enabled` does).
+ */
+function around(lines: readonly string[], at: number, changed: Set<number>, below: boolean): string[] {
+  const out: string[] = [];
+  const own = commentOf(lines[at]!);
+  if (own) out.push(own);
+  const near = [...adjacentComments(lines, at, -1, changed), ...(below ? adjacentComments(lines, at, 1, changed) : [])];
+  let parent = parentLine(lines, at);
+  for (let level = 0; level < 3 && parent !== undefined; level++, parent = parentLine(lines, parent)) {
+    if (changed.has(parent)) continue;
+    near.push(...adjacentComments(lines, parent, -1, changed), ...adjacentComments(lines, parent, 1, changed));
+  }
+  for (const j of near) out.push(lines[j]!.trim());
+  return out;
+}
+
+/** Comments of one changed YAML file that match `topic` and are still in the file after the change. */
 export function staleComments(fc: FileChange, topic: RegExp): StaleComment[] {
-  if (fc.before === null) return [];
+  if (fc.before === null || !/\.ya?ml$/i.test(fc.path)) return [];
   const before = fc.before.split('\n');
   const after = fc.after.split('\n');
   const { removed, added } = changedLines(fc.before, fc.after);
   const candidates = new Set<string>();
-  for (const i of removed) {
-    const own = commentOf(before[i]!);
-    if (own) candidates.add(own);
-    for (const j of [...adjacentComments(before, i, -1, removed), ...adjacentComments(before, i, 1, removed)]) candidates.add(before[j]!.trim());
-  }
-  for (const i of added) {
-    const own = commentOf(after[i]!);
-    if (own) candidates.add(own);
-    for (const j of adjacentComments(after, i, -1, added)) candidates.add(after[j]!.trim());
-  }
+  for (const i of removed) for (const c of around(before, i, removed, true)) candidates.add(c);
+  for (const i of added) for (const c of around(after, i, added, false)) candidates.add(c);
   const out: StaleComment[] = [];
   const seen = new Set<string>();
   after.forEach((line, i) => {

@@ -154,8 +154,18 @@ describe('comments to review', () => {
     ]);
   });
 
+  it('lists a comment above the key that holds the edited value; only in YAML files', () => {
+    const b2 = 'server:\n  # 204 while sealed so the pod can be unsealed\n  readinessProbe:\n    enabled: true\n    path: /x?sealedcode=204\n';
+    const a2 = b2.replace('/x?sealedcode=204', '/x');
+    expect(staleComments({ path: 'v.yaml', before: b2, after: a2 }, /sealed/)).toEqual([
+      { file: 'v.yaml', line: 2, text: '# 204 while sealed so the pod can be unsealed' },
+    ]);
+    expect(staleComments({ path: 'runbook.md', before: '# sealed\nx\n', after: '# sealed\ny\n' }, /sealed/)).toEqual([]);
+  });
+
   it('ignores comments of other topics, comments far from an edit, comments the fix wrote, and new files', () => {
-    expect(staleComments({ path: 'hr.yaml', before, after }, /\bnode\b/)).toEqual([]);
+    expect(staleComments({ path: 'hr.yaml', before, after }, /\bunrelated\b/)).toEqual([]);
+    expect(staleComments({ path: 'hr.yaml', before, after }, /\bnode\b/)).toEqual([{ file: 'hr.yaml', line: 5, text: '# Runs fine on one node.' }]);
     expect(staleComments({ path: 'n.yaml', before: null, after }, topic)).toEqual([]);
   });
 
