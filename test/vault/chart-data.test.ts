@@ -7,9 +7,12 @@ import { renderVaultChartModule, VAULT_CHART_MODULE, VAULT_VALUES_FILE } from '.
 const noCharts = missing('charts');
 
 describe('vault chart data', () => {
-  it.skipIf(noCharts)(skipTitle('src/kit/vault/chart-defaults.ts is generated from the chart values.yaml (run npx tsx test/tools/gen-vault-chart.ts)', noCharts), () => {
-    expect(readFileSync(VAULT_CHART_MODULE, 'utf8')).toBe(renderVaultChartModule(readFileSync(VAULT_VALUES_FILE, 'utf8')));
-  });
+  it.skipIf(noCharts)(
+    skipTitle('src/kit/vault/chart-defaults.ts is generated from the chart values.yaml (run npx tsx test/tools/gen-vault-chart.ts)', noCharts),
+    () => {
+      expect(readFileSync(VAULT_CHART_MODULE, 'utf8')).toBe(renderVaultChartModule(readFileSync(VAULT_VALUES_FILE, 'utf8')));
+    },
+  );
 
   it('knows the chart keys, the template-only keys and free-form maps', () => {
     for (const k of [

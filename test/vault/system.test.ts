@@ -8,7 +8,7 @@
  *   it (Secret, SOPS Secret, Certificate, ExternalSecret, SealedSecret), or the fix tells the person to create it.
  */
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   GROUPS,
   helmReleases,
@@ -30,7 +30,7 @@ import { commitMessage } from '../../src/engine/messages.js';
 import { planFixes, type Plan } from '../../src/engine/plan.js';
 import { rules } from '../../src/engine/registry.js';
 import { openSession } from '../../src/engine/session.js';
-import { renderSkipReason } from '../support/helm.js';
+import { missing, skipTitle } from '../support/needs.js';
 import { helmTemplate, type Rendered } from '../support/helm-render.js';
 import { corpusRepos, ROOT } from '../support/tree.js';
 
@@ -125,8 +125,7 @@ function usedSecrets(repo: Repo, renders: ReleaseRender[], created: Set<string>)
   const out = new Map<string, string>();
   for (const r of renders)
     for (const o of r.objects)
-      for (const s of podSecrets(podSpecOf(o as { kind?: unknown; spec?: unknown })))
-        out.set(`${r.namespace}/${s}`, `${o.kind} ${o.metadata.name} (HelmRelease ${r.hr.name})`);
+      for (const s of podSecrets(podSpecOf(o))) out.set(`${r.namespace}/${s}`, `${o.kind} ${o.metadata.name} (HelmRelease ${r.hr.name})`);
   for (const res of repo.resources) {
     if (!created.has(res.file) || !['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod'].includes(res.kind ?? '')) continue;
     const ns = repo.flux.namespaceOf(res) ?? 'default';
@@ -177,110 +176,114 @@ function planAll(dir: string): { before: Repo; after: Repo; plan: Plan } {
   return { before: session.repo, after, plan };
 }
 
-describe.skipIf(!!renderSkipReason)(
-  `the system after every fix, rendered through the real charts${renderSkipReason ? ` (skipped: ${renderSkipReason})` : ''}`,
-  () => {
-    it('covers the example repository and every corpus repository with Vault or External Secrets', () => {
-      expect(CASES.map((c) => c.name)).toContain('example-repo');
-      expect(CASES.length).toBeGreaterThan(1);
-    });
+const why = missing('charts', 'helm');
 
-    for (const c of CASES) {
-      describe(c.name, () => {
-        const { before, after, plan } = planAll(c.dir);
+describe.skipIf(!!why)(skipTitle('the system after every fix, rendered through the real charts', why), () => {
+  it('covers the example repository and every corpus repository with Vault or External Secrets', () => {
+    expect(CASES.map((c) => c.name)).toContain('example-repo');
+    expect(CASES.length).toBeGreaterThan(1);
+  });
 
-        it('plans every fix without a verification failure', () => {
-          expect(plan.rules.flatMap((r) => r.dropped.map((d) => `${r.rule.meta.id}: ${d.finding?.file}: ${d.reason}`))).toEqual([]);
-        });
-
-        it('leaves no http:// client of a Vault that serves TLS', () => {
-          const left: string[] = [];
-          for (const s of vaultServers(after).filter((x) => vaultServesTls(x))) {
-            const own = new Set(after.flux.valuesSources(s.release).map((v) => v.resource.id));
-            for (const k of serviceConsumers(after, vaultServiceTarget(s))) {
-              if (own.has(k.resource.id) || !isReachable(after, k.resource.file)) continue;
-              const monitor = k.kind === 'service-monitor' || k.kind === 'pod-monitor';
-              if (k.scheme === 'http' || (monitor && k.scheme !== 'https'))
-                left.push(`${s.namespace}/${s.release.name} <- ${k.kind} ${k.resource.file} ${k.path.join('.')} ${k.ref ?? k.targetPort}`);
-            }
-          }
-          expect(left).toEqual([]);
-        });
-
-        it('renders no object twice, and no chart monitor collides with one the repository applies', () => {
-          const dups: string[] = [];
-          for (const r of renderReleases(after)) {
-            const seen = new Map<string, number>();
-            for (const o of r.objects) {
-              const ns = (o.metadata as { namespace?: string }).namespace ?? r.namespace;
-              const key = `${o.kind} ${ns}/${o.metadata.name}`;
-              seen.set(key, (seen.get(key) ?? 0) + 1);
-              if (o.kind === 'ServiceMonitor' || o.kind === 'PodMonitor') {
-                const own = after
-                  .ofKind(o.kind, GROUPS.monitoring)
-                  .find((m) => m.name === o.metadata.name && after.flux.namespaceOf(m) === ns && isReachable(after, m.file));
-                if (own) dups.push(`${key} rendered by HelmRelease ${r.hr.name} and applied by ${own.file}`);
-              }
-            }
-            for (const [key, n] of seen) if (n > 1) dups.push(`${key} rendered ${n} times by HelmRelease ${r.hr.name}`);
-          }
-          expect(dups).toEqual([]);
-        });
-
-        it('every Secret the fixes made a pod use exists, is created, or the fix says to create it', () => {
-          const created = new Set([...plan.finalFiles.keys()].filter((p) => plan.originalFiles.get(p) === null));
-          const renderedAfter = renderReleases(after);
-          const old = usedSecrets(before, renderReleases(before), new Set());
-          const rendered = new Set(
-            renderedAfter.flatMap((r) =>
-              r.objects.filter((o) => o.kind === 'Secret').map((o) => `${(o.metadata as { namespace?: string }).namespace ?? r.namespace}/${o.metadata.name}`),
-            ),
-          );
-          const told = plan.rules.flatMap((r) => [...r.notes, ...r.warnings]).join('\n');
-          const missing: string[] = [];
-          for (const [key, user] of usedSecrets(after, renderedAfter, created)) {
-            if (old.has(key) || rendered.has(key)) continue;
-            const [ns, name] = key.split('/') as [string, string];
-            if (secretSource(after, ns, name)) continue;
-            if (told.includes(`${ns}/${name}`)) continue;
-            missing.push(`${key} used by ${user}`);
-          }
-
-          expect(missing).toEqual([]);
-        });
+  for (const c of CASES) {
+    describe(c.name, () => {
+      let before: Repo;
+      let after: Repo;
+      let plan: Plan;
+      beforeAll(() => {
+        ({ before, after, plan } = planAll(c.dir));
       });
-    }
 
-    it('External Secrets before 0.14.1: the monitoring fix alone renders each metrics Service once, where both keys rendered it twice', () => {
-      const dir = join(ROOT, 'fixtures', 'missing-monitoring', 'invalid-eso-old-chart-metrics-service', 'before');
-      const session = openSession(dir);
-      const plan = planFixes(session.repo, { rules: [rules.find((r) => r.meta.id === 'missing-monitoring')!], options: session.options });
-      const after = loadRepo(session.repo.root, { settings: session.repo.settings, base: session.repo, overrides: new Map(plan.finalFiles) });
-      const services = (values: unknown) =>
-        helmTemplate('external-secrets-0.10.4', 'eso', 'security', values, ['monitoring.coreos.com/v1'])
-          .filter((o) => o.kind === 'Service')
-          .map((o) => o.metadata.name)
-          .sort();
-      const fixed = after.flux.values(helmReleases(after)[0]!);
-      expect((fixed.serviceMonitor as { enabled?: unknown }).enabled).toBe(true);
-      const once = services(fixed);
-      expect(once).toEqual([...new Set(once)]);
-      expect(once).toContain('eso-external-secrets-metrics');
-      // What writing metrics.service.enabled next to serviceMonitor.enabled renders on this chart version.
-      const both = services({ ...fixed, metrics: { service: { enabled: true } }, certController: { metrics: { service: { enabled: true } } } });
-      expect(both.filter((n, i) => both.indexOf(n) !== i)).toEqual(['eso-external-secrets-cert-controller-metrics', 'eso-external-secrets-metrics']);
-    });
+      it('plans every fix without a verification failure', () => {
+        expect(plan.rules.flatMap((r) => r.dropped.map((d) => `${r.rule.meta.id}: ${d.finding?.file}: ${d.reason}`))).toEqual([]);
+      });
 
-    it('example repository: comments the TLS and storage changes contradict are listed in their commit messages, and kept', () => {
-      const { plan } = planAll(join(ROOT, 'fixtures', 'example-repo'));
-      const file = 'infra/kubernetes/flux/infrastructure/vault/helmrelease.yaml';
-      const message = (id: string) => commitMessage(plan.rules.find((r) => r.rule.meta.id === id)!);
-      expect(message('vault-tls-disabled')).toContain(`Comments to review (the change may contradict them; the files keep them):\n- ${file}:`);
-      expect(message('vault-tls-disabled')).toContain(': # TODO: Enable TLS in production');
-      expect(message('vault-listener-insecure')).toContain(': # Plain HTTP inside the cluster for now; Linkerd encrypts pod-to-pod.');
-      expect(message('vault-file-storage')).toContain(': # The file backend is single-node only.');
-      expect(plan.finalFiles.get(file)).toContain('# TODO: Enable TLS in production');
-      expect(plan.finalFiles.get(file)).toContain('# The file backend is single-node only.');
+      it('leaves no http:// client of a Vault that serves TLS', () => {
+        const left: string[] = [];
+        for (const s of vaultServers(after).filter((x) => vaultServesTls(x))) {
+          const own = new Set(after.flux.valuesSources(s.release).map((v) => v.resource.id));
+          for (const k of serviceConsumers(after, vaultServiceTarget(s))) {
+            if (own.has(k.resource.id) || !isReachable(after, k.resource.file)) continue;
+            const monitor = k.kind === 'service-monitor' || k.kind === 'pod-monitor';
+            if (k.scheme === 'http' || (monitor && k.scheme !== 'https'))
+              left.push(`${s.namespace}/${s.release.name} <- ${k.kind} ${k.resource.file} ${k.path.join('.')} ${k.ref ?? k.targetPort}`);
+          }
+        }
+        expect(left).toEqual([]);
+      });
+
+      it('renders no object twice, and no chart monitor collides with one the repository applies', () => {
+        const dups: string[] = [];
+        for (const r of renderReleases(after)) {
+          const seen = new Map<string, number>();
+          for (const o of r.objects) {
+            const ns = (o.metadata as { namespace?: string }).namespace ?? r.namespace;
+            const key = `${o.kind} ${ns}/${o.metadata.name}`;
+            seen.set(key, (seen.get(key) ?? 0) + 1);
+            if (o.kind === 'ServiceMonitor' || o.kind === 'PodMonitor') {
+              const own = after
+                .ofKind(o.kind, GROUPS.monitoring)
+                .find((m) => m.name === o.metadata.name && after.flux.namespaceOf(m) === ns && isReachable(after, m.file));
+              if (own) dups.push(`${key} rendered by HelmRelease ${r.hr.name} and applied by ${own.file}`);
+            }
+          }
+          for (const [key, n] of seen) if (n > 1) dups.push(`${key} rendered ${n} times by HelmRelease ${r.hr.name}`);
+        }
+        expect(dups).toEqual([]);
+      });
+
+      it('every Secret the fixes made a pod use exists, is created, or the fix says to create it', () => {
+        const created = new Set([...plan.finalFiles.keys()].filter((p) => plan.originalFiles.get(p) === null));
+        const renderedAfter = renderReleases(after);
+        const old = usedSecrets(before, renderReleases(before), new Set());
+        const rendered = new Set(
+          renderedAfter.flatMap((r) =>
+            r.objects.filter((o) => o.kind === 'Secret').map((o) => `${(o.metadata as { namespace?: string }).namespace ?? r.namespace}/${o.metadata.name}`),
+          ),
+        );
+        const told = plan.rules.flatMap((r) => [...r.notes, ...r.warnings]).join('\n');
+        const missing: string[] = [];
+        for (const [key, user] of usedSecrets(after, renderedAfter, created)) {
+          if (old.has(key) || rendered.has(key)) continue;
+          const [ns, name] = key.split('/') as [string, string];
+          if (secretSource(after, ns, name)) continue;
+          if (told.includes(`${ns}/${name}`)) continue;
+          missing.push(`${key} used by ${user}`);
+        }
+
+        expect(missing).toEqual([]);
+      });
     });
-  },
-);
+  }
+
+  it('External Secrets before 0.14.1: the monitoring fix alone renders each metrics Service once, where both keys rendered it twice', () => {
+    const dir = join(ROOT, 'fixtures', 'missing-monitoring', 'invalid-eso-old-chart-metrics-service', 'before');
+    const session = openSession(dir);
+    const plan = planFixes(session.repo, { rules: [rules.find((r) => r.meta.id === 'missing-monitoring')!], options: session.options });
+    const after = loadRepo(session.repo.root, { settings: session.repo.settings, base: session.repo, overrides: new Map(plan.finalFiles) });
+    const services = (values: unknown) =>
+      helmTemplate('external-secrets-0.10.4', 'eso', 'security', values, ['monitoring.coreos.com/v1'])
+        .filter((o) => o.kind === 'Service')
+        .map((o) => o.metadata.name)
+        .sort();
+    const fixed = after.flux.values(helmReleases(after)[0]!);
+    expect((fixed.serviceMonitor as { enabled?: unknown }).enabled).toBe(true);
+    const once = services(fixed);
+    expect(once).toEqual([...new Set(once)]);
+    expect(once).toContain('eso-external-secrets-metrics');
+    // What writing metrics.service.enabled next to serviceMonitor.enabled renders on this chart version.
+    const both = services({ ...fixed, metrics: { service: { enabled: true } }, certController: { metrics: { service: { enabled: true } } } });
+    expect(both.filter((n, i) => both.indexOf(n) !== i)).toEqual(['eso-external-secrets-cert-controller-metrics', 'eso-external-secrets-metrics']);
+  });
+
+  it('example repository: comments the TLS and storage changes contradict are listed in their commit messages, and kept', () => {
+    const { plan } = planAll(join(ROOT, 'fixtures', 'example-repo'));
+    const file = 'infra/kubernetes/flux/infrastructure/vault/helmrelease.yaml';
+    const message = (id: string) => commitMessage(plan.rules.find((r) => r.rule.meta.id === id)!);
+    expect(message('vault-tls-disabled')).toContain(`Comments to review (the change may contradict them; the files keep them):\n- ${file}:`);
+    expect(message('vault-tls-disabled')).toContain(': # TODO: Enable TLS in production');
+    expect(message('vault-listener-insecure')).toContain(': # Plain HTTP inside the cluster for now; Linkerd encrypts pod-to-pod.');
+    expect(message('vault-file-storage')).toContain(': # The file backend is single-node only.');
+    expect(plan.finalFiles.get(file)).toContain('# TODO: Enable TLS in production');
+    expect(plan.finalFiles.get(file)).toContain('# The file backend is single-node only.');
+  });
+});

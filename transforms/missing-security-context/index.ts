@@ -45,9 +45,9 @@ const RO_ROOT = ' TODO(gitops-fix): mount an emptyDir wherever the app writes (e
 /** Why a container binds a port below 1024 (a containerPort, or an image known to), or undefined. */
 function lowPort(resource: Resource, container: YamlPath, image: string | undefined): string | undefined {
   const ports = resource.get([...container, 'ports']);
-  const low = (Array.isArray(ports) ? ports : [])
-    .map((p) => (p as { containerPort?: unknown })?.containerPort)
-    .find((p) => typeof p === 'number' && p > 0 && p < 1024);
+  const low = (Array.isArray(ports) ? (ports as unknown[]) : [])
+    .map((p) => (p as { containerPort?: unknown } | null)?.containerPort)
+    .find((p): p is number => typeof p === 'number' && p > 0 && p < 1024);
   if (low !== undefined) return `it binds port ${low}`;
   return knownLowPortImage(image);
 }
@@ -63,10 +63,10 @@ function nonRootRisk(resource: Resource, spec: YamlPath, g: PodGaps): string | u
     const root = knownRootImage(c.image);
     if (root) return `container ${c.name}: ${root}`;
     const mounts = resource.get([...spec, c.list, c.index, 'volumeMounts']);
-    const home = (Array.isArray(mounts) ? mounts : [])
-      .map((m) => (m as { mountPath?: unknown })?.mountPath)
-      .find((m) => typeof m === 'string' && /^\/root(\/|$)/.test(m));
-    if (home) return `container ${c.name} mounts ${String(home)}, so it runs as root`;
+    const home = (Array.isArray(mounts) ? (mounts as unknown[]) : [])
+      .map((m) => (m as { mountPath?: unknown } | null)?.mountPath)
+      .find((m): m is string => typeof m === 'string' && /^\/root(\/|$)/.test(m));
+    if (home) return `container ${c.name} mounts ${home}, so it runs as root`;
   }
   const podUser = resource.get([...spec, 'securityContext', 'runAsUser']);
   if (typeof podUser === 'number' && podUser > 0) return undefined;

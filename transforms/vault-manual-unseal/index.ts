@@ -31,6 +31,7 @@ import {
   vaultSet,
   vaultSetConfig,
   vaultStorage,
+  scalarText,
   z,
   type Change,
   type Repo,
@@ -174,7 +175,7 @@ function migrationInput(s: VaultServer & { config: VaultConfig }, file: string):
   const tls = vaultListenerTls(s.config.doc!);
   return {
     dataPath: typeof path === 'string' ? path : '/vault/data',
-    mountPath: String(s.value(['server', 'dataStorage', 'mountPath']) ?? '/vault/data').replace(/\/+$/, ''),
+    mountPath: scalarText(s.value(['server', 'dataStorage', 'mountPath']), '/vault/data').replace(/\/+$/, ''),
     caFile: tls?.ca,
     file,
     replicas: joins || vaultReplicas(s),

@@ -20,6 +20,7 @@ import {
   vaultSecretDir,
   vaultServiceTarget,
   vaultSetConfig,
+  scalarText,
   withScheme,
   type Change,
   type Repo,
@@ -144,7 +145,7 @@ function vaultConfigs(
   const changes: Change[] = [];
   const moved: string[] = [];
   for (const c of refs) {
-    const seal = seals.find((b) => String(getAttribute(b, 'address')?.value ?? '').includes(c.ref ?? '\0'));
+    const seal = seals.find((b) => scalarText(getAttribute(b, 'address')?.value).includes(c.ref ?? '\0'));
     if (!seal) {
       unresolved.push(`${describeConsumer(repo, c)}: a reference in Vault ${r.namespace}/${r.release.name}'s configuration other than a transit seal address`);
       continue;
@@ -238,7 +239,7 @@ function monitor(ctx: Ctx, c: ServiceConsumer): { changes: Change[]; note?: stri
 
 function ingress(ctx: Ctx, c: ServiceConsumer): Change[] | string {
   const r = c.resource;
-  const cls = String(r.get(['spec', 'ingressClassName']) ?? r.get(['metadata', 'annotations', 'kubernetes.io/ingress.class']) ?? '');
+  const cls = scalarText(r.get(['spec', 'ingressClassName'])) || scalarText(r.get(['metadata', 'annotations', 'kubernetes.io/ingress.class']));
   if (!/nginx/i.test(cls))
     return `${describeConsumer(ctx.repo, c)}: its ingress controller (class "${cls || 'default'}") must send https to Vault; this fix knows only ingress-nginx's backend-protocol annotation`;
   const changes: Change[] = [];

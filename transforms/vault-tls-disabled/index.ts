@@ -20,6 +20,7 @@ import {
   vaultServers,
   vaultSet,
   vaultValueSite,
+  scalarText,
   z,
   type Change,
   type Repo,
@@ -74,7 +75,7 @@ function transitSeals(s: VaultServer): { address: string; https: boolean; ownCa:
   return vaultActiveSeals(doc)
     .filter((b) => b.labels[0] === 'transit')
     .map((b) => {
-      const address = String(getAttribute(b, 'address')?.value ?? '');
+      const address = scalarText(getAttribute(b, 'address')?.value);
       return {
         address,
         https: /^https:\/\//i.test(address),

@@ -91,7 +91,7 @@ export function vaultConfigAt(repo: Repo, hr: Resource, key: YamlPath): VaultCon
   }
   const defined = loc.source !== undefined && typeof loc.value === 'string';
   const text = defined ? scalarText(loc.value) : scalarText(vaultChartDefault(key));
-  const where = defined ? { resource: loc.source!.resource, path: loc.path! } : valueTarget(repo, hr, key);
+  const where = loc.source && defined ? { resource: loc.source.resource, path: loc.path! } : valueTarget(repo, hr, key);
   const parsed = parseVaultConfig(text);
   // Templates (`{{ }}`) are rendered by the chart's `tpl` first: only template-free text that does not parse is broken.
   const invalid = parsed.problem && parsed.problem !== 'the configuration is JSON' && !text.includes('{{') ? parsed.problem : undefined;

@@ -7,6 +7,7 @@
  */
 import { getIn, isVaultServer, releaseName, releaseNamespace } from '../charts.js';
 import type { Repo, Resource, YamlPath } from '../repo.js';
+import { scalarText } from '../scalar.js';
 import type { ServiceTarget } from '../service-consumers.js';
 import type { Change } from '../rule.js';
 import { chartBefore, vaultCertDir, vaultConfigAt, vaultConfigKey, vaultListenerTls, type VaultConfig } from './config.js';
@@ -157,7 +158,7 @@ export function vaultPodCount(server: VaultServer): number {
 
 /** `server.updateStrategyType` as the release sets it (the chart default is OnDelete). */
 export function vaultUpdateStrategy(server: VaultServer): string {
-  return String(server.value(['server', 'updateStrategyType']) ?? 'OnDelete');
+  return scalarText(server.value(['server', 'updateStrategyType']), 'OnDelete');
 }
 
 /** maxUnavailable of the PodDisruptionBudget the chart renders in HA mode: the value set, else floor((n-1)/2) (0 for one pod). */
@@ -184,7 +185,7 @@ export interface VaultService {
 
 /** The Services the chart renders for the server (and those it would render in HA mode, marked not rendered). */
 export function vaultServices(server: VaultServer): VaultService[] {
-  const v = server.value;
+  const v = (path: YamlPath) => server.value(path);
   const on = server.mode === 'standalone' || server.mode === 'ha' || server.mode === 'dev';
   const ha = server.mode === 'ha';
   const enabled = (p: YamlPath) => String(v(p)) !== 'false';
