@@ -23,6 +23,7 @@ const UNIT = [
   'test/architecture.test.ts',
   'test/vault/hcl-fixtures.test.ts',
   'test/vault/composition.test.ts',
+  'test/vault/runbooks-and-notes.test.ts',
 ];
 
 export default defineConfig({

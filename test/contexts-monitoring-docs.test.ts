@@ -28,6 +28,11 @@ const IDS = [
   'secret-rotation-undocumented',
 ];
 const selected = rules.filter((r) => IDS.includes(r.meta.id));
+/** Findings with no fix by design on the example repository: what stays after every fix. */
+const REPORT_ONLY: Record<string, string[]> = {
+  'missing-security-context': ['infra/kubernetes/flux/apps/production/api/deployment.yaml nonRootUnverified'],
+};
+const withoutLine = (xs: string[]) => xs.map((x) => x.replace(/:\d+ /, ' '));
 const example = join(ROOT, 'fixtures', 'example-repo');
 /** The External Secrets chart's values.yaml (../shared/reference/external-secrets/, chart 2.9.0): the keys it has. */
 const ESO_VALUES = join(REFERENCE, 'external-secrets', 'values.yaml');
@@ -92,6 +97,8 @@ describe('security contexts, External Secrets, monitoring and documents on the e
     const eso = 'infra/kubernetes/flux/infrastructure/external-secrets/helmrelease.yaml';
     // Item 11: pod specs without securityContext, and the Vault chart's defaults (no seccomp profile, capabilities kept).
     expect(findings(repo, options, 'missing-security-context')).toEqual([
+      // The orders-api image's user is unknown and no runAsUser is set: runAsNonRoot is reported, not written.
+      'infra/kubernetes/flux/apps/production/api/deployment.yaml:20 nonRootUnverified',
       'infra/kubernetes/flux/apps/production/api/deployment.yaml:20 notRestricted',
       'infra/kubernetes/flux/apps/production/postgres/statefulset.yaml:23 notRestricted',
       `${vault}:35 chartPod`,
@@ -133,9 +140,11 @@ describe('security contexts, External Secrets, monitoring and documents on the e
     const planner = new Planner(session.repo, { rules: selected, options });
     const plan = planner.result();
     expect(plan.rules.flatMap((r) => r.dropped.map((d) => `${r.rule.meta.id}: ${d.reason}`))).toEqual([]);
-    expect(plan.rules.flatMap((r) => r.skipped.map((d) => `${r.rule.meta.id}: ${d.finding?.file}: ${d.reason}`))).toEqual([]);
+    expect(plan.rules.flatMap((r) => r.skipped.map((d) => `${r.rule.meta.id}: ${d.finding?.file}: ${d.reason}`))).toEqual([
+      'missing-security-context: infra/kubernetes/flux/apps/production/api/deployment.yaml: no automatic fix: see the message',
+    ]);
     const after = planner.repoAfter;
-    for (const id of IDS) expect(findings(after, options, id), id).toEqual([]);
+    for (const id of IDS) expect(withoutLine(findings(after, options, id)), id).toEqual(REPORT_ONLY[id] ?? []);
     expect(checkGenerated(plan.finalFiles, after)).toEqual([]);
     expect(unknownVaultKeys(session.repo, after)).toEqual([]);
     const created = [...plan.finalFiles.keys()].filter((p) => plan.originalFiles.get(p) === null).sort();
@@ -164,7 +173,7 @@ describe('security contexts, External Secrets, monitoring and documents on the e
     const planner = new Planner(session.repo, { rules, options: all });
     const plan = planner.result();
     expect(plan.rules.filter((r) => IDS.includes(r.rule.meta.id)).flatMap((r) => r.dropped.map((d) => `${r.rule.meta.id}: ${d.reason}`))).toEqual([]);
-    for (const id of IDS) expect(findings(planner.repoAfter, all, id), id).toEqual([]);
+    for (const id of IDS) expect(withoutLine(findings(planner.repoAfter, all, id)), id).toEqual(REPORT_ONLY[id] ?? []);
     expect(checkGenerated(plan.finalFiles, planner.repoAfter)).toEqual([]);
     expect(unknownVaultKeys(session.repo, planner.repoAfter)).toEqual([]);
   });

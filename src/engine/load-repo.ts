@@ -536,6 +536,7 @@ export function makeRepo(root: string, files: RepoFile[], resources: Resource[],
         return list.find((r) => namespace === undefined || r.namespace === undefined || r.namespace === namespace) ?? list[0];
       return list.find((r) => r.namespace === namespace) ?? list.find((r) => r.namespace === undefined);
     },
+    planned: (p) => planned?.get(p),
     exists(p) {
       if (byPath.has(p) || planned?.has(p)) return true;
       if (!allPaths) {

@@ -3,6 +3,7 @@ import { diffStat, formatDiffStat, unifiedDiff } from './diff.js';
 import type { CommitInfo } from './git.js';
 import type { DroppedFix, Plan, RulePlan } from './plan.js';
 import type { Finding } from './scan.js';
+import { staleCommentsOf, type StaleComment } from './stale-comments.js';
 
 export const RULE_TRAILER = 'Gitops-Fix-Rule';
 
@@ -25,6 +26,17 @@ export function changesByFile(rp: RulePlan): { path: string; created: boolean; s
   });
 }
 
+/** Comments of the changed files that the rule's change may contradict (kept in the files). */
+export function commentsToReview(rp: RulePlan): StaleComment[] {
+  return staleCommentsOf(rp.files, rp.rule.meta.staleComments);
+}
+
+/** What gitops-fix checked before writing a change, and what it did not. */
+export const VERIFIED =
+  'Verified before writing: every changed file parses, nothing but the intended values changed, and each fixed finding is gone when the repository is scanned again.';
+export const NOT_VERIFIED =
+  'Not verified by gitops-fix: that kustomize builds the changed directories, what the Helm charts render from the changed values, and how the cluster behaves once it is applied (restarts, migrations, unsealing, clients).';
+
 export function commitSubject(rp: RulePlan): string {
   return `fix(${rp.rule.meta.id}): ${rp.rule.meta.title}`;
 }
@@ -43,6 +55,11 @@ export function commitMessage(rp: RulePlan): string {
   for (const x of rp.fixed) out.push(`- ${where(x.finding)}: ${x.finding.message}`);
   out.push('', 'Changes:');
   for (const c of changesByFile(rp)) out.push(`- ${c.path}${c.created ? ' (new file)' : ''}: ${c.summaries.join('; ') || 'updated'}`);
+  const comments = commentsToReview(rp);
+  if (comments.length) {
+    out.push('', 'Comments to review (the change may contradict them; the files keep them):');
+    for (const c of comments) out.push(`- ${c.file}:${c.line}: ${c.text}`);
+  }
   if (rp.notes.length) {
     out.push('', 'Follow-up steps:');
     for (const n of rp.notes) out.push(`- ${n}`);
@@ -56,6 +73,7 @@ export function commitMessage(rp: RulePlan): string {
     out.push('', 'Not fixed:');
     for (const d of left) out.push(`- ${leftLine(d)}`);
   }
+  if (rp.fixed.length) out.push('', VERIFIED, NOT_VERIFIED);
   out.push('', `${RULE_TRAILER}: ${meta.id}`, '');
   return out.join('\n');
 }
@@ -109,8 +127,9 @@ export function prBody(plan: Plan, opts: PrBodyOptions = {}): string {
   const items = [...new Set(applied.map((r) => r.rule.meta.reviewItem))].sort((a, b) => a - b);
   out.push(`# gitops-fix: ${fixes} fix${fixes === 1 ? '' : 'es'} for review item${items.length === 1 ? '' : 's'} ${items.join(', ')}`, '');
   out.push(
-    `This change answers findings of the platform review, one commit per rule${opts.branch ? ` on \`${opts.branch}\`` : ''}. ` +
-      'Every edit was verified: the files still parse, nothing but the intended values changed, and the findings are gone.',
+    `This change answers findings of the platform review, one commit per rule${opts.branch ? ` on \`${opts.branch}\`` : ''}. ` + VERIFIED,
+    '',
+    NOT_VERIFIED,
     '',
   );
   out.push('| Item | Severity | Rule | Files |', '|---|---|---|---|');
@@ -132,6 +151,17 @@ export function prBody(plan: Plan, opts: PrBodyOptions = {}): string {
     for (const x of rp.fixed) out.push(`- \`${where(x.finding)}\` ${x.finding.message}`);
     out.push('', 'Changes:', '');
     for (const c of changesByFile(rp)) out.push(`- \`${c.path}\`${c.created ? ' (new file)' : ''}: ${c.summaries.join('; ') || 'updated'}`);
+    out.push('');
+  }
+  const comments = applied.flatMap((rp) => commentsToReview(rp).map((c) => ({ id: rp.rule.meta.id, c })));
+  if (comments.length) {
+    out.push(
+      '## Comments to review',
+      '',
+      'Comments on or next to an edited line that the change may contradict. The files keep them; read and update them.',
+      '',
+    );
+    for (const { id, c } of comments) out.push(`- \`${cell(c.file)}:${c.line}\` ${cell(c.text)} (\`${id}\`)`);
     out.push('');
   }
   const notes = applied.flatMap((rp) => rp.notes.map((n) => ({ id: rp.rule.meta.id, n })));

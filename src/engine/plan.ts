@@ -203,7 +203,8 @@ function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonl
   const exists = (p: string) => staged.has(p) || overlay.exists(p);
   for (const c of changes) {
     if (c.op === 'create' || c.op === 'createText') {
-      if (exists(c.file)) throw new GitopsFixError('write-failed', `${c.file} already exists; not overwritten`);
+      const ownNew = c.op === 'createText' && c.replace && overlay.original.has(c.file) && overlay.original.get(c.file) === null;
+      if (exists(c.file) && !ownNew) throw new GitopsFixError('write-failed', `${c.file} already exists; not overwritten`);
       const text = c.op === 'create' ? renderFile(rule.meta.id, c.templates, c.vars, c.todo, repo.root) : c.text;
       staged.set(c.file, text);
       continue;
@@ -396,20 +397,22 @@ export class Planner {
     const unfixed: Unfixed[] = detected
       .filter((f) => this.opts.exclude?.(f))
       .map((f) => ({ key: findingKey(f), subject: f.report?.subject, reason: 'left out (suppressed, or not selected)' }));
-    // Fixes that require a fix a rule planned before did not make are dropped before they are tried.
-    const refused = new Map<string, string>();
+    // Fixes that require a fix not made for the same subject are never applied. The rule is still asked: when it
+    // makes no fix for the finding, its own reason stands (skipped); a fix it makes is dropped with this reason.
+    const withoutPartner = new Map<string, string>();
     for (const f of findings) {
       const key = findingKey(f);
       const problem = this.forced.get(key) ?? this.partnerProblem(rule, f);
       if (!problem) continue;
       if (!this.forced.has(key)) this.forced.set(key, problem);
-      refused.set(key, problem.reason);
+      withoutPartner.set(key, problem.reason);
     }
+    const refused = new Map<string, string>();
     const requiredBy = this.requiredBy.get(rule.meta.id);
     const extra = requiredBy ? { requiredBy } : {};
     // Each attempt drops the fixes that failed verification in the previous one; at most one attempt per finding.
     for (let attempt = 0; ; attempt++) {
-      const a = yield* this.attempt(rule, options, findings, refused);
+      const a = yield* this.attempt(rule, options, findings, refused, withoutPartner);
       if (!a.verified && attempt < findings.length) continue;
       for (const d of [...a.plan.dropped, ...a.plan.skipped]) {
         if (d.finding) unfixed.push({ key: findingKey(d.finding), subject: d.finding.report?.subject, reason: d.reason });
@@ -424,6 +427,7 @@ export class Planner {
     options: unknown,
     findings: readonly Finding[],
     refused: Map<string, string>,
+    withoutPartner: ReadonlyMap<string, string>,
   ): Steps<{ verified: boolean; plan: Omit<RulePlan, 'rule' | 'findings'> }> {
     const { overlay } = this;
     const current = this.current;
@@ -470,6 +474,11 @@ export class Planner {
       }
       if (!out.changes.length) {
         skipped.push({ finding, reason: 'the fix produced no change' });
+        continue;
+      }
+      const partner = withoutPartner.get(key);
+      if (partner !== undefined) {
+        dropped.push({ finding, reason: partner });
         continue;
       }
       // applyChanges changes the overlay only once every change of the finding is made: nothing to undo on failure.

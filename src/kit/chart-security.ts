@@ -6,7 +6,7 @@ import { restrictedGaps, type PodGaps } from './pod-security.js';
 import type { Repo, Resource, YamlPath } from './repo.js';
 import { scalarText } from './scalar.js';
 import { onlyVersionsBelow } from './semver.js';
-import { goTruthy, helmTrue, type VaultServer } from './vault.js';
+import { goTruthy, helmTrue, type VaultServer } from './vault/index.js';
 
 export interface ChartValueEdit {
   /** `delete` removes an override so the chart's (secure) default applies again. */

@@ -135,19 +135,57 @@ export interface ImageUser {
  * Well-known images that start as root and switch to a fixed non-root user themselves: with `runAsNonRoot` the
  * kubelet refuses to start them unless `runAsUser` names that user. Numbers from the images' Dockerfiles.
  */
-export function knownImageUser(image: string | undefined): ImageUser | undefined {
-  if (!image) return undefined;
+function imageName(image: string): { name: string; tag: string } {
   const noDigest = image.split('@')[0]!;
   const lastSlash = noDigest.lastIndexOf('/');
   const colon = noDigest.indexOf(':', lastSlash + 1);
   const repo = colon < 0 ? noDigest : noDigest.slice(0, colon);
   const tag = colon < 0 ? '' : noDigest.slice(colon + 1);
-  const name = repo.replace(/^(docker\.io\/|index\.docker\.io\/|registry-1\.docker\.io\/)/, '').replace(/^library\//, '');
+  const name = repo.replace(/^(docker\.io\/|index\.docker\.io\/|registry-1\.docker\.io\/|registry\.k8s\.io\/|k8s\.gcr\.io\/)/, '').replace(/^library\//, '');
+  return { name, tag };
+}
+
+/** `1.11.3` → [1, 11]; undefined for tags that are not versions. */
+function tagMinor(tag: string): [number, number] | undefined {
+  const m = /^v?(\d+)\.(\d+)/.exec(tag);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+export function knownImageUser(image: string | undefined): ImageUser | undefined {
+  if (!image) return undefined;
+  const { name, tag } = imageName(image);
   if (name === 'postgres') {
     return /alpine/.test(tag)
       ? { uid: 70, gid: 70, source: 'the postgres Alpine image (user postgres, uid 70)' }
       : { uid: 999, gid: 999, source: 'the postgres Debian image (user postgres, uid 999)' };
   }
   if (name === 'hashicorp/vault' || name === 'vault') return { uid: 100, gid: 1000, source: 'the hashicorp/vault image (user vault, uid 100, group 1000)' };
+  // CoreDNS images since 1.11.0 run as distroless "nonroot" (65532), a user name the kubelet cannot check by itself.
+  const v = tagMinor(tag);
+  if (name === 'coredns/coredns' && v && (v[0] > 1 || (v[0] === 1 && v[1] >= 11)))
+    return { uid: 65532, gid: 65532, source: 'the coredns/coredns image (distroless user nonroot, uid 65532)' };
+  return undefined;
+}
+
+/**
+ * Well-known images whose entrypoint starts as root (and drops to another user itself, or stays root): with
+ * `runAsNonRoot: true` the kubelet refuses to start them, and forcing a `runAsUser` breaks their entrypoint. Undefined
+ * for other images. CoreDNS before 1.11 ran as root.
+ */
+export function knownRootImage(image: string | undefined): string | undefined {
+  if (!image) return undefined;
+  const { name, tag } = imageName(image);
+  const root = ['nginx', 'mariadb', 'mysql', 'redis', 'valkey/valkey', 'mongo', 'rabbitmq', 'httpd', 'busybox', 'alpine', 'ubuntu', 'debian'];
+  if (root.includes(name)) return `the ${name} image starts as root`;
+  const v = tagMinor(tag);
+  if (name === 'coredns/coredns' && v && v[0] === 1 && v[1] < 11) return 'coredns/coredns images before 1.11 run as root';
+  return undefined;
+}
+
+/** Images known to bind ports below 1024 whatever their containerPort says (CoreDNS: 53). */
+export function knownLowPortImage(image: string | undefined): string | undefined {
+  if (!image) return undefined;
+  const { name } = imageName(image);
+  if (name === 'coredns/coredns') return 'CoreDNS serves DNS on port 53';
   return undefined;
 }

@@ -129,6 +129,11 @@ export interface Repo {
   find(kind: string, name: string, namespace?: string, group?: string): Resource | undefined;
   /** Is there a file (any type) at this repository-relative path? */
   exists(path: string): boolean;
+  /**
+   * The text fixes planned so far give a file they created or changed (undefined when no fix touched it). A rule that
+   * runs after another in the same plan can tell a runbook that other rule just wrote from one already on disk.
+   */
+  planned(path: string): string | undefined;
 }
 
 export function apiGroup(apiVersion: string | undefined): string {

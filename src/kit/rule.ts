@@ -20,6 +20,12 @@ export interface RuleMeta<M extends string> {
   /** Rules that must run before this one when both are selected (same phase or not). */
   readonly after?: readonly string[];
   /**
+   * What the fix changes, as words a comment would use ("tls", "plain http", "file backend", "one replica"): a
+   * comment on or next to an edited line that matches is listed under "Comments to review" in the commit message
+   * and the pull-request body (the file keeps it).
+   */
+  readonly staleComments?: RegExp;
+  /**
    * Options with no safe default. While one is needed and unset, the rule's fix returns `skipped` with a reason
    * that names it as `rules.<id>.<option>` (several may be named). An interactive `fix` offers such a fix
    * unchecked, marked "asks for"; when the user checks it, it asks for each option the skip reason names, one at a
@@ -55,7 +61,8 @@ export interface Report<M extends string = string> {
   /**
    * What this finding's fix must agree on with the fixes of the rules it `requires`: e.g. the Vault release. When a
    * finding of a required rule with the same subject is not fixed (dropped, skipped, suppressed or not picked), this
-   * fix is dropped too, with the reason. Without a subject the fix stands on its own (a rule whose fix checks for
+   * fix is not applied: the rule is still asked, and when it makes no fix its own reason stands (skipped); a fix it
+   * makes is dropped, with the reason. Without a subject the fix stands on its own (a rule whose fix checks for
    * itself what the required rule did, or that requires a rule only to run after it).
    */
   readonly subject?: string;
@@ -78,8 +85,11 @@ export type Change =
       readonly vars: Readonly<Record<string, TemplateValue>>;
       readonly todo?: readonly string[];
     }
-  /** A new non-YAML file (documentation, runbooks). */
-  | { readonly op: 'createText'; readonly file: string; readonly text: string }
+  /**
+   * A new non-YAML file (documentation, runbooks). `replace`: the file may be one that a fix earlier in the same plan
+   * created (never a file on disk), which this text replaces (one runbook for two migrations, in order).
+   */
+  | { readonly op: 'createText'; readonly file: string; readonly text: string; readonly replace?: boolean }
   /** Add `entry` to the `resources:` list of the kustomization.yaml in `dir` (a no-op when it is there or the dir has none). */
   | { readonly op: 'addKustomizeResource'; readonly dir: string; readonly entry: string };
 

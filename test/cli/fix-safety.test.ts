@@ -49,8 +49,8 @@ function expectRefusedUpFront(r: CliResult, message: string | RegExp): void {
 describe('--write is all or nothing', { timeout: SLOW }, () => {
   it.skipIf(noPermissions)(skipTitle('one unwritable directory: nothing is written, the message names the file', noPermissions), async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
-    // The fixes of phase 1 touch files in several directories; make the one that sorts last unwritable.
-    const plan = await runCli(['fix', '--phase', '1', '--dry-run', '--format', 'json'], { cwd: dir });
+    // The fixes of phase 1 (review fixes included) touch files in several directories; make the one that sorts last unwritable.
+    const plan = await runCli(['fix', '--phase', '1', '--include-review', '--dry-run', '--format', 'json'], { cwd: dir });
     const touched: string[] = JSON.parse(plan.stdout).rules.flatMap((r: { files: { path: string }[] }) => r.files.map((f) => f.path));
     const last = [...new Set(touched)].sort().at(-1)!;
     expect(new Set(touched.map((p) => p.slice(0, p.lastIndexOf('/')))).size).toBeGreaterThan(1);
@@ -58,7 +58,7 @@ describe('--write is all or nothing', { timeout: SLOW }, () => {
     const before = hashTree(dir);
     chmodSync(locked, 0o555);
     try {
-      const r = await runUnprivileged(['fix', '--phase', '1', '--yes', '--write'], dir);
+      const r = await runUnprivileged(['fix', '--phase', '1', '--yes', '--include-review', '--write'], dir);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/gitops-fix: .+: cannot be written \(permission denied, EACCES\)\. Nothing was changed/);
     } finally {
@@ -336,10 +336,10 @@ describe('without git on PATH', { timeout: SLOW }, () => {
     const dir = join(tempDir(), 'plain');
     cpSync(EXAMPLE_REPO, dir, { recursive: true });
     const env = noGit();
-    const dry = await runBin(['fix', '--phase', '1', '--yes', '--dry-run'], { cwd: dir, env });
+    const dry = await runBin(['fix', '--phase', '1', '--yes', '--include-review', '--dry-run'], { cwd: dir, env });
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('dry run: nothing was written');
-    const write = await runBin(['fix', '--phase', '1', '--yes', '--write'], { cwd: dir, env });
+    const write = await runBin(['fix', '--phase', '1', '--yes', '--include-review', '--write'], { cwd: dir, env });
     expect(write.code, write.stderr).toBe(0);
     expect(write.stdout).toMatch(/Wrote \d+ files/);
     const branch = await runBin(['fix', '--phase', '1', '--yes'], { cwd: dir, env });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PHASES } from '../../src/kit/index.js';
 import { openSession } from '../../src/engine/session.js';
-import { planFixes, type Plan } from '../../src/engine/plan.js';
+import { planFixes, withRequired, type Plan } from '../../src/engine/plan.js';
 import { selectRules } from '../../src/engine/registry.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { commitsOf, EXAMPLE_REPO as FIXTURES_EXAMPLE, git, gitRepoFrom, hashTree } from '../support/git-repo.js';
@@ -49,7 +49,7 @@ describe('fix --phase all --yes on the example repository', { timeout: SLOW }, (
     before = hashTree(dir);
     headBefore = git(dir, 'rev-parse', 'HEAD').trim();
     indexBefore = git(dir, 'ls-files', '--stage');
-    result = await runCli(['fix', '--phase', 'all', '--yes'], { cwd: dir });
+    result = await runCli(['fix', '--phase', 'all', '--yes', '--include-review'], { cwd: dir });
   }, SLOW);
 
   it('exits 0 and plans at least one fix', async () => {
@@ -113,7 +113,7 @@ describe('fix --phase all --yes on the example repository', { timeout: SLOW }, (
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('branch gitops-fix/phase-all already exists: pass --force');
     expect(git(dir, 'rev-parse', 'gitops-fix/phase-all').trim()).toBe(tip);
-    const forced = await runCli(['fix', '--phase', 'all', '--yes', '--force'], { cwd: dir });
+    const forced = await runCli(['fix', '--phase', 'all', '--yes', '--include-review', '--force'], { cwd: dir });
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toContain('Replaced branch gitops-fix/phase-all');
     expect(git(dir, 'rev-parse', 'gitops-fix/phase-all^{tree}').trim()).toBe(git(dir, 'rev-parse', `${tip}^{tree}`).trim());
@@ -125,7 +125,7 @@ describe('fix selection and branch names', { timeout: SLOW }, () => {
   it('names the branch after the phases, and --branch overrides it', async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const plan = planAll(dir, [1, 3]);
-    expect((await runCli(['fix', '--phase', '1,3', '--yes'], { cwd: dir })).code).toBe(0);
+    expect((await runCli(['fix', '--phase', '1,3', '--yes', '--include-review'], { cwd: dir })).code).toBe(0);
     expect(commitsOf(dir, 'main..gitops-fix/phase-1-3').map((c) => c.subject)).toEqual(
       plan.rules.filter((r) => r.files.length).map((r) => `fix(${r.rule.meta.id}): ${r.rule.meta.title}`),
     );
@@ -182,12 +182,33 @@ describe('fix without a terminal', { timeout: SLOW }, () => {
   });
 });
 
+describe('fix --yes applies safe fixes only', { timeout: SLOW }, () => {
+  it('leaves review fixes out and says so; --include-review adds them', async () => {
+    const dir = gitRepoFrom(FIXTURES_EXAMPLE);
+    const s = openSession(dir);
+    // A safe rule that requires a review rule (external-secrets-missing-probes needs external-secrets-chart-upgrade) waits with it.
+    const safeRules = selectRules({}).filter((r) => withRequired([r]).rules.every((x) => x.fix?.safe !== false));
+    const safe = planFixes(s.repo, { rules: safeRules, options: s.options });
+    const r = await runCli(['fix', '--phase', 'all', '--yes'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const subjects = commitsOf(dir, 'main..gitops-fix/phase-all').map((c) => c.subject);
+    expect(subjects).toEqual(safe.rules.filter((x) => x.files.length).map((x) => `fix(${x.rule.meta.id}): ${x.rule.meta.title}`));
+    expect(subjects.some((t) => t.startsWith('fix(vault-tls-disabled)'))).toBe(false);
+    expect(r.stderr).toMatch(/review fixes not applied without --include-review \(or the picker\): .*vault-tls-disabled \(1\)/);
+    const all = await runCli(['fix', '--phase', 'all', '--yes', '--include-review', '--force'], { cwd: dir });
+    expect(all.code, all.stderr).toBe(0);
+    expect(commitsOf(dir, 'main..gitops-fix/phase-all').map((c) => c.subject)).toContain(
+      'fix(vault-tls-disabled): Require TLS on the Vault server, with a cert-manager certificate',
+    );
+  });
+});
+
 describe('fix --dry-run', { timeout: SLOW }, () => {
   it('prints the diffs and writes nothing (no --yes needed)', async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const plan = planAll(dir);
     const before = hashTree(dir, { withGit: true });
-    const r = await runCli(['fix', '--phase', 'all', '--dry-run'], { cwd: dir });
+    const r = await runCli(['fix', '--phase', 'all', '--dry-run', '--include-review'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     for (const p of changedFiles(plan).keys()) expect(r.stdout).toContain(`+++ b/${p}`);
     expect(r.stdout).toContain('dry run: nothing was written');
@@ -201,7 +222,7 @@ describe('fix --write', { timeout: SLOW }, () => {
     const plan = planAll(dir);
     const expected = changedFiles(plan);
     const before = hashTree(dir);
-    const r = await runCli(['fix', '--phase', 'all', '--yes', '--write'], { cwd: dir });
+    const r = await runCli(['fix', '--phase', 'all', '--yes', '--include-review', '--write'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const after = hashTree(dir);
     const changed = Object.keys(after).filter((p) => after[p] !== before[p]);
@@ -262,7 +283,7 @@ describe('fix outputs', { timeout: SLOW }, () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const plan = planAll(dir);
     const body = join(tempDir(), 'pr.md');
-    expect((await runCli(['fix', '--phase', 'all', '--yes', '--pr-body', body], { cwd: dir })).code).toBe(0);
+    expect((await runCli(['fix', '--phase', 'all', '--yes', '--include-review', '--pr-body', body], { cwd: dir })).code).toBe(0);
     const md = readFileSync(body, 'utf8');
     expect(md).toContain('| Item | Severity | Rule | Files |');
     for (const rp of plan.rules.filter((r) => r.fixed.length)) {
@@ -278,7 +299,7 @@ describe('fix outputs', { timeout: SLOW }, () => {
   it('--format json reports rules, files, commits and warnings, and nothing on stdout but the JSON', async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE);
     const plan = planAll(dir);
-    const r = await runCli(['fix', '--phase', 'all', '--yes', '--format', 'json'], { cwd: dir });
+    const r = await runCli(['fix', '--phase', 'all', '--yes', '--include-review', '--format', 'json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const json = JSON.parse(r.stdout);
@@ -300,7 +321,7 @@ describe('fix on other repository layouts', { timeout: SLOW }, () => {
   it('works when DIR is a subdirectory of the git repository', async () => {
     const dir = gitRepoFrom(FIXTURES_EXAMPLE, 'gitops/example');
     const plan = planAll(join(dir, 'gitops/example'), [1]);
-    const r = await runCli(['fix', 'gitops/example', '--phase', '1', '--yes'], { cwd: dir });
+    const r = await runCli(['fix', 'gitops/example', '--phase', '1', '--yes', '--include-review'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const names = git(dir, 'diff', '--name-only', 'main..gitops-fix/phase-1').trim().split('\n');
     expect(names.sort()).toEqual([...changedFiles(plan).keys()].map((p) => `gitops/example/${p}`).sort());

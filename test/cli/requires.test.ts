@@ -10,7 +10,7 @@ import { anchoredConfig, vaultExample } from '../support/vault-example.js';
 describe('fix on the command line', { timeout: 240_000 }, () => {
   it('prints the dropped TLS fix with its reason and commits neither', async () => {
     const dir = gitRepoFrom(vaultExample(anchoredConfig));
-    const r = await runCli(['fix', '--phase', '1', '--yes'], { cwd: dir });
+    const r = await runCli(['fix', '--phase', '1', '--yes', '--include-review'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/dropped .*helmrelease\.yaml:\d+ .* — vault-tls-disabled requires vault-listener-insecure, and that rule's fix here was not made/);
     const subjects = git(dir, 'log', '--format=%s', 'main..gitops-fix/phase-1');

@@ -105,7 +105,8 @@ describe('signals stop fix at every stage', { timeout: SLOW }, () => {
     ['SIGTERM', 'scanning', 143, /^❯ Scan/, /^❯ Plan fixes/m],
     ['SIGHUP', 'planning', 129, /^❯ vault-tls-disabled/, /^❯ Verify/m],
   ] as const)('%s while %s: exit %i, no branch, nothing written, no worktree left', async (sig, _stage, code, stage, next) => {
-    const run = start(['fix', '--phase', '1', '--yes'], dir, { TMPDIR: tmp });
+    // Review fixes included: planning reaches the Vault rules.
+    const run = start(['fix', '--phase', '1', '--yes', '--include-review'], dir, { TMPDIR: tmp });
     await run.line(stage);
     process.kill(run.child.pid!, sig);
     const { code: exit } = await run.exit;
@@ -116,7 +117,7 @@ describe('signals stop fix at every stage', { timeout: SLOW }, () => {
   });
 
   it('SIGTERM while planning with --write: exit 143, no file written', async () => {
-    const run = start(['fix', '--phase', '1', '--yes', '--write'], dir, { TMPDIR: tmp });
+    const run = start(['fix', '--phase', '1', '--yes', '--include-review', '--write'], dir, { TMPDIR: tmp });
     await run.line(/^❯ vault-listener-insecure/);
     process.kill(run.child.pid!, 'SIGTERM');
     expect((await run.exit).code, run.stderr()).toBe(143);

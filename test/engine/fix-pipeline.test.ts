@@ -6,7 +6,8 @@ import { fromRaw, loadConfig, saveRuleOption } from '../../src/engine/config.js'
 import { diffStat, fileDiff, formatDiffStat } from '../../src/engine/diff.js';
 import { defaultBranchName } from '../../src/engine/git.js';
 import { loadRepo } from '../../src/engine/load-repo.js';
-import { commitMessage, prBody } from '../../src/engine/messages.js';
+import { commitMessage, NOT_VERIFIED, prBody, VERIFIED } from '../../src/engine/messages.js';
+import { staleComments } from '../../src/engine/stale-comments.js';
 import { planFixes, Planner } from '../../src/engine/plan.js';
 import { QUICK_WIN_ITEMS, selectRules } from '../../src/engine/registry.js';
 import { checkRuleOption, openSession, withRuleOption } from '../../src/engine/session.js';
@@ -103,6 +104,9 @@ describe('commit message and PR body', () => {
         'Warnings:',
         '- Consumers see the new mode at once.',
         '',
+        VERIFIED,
+        NOT_VERIFIED,
+        '',
         'Gitops-Fix-Rule: test-mode-on',
         '',
       ].join('\n'),
@@ -115,6 +119,67 @@ describe('commit message and PR body', () => {
     expect(md).toContain('- [ ] Restart the consumers. (`test-mode-on`)');
     expect(md).toContain('- **test-mode-on**: Consumers see the new mode at once.');
     expect(md).toContain('Nothing: every finding of the selected rules is fixed.');
+    expect(md).toContain(VERIFIED);
+    expect(md).toContain(NOT_VERIFIED);
+  });
+});
+
+describe('comments to review', () => {
+  const before = [
+    'values:',
+    '  global:',
+    '    tlsDisable: true  # TODO: Enable TLS in production',
+    '  server:',
+    '    # Runs fine on one node.',
+    '    config: |',
+    '      listener "tcp" {',
+    '        # Plain HTTP inside the cluster for now',
+    '        tls_disable = 1',
+    '        address = "[::]:8200"',
+    '      }',
+    '    # unrelated: plain http elsewhere is not next to an edit',
+    '    other: 1',
+    '',
+  ].join('\n');
+  const after = before
+    .replace('tlsDisable: true', 'tlsDisable: false')
+    .replace('        tls_disable = 1\n', '')
+    .replace('address = "[::]:8200"', 'address = "[::]:8200"\n        tls_cert_file = "/x/tls.crt" # TODO(gitops-fix): check');
+  const topic = /\b(tls|https?|plain[- ]?http)\b/i;
+
+  it('lists comments on, above and below edited lines that match the topic, where they are after the change', () => {
+    expect(staleComments({ path: 'hr.yaml', before, after }, topic)).toEqual([
+      { file: 'hr.yaml', line: 3, text: '# TODO: Enable TLS in production' },
+      { file: 'hr.yaml', line: 8, text: '# Plain HTTP inside the cluster for now' },
+    ]);
+  });
+
+  it('lists a comment above the key that holds the edited value; only in YAML files', () => {
+    const b2 = 'server:\n  # 204 while sealed so the pod can be unsealed\n  readinessProbe:\n    enabled: true\n    path: /x?sealedcode=204\n';
+    const a2 = b2.replace('/x?sealedcode=204', '/x');
+    expect(staleComments({ path: 'v.yaml', before: b2, after: a2 }, /sealed/)).toEqual([
+      { file: 'v.yaml', line: 2, text: '# 204 while sealed so the pod can be unsealed' },
+    ]);
+    expect(staleComments({ path: 'runbook.md', before: '# sealed\nx\n', after: '# sealed\ny\n' }, /sealed/)).toEqual([]);
+  });
+
+  it('ignores comments of other topics, comments far from an edit, comments the fix wrote, and new files', () => {
+    expect(staleComments({ path: 'hr.yaml', before, after }, /\bunrelated\b/)).toEqual([]);
+    expect(staleComments({ path: 'hr.yaml', before, after }, /\bnode\b/)).toEqual([{ file: 'hr.yaml', line: 5, text: '# Runs fine on one node.' }]);
+    expect(staleComments({ path: 'n.yaml', before: null, after }, topic)).toEqual([]);
+  });
+
+  it('goes into the commit message, and the files keep the comments', () => {
+    const { repo } = repoOf({ 'a.yaml': CM.replace('{name}', 'a').replace('{mode}', 'off').replace('# keep this comment', '# mode stays off for now') });
+    const rule = modeRule();
+    const withTopic = { ...rule, meta: { ...rule.meta, staleComments: /\bmode\b/ } };
+    const plan = planFixes(repo, { rules: [withTopic], options: new Map() });
+    expect(plan.rules[0]!.files[0]!.after).toContain('# mode stays off for now');
+    expect(commitMessage(plan.rules[0]!)).toContain(
+      'Comments to review (the change may contradict them; the files keep them):\n- a.yaml:6: # mode stays off for now\n',
+    );
+    expect(prBody(plan)).toContain('## Comments to review');
+    expect(prBody(plan)).toContain('- `a.yaml:6` # mode stays off for now (`test-mode-on`)');
   });
 });
 

@@ -27,6 +27,39 @@ const status = (p: Plan, id: string) => {
   const rp = p.rules.find((r) => r.rule.meta.id === id)!;
   return { fixed: rp.fixed.length, dropped: rp.dropped.map((d) => d.reason) };
 };
+const skipReasons = (p: Plan, id: string) => p.rules.find((r) => r.rule.meta.id === id)!.skipped.map((d) => d.reason);
+
+/** Test rules on ConfigMaps (subject: the ConfigMap's name) whose fix is skipped for the names in `refuse`. */
+const testRule = (id: string, meta: { requires?: string[]; after?: string[] }, refuse: readonly string[] = []): Rule =>
+  defineRule({
+    meta: { id, title: id, reviewItem: 1, severity: 'high', phase: 1, ...meta, messages: { m: '{name}' } },
+    *detect({ repo }) {
+      for (const r of repo.ofKind('ConfigMap'))
+        if (!r.get(['data', id])) yield { messageId: 'm' as const, resource: r, path: ['data'], data: { name: r.name }, subject: r.name! };
+    },
+    fix: {
+      kind: 'edit',
+      safe: true,
+      apply: ({ resource }) =>
+        refuse.includes(resource!.name!)
+          ? { changes: [], skipped: `no ${id} for ${resource!.name}` }
+          : [{ op: 'merge', resource: resource!, path: ['data'], value: { [id]: 'yes' } }],
+    },
+  }) as Rule;
+
+/** ConfigMaps a and b, loaded. */
+function configMaps() {
+  const dir = tempDir();
+  const cm = (n: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${n}\ndata:\n  x: "1"\n`;
+  writeTree(
+    dir,
+    new Map([
+      ['a.yaml', cm('a')],
+      ['b.yaml', cm('b')],
+    ]),
+  );
+  return loadRepo(dir, { settings: fromRaw({}).settings });
+}
 
 describe('fixes of rules that require each other', () => {
   it('the listener fix refused: the TLS fix, planned before it, is dropped too, with the reason', () => {
@@ -44,13 +77,13 @@ describe('fixes of rules that require each other', () => {
     expect(p.finalFiles.get(VAULT_HR) ?? '').not.toMatch(/tlsDisable: false/);
   });
 
-  it('the TLS fix left out: the listener fix (which requires it) is dropped; the listener left out: the TLS fix is dropped', () => {
+  it('the TLS fix left out: the listener fix (which requires it) is not made; the listener left out: the TLS fix is dropped', () => {
     const dir = vaultExample((t) => t);
     const noTls = plan(dir, VAULT_RULES, (f) => f.ruleId === 'vault-tls-disabled');
-    expect(status(noTls, 'vault-listener-insecure')).toEqual({
-      fixed: 0,
-      dropped: [expect.stringContaining("vault-listener-insecure requires vault-tls-disabled, and that rule's fix here was not made (left out")],
-    });
+    // The listener rule declines by itself (the chart's side stays plain HTTP): its own reason is shown.
+    expect(status(noTls, 'vault-listener-insecure')).toEqual({ fixed: 0, dropped: [] });
+    expect(skipReasons(noTls, 'vault-listener-insecure')).toEqual([expect.stringMatching(/^global\.tlsDisable is still true/)]);
+    expect(noTls.finalFiles.get(VAULT_HR) ?? '').not.toMatch(/tls_cert_file/);
     const noListener = plan(dir, VAULT_RULES, (f) => f.ruleId === 'vault-listener-insecure');
     expect(status(noListener, 'vault-tls-disabled')).toEqual({
       fixed: 0,
@@ -64,7 +97,8 @@ describe('fixes of rules that require each other', () => {
   it('one direction only where only one rule requires the other: single-instance goes with file-storage, not the reverse', () => {
     const dir = vaultExample((t) => t);
     const noStorage = plan(dir, VAULT_RULES, (f) => f.ruleId === 'vault-file-storage');
-    expect(status(noStorage, 'vault-single-instance').dropped).toEqual([expect.stringContaining('vault-single-instance requires vault-file-storage')]);
+    expect(status(noStorage, 'vault-single-instance')).toEqual({ fixed: 0, dropped: [] });
+    expect(skipReasons(noStorage, 'vault-single-instance')).toEqual([expect.stringMatching(/^storage is still "file"/)]);
     const noHa = plan(dir, VAULT_RULES, (f) => f.ruleId === 'vault-single-instance');
     expect(status(noHa, 'vault-file-storage').fixed).toBe(1);
   });
@@ -84,34 +118,9 @@ describe('fixes of rules that require each other', () => {
 
   it('a fix planned before the one it goes with is dropped by planning again, not left in the plan', () => {
     // Test rules: "early" runs first and requires "late"; late's fix is refused for subject b.
-    const make = (id: string, requires: string[], refuse: string | undefined): Rule =>
-      defineRule({
-        meta: { id, title: id, reviewItem: 1, severity: 'high', phase: 1, requires, messages: { m: '{name}' } },
-        *detect({ repo }) {
-          for (const r of repo.ofKind('ConfigMap'))
-            if (!r.get(['data', id])) yield { messageId: 'm' as const, resource: r, path: ['data'], data: { name: r.name }, subject: r.name! };
-        },
-        fix: {
-          kind: 'edit',
-          safe: true,
-          apply: ({ resource }) =>
-            resource!.name === refuse
-              ? { changes: [], skipped: `no ${id} for ${refuse}` }
-              : [{ op: 'merge', resource: resource!, path: ['data'], value: { [id]: 'yes' } }],
-        },
-      }) as Rule;
-    const early = make('test-early', ['test-late'], undefined);
-    const late = make('test-late', ['test-early'], 'b');
-    const dir = tempDir();
-    const cm = (n: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${n}\ndata:\n  x: "1"\n`;
-    writeTree(
-      dir,
-      new Map([
-        ['a.yaml', cm('a')],
-        ['b.yaml', cm('b')],
-      ]),
-    );
-    const repo = loadRepo(dir, { settings: fromRaw({}).settings });
+    const early = testRule('test-early', { requires: ['test-late'] });
+    const late = testRule('test-late', { requires: ['test-early'] }, ['b']);
+    const repo = configMaps();
     const planner = new Planner(repo, { rules: [early, late], options: new Map() });
     const p = planner.result();
     const [e, l] = p.rules;
@@ -122,6 +131,35 @@ describe('fixes of rules that require each other', () => {
     expect(p.finalFiles.get('b.yaml')).toBeUndefined();
     expect(planner.restarts).toBe(1);
     expect(findingKey(e!.dropped[0]!.finding!)).toContain('b.yaml');
+  });
+
+  it('a fix planned after the one it requires, which was not made: the rule is asked, and a fix it makes is dropped', () => {
+    const first = testRule('test-first', {}, ['b']);
+    const then = testRule('test-then', { requires: ['test-first'], after: ['test-first'] });
+    const planner = new Planner(configMaps(), { rules: [then, first], options: new Map() });
+    const p = planner.result();
+    expect(p.rules.map((r) => r.rule.meta.id)).toEqual(['test-first', 'test-then']);
+    const t = p.rules[1]!;
+    expect(t.fixed.map((x) => x.finding.file)).toEqual(['a.yaml']);
+    expect(t.dropped).toEqual([
+      {
+        finding: expect.objectContaining({ file: 'b.yaml' }),
+        reason: "test-then requires test-first, and that rule's fix here was not made (no test-first for b): not applied without it",
+      },
+    ]);
+    expect(t.skipped).toEqual([]);
+    expect(p.finalFiles.get('b.yaml')).toBeUndefined();
+    expect(planner.restarts).toBe(0);
+  });
+
+  it('a rule that declines by itself where the fix it requires was not made keeps its own reason (skipped, not dropped)', () => {
+    const first = testRule('test-first', {}, ['b']);
+    const then = testRule('test-then', { requires: ['test-first'], after: ['test-first'] }, ['b']);
+    const p = planFixes(configMaps(), { rules: [first, then], options: new Map() });
+    const t = p.rules[1]!;
+    expect(t.dropped).toEqual([]);
+    expect(t.skipped.map((d) => d.reason)).toEqual(['no test-then for b']);
+    expect(p.finalFiles.get('b.yaml')).toBeUndefined();
   });
 });
 

@@ -16,19 +16,26 @@ export interface Rendered {
   readonly [k: string]: unknown;
 }
 
-/** Render `<CHARTS>/<chart>` as release `release` in `namespace`; throws with helm's message when it fails. */
-export function helmTemplate(chart: string, release: string, namespace: string, values: unknown): Rendered[] {
+/**
+ * Render `<CHARTS>/<chart>` as release `release` in `namespace`; throws with helm's message when it fails.
+ * `apiVersions`: API versions the cluster is said to serve (`--api-versions`, e.g. monitoring.coreos.com/v1).
+ */
+export function helmTemplate(chart: string, release: string, namespace: string, values: unknown, apiVersions: readonly string[] = []): Rendered[] {
   if (!helmBinary) throw new Error('no helm binary (see test/support/helm.ts)');
   const dir = mkdtempSync(join(tmpdir(), 'gitops-fix-helm-'));
   try {
     const file = join(dir, 'values.json');
     writeFileSync(file, JSON.stringify(values ?? {}));
-    const out = execFileSync(helmBinary, ['template', release, join(CHARTS, chart), '--namespace', namespace, '--values', file], {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HELM_CACHE_HOME: join(dir, 'cache'), HELM_CONFIG_HOME: join(dir, 'config'), HELM_DATA_HOME: join(dir, 'data') },
-    });
+    const out = execFileSync(
+      helmBinary,
+      ['template', release, join(CHARTS, chart), '--namespace', namespace, '--values', file, ...apiVersions.flatMap((v) => ['--api-versions', v])],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, HELM_CACHE_HOME: join(dir, 'cache'), HELM_CONFIG_HOME: join(dir, 'config'), HELM_DATA_HOME: join(dir, 'data') },
+      },
+    );
     return parseAllDocuments(out)
       .map((d) => d.toJS() as Rendered | null)
       .filter((o): o is Rendered => !!o && typeof o === 'object' && typeof o.kind === 'string');

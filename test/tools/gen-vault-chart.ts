@@ -1,5 +1,5 @@
 /**
- * Writes src/kit/vault-chart.ts, the vault-helm chart's default values as data, from the chart's values.yaml:
+ * Writes src/kit/vault/chart-defaults.ts, the vault-helm chart's default values as data, from the chart's values.yaml:
  *
  *   npx tsx test/tools/gen-vault-chart.ts [path/to/values.yaml]
  *
@@ -16,7 +16,7 @@ const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 /** The copied chart files and the chart version they come from (domain.md §1). */
 export const VAULT_VALUES_FILE = join(ROOT, '..', 'shared', 'charts', 'vault-0.34.1', 'values.yaml');
 export const VAULT_CHART_VERSION = '0.34.1';
-export const VAULT_CHART_MODULE = join(ROOT, 'src', 'kit', 'vault-chart.ts');
+export const VAULT_CHART_MODULE = join(ROOT, 'src', 'kit', 'vault', 'chart-defaults.ts');
 
 export function renderVaultChartModule(valuesYaml: string, version = VAULT_CHART_VERSION): string {
   const defaults: unknown = parse(valuesYaml);

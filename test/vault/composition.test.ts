@@ -30,7 +30,11 @@ const VAULT_RULES = Object.values(ITEMS).map((id) => rules.find((r) => r.meta.id
 const session = openSession(EXAMPLE);
 const unseal = VAULT_RULES.find((r) => r.meta.id === 'vault-manual-unseal')!;
 const options = new Map(session.options);
-options.set(unseal.meta.id, unseal.options!.parse({ method: 'transit', transitAddress: 'https://vault-transit.example.com:8200' }));
+// The transit seal carries its own CA (the server's VAULT_CACERT, set by the TLS fix, must not become its only trust).
+options.set(
+  unseal.meta.id,
+  unseal.options!.parse({ method: 'transit', transitAddress: 'https://vault-transit.example.com:8200', transitCaSecret: 'vault-transit-ca' }),
+);
 
 function after(plan: ReturnType<typeof planFixes>): Repo {
   return loadRepo(session.repo.root, {
@@ -101,6 +105,7 @@ describe('Vault rules on the example repository', () => {
     expect(s.config.text).toMatch(/storage "raft"[\s\S]*retry_join \{\s*leader_api_addr\s*= "https:\/\/vault-2\.vault-internal:8200"/);
     expect(s.config.text).toMatch(/tls_cert_file = "\/vault\/userconfig\/vault-server-tls\/tls\.crt"/);
     expect(s.config.text).toMatch(/seal "transit" \{/);
+    expect(s.config.text).toMatch(/tls_ca_cert\s*= "\/vault\/userconfig\/vault-transit-ca\/ca\.crt"/);
     expect(s.config.text).not.toMatch(/tls_disable/);
 
     // Comments of the HelmRelease and of the HCL survive.

@@ -30,14 +30,28 @@ const EXPECTED: Record<string, string[]> = {
     'kubernetes/apps/vault/vault/app/helmrelease.yaml:26 vault-file-storage/fileStorage',
     'kubernetes/apps/vault/vault/app/helmrelease.yaml:26 vault-listener-insecure/tlsDisabled',
   ],
-  // One HA Raft release (chart 0.27.x, Vault 1.15.2) whose values are a full copy of the chart's values.yaml.
+  // One HA Raft release (chart 0.27.x, Vault 1.15.2) whose values are a full copy of the chart's values.yaml. Chart
+  // 0.27.x always adds disable_mlock = true to the rendered configuration: no mlock finding.
   'sepffuzzball__fuzzlab-gitops': [
     'kubernetes/apps/security/vault/app/helmrelease.yaml:48 vault-tls-disabled/disabled',
     'kubernetes/apps/security/vault/app/helmrelease.yaml:560 vault-unauthenticated-health-probe/livenessDisabled',
     'kubernetes/apps/security/vault/app/helmrelease.yaml:925 vault-listener-insecure/tlsDisabled',
     'kubernetes/apps/security/vault/app/helmrelease.yaml:925 vault-manual-unseal/noSeal',
-    'kubernetes/apps/security/vault/app/helmrelease.yaml:925 vault-mlock-disabled/raftImplicit',
   ],
+};
+
+/**
+ * Fixes refused on purpose, by rule: `vault-unseal` is the transit backend of `vault` (seal "transit" at
+ * http://vault-unseal.vault-unseal.svc:8200, another namespace). TLS on it would need `vault`'s seal to move to https
+ * with its CA, which is not available in namespace vault without rules.vault-tls-disabled.clientCa: the TLS fix is
+ * refused with that reason, and the listener fix with it (the chart's side stays plain HTTP).
+ */
+const REFUSED: Record<string, Record<string, RegExp>> = {
+  'webgrip__homelab-cluster': {
+    'vault-tls-disabled':
+      /^these clients of Vault vault-unseal\/vault-unseal cannot move to https in the same change.*Vault vault\/vault unseals through this Vault's transit engine at http:\/\/vault-unseal\.vault-unseal\.svc:8200/,
+    'vault-listener-insecure': /^global\.tlsDisable is still true/,
+  },
 };
 
 for (const [name, expected] of Object.entries(EXPECTED)) {
@@ -60,8 +74,15 @@ for (const [name, expected] of Object.entries(EXPECTED)) {
       const label = selection.length === 1 ? selection[0]!.meta.id : 'all Vault rules';
       it(`${label}: every fix verifies and resolves its findings`, { timeout: 60_000 }, () => {
         const plan = planFixes(session!.repo, { rules: selection, options });
-        expect(plan.rules.flatMap((r) => [...r.dropped, ...r.skipped].map((d) => `${r.rule.meta.id}: ${d.reason}`))).toEqual([]);
-        for (const r of plan.rules) expect(r.fixed.length, r.rule.meta.id).toBe(r.findings.length);
+        const refused = REFUSED[name] ?? {};
+        expect(plan.rules.flatMap((r) => r.dropped.map((d) => `${r.rule.meta.id}: ${d.reason}`))).toEqual([]);
+        for (const r of plan.rules) {
+          const reasons = r.skipped.map((d) => d.reason);
+          const expectRefusal = refused[r.rule.meta.id];
+          if (expectRefusal) expect(reasons.length, r.rule.meta.id).toBe(1);
+          for (const reason of reasons) expect(reason, r.rule.meta.id).toMatch(expectRefusal ?? /^$/);
+          expect(r.fixed.length, r.rule.meta.id).toBe(r.findings.length - reasons.length);
+        }
       });
     }
   });

@@ -6,6 +6,9 @@ import {
   durationOption,
   findBlocks,
   getAttribute,
+  getIn,
+  GROUPS,
+  isReachable,
   goTruthy,
   helmReleases,
   helmTrue,
@@ -15,22 +18,47 @@ import {
   notApplicable,
   onlyVersionsBelow,
   parseDuration,
+  parseVersion,
   prometheusOperator,
   prometheusOperatorOption,
+  releaseName,
+  releaseNamespace,
+  serviceConsumers,
   renderHclValue,
   setAttribute,
   setBlockAttribute,
   valueTarget,
   vaultSet,
+  vaultServiceTarget,
   vaultSetConfig,
   vaultTcpListeners,
+  vaultUpdateStrategy,
+  versionAtLeast,
   z,
   type Change,
   type Repo,
   type Report,
   type Resource,
   scalarText,
+  type ServiceTarget,
 } from '../../src/kit/index.js';
+
+/** The metrics Services' own switches (controller, cert-controller) that charts before 0.14.1 also render from serviceMonitor.enabled. */
+const ESO_METRICS_SERVICE_KEYS: readonly (readonly string[])[] = [
+  ['metrics', 'service', 'enabled'],
+  ['certController', 'metrics', 'service', 'enabled'],
+];
+
+/**
+ * Does the External Secrets chart render one metrics Service for serviceMonitor.enabled and metrics.service.enabled
+ * together? From 0.14.1 (external-secrets PR #4356, "Merging metrics and service monitor services"); before, both
+ * render it and the upgrade fails on the duplicate (checked by rendering 0.9.11, 0.10.4, 0.11.0, 1.2.1 and 2.9.0).
+ * A version that is not exact counts as possibly older.
+ */
+function esoMergesMetricsServices(version: string | undefined): boolean {
+  const v = parseVersion(version);
+  return v !== undefined && versionAtLeast(v, '0.14.1');
+}
 
 const options = z
   .object({
@@ -49,7 +77,50 @@ const options = z
   .strict();
 type Options = z.infer<typeof options>;
 
-type M = 'vault' | 'vaultNoOperator' | 'vaultOldChart' | 'eso' | 'esoNoOperator';
+type M = 'vault' | 'vaultNoOperator' | 'vaultOldChart' | 'eso' | 'esoNoOperator' | 'monitorCollision';
+
+/**
+ * ServiceMonitors and PodMonitors the repository applies that already scrape the target: their selector matches its
+ * Services (or pods) in its namespace, and an endpoint's path matches `path` (the default path when none is written).
+ */
+function scrapers(repo: Repo, target: ServiceTarget, path: RegExp): Resource[] {
+  return serviceConsumers(repo, target)
+    .filter((c) => c.kind === 'service-monitor' || c.kind === 'pod-monitor')
+    .filter((c) => {
+      const p = c.resource.get([...c.path, 'path']);
+      return path.test(typeof p === 'string' ? p : '/metrics') && isReachable(repo, c.resource.file);
+    })
+    .map((c) => c.resource);
+}
+
+/** An object of that kind and name the repository applies in the namespace. */
+function applied(repo: Repo, kind: string, name: string, namespace: string): Resource | undefined {
+  return repo.ofKind(kind, GROUPS.monitoring).find((r) => r.name === name && repo.flux.namespaceOf(r) === namespace && isReachable(repo, r.file));
+}
+
+/** The External Secrets release's names as its chart renders them: metrics Services, their labels, the chart's monitors. */
+function esoTarget(repo: Repo, hr: Resource): { target: ServiceTarget; monitors: string[]; monitorNamespace: string } {
+  const values = repo.flux.values(hr);
+  const nameOverride = getIn(values, ['nameOverride']);
+  const name = typeof nameOverride === 'string' && nameOverride ? nameOverride : 'external-secrets';
+  const rel = releaseName(hr);
+  const override = getIn(values, ['fullnameOverride']);
+  const fullname = (typeof override === 'string' && override ? override : rel.includes(name) ? rel : `${rel}-${name}`).slice(0, 63).replace(/-+$/, '');
+  const namespace = releaseNamespace(repo, hr) ?? 'default';
+  const smNs = getIn(values, ['serviceMonitor', 'namespace']);
+  const services = [`${fullname}-metrics`, `${fullname}-webhook-metrics`, `${fullname}-cert-controller-metrics`];
+  return {
+    target: {
+      namespace,
+      services,
+      ports: [8080],
+      serviceLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': rel },
+      podLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': rel },
+    },
+    monitors: services,
+    monitorNamespace: typeof smNs === 'string' && smNs ? smNs : namespace,
+  };
+}
 
 interface VaultGaps {
   readonly telemetry: boolean;
@@ -95,6 +166,7 @@ export const rule = defineRule({
     reviewItem: 19,
     severity: 'medium',
     phase: 3,
+    staleComments: /\b(monitor(ing|ed)?|metrics|prometheus|telemetry|servicemonitor|scrape)\b/i,
     messages: {
       vault: 'HelmRelease {name}: Vault is not monitored: {missing}',
       vaultNoOperator:
@@ -102,6 +174,8 @@ export const rule = defineRule({
       vaultOldChart:
         'HelmRelease {name}: Vault chart {version} has no serverTelemetry.serviceMonitor (added in 0.22.0); upgrade the chart to let it render a ServiceMonitor',
       eso: 'HelmRelease {name}: External Secrets metrics are not scraped (serviceMonitor.enabled is not true)',
+      monitorCollision:
+        'HelmRelease {name}: the chart would render ServiceMonitor {monitor}, and the repository already applies an object of that name ({file}) that does not scrape {what}; enabling the chart monitor would make two owners fight over it: rename one, or make that ServiceMonitor scrape {what}',
       esoNoOperator:
         'HelmRelease {name}: External Secrets metrics are not scraped, and the repository shows no Prometheus Operator for serviceMonitor.enabled: enable metrics.service.enabled and scrape it yourself, or set rules.missing-monitoring.prometheusOperator: true',
     },
@@ -111,6 +185,8 @@ export const rule = defineRule({
     const op = prometheusOperator(repo, options.prometheusOperator);
     for (const server of configuredVaultServers(repo)) {
       const name = server.release.name ?? '(unnamed)';
+      // A monitor of the repository already scrapes it: nothing to report, and no chart monitor to add.
+      if (scrapers(repo, vaultServiceTarget(server), /\/v1\/sys\/metrics/).length) continue;
       const old = onlyVersionsBelow(server.chartVersion, '0.22.0');
       const g = vaultGaps(server, options);
       if (!g) continue;
@@ -126,14 +202,32 @@ export const rule = defineRule({
         };
       if (!gaps.telemetry && !gaps.serviceMonitor && !gaps.metricsAccess) continue;
       const missing = describeVault(gaps, server.config.key.join('.'));
+      const taken = gaps.serviceMonitor ? applied(repo, 'ServiceMonitor', server.fullname, server.namespace) : undefined;
       if (!op.present) yield { messageId: 'vaultNoOperator', ...site, data: { name, missing }, fixable: false };
+      else if (taken)
+        yield {
+          messageId: 'monitorCollision',
+          ...site,
+          data: { name, monitor: `${server.namespace}/${server.fullname}`, file: taken.file, what: 'Vault' },
+          fixable: false,
+        };
       else yield { messageId: 'vault', ...site, data: { name, missing }, detail: { release: server.release.id } };
     }
     for (const hr of helmReleases(repo)) {
       if (!isExternalSecrets(repo, hr) || esoMonitored(repo, hr)) continue;
+      const eso = esoTarget(repo, hr);
+      if (scrapers(repo, eso.target, /./).length) continue;
       const at = valueTarget(repo, hr, ['serviceMonitor', 'enabled']);
       const data = { name: hr.name ?? '(unnamed)' };
+      const taken = eso.monitors.map((m) => ({ m, r: applied(repo, 'ServiceMonitor', m, eso.monitorNamespace) })).find((x) => x.r);
       if (!op.present) yield { messageId: 'esoNoOperator', ...at, data, fixable: false };
+      else if (taken)
+        yield {
+          messageId: 'monitorCollision',
+          ...at,
+          data: { ...data, monitor: `${eso.monitorNamespace}/${taken.m}`, file: taken.r!.file, what: 'External Secrets' },
+          fixable: false,
+        };
       else yield { messageId: 'eso', ...at, data, detail: { release: hr.id } };
     }
   },
@@ -160,7 +254,26 @@ export const rule = defineRule({
           serviceMonitor?: { additionalLabels?: Record<string, unknown> };
         };
         changes.push({ op: 'set', ...valueTarget(repo, hr, ['serviceMonitor', 'enabled']), value: true });
-        if (values.metrics?.service?.enabled !== true) changes.push({ op: 'set', ...valueTarget(repo, hr, ['metrics', 'service', 'enabled']), value: true });
+        const merged = esoMergesMetricsServices(repo.flux.helmChart(hr).version);
+        if (merged) {
+          if (values.metrics?.service?.enabled !== true) changes.push({ op: 'set', ...valueTarget(repo, hr, ['metrics', 'service', 'enabled']), value: true });
+        } else {
+          // Charts before 0.14.1 render the metrics Services from serviceMonitor.enabled themselves (servicemonitor.yaml);
+          // metrics.service.enabled renders the same Service again, and Helm fails on the duplicate.
+          const duplicates = ESO_METRICS_SERVICE_KEYS.filter((k) => getIn(values, k) === true);
+          for (const k of duplicates) {
+            const annotations = getIn(values, [...k.slice(0, -1), 'annotations']);
+            if (annotations && typeof annotations === 'object' && Object.keys(annotations).length)
+              return {
+                changes: [],
+                skipped: `External Secrets chart ${repo.flux.helmChart(hr).version ?? '(unpinned)'} renders the metrics Service from serviceMonitor.enabled too, so ${k.join('.')}: true would render it twice; it carries annotations (${[...k.slice(0, -1), 'annotations'].join('.')}) that the ServiceMonitor's Service would not: turn it off by hand, or upgrade the chart to 0.14.1 or later`,
+              };
+            changes.push({ op: 'set', ...valueTarget(repo, hr, k), value: false });
+          }
+          notes.push(
+            `External Secrets chart ${repo.flux.helmChart(hr).version ?? '(not pinned to one version)'} renders the metrics Services itself when serviceMonitor.enabled is true (before 0.14.1 they come from servicemonitor.yaml), so metrics.service.enabled is not set${duplicates.length ? `, and ${duplicates.map((k) => k.join('.')).join(', ')} ${duplicates.length > 1 ? 'are' : 'is'} turned off: the same Service twice fails the Helm upgrade (the Service stays, rendered once)` : ''}.`,
+          );
+        }
         const have = values.serviceMonitor?.additionalLabels ?? {};
         for (const [k, v] of Object.entries(selector?.labels ?? {}))
           if (have[k] !== v) changes.push({ op: 'set', ...valueTarget(repo, hr, ['serviceMonitor', 'additionalLabels', k]), value: v });
@@ -169,7 +282,7 @@ export const rule = defineRule({
             ? `External Secrets' ServiceMonitors carry the labels ${selector.source} selects.`
             : 'Check that your Prometheus selects the External Secrets ServiceMonitors (serviceMonitor.additionalLabels).',
         );
-        return { changes, notes, summary: 'serviceMonitor.enabled, metrics.service.enabled' };
+        return { changes, notes, summary: merged ? 'serviceMonitor.enabled, metrics.service.enabled' : 'serviceMonitor.enabled' };
       }
       const server = configuredVaultServers(repo).find((s) => s.release.id === release)!;
       const g = vaultGaps(server, options)!;
@@ -208,7 +321,9 @@ export const rule = defineRule({
       }
       if (text !== server.config.text)
         notes.push(
-          `Vault ${server.release.name} reads its configuration only at start: restart the server pods (the chart's updateStrategyType is OnDelete: delete them one at a time, standbys first; each comes back sealed unless auto-unseal is configured).`,
+          vaultUpdateStrategy(server) === 'OnDelete'
+            ? `Vault ${server.release.name} reads its configuration only at start: restart the server pods (updateStrategyType OnDelete: delete them one at a time, standbys first; each comes back sealed unless auto-unseal is configured).`
+            : `Vault ${server.release.name} reads its configuration only at start: with updateStrategyType ${vaultUpdateStrategy(server)} the StatefulSet replaces the server pods itself after the upgrade, one at a time; each comes back sealed unless auto-unseal is configured.`,
         );
       return { changes, notes, summary: describeVault(g, server.config.key.join('.')) };
     },

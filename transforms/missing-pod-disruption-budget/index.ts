@@ -10,6 +10,8 @@ import {
   parseSelector,
   selectorMatches,
   valueTarget,
+  vaultReplicas,
+  vaultServer,
   workloads,
   z,
   type Change,
@@ -77,14 +79,13 @@ function* chartFindings(repo: Repo, hr: Resource): Generator<Report<M>> {
     const t = at(path);
     return { resource: t.resource, path: t.path };
   };
-  if (isVaultServer(repo, hr)) {
-    if (get(values, ['global', 'enabled']) === false || get(values, ['server', 'enabled']) === false || get(values, ['server', 'dev', 'enabled']) === true)
-      return;
-    if (typeof get(values, ['global', 'externalVaultAddr']) === 'string' && get(values, ['global', 'externalVaultAddr'])) return;
-    if (get(values, ['server', 'ha', 'enabled']) !== true) {
+  const server = isVaultServer(repo, hr) ? vaultServer(repo, hr) : undefined;
+  if (server) {
+    if (server.mode !== 'standalone' && server.mode !== 'ha') return;
+    if (server.mode !== 'ha') {
       yield { messageId: 'vaultStandalone', ...loc(['server', 'ha', 'enabled']), data: { name }, fixable: false };
-    } else if (get(values, ['server', 'ha', 'disruptionBudget', 'enabled']) === false) {
-      const replicas = int(get(values, ['server', 'ha', 'replicas']), 3) ?? 3;
+    } else if (String(server.value(['server', 'ha', 'disruptionBudget', 'enabled'])) === 'false') {
+      const replicas = vaultReplicas(server);
       const set = [{ path: ['server', 'ha', 'disruptionBudget', 'enabled'], value: true }];
       yield {
         messageId: 'vaultBudgetDisabled',
@@ -93,7 +94,7 @@ function* chartFindings(repo: Repo, hr: Resource): Generator<Report<M>> {
         detail: { type: 'values', release: hr.id, set } satisfies Detail,
       };
     }
-    const injectorOn = get(values, ['injector', 'enabled']);
+    const injectorOn = server.value(['injector', 'enabled']);
     const injectorReplicas = int(get(values, ['injector', 'replicas']), 1);
     const budget = get(values, ['injector', 'podDisruptionBudget']);
     const empty = budget === undefined || budget === null || (typeof budget === 'object' && Object.keys(budget).length === 0);
@@ -150,6 +151,7 @@ export const rule = defineRule({
     reviewItem: 7,
     severity: 'high',
     phase: 2,
+    staleComments: /\b(replicas?|disruption|pdb|one (replica|pod) is enough)\b/i,
     messages: {
       unprotected:
         '{kind} {name} runs {replicas} replicas and no PodDisruptionBudget selects its pods: a node drain or cluster upgrade may evict all of them at once',

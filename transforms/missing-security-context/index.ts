@@ -7,6 +7,8 @@ import {
   isExternalSecrets,
   isVaultServer,
   knownImageUser,
+  knownLowPortImage,
+  knownRootImage,
   locateValue,
   meetsRestricted,
   notApplicable,
@@ -36,10 +38,48 @@ const options = z
   })
   .strict();
 
-type M = 'notRestricted' | 'needsPrivileges' | 'chartPod' | 'chartPodBlocked' | 'chartTooOld';
+type M = 'notRestricted' | 'nonRootUnverified' | 'needsPrivileges' | 'chartPod' | 'chartPodBlocked' | 'chartTooOld';
 
-const UNKNOWN_USER = ' TODO(gitops-fix): the image must run as a numeric non-root USER; if it starts as root, set runAsUser';
 const RO_ROOT = ' TODO(gitops-fix): mount an emptyDir wherever the app writes (e.g. /tmp)';
+
+/** Why a container binds a port below 1024 (a containerPort, or an image known to), or undefined. */
+function lowPort(resource: Resource, container: YamlPath, image: string | undefined): string | undefined {
+  const ports = resource.get([...container, 'ports']);
+  const low = (Array.isArray(ports) ? (ports as unknown[]) : [])
+    .map((p) => (p as { containerPort?: unknown } | null)?.containerPort)
+    .find((p): p is number => typeof p === 'number' && p > 0 && p < 1024);
+  if (low !== undefined) return `it binds port ${low}`;
+  return knownLowPortImage(image);
+}
+
+/**
+ * Why `runAsNonRoot: true` cannot be set safely on this pod, or undefined when it can: an image known to start as
+ * root, a mount under /root, or an image whose user is unknown with no runAsUser set (the kubelet then refuses to
+ * start a container whose image user is root or not numeric).
+ */
+function nonRootRisk(resource: Resource, spec: YamlPath, g: PodGaps): string | undefined {
+  const containers = g.containers.filter((c) => c.list !== 'ephemeralContainers');
+  for (const c of containers) {
+    const root = knownRootImage(c.image);
+    if (root) return `container ${c.name}: ${root}`;
+    const mounts = resource.get([...spec, c.list, c.index, 'volumeMounts']);
+    const home = (Array.isArray(mounts) ? (mounts as unknown[]) : [])
+      .map((m) => (m as { mountPath?: unknown } | null)?.mountPath)
+      .find((m): m is string => typeof m === 'string' && /^\/root(\/|$)/.test(m));
+    if (home) return `container ${c.name} mounts ${home}, so it runs as root`;
+  }
+  const podUser = resource.get([...spec, 'securityContext', 'runAsUser']);
+  if (typeof podUser === 'number' && podUser > 0) return undefined;
+  const unknown = containers.filter((c) => {
+    const own = resource.get([...spec, c.list, c.index, 'securityContext', 'runAsUser']);
+    return !(typeof own === 'number' && own > 0) && !knownImageUser(c.image);
+  });
+  const users = containers.map((c) => knownImageUser(c.image)?.uid);
+  if (unknown.length && users.some((u) => u !== undefined) && new Set(users.filter((u) => u !== undefined)).size > 1)
+    return 'its containers run as different users';
+  if (unknown.length) return `the user of ${unknown.map((c) => `${c.name} (${c.image ?? 'no image'})`).join(', ')} is unknown and no runAsUser is set`;
+  return undefined;
+}
 
 /** Changes that close the gaps of a manifest pod spec at `spec` inside `resource`. */
 function manifestChanges(resource: Resource, spec: YamlPath, g: PodGaps, readOnlyRoot: boolean): { changes: Change[]; notes: string[] } {
@@ -49,18 +89,15 @@ function manifestChanges(resource: Resource, spec: YamlPath, g: PodGaps, readOnl
   if (g.runAsNonRoot) {
     const users = g.containers.filter((c) => c.list !== 'ephemeralContainers').map((c) => knownImageUser(c.image));
     const user = users.length > 0 && users.every((u) => u && u.uid === users[0]!.uid) ? users[0]! : undefined;
+    // Reached only when it is safe (nonRootRisk): the images' user is known, or runAsUser says who runs.
     const hasUser = resource.get([...sc, 'runAsUser']) !== undefined;
-    changes.push({ op: 'set', resource, path: [...sc, 'runAsNonRoot'], value: true, ...(user || hasUser ? {} : { comment: UNKNOWN_USER }) });
+    changes.push({ op: 'set', resource, path: [...sc, 'runAsNonRoot'], value: true });
     if (user && !hasUser) {
       changes.push({ op: 'set', resource, path: [...sc, 'runAsUser'], value: user.uid });
       changes.push({ op: 'set', resource, path: [...sc, 'runAsGroup'], value: user.gid });
       if (resource.get([...sc, 'fsGroup']) === undefined) changes.push({ op: 'set', resource, path: [...sc, 'fsGroup'], value: user.gid });
       notes.push(
         `${resource.kind} ${resource.name}: runs as uid ${user.uid}, gid ${user.gid}, the user of ${user.source}; fsGroup makes its volumes writable for that group.`,
-      );
-    } else if (!user && !hasUser) {
-      notes.push(
-        `${resource.kind} ${resource.name}: runAsNonRoot needs an image whose USER is a numeric non-root uid; the kubelet refuses to start a container that would run as root. Check the image, or set runAsUser.`,
       );
     }
   }
@@ -69,7 +106,17 @@ function manifestChanges(resource: Resource, spec: YamlPath, g: PodGaps, readOnl
     if (c.list === 'ephemeralContainers') continue;
     const csc = [...spec, c.list, c.index, 'securityContext'];
     if (c.privilegeEscalation) changes.push({ op: 'set', resource, path: [...csc, 'allowPrivilegeEscalation'], value: false });
-    if (c.capabilities) changes.push({ op: 'set', resource, path: [...csc, 'capabilities', 'drop'], value: ['ALL'] });
+    if (c.capabilities) {
+      changes.push({ op: 'set', resource, path: [...csc, 'capabilities', 'drop'], value: ['ALL'] });
+      // Dropping ALL also drops NET_BIND_SERVICE: a container that binds a port below 1024 would fail to start.
+      const low = lowPort(resource, [...spec, c.list, c.index], c.image);
+      const added = resource.get([...csc, 'capabilities', 'add']);
+      const add = Array.isArray(added) ? added.map(String) : [];
+      if (low && !add.some((x) => x.replace(/^CAP_/, '') === 'NET_BIND_SERVICE')) {
+        changes.push({ op: 'set', resource, path: [...csc, 'capabilities', 'add'], value: [...add, 'NET_BIND_SERVICE'] });
+        notes.push(`${resource.kind} ${resource.name}: container ${c.name} keeps NET_BIND_SERVICE (${low}); the "restricted" profile allows adding it back.`);
+      }
+    }
     if (c.runAsRootAllowed) changes.push({ op: 'set', resource, path: [...csc, 'runAsNonRoot'], value: true });
     if (c.seccomp) changes.push({ op: 'set', resource, path: [...csc, 'seccompProfile'], value: { type: 'RuntimeDefault' } });
     if (readOnlyRoot && c.writableRoot) changes.push({ op: 'set', resource, path: [...csc, 'readOnlyRootFilesystem'], value: true, comment: RO_ROOT });
@@ -84,10 +131,13 @@ export const rule = defineRule({
     reviewItem: 11,
     severity: 'medium',
     phase: 2,
+    staleComments: /\b(root|privilege[ds]?|capabilit(y|ies)|security ?context|seccomp|non-?root)\b/i,
     messages: {
       notRestricted: '{kind} {name} does not meet {profile}: {problems}',
       needsPrivileges:
         '{kind} {name} needs what Pod Security "restricted" forbids ({blockers}); security contexts cannot fix that: run it in a namespace whose Pod Security level allows it, or change what it does',
+      nonRootUnverified:
+        "{kind} {name} does not set runAsNonRoot, and it cannot be set safely: {reason}; the kubelet would refuse to start the container. Set runAsUser to the image's non-root uid (and check that it starts), then runAsNonRoot: true",
       chartPod: 'HelmRelease {name}: the {component} pods do not meet {profile}: {problems}',
       chartPodBlocked: 'HelmRelease {name}: the {component} pods need what Pod Security "restricted" forbids ({blockers})',
       chartTooOld:
@@ -104,15 +154,20 @@ export const rule = defineRule({
       const g = restrictedGaps(w.resource.get(w.podSpecPath));
       const data = { kind: w.kind, name: w.namespace ? `${w.namespace}/${w.name}` : w.name };
       const path = [...w.podSpecPath, 'securityContext'];
-      if (g.blockers.length)
+      if (g.blockers.length) {
         yield { messageId: 'needsPrivileges', resource: w.resource, path, data: { ...data, blockers: g.blockers.join('; ') }, fixable: false };
-      else if (!meetsRestricted(g, ro))
+        continue;
+      }
+      const risk = g.runAsNonRoot ? nonRootRisk(w.resource, w.podSpecPath, g) : undefined;
+      const rest = risk ? { ...g, runAsNonRoot: false } : g;
+      if (risk) yield { messageId: 'nonRootUnverified', resource: w.resource, path, data: { ...data, reason: risk }, fixable: false };
+      if (!meetsRestricted(rest, ro))
         yield {
           messageId: 'notRestricted',
           resource: w.resource,
           path,
-          data: { ...data, profile, problems: describeGaps(g, ro).join('; ') },
-          detail: { spec: w.podSpecPath },
+          data: { ...data, profile, problems: describeGaps(rest, ro).join('; ') },
+          detail: { spec: w.podSpecPath, keepUser: !!risk },
         };
     }
     const charts: { hr: Resource; pods: readonly ChartPod[] | { tooOld: string } }[] = [
@@ -163,8 +218,9 @@ export const rule = defineRule({
     apply(report, { repo, options }) {
       const ro = options.readOnlyRootFilesystem;
       if (report.messageId === 'notRestricted' && report.resource) {
-        const spec = (report.detail as { spec: YamlPath }).spec;
-        const { changes, notes } = manifestChanges(report.resource, spec, restrictedGaps(report.resource.get(spec)), ro);
+        const { spec, keepUser } = report.detail as { spec: YamlPath; keepUser?: boolean };
+        const g = restrictedGaps(report.resource.get(spec));
+        const { changes, notes } = manifestChanges(report.resource, spec, keepUser ? { ...g, runAsNonRoot: false } : g, ro);
         return { changes, notes, summary: 'restricted security context' };
       }
       const { release, component } = report.detail as { release: string; component: string };

@@ -3,7 +3,6 @@ import {
   defineRule,
   generateNear,
   helmReleases,
-  isVaultServer,
   namespaceAnchor,
   namespacedResources,
   notApplicable,
@@ -11,6 +10,7 @@ import {
   productionTargets,
   releaseNamespace,
   workloadsIn,
+  vaultServers,
   z,
   type Repo,
   type Report,
@@ -58,8 +58,7 @@ function ingressNamespace(repo: Repo): string | undefined {
 }
 
 function vaultNamespace(repo: Repo): string | undefined {
-  const hr = helmReleases(repo).find((h) => isVaultServer(repo, h));
-  return hr ? releaseNamespace(repo, hr) : undefined;
+  return vaultServers(repo)[0]?.namespace;
 }
 
 export const rule = defineRule({

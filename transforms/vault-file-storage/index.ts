@@ -8,8 +8,8 @@ import {
   vaultAddToRaft,
   vaultConfigWhere,
   vaultDisableMlock,
-  vaultFileToRaft,
   vaultFileToRaftRunbook,
+  vaultJoinServerName,
   vaultListenerTls,
   vaultNotApplicable,
   vaultReplicas,
@@ -23,6 +23,7 @@ import {
   type Repo,
   scalarText,
 } from '../../src/kit/index.js';
+import { vaultFileToRaft } from './raft.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
 const COMPLETE = { complete: true };
@@ -38,6 +39,7 @@ export const rule = defineRule({
     reviewItem: 3,
     severity: 'critical',
     phase: 1,
+    staleComments: /\bfile (backend|storage)\b|\bsingle[- ](node|pod)\b|\bstorage\b|\braft\b/i,
     after: ['vault-tls-disabled', 'vault-listener-insecure'],
     messages: {
       fileStorage:
@@ -100,7 +102,8 @@ export const rule = defineRule({
       const dataPath = typeof path === 'string' ? path : '/vault/data';
       const replicas = vaultReplicas(s);
       const raft = vaultFileToRaft(s.config.text);
-      const text = vaultAddToRaft(raft, vaultRetryJoinBlocks(s, doc, replicas));
+      const join = vaultJoinServerName(repo, s, doc);
+      const text = vaultAddToRaft(raft, vaultRetryJoinBlocks(s, doc, replicas, join ? { serverName: join.serverName } : {}));
       const tls = vaultListenerTls(doc);
       const mountPath = scalarText(s.value(['server', 'dataStorage', 'mountPath']), '/vault/data').replace(/\/+$/, '');
       const onVolume = String(s.value(['server', 'dataStorage', 'enabled'])) === 'true' && (dataPath === mountPath || dataPath.startsWith(`${mountPath}/`));
@@ -123,6 +126,7 @@ export const rule = defineRule({
         changes,
         notes,
         warnings: [
+          ...(join ? [join.warning] : []),
           `BLOCKING: merging this change without migrating the data first starts Vault ${s.namespace}/${s.fullname} on an empty Raft store (uninitialised; the file data stays on the volume, unused). Follow ${file} (snapshot, stop, vault operator migrate, verify) before merging.`,
         ],
         summary: `storage "file" → storage "raft" with retry_join for ${replicas} pod(s) (${s.namespace}/${s.release.name})`,

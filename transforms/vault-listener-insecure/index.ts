@@ -9,13 +9,13 @@ import {
   vaultListenerState,
   vaultMountedCertDir,
   vaultNotApplicable,
-  vaultSecureListeners,
   vaultSetConfig,
   vaultTcpListeners,
   z,
   type VaultServer,
   scalarText,
 } from '../../src/kit/index.js';
+import { vaultOwnAddressesToHttps, vaultSecureListeners } from './listeners.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
 const COMPLETE = { complete: true };
@@ -40,6 +40,7 @@ export const rule = defineRule({
     reviewItem: 14,
     severity: 'medium',
     phase: 1,
+    staleComments: /\b(tls|https?|ssl|plain[- ]?(text|http)|unencrypted|encrypt\w*|certificates?|ipv4|ipv6|dual[- ]stack)\b/i,
     // A TLS listener needs the chart's TLS side (probe scheme) and the certificate mount: they go together.
     requires: ['vault-tls-disabled'],
     after: ['vault-tls-disabled'],
@@ -99,7 +100,8 @@ export const rule = defineRule({
         };
       }
       const files = dir ? vaultCertFiles(dir) : undefined;
-      const text = vaultSecureListeners(s.config.text, needsTls ? files : undefined, { dualStack: dualStack(s, o.dualStack) });
+      let text = vaultSecureListeners(s.config.text, needsTls ? files : undefined, { dualStack: dualStack(s, o.dualStack) });
+      if (needsTls) text = vaultOwnAddressesToHttps(text, files!.ca);
       const notes = needsTls
         ? [
             `The listener now serves TLS with ${files!.cert}. tls_client_ca_file needs ca.crt in that Secret: cert-manager writes it for CA, self-signed and Vault issuers, not for ACME issuers.`,

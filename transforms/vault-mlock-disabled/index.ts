@@ -4,6 +4,7 @@ import {
   defineRule,
   getAttribute,
   locateValue,
+  onlyVersionsBelow,
   notApplicable,
   setAttribute,
   vaultConfigWhere,
@@ -64,6 +65,7 @@ export const rule = defineRule({
     reviewItem: 16,
     severity: 'medium',
     phase: 3,
+    staleComments: /\bmlock\b|\bIPC_LOCK\b|\bswap\b|\bmemory lock/i,
     messages: {
       raftImplicit:
         'Vault {release} uses Raft storage without an explicit disable_mlock ({where}); Vault 1.20+ requires one (the chart only appends a default): write disable_mlock = true and run the nodes without swap',
@@ -79,6 +81,10 @@ export const rule = defineRule({
     for (const s of configuredVaultServers(repo, COMPLETE)) {
       const doc = s.config.doc;
       if (!doc) continue;
+      // Charts before 0.32.0 always add `disable_mlock = true` to the rendered configuration (vault.config in
+      // _helpers.tpl): Vault runs with it whatever the release writes, and a second disable_mlock is a duplicate
+      // attribute that Vault 1.21+ rejects. Nothing to report or edit there.
+      if (onlyVersionsBelow(s.chartVersion, '0.32.0')) continue;
       const storage = vaultStorageType(doc);
       const mlock = vaultDisableMlock(doc);
       const attr = getAttribute(doc, 'disable_mlock');

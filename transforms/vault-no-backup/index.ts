@@ -2,24 +2,28 @@ import {
   clean,
   defineRule,
   durationOption,
-  findBlocks,
   formatDuration,
   generateNear,
+  goTruthy,
   GROUPS,
   helmReleases,
-  isVaultServer,
   namespaceObject,
   notApplicable,
   parseDuration,
-  parseHcl,
-  releaseName,
   releaseNamespace,
   vaultNotApplicable,
+  vaultImage,
+  vaultMountedCert,
+  vaultServers,
+  vaultServesTls,
+  vaultServices,
+  vaultStorageType,
   z,
   type Repo,
   type Report,
   type Resource,
   type TemplateValue,
+  type VaultServer,
 } from '../../src/kit/index.js';
 
 const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
@@ -49,50 +53,29 @@ type Options = z.infer<typeof options>;
 type M = 'noBackup' | 'noBackupChooseMethod';
 
 interface Vault {
+  readonly server: VaultServer;
   readonly hr: Resource;
   readonly name: string;
   readonly release: string;
   readonly namespace: string;
-  readonly values: Record<string, unknown>;
   readonly storage: string | undefined;
 }
 
-function get(values: unknown, path: readonly string[]): unknown {
-  let cur = values;
-  for (const seg of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
-  return cur;
-}
-
-function truthy(v: unknown): boolean {
-  return v === true || v === 'true';
-}
-
-/** The storage backend of the config the chart renders (its default configs: file standalone, raft or consul in HA). */
-function storageOf(values: Record<string, unknown>): string | undefined {
-  const ha = truthy(get(values, ['server', 'ha', 'enabled']));
-  const raft = ha && truthy(get(values, ['server', 'ha', 'raft', 'enabled']));
-  const path = ha ? (raft ? ['server', 'ha', 'raft', 'config'] : ['server', 'ha', 'config']) : ['server', 'standalone', 'config'];
-  const config = get(values, path);
-  if (typeof config !== 'string') return ha ? (raft ? 'raft' : 'consul') : 'file';
-  try {
-    return findBlocks(parseHcl(config), 'storage')[0]?.labels[0];
-  } catch {
-    return undefined;
-  }
-}
-
+/** Vault servers that keep data: not dev mode (in-memory), not external, in a namespace the repository tells. */
 function vaults(repo: Repo): Vault[] {
   const out: Vault[] = [];
-  for (const hr of helmReleases(repo)) {
-    if (!isVaultServer(repo, hr)) continue;
-    const values = repo.flux.values(hr);
-    if (get(values, ['global', 'enabled']) === false || get(values, ['server', 'enabled']) === false) continue;
-    if (truthy(get(values, ['server', 'dev', 'enabled']))) continue; // in-memory dev server: nothing to back up
-    const ext = get(values, ['global', 'externalVaultAddr']);
-    if (typeof ext === 'string' && ext) continue;
-    const namespace = releaseNamespace(repo, hr);
-    if (!namespace) continue;
-    out.push({ hr, name: hr.name ?? '(unnamed)', release: releaseName(hr), namespace, values, storage: storageOf(values) });
+  for (const server of vaultServers(repo)) {
+    if (server.mode !== 'standalone' && server.mode !== 'ha') continue;
+    if (!releaseNamespace(repo, server.release) && !goTruthy(server.value(['global', 'namespace']))) continue;
+    const doc = server.config?.doc;
+    out.push({
+      server,
+      hr: server.release,
+      name: server.release.name ?? '(unnamed)',
+      release: server.releaseName,
+      namespace: server.namespace,
+      storage: doc ? vaultStorageType(doc) : undefined,
+    });
   }
   return out;
 }
@@ -166,14 +149,24 @@ function veleroFix(repo: Repo, vault: Vault, options: Options) {
 }
 
 function raftFix(repo: Repo, vault: Vault, options: Options) {
-  const { values } = vault;
-  const tls = get(values, ['global', 'tlsDisable']) === false || get(values, ['global', 'tlsDisable']) === 'false';
-  const repoName = get(values, ['server', 'image', 'repository']);
-  const tag = get(values, ['server', 'image', 'tag']);
-  const image = `${typeof repoName === 'string' && repoName ? repoName : 'hashicorp/vault'}:${typeof tag === 'string' && tag ? tag : '2.0.4'}`;
-  const fullname = vault.release.includes('vault') ? vault.release : `${vault.release}-vault`;
-  const addr = `${tls ? 'https' : 'http'}://${truthy(get(values, ['server', 'ha', 'enabled'])) ? `${fullname}-active` : fullname}.${vault.namespace}.svc:8200`;
-  const name = `${vault.release}-raft-snapshot`.slice(0, 52);
+  const { server } = vault;
+  const tls = vaultServesTls(server);
+  const image = vaultImage(repo, server);
+  if (!image.tag)
+    return {
+      changes: [],
+      skipped: `the image Vault ${vault.namespace}/${vault.name} runs cannot be told (chart version ${server.chartVersion ?? 'unpinned'}, no server.image.tag): set server.image.tag so the snapshot job runs the same Vault`,
+    };
+  const active = server.mode === 'ha' ? vaultServices(server).find((x) => x.role === 'active' && x.rendered) : undefined;
+  const addr = `${tls ? 'https' : 'http'}://${active?.name ?? server.fullname}.${vault.namespace}.svc:8200`;
+  // The CA of the certificate the server actually serves (ca.crt of the Secret it mounts for its listener).
+  const cert = tls ? vaultMountedCert(server) : undefined;
+  if (tls && !cert)
+    return {
+      changes: [],
+      skipped: `Vault ${vault.namespace}/${vault.name} serves TLS, but no Secret holding its certificate is mounted into the server (server.volumes or extraVolumes): the snapshot job would not know which CA to trust`,
+    };
+  const name = `${server.fullname}-raft-snapshot`.slice(0, 52);
   const serviceAccount = name;
   const claim = `${name}s`;
   const days = Math.max(1, Math.round(parseDuration(options.ttl)! / 86_400_000));
@@ -187,10 +180,10 @@ function raftFix(repo: Repo, vault: Vault, options: Options) {
   const volumeMounts: TemplateValue[] = [{ name: 'snapshots', mountPath: '/snapshots' }];
   const volumes: TemplateValue[] = [{ name: 'snapshots', persistentVolumeClaim: { claimName: claim } }];
   const todo = ['image'];
-  if (tls) {
+  if (cert) {
     env.push({ name: 'VAULT_CACERT', value: '/vault/tls/ca.crt' });
     volumeMounts.push({ name: 'tls', mountPath: '/vault/tls', readOnly: true });
-    volumes.push({ name: 'tls', secret: { secretName: `${fullname}-server-tls` } });
+    volumes.push({ name: 'tls', secret: { secretName: cert.secret } });
     todo.push('volumes');
   }
   const nsObject = namespaceObject(repo, vault.namespace);
@@ -210,7 +203,7 @@ function raftFix(repo: Repo, vault: Vault, options: Options) {
       storage: options.snapshotStorage,
       schedule: options.schedule,
       podAnnotations,
-      image,
+      image: image.ref,
       script,
       env,
       volumeMounts,
@@ -226,7 +219,7 @@ function raftFix(repo: Repo, vault: Vault, options: Options) {
       `Give the snapshot job read access to the snapshot endpoint: vault policy write ${options.vaultRole} - <<< 'path "sys/storage/raft/snapshot" { capabilities = ["read"] }'`,
       `Let it log in: vault write auth/${options.authMount}/role/${options.vaultRole} bound_service_account_names=${serviceAccount} bound_service_account_namespaces=${vault.namespace} policies=${options.vaultRole} ttl=10m`,
       `Copy the snapshots in the ${claim} volume off the cluster (object storage, another site): a backup on the cluster's own storage does not survive losing the cluster. Restore with vault operator raft snapshot restore.`,
-      `The image ${image} is marked TODO(gitops-fix): keep it at the Vault server's version.`,
+      `The image ${image.ref} is ${image.chartDefault ? `the default of the pinned chart ${server.chartVersion ?? '(unpinned: the newest this tool knows)'}, which the server runs` : "the server's own image"}; it is marked TODO(gitops-fix): keep it at the Vault server's version.`,
     ],
   };
 }

@@ -7,12 +7,14 @@ import {
   notApplicable,
   vaultAddToRaft,
   vaultDelete,
-  vaultEnsureServiceRegistration,
   vaultIgnoredConfigs,
+  vaultJoinServerName,
   vaultNotApplicable,
   vaultReplicas,
   vaultRetryJoinBlocks,
+  vaultDisruptionBudget,
   vaultSet,
+  vaultUpdateStrategy,
   vaultStorage,
   vaultValueSite,
   type Change,
@@ -20,6 +22,7 @@ import {
   type VaultConfig,
   type VaultServer,
 } from '../../src/kit/index.js';
+import { vaultEnsureServiceRegistration } from './service-registration.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
 const COMPLETE = { complete: true };
@@ -36,7 +39,7 @@ function dropStandalone(repo: Repo, s: VaultServer): Change[] {
   return [vaultDelete(repo, s, ['server', 'standalone', 'config']), vaultDelete(repo, s, ['server', 'standalone', 'enabled'])].filter((c): c is Change => !!c);
 }
 
-function haChanges(repo: Repo, s: VaultServer & { config: VaultConfig }): Change[] | string {
+function haChanges(repo: Repo, s: VaultServer & { config: VaultConfig }, warnings: string[]): Change[] | string {
   const doc = s.config.doc;
   if (!doc) return `the configuration cannot be edited (${s.config.problem})`;
   const storage = vaultStorage(doc)?.labels[0];
@@ -44,7 +47,11 @@ function haChanges(repo: Repo, s: VaultServer & { config: VaultConfig }): Change
   if (storage !== 'raft') return `storage "${storage ?? 'none'}" is not Raft: move the configuration to server.ha.config by hand for an external HA backend`;
   const replicas = Math.max(REPLICAS, vaultReplicas(s));
   let text = vaultEnsureServiceRegistration(s.config.text);
-  if (findBlocks(vaultStorage(doc)!, 'retry_join').length === 0) text = vaultAddToRaft(text, vaultRetryJoinBlocks(s, doc, replicas));
+  if (findBlocks(vaultStorage(doc)!, 'retry_join').length === 0) {
+    const join = vaultJoinServerName(repo, s, doc);
+    if (join) warnings.push(join.warning);
+    text = vaultAddToRaft(text, vaultRetryJoinBlocks(s, doc, replicas, join ? { serverName: join.serverName } : {}));
+  }
   const definedReplicas = locateValue(repo, s.release, ['server', 'ha', 'replicas']).value;
   const changes: Change[] = [vaultSet(repo, s, ['server', 'ha', 'enabled'], true)];
   if (typeof definedReplicas !== 'number' || definedReplicas < REPLICAS) changes.push(vaultSet(repo, s, ['server', 'ha', 'replicas'], replicas));
@@ -64,6 +71,7 @@ export const rule = defineRule({
     reviewItem: 2,
     severity: 'critical',
     phase: 1,
+    staleComments: /\b(single|one) (replica|pod|server|instance|node)s?\b|\bstandalone\b|\bHA\b|\bhigh(ly)? availab|\breplicas?\b|\bis enough\b/i,
     requires: ['vault-file-storage'],
     after: ['vault-tls-disabled', 'vault-listener-insecure', 'vault-file-storage'],
     messages: {
@@ -130,21 +138,28 @@ export const rule = defineRule({
       }
       if (report.messageId === 'fewReplicas')
         return { changes: [vaultSet(repo, s, ['server', 'ha', 'replicas'], REPLICAS)], summary: `Vault ${name}: ${REPLICAS} replicas` };
-      const changes = haChanges(repo, s);
+      const warnings: string[] = [];
+      const changes = haChanges(repo, s, warnings);
       if (typeof changes === 'string') return { changes: [], skipped: changes };
       const affinity = s.value(['server', 'affinity']);
+      // Read back what the release will run with: its replica count, budget and update strategy as it sets them.
+      const replicas = Math.max(REPLICAS, vaultReplicas(s));
+      const budget = vaultDisruptionBudget(s, replicas);
+      const strategy = vaultUpdateStrategy(s);
+      const others = Array.from({ length: replicas - 1 }, (_, i) => `${s.fullname}-${i + 1}`);
       return {
         changes,
-        summary: `Vault ${name}: HA with ${REPLICAS} Raft replicas`,
+        warnings,
+        summary: `Vault ${name}: HA with ${replicas} Raft replicas`,
         notes: [
           typeof affinity === 'string' && affinity.includes('requiredDuringScheduling')
-            ? `The chart's default pod anti-affinity is required per node (kubernetes.io/hostname): ${REPLICAS} schedulable nodes are needed, or pods stay Pending.`
+            ? `The chart's default pod anti-affinity is required per node (kubernetes.io/hostname): ${replicas} schedulable nodes are needed, or pods stay Pending.`
             : 'server.affinity is set in the release: check that it spreads the replicas over nodes.',
-          `In HA mode the chart renders a PodDisruptionBudget (maxUnavailable 1 for ${REPLICAS} replicas) and one data volume per pod (${s.fullname}-0..${REPLICAS - 1}).`,
-          `Each new pod starts sealed: unseal ${s.fullname}-1 and ${s.fullname}-2 after they join through retry_join (or let auto-unseal do it, see vault-manual-unseal).`,
-          ...(String(s.value(['server', 'updateStrategyType'])) === 'OnDelete'
+          `In HA mode the chart renders a PodDisruptionBudget (maxUnavailable ${budget} for ${replicas} replicas) and one data volume per pod (${s.fullname}-0..${replicas - 1}).`,
+          `Each new pod starts sealed: unseal ${others.join(', ').replace(/, ([^,]*)$/, ' and $1')} after they join through retry_join (or let auto-unseal do it, see vault-manual-unseal).`,
+          ...(strategy === 'OnDelete'
             ? ['The StatefulSet uses updateStrategy OnDelete: delete the old pod after the upgrade so it starts with the new configuration.']
-            : []),
+            : [`The StatefulSet uses updateStrategy ${strategy}: Kubernetes replaces the pod after the upgrade by itself, and it starts sealed.`]),
         ],
       };
     },

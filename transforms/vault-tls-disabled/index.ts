@@ -2,55 +2,87 @@ import {
   clean,
   defineRule,
   durationOption,
+  getAttribute,
   generateNear,
   goTruthy,
   GROUPS,
   locateValue,
   notApplicable,
+  optionsFor,
+  releaseOverrides,
   vaultCertDir,
-  vaultCertificateNames,
   vaultListenerTls,
   vaultMountedCert,
   vaultMountSecret,
   vaultNotApplicable,
+  vaultActiveSeals,
   vaultSecretMounts,
   vaultServers,
   vaultSet,
-  vaultStoresToHttps,
-  vaultTransitClientsOverHttp,
   vaultValueSite,
+  scalarText,
   z,
   type Change,
   type Repo,
   type VaultServer,
 } from '../../src/kit/index.js';
+import { moveClients, vaultCertificateNames } from './clients.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
 const COMPLETE = { complete: true };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-const options = z
+const clientCa = z
   .object({
-    issuerRef: z
-      .object({
-        name: z.string().min(1),
-        kind: z.enum(['Issuer', 'ClusterIssuer']).default('ClusterIssuer'),
-        group: z.string().min(1).default('cert-manager.io'),
-      })
-      .strict()
-      .optional()
-      .describe('cert-manager issuer that signs the server certificate; unset: a self-signed CA is generated in the Vault namespace.'),
-    secretName: z.string().max(253).regex(DNS_LABEL).optional().describe('Secret of the server certificate (default <fullname>-server-tls).'),
-    clusterDomain: z.string().min(1).default('cluster.local').describe('Cluster DNS domain used in the certificate names.'),
-    duration: durationOption('2160h', 'Certificate lifetime.'),
-    renewBefore: durationOption('360h', 'Renew this long before expiry.'),
+    kind: z.enum(['Secret', 'ConfigMap']).default('ConfigMap'),
+    name: z.string().max(253).regex(DNS_LABEL),
+    key: z.string().min(1).default('ca.crt'),
   })
-  .strict();
+  .strict()
+  .optional()
+  .describe(
+    "A Secret or ConfigMap with this Vault's CA that exists in every namespace where a client outside the Vault namespace runs (distributed by trust-manager, reflector, ...): stores, monitors, workloads and other Vault servers there are moved to https with it. Unset: such clients make the fix refuse, listing them.",
+  );
+
+const shape = {
+  issuerRef: z
+    .object({
+      name: z.string().min(1),
+      kind: z.enum(['Issuer', 'ClusterIssuer']).default('ClusterIssuer'),
+      group: z.string().min(1).default('cert-manager.io'),
+    })
+    .strict()
+    .optional()
+    .describe('cert-manager issuer that signs the server certificate; unset: a self-signed CA is generated in the Vault namespace.'),
+  secretName: z.string().max(253).regex(DNS_LABEL).optional().describe('Secret of the server certificate (default <fullname>-server-tls).'),
+  clusterDomain: z.string().min(1).default('cluster.local').describe('Cluster DNS domain used in the certificate names.'),
+  duration: durationOption('2160h', 'Certificate lifetime.'),
+  renewBefore: durationOption('360h', 'Renew this long before expiry.'),
+  clientCa,
+};
+
+const options = z.object({ ...shape, releases: releaseOverrides(shape) }).strict();
 
 type Options = z.infer<typeof options>;
 
 const ACTIVE: readonly string[] = ['standalone', 'ha'];
+
+/** The server's transit seals: address, whether it is https, whether the seal names its own CA. */
+function transitSeals(s: VaultServer): { address: string; https: boolean; ownCa: boolean }[] {
+  const doc = s.config?.doc;
+  if (!doc) return [];
+  return vaultActiveSeals(doc)
+    .filter((b) => b.labels[0] === 'transit')
+    .map((b) => {
+      const address = scalarText(getAttribute(b, 'address')?.value);
+      return {
+        address,
+        https: /^https:\/\//i.test(address),
+        ownCa: getAttribute(b, 'tls_ca_cert') !== undefined || getAttribute(b, 'tls_skip_verify') !== undefined,
+      };
+    });
+}
 
 function serverOf(repo: Repo, id: unknown): VaultServer | undefined {
   return vaultServers(repo, COMPLETE).find((s) => s.release.id === id);
@@ -98,6 +130,7 @@ export const rule = defineRule({
     reviewItem: 1,
     severity: 'critical',
     phase: 1,
+    staleComments: /\b(tls|https?|ssl|plain[- ]?(text|http)|unencrypted|encrypt\w*|certificates?)\b/i,
     requires: ['vault-listener-insecure'],
     messages: {
       disabled:
@@ -129,9 +162,10 @@ export const rule = defineRule({
   fix: {
     kind: 'generate',
     safe: false,
-    apply(report, { repo, options: o }) {
+    apply(report, { repo, options }) {
       const s = serverOf(repo, report.detail);
       if (!s) return { changes: [], skipped: 'the Vault release is gone' };
+      const o = optionsFor(options, `${s.namespace}/${s.release.name}`);
       // A certificate the release already mounts (or its listener already uses) is kept: nothing is generated.
       const listener = s.config?.doc ? vaultListenerTls(s.config.doc) : undefined;
       const mounted = vaultMountedCert(s);
@@ -143,21 +177,39 @@ export const rule = defineRule({
       const placed = generate ? certificateChanges(repo, s, secret, o) : undefined;
       if (placed && 'reason' in placed) return { changes: [], skipped: `the server Certificate has no place: ${placed.reason}` };
       const cert = placed;
-      const stores = ownSecret
-        ? vaultStoresToHttps(repo, s, ownSecret, o.clusterDomain)
-        : { changes: [], notes: [`ESO stores that reach this Vault over http:// must move to https:// and trust the CA of ${listener?.cert}.`] };
+      const clients = moveClients({ repo, server: s, secret: ownSecret, clientCa: o.clientCa, clusterDomain: o.clusterDomain });
+      if (clients.unresolved.length)
+        return {
+          changes: [],
+          skipped: `these clients of Vault ${s.namespace}/${s.release.name} cannot move to https in the same change, so TLS stays off until they can: ${clients.unresolved.join('; ')}`,
+        };
       const changes: Change[] = [vaultSet(repo, s, ['global', 'tlsDisable'], false)];
       if (generate) changes.push(...vaultMountSecret(repo, s, secret));
+      // A transit seal client reads VAULT_CACERT (go-kms-wrapping builds it from the Vault API's DefaultConfig): with
+      // an https address and no tls_ca_cert of its own, the server's private CA would become its only trusted CA.
+      const leaky = transitSeals(s).filter((t) => t.https && !t.ownCa);
+      const cacertNotes: string[] = [];
       if (s.value(['server', 'extraEnvironmentVars', 'VAULT_CACERT']) === undefined) {
-        changes.push(vaultSet(repo, s, ['server', 'extraEnvironmentVars', 'VAULT_CACERT'], listener?.ca ?? `${dir}/ca.crt`));
+        if (leaky.length)
+          cacertNotes.push(
+            `VAULT_CACERT is not set in the Vault ${s.namespace}/${s.release.name} server container: its transit seal (${leaky.map((t) => t.address).join(', ')}) has no tls_ca_cert, and the seal's client reads VAULT_CACERT, so this private CA would become the only CA it trusts and the transit Vault would be unreachable at the next restart. Give the seal its own tls_ca_cert (the transit Vault's CA, mounted), then set VAULT_CACERT; until then run vault commands in the pod with -ca-cert=${dir}/ca.crt.`,
+          );
+        else changes.push(vaultSet(repo, s, ['server', 'extraEnvironmentVars', 'VAULT_CACERT'], listener?.ca ?? `${dir}/ca.crt`));
       }
-      changes.push(...(cert?.changes ?? []), ...stores.changes);
+      const plain = transitSeals(s).filter((t) => !t.https);
+      if (plain.length && !leaky.length)
+        cacertNotes.push(
+          `The transit seal of Vault ${s.namespace}/${s.release.name} still reaches ${plain.map((t) => t.address).join(', ')} over plain HTTP. When that moves to https, give the seal its own tls_ca_cert: VAULT_CACERT (set here) would otherwise be the only CA its client trusts.`,
+        );
+      changes.push(...(cert?.changes ?? []), ...clients.changes);
       const source = cert
         ? `the cert-manager Certificate in ${cert.file} (Secret ${s.namespace}/${secret}, mounted at ${dir})`
         : `the certificate in ${dir}, which the release already ${listener ? 'serves' : 'mounts'} (nothing generated: check that it covers ${s.fullname}.${s.namespace}.svc, *.${s.fullname}-internal and 127.0.0.1)`;
       const notes = [
         `The server certificate is ${source}. Vault reads a renewed certificate only on SIGHUP: restart or signal the pods after each renewal (e.g. \`kubectl -n ${s.namespace} exec ${s.fullname}-0 -- kill -HUP 1\`, or a reloader).`,
-        ...stores.notes,
+        ...cacertNotes,
+        ...clients.notes,
+        ...(clients.moved.length ? [`Moved to https in this change, with this Vault's CA: ${clients.moved.join('; ')}.`] : []),
       ];
       if (generate && !o.issuerRef) {
         const issuers = repo.ofKind('ClusterIssuer', GROUPS.certManager).map((i) => `ClusterIssuer ${i.name}`);
@@ -165,7 +217,7 @@ export const rule = defineRule({
           `No issuer was configured, so a self-signed CA (Issuer ${s.fullname}-ca-issuer in ${s.namespace}) signs the certificate; clients trust it through ca.crt of Secret ${secret}. To use your own CA set rules.vault-tls-disabled.issuerRef${issuers.length ? ` (this repository has ${issuers.join(', ')})` : ''}.`,
         );
       }
-      const warnings = vaultTransitClientsOverHttp(repo, s);
+      const warnings: string[] = [];
       if (
         generate &&
         !repo.resources.some((r) => r.group === GROUPS.certManager || (r.kind === 'HelmRelease' && repo.flux.helmChart(r).chart === 'cert-manager'))

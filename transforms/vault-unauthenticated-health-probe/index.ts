@@ -15,13 +15,26 @@ import {
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
 const COMPLETE = { complete: true };
 
+/** Liveness: 2xx for sealed and uninitialised servers too, so Kubernetes does not restart a pod waiting to be unsealed. */
 const VAULT_HEALTH_PATH = '/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204';
+/**
+ * Readiness: 2xx only for an unsealed, initialised server (active or standby). A sealed pod is not ready, as with the
+ * chart's default exec probe (`vault status`), so a rolling update waits for each pod to be unsealed before it
+ * replaces the next one.
+ */
+const VAULT_READY_PATH = '/v1/sys/health?standbyok=true';
 
 const READINESS = ['server', 'readinessProbe'];
 const LIVENESS = ['server', 'livenessProbe'];
 
 function release(s: VaultServer): string {
   return `${s.namespace}/${s.release.name}`;
+}
+
+/** A sys/health query that answers 2xx for sealed servers. */
+function sealedOk(path: string): boolean {
+  const q = new URLSearchParams(path.includes('?') ? path.slice(path.indexOf('?') + 1) : '');
+  return /^2\d\d$/.test(q.get('sealedcode') ?? '');
 }
 
 /** A sys/health query that answers 2xx for sealed and uninitialised servers (and standbys). */
@@ -38,11 +51,14 @@ export const rule = defineRule({
     reviewItem: 18,
     severity: 'medium',
     phase: 3,
+    staleComments: /\b(probes?|health|liveness|readiness|sealed|uninitiali[sz]ed)\b|\b20[04]\b/i,
     after: ['vault-tls-disabled'],
     messages: {
       plainHttp:
         'Vault {release}: the readiness probe calls {path} over plain HTTP because TLS is off (global.tlsDisable); vault-tls-disabled switches the probe scheme to HTTPS',
       livenessDisabled: 'Vault {release} has no liveness probe (server.livenessProbe.enabled is {value}): a hung Vault server is never restarted',
+      readinessCountsSealed:
+        'Vault {release}: the readiness probe {path} answers 2xx for a sealed server, so a sealed pod counts as ready and a rolling update replaces the next pod before this one is unsealed; sealedcode belongs on the liveness probe only',
       livenessKillsSealed:
         'Vault {release}: the liveness probe {path} fails for sealed (503) or uninitialised (501) servers, so Kubernetes restarts them before anyone can unseal them',
     },
@@ -57,6 +73,7 @@ export const rule = defineRule({
         if (goTruthy(s.value(['global', 'tlsDisable']))) {
           yield { messageId: 'plainHttp', ...site, data: { ...data, path: readPath }, fixable: false };
         }
+        if (sealedOk(readPath)) yield { messageId: 'readinessCountsSealed', ...site, data: { ...data, path: readPath }, detail: s.release.id };
       }
       const enabled = s.value([...LIVENESS, 'enabled']);
       const exec = s.value([...LIVENESS, 'execCommand']);
@@ -83,18 +100,25 @@ export const rule = defineRule({
       const s = vaultServers(repo, COMPLETE).find((x) => x.release.id === report.detail);
       if (!s) return { changes: [], skipped: 'the Vault release is gone' };
       const changes: Change[] = [];
+      if (report.messageId === 'readinessCountsSealed') {
+        changes.push(vaultSet(repo, s, [...READINESS, 'path'], VAULT_READY_PATH));
+        return {
+          changes,
+          notes: [
+            `The readiness probe calls ${VAULT_READY_PATH}: a sealed or uninitialised pod is not ready (as with the chart's default probe), and the Services still reach it (publishNotReadyAddresses), so it can be unsealed.`,
+          ],
+          summary: `Vault ${release(s)}: readiness on ${VAULT_READY_PATH}`,
+        };
+      }
       if (String(s.value([...LIVENESS, 'enabled'])) !== 'true') changes.push(vaultSet(repo, s, [...LIVENESS, 'enabled'], true));
       if (s.value([...LIVENESS, 'path']) !== VAULT_HEALTH_PATH) changes.push(vaultSet(repo, s, [...LIVENESS, 'path'], VAULT_HEALTH_PATH));
-      // An httpGet readiness probe gets the same path; the default exec probe (vault status) stays.
-      const readPath = s.value([...READINESS, 'path']);
-      if (typeof readPath === 'string' && readPath && readPath !== VAULT_HEALTH_PATH)
-        changes.push(vaultSet(repo, s, [...READINESS, 'path'], VAULT_HEALTH_PATH));
+      // Only the liveness probe tolerates sealed pods; the readiness probe is left alone (or fixed by its own finding).
       return {
         changes,
         notes: [
-          `The probes call ${VAULT_HEALTH_PATH} on port 8200; the chart takes the scheme from global.tlsDisable. sys/health needs no token by design and reveals only the seal, init and standby state.`,
+          `The liveness probe calls ${VAULT_HEALTH_PATH} on port 8200 (a sealed or uninitialised pod is alive, not restarted); the chart takes the scheme from global.tlsDisable. sys/health needs no token by design and reveals only the seal, init and standby state.`,
         ],
-        summary: `Vault ${release(s)}: probes on ${VAULT_HEALTH_PATH}`,
+        summary: `Vault ${release(s)}: liveness probe on ${VAULT_HEALTH_PATH}`,
       };
     },
   },

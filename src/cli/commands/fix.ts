@@ -46,6 +46,7 @@ export interface FixFlags {
   branch?: string;
   force?: boolean;
   yes?: boolean;
+  includeReview?: boolean;
   dryRun?: boolean;
   write?: boolean;
   allowDirty?: boolean;
@@ -131,6 +132,13 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
 
   const interactive = !flags.yes && mode !== 'dry-run';
   if (interactive && !(io.stdinIsTTY && promptStream.isTTY)) throw new GitopsFixError('needs-terminal', NEEDS_TERMINAL);
+  if (flags.includeReview && interactive) throw usage('--include-review applies to --yes and --dry-run (the picker offers review fixes unchecked)');
+  // Without the picker only safe fixes apply, unless --include-review; a rule that requires a held rule waits with it.
+  const held = new Set(!interactive && !flags.includeReview ? closed.filter((r) => r.fix && !r.fix.safe).map((r) => r.meta.id) : []);
+  for (let more = true; more;) {
+    more = false;
+    for (const r of closed) if (!held.has(r.meta.id) && (r.meta.requires ?? []).some((id) => held.has(id))) more = !!held.add(r.meta.id);
+  }
 
   // Before any work: the repository, the branch, the output paths and the temporary directory.
   const info = repositoryFor(dir, at(dir), mode);
@@ -166,10 +174,12 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
   try {
     let session!: Session;
     let planner!: Planner;
+    let heldNote: string | undefined;
     let scanned: { session: Session; findings: readonly Finding[] } | undefined;
     // The picker offers every rule's fixes (the selection pre-checked) unless rules were named (--rule, --quick-wins).
     const narrowed = !!flags.rule.length || !!flags.quickWins;
-    const universe: Rule[] = interactive && !narrowed ? [...new Set([...closed, ...selectRules({ excludeIds: flags.excludeRule })])] : closed;
+    const universe: Rule[] =
+      interactive && !narrowed ? [...new Set([...closed, ...selectRules({ excludeIds: flags.excludeRule })])] : closed.filter((r) => !held.has(r.meta.id));
     const scannedFindings = () => (scanned?.session === session ? scanned.findings : undefined);
     await runTasks(
       [
@@ -189,6 +199,10 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
             const ids = new Set(universe.map((r) => r.meta.id));
             const n = findings.filter((f) => ids.has(f.ruleId) && !suppressed(f)).length;
             t.title = `Scan: ${n} finding${n === 1 ? '' : 's'} of ${universe.length} rule${universe.length === 1 ? '' : 's'}`;
+            // The held rules were scanned with the others: their findings are what waits for --include-review.
+            const review = findings.filter((f) => held.has(f.ruleId) && !suppressed(f));
+            const byRule = [...new Set(review.map((f) => f.ruleId))].map((id) => `${id} (${review.filter((f) => f.ruleId === id).length})`);
+            if (byRule.length) heldNote = `note: review fixes not applied without --include-review (or the picker): ${byRule.join(', ')}`;
           },
         },
         planTasks(
@@ -201,6 +215,7 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
       ],
       { silent: json, stderr: io.stderr },
     );
+    if (heldNote) note(heldNote);
     let plan: Plan = planner.result();
 
     const askable = interactive ? (await import('../pick-fixes.js')).missingPrompts(plan) : new Map();
