@@ -1,0 +1,255 @@
+/**
+ * Render proof of a plan: every HelmRelease whose inputs the plan touches (its file, its valuesFrom sources, its
+ * chart source) is rendered before and after through its real chart, the whole desired state is checked in both,
+ * and a violation that only the planned state has is blamed on the rule that introduced it.
+ */
+import type { Repo } from '../../kit/index.js';
+import { loadRepo } from '../load-repo.js';
+import type { Plan } from '../plan.js';
+import { findingKey } from '../plan.js';
+import type { Finding } from '../scan.js';
+import { compareViolations, runChecks, type ComparedViolations, type Violation } from './checks.js';
+import { diffObjects, type ObjectDiff } from './diff.js';
+import type { ReleaseRender, Renderer } from './helm.js';
+import { touches } from './release.js';
+import { buildState, buildUnits, materialise, type RepoState } from './state.js';
+
+export interface ProofOptions {
+  readonly renderer: Renderer;
+  /** Config `render.external`: `Kind/namespace/name` made outside the repository. */
+  readonly external?: readonly string[];
+}
+
+export type ReleaseStatus = 'verified' | 'partial' | 'not-rendered' | 'not-verified';
+
+export interface ReleaseProof {
+  /** `namespace/name` of the HelmRelease. */
+  readonly id: string;
+  readonly file: string;
+  /** `vault 0.34.1` once resolved. */
+  readonly chart: string | undefined;
+  readonly before: ReleaseRender | undefined;
+  readonly after: ReleaseRender | undefined;
+  /**
+   * verified: rendered before and after from values all in the repository. partial: rendered, some values come from
+   * outside (see `partial`). not-rendered: the chart or the release could not be rendered (`reason`). not-verified:
+   * no helm.
+   */
+  readonly status: ReleaseStatus;
+  readonly reason?: string;
+  readonly partial: readonly string[];
+  /** What changes in the cluster (when rendered in both states; a new release is all added). */
+  readonly diff: ObjectDiff | undefined;
+  /** Rules whose changes touch this release's inputs. */
+  readonly rules: readonly string[];
+}
+
+export interface RenderProof {
+  /** The releases the plan touches, in id order. */
+  readonly releases: readonly ReleaseProof[];
+  readonly violations: ComparedViolations;
+  /** Violations the planned state introduces, by the rule that introduced them. */
+  readonly blame: ReadonlyMap<string, readonly Violation[]>;
+  /** Said once per run: no helm, builds that could not run. */
+  readonly notices: readonly string[];
+  readonly helm: string | undefined;
+  readonly stats: { readonly helmRuns: number; readonly cacheHits: number; readonly ms: number };
+}
+
+interface RuleChange {
+  readonly ruleId: string;
+  readonly files: ReadonlyMap<string, string>;
+}
+
+function ruleChanges(plan: Plan): RuleChange[] {
+  return plan.rules.filter((rp) => rp.files.length).map((rp) => ({ ruleId: rp.rule.meta.id, files: new Map(rp.files.map((f) => [f.path, f.after])) }));
+}
+
+function stateRepo(before: Repo, overrides: ReadonlyMap<string, string>): Repo {
+  return overrides.size ? loadRepo(before.root, { settings: before.settings, base: before, overrides }) : before;
+}
+
+/** Input files of a unit of a violation (`HelmRelease ns/name` or a build), in a state. */
+function unitFiles(state: RepoState, unit: string): string[] {
+  if (unit.startsWith('HelmRelease ')) {
+    const i = state.inputs.get(unit.slice('HelmRelease '.length));
+    return i ? [...i.inputFiles, ...i.inputDirs] : [];
+  }
+  return [...(state.units.find((u) => u.id === unit)?.files ?? [])];
+}
+
+function releaseTouched(state: RepoState, id: string, files: Iterable<string>): boolean {
+  const i = state.inputs.get(id);
+  if (!i) return false;
+  for (const f of files) if (touches(i, f)) return true;
+  return false;
+}
+
+function statusOf(b: ReleaseRender | undefined, a: ReleaseRender | undefined): { status: ReleaseStatus; reason?: string } {
+  const renders = [b, a].filter((r): r is ReleaseRender => !!r);
+  const bad = renders.find((r) => r.status === 'not-verified') ?? renders.find((r) => r.status === 'not-rendered');
+  if (bad) return { status: bad.status === 'not-verified' ? 'not-verified' : 'not-rendered', reason: bad.reason ?? '' };
+  if (renders.some((r) => r.status === 'partial')) return { status: 'partial' };
+  return { status: 'verified' };
+}
+
+/** Render and check the repository before and after a plan. */
+export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions): Promise<RenderProof> {
+  const t0 = performance.now();
+  const { renderer } = opts;
+  const runs0 = renderer.stats.helmRuns;
+  const hits0 = renderer.stats.cacheHits;
+  const external = opts.external ?? [];
+  const changes = ruleChanges(plan);
+  const finalFiles = new Map<string, string>();
+  for (const c of changes) for (const [p, t] of c.files) finalFiles.set(p, t);
+  const changed = new Set(finalFiles.keys());
+  const after = stateRepo(before, finalFiles);
+  const notices: string[] = [];
+  const helm = await renderer.helm();
+  if (!helm.ok) notices.push(`${helm.reason}: the releases these fixes touch are not render-verified (pass --helm PATH or put helm on PATH)`);
+
+  // Builds whose files the plan touches are built exactly (kubectl kustomize) in both states.
+  const exact = new Set<string>();
+  for (const u of [...buildUnits(before), ...buildUnits(after)]) if (u.files.some((f) => changed.has(f))) exact.add(u.id);
+  const disk = exact.size ? materialise(before.root, finalFiles) : undefined;
+  const disks: { dispose(): void }[] = disk ? [disk] : [];
+  try {
+    let b = await buildState(before, { renderer, exact, root: before.root, external });
+    let a = await buildState(after, { renderer, exact, root: disk?.dir, external });
+    // A build that could not run in one state is read from the manifests in both, so that the two compare.
+    const failed = new Set([...b.buildProblems.keys(), ...a.buildProblems.keys()]);
+    if (failed.size) {
+      for (const [id, why] of new Map([...b.buildProblems, ...a.buildProblems])) notices.push(`${id}: ${why}`);
+      const narrowed = new Set([...exact].filter((id) => !failed.has(id)));
+      b = await buildState(before, { renderer, exact: narrowed, root: before.root, external });
+      a = await buildState(after, { renderer, exact: narrowed, root: disk?.dir, external });
+    }
+    const violations = compareViolations(runChecks(b.universe), runChecks(a.universe));
+
+    const ids = new Set<string>();
+    for (const id of [...b.inputs.keys(), ...a.inputs.keys()]) if (releaseTouched(b, id, changed) || releaseTouched(a, id, changed)) ids.add(id);
+    const releases: ReleaseProof[] = [];
+    for (const id of [...ids].sort()) {
+      const br = b.renders.get(id);
+      const ar = a.renders.get(id);
+      const s = statusOf(br, ar);
+      const ok = (r: ReleaseRender | undefined) => r && (r.status === 'rendered' || r.status === 'partial');
+      const diff = ok(ar) && (ok(br) || !br) ? diffObjects(br?.objects ?? [], ar!.objects) : !ar && ok(br) ? diffObjects(br!.objects, []) : undefined;
+      const chart = (ar ?? br)?.chart;
+      releases.push({
+        id,
+        file: (a.inputs.get(id) ?? b.inputs.get(id))!.resource.file,
+        chart: chart ? `${chart.name} ${chart.version}` : undefined,
+        before: br,
+        after: ar,
+        ...s,
+        partial: [...new Set([...(br?.partial ?? []), ...(ar?.partial ?? [])])],
+        diff,
+        rules: changes.filter((c) => releaseTouched(b, id, c.files.keys()) || releaseTouched(a, id, c.files.keys())).map((c) => c.ruleId),
+      });
+    }
+
+    // Blame each new violation on the first rule whose changes bring it in.
+    const blame = new Map<string, Violation[]>();
+    const stateCache = new Map<number, Promise<Set<string>>>();
+    const keysAt = (k: number): Promise<Set<string>> => {
+      let p = stateCache.get(k);
+      if (!p) {
+        p = (async () => {
+          const files = new Map<string, string>();
+          for (const c of changes.slice(0, k + 1)) for (const [path, t] of c.files) files.set(path, t);
+          const d = materialise(before.root, files);
+          disks.push(d);
+          const s = await buildState(stateRepo(before, files), { renderer, exact: new Set([...exact].filter((id) => !failed.has(id))), root: d.dir, external });
+          return new Set(runChecks(s.universe).map((v) => v.key));
+        })();
+        stateCache.set(k, p);
+      }
+      return p;
+    };
+    for (const v of violations.introduced) {
+      if (!v.certain) continue;
+      const files = new Set(v.units.flatMap((u) => [...unitFiles(b, u), ...unitFiles(a, u)]));
+      const candidates = changes
+        .map((c, i) => ({ c, i }))
+        .filter(({ c }) => [...c.files.keys()].some((f) => files.has(f) || [...files].some((d) => f.startsWith(`${d}/`))));
+      let culprit = candidates.length === 1 ? candidates[0]!.c.ruleId : undefined;
+      if (!culprit) {
+        for (const { c, i } of candidates.length ? candidates : changes.map((c, i) => ({ c, i }))) {
+          if ((await keysAt(i)).has(v.key)) {
+            culprit = c.ruleId;
+            break;
+          }
+        }
+      }
+      culprit ??= changes[changes.length - 1]?.ruleId;
+      if (culprit) blame.set(culprit, [...(blame.get(culprit) ?? []), v]);
+    }
+
+    return {
+      releases,
+      violations,
+      blame,
+      notices,
+      helm: helm.ok ? `${helm.path} (${helm.version})` : undefined,
+      stats: { helmRuns: renderer.stats.helmRuns - runs0, cacheHits: renderer.stats.cacheHits - hits0, ms: performance.now() - t0 },
+    };
+  } finally {
+    for (const d of disks) d.dispose();
+  }
+}
+
+export interface Refusal {
+  readonly ruleId: string;
+  readonly finding: Finding;
+  readonly reason: string;
+}
+
+/**
+ * The fixes to refuse: for each rule blamed for a new violation, its fixes that changed the inputs of what the
+ * violation is about (all its fixes when none did directly, e.g. a generated file).
+ */
+export function renderRefusals(plan: Plan, proof: RenderProof): Refusal[] {
+  const out: Refusal[] = [];
+  for (const rp of plan.rules) {
+    const vs = proof.blame.get(rp.rule.meta.id);
+    if (!vs?.length) continue;
+    const reason = `render check: ${vs.map((v) => v.message).join('; ')}`;
+    const releaseFiles = new Set(proof.releases.filter((r) => vs.some((v) => v.units.includes(`HelmRelease ${r.id}`))).flatMap((r) => [...(r.after?.inputs.inputFiles ?? []), ...(r.before?.inputs.inputFiles ?? [])]));
+    const direct = rp.fixed.filter((x) => x.files.some((f) => releaseFiles.has(f.path)));
+    for (const x of direct.length ? direct : rp.fixed) out.push({ ruleId: rp.rule.meta.id, finding: x.finding, reason });
+  }
+  return out;
+}
+
+/** The plan with refused fixes listed as dropped (with the render check's reason) in their rules. */
+export function withRefusals(plan: Plan, refusals: readonly Refusal[]): Plan {
+  if (!refusals.length) return plan;
+  return {
+    ...plan,
+    rules: plan.rules.map((rp) => {
+      const mine = refusals.filter((r) => r.ruleId === rp.rule.meta.id);
+      if (!mine.length) return rp;
+      const already = new Set(rp.dropped.map((d) => (d.finding ? findingKey(d.finding) : '')));
+      return { ...rp, dropped: [...rp.dropped, ...mine.filter((r) => !already.has(findingKey(r.finding))).map((r) => ({ finding: r.finding, reason: r.reason }))] };
+    }),
+  };
+}
+
+/**
+ * Prove a plan; refuse the fixes that introduce a violation and plan again without them, until the planned state
+ * introduces none the rules can be blamed for. `replan` plans the same selection leaving the given findings out.
+ */
+export async function renderGate(before: Repo, plan: Plan, opts: ProofOptions, replan: (exclude: (f: Finding) => boolean) => Plan): Promise<{ plan: Plan; proof: RenderProof; refusals: Refusal[] }> {
+  let current = plan;
+  const refused: Refusal[] = [];
+  for (let round = 0; ; round++) {
+    const proof = await proveRender(before, current, opts);
+    const more = renderRefusals(current, proof).filter((r) => !refused.some((x) => findingKey(x.finding) === findingKey(r.finding)));
+    if (!more.length || round >= plan.rules.length) return { plan: withRefusals(current, refused), proof, refusals: refused };
+    refused.push(...more);
+    const keys = new Set(refused.map((r) => findingKey(r.finding)));
+    current = replan((f) => keys.has(findingKey(f)));
+  }
+}

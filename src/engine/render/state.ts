@@ -1,0 +1,264 @@
+/**
+ * One desired state of a repository as the cluster would get it: every HelmRelease rendered through its chart, every
+ * Flux Kustomization's build (exactly with `kubectl kustomize` where a change could matter, from the loaded
+ * manifests elsewhere), grouped per cluster.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { parse } from 'yaml';
+import { GROUPS, type Repo, type Resource } from '../../kit/index.js';
+import { joinPath } from '../flux-graph.js';
+import type { Producer, ReleaseView, ScopedObject, Universe } from './checks.js';
+import type { ReleaseRender, Renderer } from './helm.js';
+import { parseManifests, toObject, type K8sObject } from './objects.js';
+import { releaseInputs, type ReleaseInputs } from './release.js';
+import { run } from './tools.js';
+
+const KUSTOMIZE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+export interface BuildUnit {
+  /** `Kustomization flux-system/apps`, or `repository` when no Flux Kustomization applies anything here. */
+  readonly id: string;
+  /** Repository-relative directory it builds. */
+  readonly dir: string;
+  readonly targetNamespace: string | undefined;
+  /** Clusters it belongs to ('' when no cluster directory reaches it). */
+  readonly scopes: readonly string[];
+  /** Files the build reads. */
+  readonly files: readonly string[];
+  /** The directory has a kustomization.yaml (only then can `kubectl kustomize` build it as Flux does). */
+  readonly kustomize: boolean;
+}
+
+function rec(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function scopesOf(repo: Repo, file: string): string[] {
+  const c = repo.flux.clustersOf(file);
+  return c.length ? [...c] : [''];
+}
+
+/** Files that kustomizations use as patches (not applied as objects). */
+export function patchFiles(repo: Repo): Set<string> {
+  const out = new Set<string>();
+  for (const f of repo.files) {
+    if (!KUSTOMIZE_NAMES.includes(basename(f.path))) continue;
+    const k = rec(f.resources[0]?.data);
+    if (!k) continue;
+    const dir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '';
+    for (const p of Array.isArray(k.patchesStrategicMerge) ? k.patchesStrategicMerge : []) if (typeof p === 'string' && !p.includes('\n')) out.add(joinPath(dir, p));
+    for (const p of [...(Array.isArray(k.patches) ? k.patches : []), ...(Array.isArray(k.patchesJson6902) ? k.patchesJson6902 : [])]) {
+      const path = rec(p)?.path;
+      if (typeof path === 'string') out.add(joinPath(dir, path));
+    }
+  }
+  return out;
+}
+
+/** The HelmReleases the repository applies (patch files left out). */
+export function helmReleasesOf(repo: Repo): Resource[] {
+  const patches = patchFiles(repo);
+  return repo.ofKind('HelmRelease', GROUPS.fluxHelm).filter((hr) => !patches.has(hr.file) && hr.name);
+}
+
+/** What the repository's Flux Kustomizations build (one unit per directory and target namespace). */
+export function buildUnits(repo: Repo): BuildUnit[] {
+  const units = new Map<string, BuildUnit>();
+  for (const ks of repo.ofKind('Kustomization', GROUPS.fluxKustomize)) {
+    const dir = repo.flux.kustomizationDir(ks);
+    if (dir === undefined) continue;
+    const t = ks.get(['spec', 'targetNamespace']);
+    const target = typeof t === 'string' && t ? t : undefined;
+    const scopes = scopesOf(repo, ks.file);
+    const key = `${dir}|${target ?? ''}|${scopes.join(',')}`;
+    if (units.has(key)) continue;
+    units.set(key, {
+      id: `Kustomization ${repo.flux.namespaceOf(ks) ?? ks.namespace ?? 'default'}/${ks.name ?? '?'}`,
+      dir,
+      targetNamespace: target,
+      scopes,
+      files: repo.flux.kustomizeFiles(dir),
+      kustomize: KUSTOMIZE_NAMES.some((n) => repo.exists(joinPath(dir, n))),
+    });
+  }
+  if (!units.size) {
+    units.set('', { id: 'repository', dir: '', targetNamespace: undefined, scopes: [''], files: repo.files.map((f) => f.path), kustomize: false });
+  }
+  return [...units.values()];
+}
+
+/** A unit's objects from the loaded manifests (no kustomize run): each applied document in the namespace it lands in. */
+export function unitObjectsFromRepo(repo: Repo, unit: BuildUnit, clusterScoped: ReadonlySet<string>): K8sObject[] {
+  const patches = patchFiles(repo);
+  const out: K8sObject[] = [];
+  for (const path of unit.files) {
+    if (patches.has(path)) continue;
+    const f = repo.file(path);
+    if (!f) continue;
+    const isKustomization = KUSTOMIZE_NAMES.includes(basename(path));
+    for (const r of f.resources) {
+      if (isKustomization) {
+        // generated ConfigMaps and Secrets (named as generated, without the content hash)
+        for (const [key, kind] of [
+          ['configMapGenerator', 'ConfigMap'],
+          ['secretGenerator', 'Secret'],
+        ] as const) {
+          const gens = r.get([key]);
+          for (const g of Array.isArray(gens) ? gens : []) {
+            const name = rec(g)?.name;
+            if (typeof name !== 'string') continue;
+            const ns = unit.targetNamespace ?? (rec(g)?.namespace as string | undefined) ?? (r.get(['namespace']) as string | undefined) ?? 'default';
+            const o = toObject({ apiVersion: 'v1', kind, metadata: { name, namespace: ns } }, `${unit.id} (${path}, ${key})`, ns, clusterScoped);
+            if (o) out.push(o);
+          }
+        }
+        continue;
+      }
+      if (!r.kind || !r.apiVersion || !r.name) continue;
+      const ns = unit.targetNamespace ?? repo.flux.namespaceOf(r) ?? 'default';
+      const o = toObject(r.data, `${unit.id} (${path})`, ns, clusterScoped);
+      if (o) out.push(unit.targetNamespace && o.namespace ? { ...o, namespace: unit.targetNamespace } : o);
+    }
+  }
+  return out;
+}
+
+/** A unit built by `kubectl kustomize` in `root` (the repository, or a copy of a planned state of it). */
+export async function unitObjectsFromKustomize(kubectl: string, root: string, unit: BuildUnit, clusterScoped: ReadonlySet<string>): Promise<K8sObject[]> {
+  const { stdout } = await run(kubectl, ['kustomize', join(root, unit.dir)], { timeoutMs: 120_000 });
+  const out: K8sObject[] = [];
+  for (const m of parseManifests(stdout)) {
+    const o = toObject(m.data, `${unit.id} (kustomize build ${unit.dir || '.'})`, unit.targetNamespace ?? 'default', clusterScoped);
+    if (o) out.push(unit.targetNamespace && o.namespace ? { ...o, namespace: unit.targetNamespace } : o);
+  }
+  return out;
+}
+
+/** Copy a repository to a temporary directory with some files replaced (for `kubectl kustomize` of a planned state). */
+export function materialise(root: string, files: ReadonlyMap<string, string>): { dir: string; dispose(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'gitops-fix-state-'));
+  cpSync(root, dir, { recursive: true, filter: (src) => !/(^|\/)(\.git|node_modules)$/.test(src) });
+  for (const [p, text] of files) {
+    mkdirSync(dirname(join(dir, p)), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  }
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** SOPS-encrypted Secrets and ConfigMaps (the loader skips them; their names are in clear text). */
+export function sopsProducers(repo: Repo): Producer[] {
+  const out: Producer[] = [];
+  for (const f of repo.files) {
+    if (f.skipReason !== 'sops-encrypted' || !f.text) continue;
+    try {
+      const d = rec(parse(f.text));
+      const meta = rec(d?.metadata);
+      if ((d?.kind === 'Secret' || d?.kind === 'ConfigMap') && typeof meta?.name === 'string') {
+        out.push({ kind: d.kind, name: meta.name, namespace: typeof meta.namespace === 'string' ? meta.namespace : undefined, what: `SOPS-encrypted ${f.path}` });
+      }
+    } catch {
+      // not one YAML document
+    }
+  }
+  return out;
+}
+
+export interface StateOptions {
+  readonly renderer: Renderer;
+  /** Units built with kubectl (by id); the others come from the loaded manifests. */
+  readonly exact: ReadonlySet<string>;
+  /** The state's files on disk, for kubectl (undefined: none can be built exactly). */
+  readonly root: string | undefined;
+  readonly external: readonly string[];
+  /** Releases to render (by id; default: all). Others are left out and their namespaces are opaque. */
+  readonly releases?: ReadonlySet<string>;
+}
+
+export interface RepoState {
+  readonly repo: Repo;
+  readonly inputs: ReadonlyMap<string, ReleaseInputs>;
+  readonly renders: ReadonlyMap<string, ReleaseRender>;
+  readonly units: readonly BuildUnit[];
+  readonly universe: Universe;
+  /** Units that had to fall back to the loaded manifests, with why. */
+  readonly buildProblems: ReadonlyMap<string, string>;
+}
+
+/** API versions the repository serves to charts (`Capabilities.APIVersions`): those of its objects and of its CRDs. */
+export function repositoryApiVersions(repo: Repo, extra: readonly K8sObject[] = []): string[] {
+  const out = new Set<string>();
+  for (const r of repo.resources) if (r.apiVersion && r.kind && r.apiVersion.includes('/') && !r.file.endsWith('kustomization.yaml')) out.add(r.apiVersion);
+  for (const o of extra) {
+    if (o.kind !== 'CustomResourceDefinition') continue;
+    const spec = rec(o.data.spec);
+    for (const v of Array.isArray(spec?.versions) ? spec.versions : []) {
+      const name = rec(v)?.name;
+      if (typeof spec?.group === 'string' && typeof name === 'string' && rec(v)?.served !== false) out.add(`${spec.group}/${name}`);
+    }
+  }
+  return [...out].sort();
+}
+
+export async function buildState(repo: Repo, opts: StateOptions): Promise<RepoState> {
+  const { renderer } = opts;
+  const inputs = new Map<string, ReleaseInputs>();
+  for (const hr of helmReleasesOf(repo)) {
+    const i = releaseInputs(repo, hr);
+    if (!inputs.has(i.id)) inputs.set(i.id, i);
+  }
+  const apiVersions = repositoryApiVersions(repo);
+  const renders = new Map<string, ReleaseRender>();
+  const wanted = [...inputs.values()].filter((i) => !opts.releases || opts.releases.has(i.id));
+  // Two helm processes at a time: the machine's cores, not more.
+  const queue = [...wanted];
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let i = queue.shift(); i; i = queue.shift()) renders.set(i.id, await renderer.renderRelease(i, { apiVersions }));
+    }),
+  );
+  const objects: ScopedObject[] = [];
+  const releases: ReleaseView[] = [];
+  const opaque = new Set<string>();
+  for (const i of inputs.values()) {
+    const scopes = scopesOf(repo, i.resource.file);
+    const r = renders.get(i.id);
+    if (!r || !(r.status === 'rendered' || r.status === 'partial')) {
+      for (const s of scopes) opaque.add(`${s}|${i.namespace}`);
+      continue;
+    }
+    for (const s of scopes) {
+      for (const o of r.objects) objects.push({ ...o, scope: s, unit: `HelmRelease ${i.id}` });
+      releases.push({ id: i.id, scope: s, values: i.values, objects: r.objects });
+    }
+  }
+  const units = buildUnits(repo);
+  const problems = new Map<string, string>();
+  const kubectl = opts.exact.size ? await renderer.kubectl() : undefined;
+  for (const u of units) {
+    let objs: K8sObject[] | undefined;
+    if (opts.exact.has(u.id)) {
+      if (!u.kustomize) problems.set(u.id, `${u.dir || '.'} has no kustomization.yaml (Flux generates one); built from the manifests`);
+      else if (!kubectl?.ok) problems.set(u.id, `kustomize builds need kubectl: ${kubectl?.reason ?? 'not found'}`);
+      else if (!opts.root) problems.set(u.id, 'no copy of this state on disk');
+      else {
+        try {
+          objs = await unitObjectsFromKustomize(kubectl.path, opts.root, u, renderer.clusterScoped);
+        } catch (e) {
+          problems.set(u.id, `kubectl kustomize ${u.dir || '.'} failed: ${(e as Error).message}`);
+        }
+      }
+    }
+    objs ??= unitObjectsFromRepo(repo, u, renderer.clusterScoped);
+    for (const s of u.scopes) for (const o of objs) objects.push({ ...o, scope: s, unit: u.id });
+  }
+  return {
+    repo,
+    inputs,
+    renders,
+    units,
+    buildProblems: problems,
+    universe: { objects, releases, producers: sopsProducers(repo), opaque, external: opts.external },
+  };
+}
