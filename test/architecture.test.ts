@@ -22,7 +22,7 @@ function imports(file: string): string[] {
 const LAYERS: Record<string, { layers: string[]; packages: RegExp }> = {
   bin: { layers: ['src/cli'], packages: /^node:/ },
   'src/cli': { layers: ['src/cli', 'src/engine', 'src/kit'], packages: /^(node:|commander$|@inquirer\/|listr2$|diff$)/ },
-  'src/engine': { layers: ['src/engine', 'src/kit', 'transforms'], packages: /^(node:|yaml$|zod$|diff$|picomatch$)/ },
+  'src/engine': { layers: ['src/engine', 'src/kit', 'transforms'], packages: /^(node:|yaml$|zod$|diff$|picomatch$|semver$)/ },
   transforms: { layers: ['transforms', 'src/kit'], packages: /^$/ },
   'src/kit': { layers: ['src/kit'], packages: /^(node:|yaml$|zod$|diff$|hcl2-parser$|@cdktf\/hcl2json$)/ },
 };

@@ -3,6 +3,7 @@ import { commitSubject } from '../engine/messages.js';
 import { nothingToFix, ruleStatus, type FixOutcome } from '../engine/fix-report.js';
 import type { DroppedFix } from '../engine/plan.js';
 import type { Paint } from './colors.js';
+import { checksText, proofText, releaseLine } from '../engine/render/report.js';
 
 /** Colour a unified diff: headers bold, hunks cyan, additions green, deletions red. */
 export function colorDiff(diff: string, paint: Paint): string {
@@ -67,6 +68,8 @@ export function fixText(o: FixOutcome, paint: Paint): string {
       out.push(paint('bold', `# ${commitSubject(rp)}`), colorDiff(unifiedDiff(rp.files), paint));
     }
   }
+  if (o.render && o.mode === 'dry-run') out.push(colorDiff(proofText(o.render), paint), '');
+  else if (o.render) out.push(paint('bold', 'Rendered'), ...o.render.releases.map((r) => `  ${releaseLine(r)}`), checksText(o.render), '');
   out.push(planSummary(o, paint), '');
   const all = [...o.plan.finalFiles]
     .map(([path, after]) => ({ path, before: o.plan.originalFiles.get(path) ?? null, after }))

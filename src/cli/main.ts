@@ -74,6 +74,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .option('--pr-body <file>', 'also write a Markdown pull-request description to this file')
     .option('--no-gpg-sign', 'make the review commits unsigned, whatever the git configuration says (commit.gpgsign)')
     .option('-f, --format <format>', 'text | json', 'text')
+    .option('--charts <dir>', 'render touched HelmReleases with the charts in this directory (<name>-<version>/ or .tgz; repeatable)', collect, [])
+    .option('--helm <path>', 'the helm binary that renders them (default: helm on PATH)')
     .option('--debug', 'print stack traces of unexpected errors')
     .action(async (dir: string, flags: FixFlags) => {
       const { fixCommand } = await import('./commands/fix.js');

@@ -29,6 +29,28 @@ export const ignoreEntrySchema = z
   })
   .strict();
 
+export const renderConfigSchema = z
+  .object({
+    charts: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe('Local chart directories (relative to this file), holding <name>-<version>/ chart directories or <name>-<version>.tgz archives.'),
+    helm: z.string().optional().describe('The helm binary (default: helm on PATH).'),
+    pull: z.boolean().optional().describe('helm pull a chart that is not in the chart directories (default true; pulled charts are cached).'),
+    external: z
+      .array(z.string())
+      .optional()
+      .describe('Secrets and ConfigMaps made outside the repository, as Kind/namespace/name (* matches one segment), e.g. Secret/vault/vault-unseal-token.'),
+    apiVersions: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'API versions the cluster serves beyond those of the objects in the repository (Helm Capabilities.APIVersions), e.g. monitoring.coreos.com/v1.',
+      ),
+    kubeVersion: z.string().optional().describe('Kubernetes version charts see (Helm Capabilities.KubeVersion).'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
@@ -43,6 +65,7 @@ export const configSchema = z
     docsDir: z.string().min(1).default('docs').describe('Where generated documentation goes.'),
     rules: z.record(z.string(), z.unknown()).default({}).describe('Options per rule id.'),
     ignore: z.array(ignoreEntrySchema).default([]).describe('Accepted findings.'),
+    render: renderConfigSchema.optional().describe('How fix renders the HelmReleases it touches through their charts.'),
   })
   .strict();
 

@@ -3,6 +3,8 @@ import { objectName } from './messages.js';
 import type { DroppedFix, Plan, RulePlan } from './plan.js';
 import type { Finding } from './scan.js';
 import type { WrittenFile } from './write.js';
+import type { RenderProof } from './render/proof.js';
+import { proofJson } from './render/report.js';
 
 export type FixMode = 'branch' | 'write' | 'dry-run';
 
@@ -18,6 +20,8 @@ export interface FixOutcome {
   readonly required: ReadonlyMap<string, string>;
   /** Findings fixed by one rule and brought back by a later one. */
   readonly reintroduced: readonly Finding[];
+  /** The touched HelmReleases rendered before and after, and the checks on the rendered state. */
+  readonly render?: RenderProof;
 }
 
 export type RuleStatus = 'applied' | 'partial' | 'dropped' | 'skipped' | 'clean';
@@ -69,6 +73,7 @@ export function fixReportJson(o: FixOutcome) {
       warnings: rp.warnings,
     })),
     reintroduced: o.reintroduced.map((f) => ({ rule: f.ruleId, ...findingJson(f) })),
+    render: o.render ? proofJson(o.render) : null,
     summary: {
       rulesApplied: plan.rules.filter((r) => r.fixed.length).length,
       fixed: plan.rules.reduce((n, r) => n + r.fixed.length, 0),

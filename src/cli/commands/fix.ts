@@ -33,6 +33,8 @@ import { fixText } from '../fix-format.js';
 import { lineWriter, type CliIO } from '../io.js';
 import { exitCodeFor, trapSignals } from '../signals.js';
 import { runTasks, type Task } from '../tasks.js';
+import type { RenderProof } from '../../engine/render/proof.js';
+import { commitRenderSection, prRenderSection } from '../../engine/render/report.js';
 
 export const NEEDS_TERMINAL = 'interactive selection needs a terminal; pass --yes to apply the selected phase non-interactively';
 export const FIX_FORMATS = ['text', 'json'] as const;
@@ -55,6 +57,10 @@ export interface FixFlags {
   /** false with --no-gpg-sign: unsigned commits whatever the git configuration says. */
   gpgSign?: boolean;
   format: string;
+  /** `--charts DIR` (repeatable): local charts to render touched HelmReleases with. */
+  charts?: string[];
+  /** `--helm PATH`. */
+  helm?: string;
 }
 
 function usage(message: string): GitopsFixError {
@@ -176,6 +182,8 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
     let planner!: Planner;
     let heldNote: string | undefined;
     let scanned: { session: Session; findings: readonly Finding[] } | undefined;
+    // The selection and exclusions of the last planning, to plan again without fixes the render checks refuse.
+    let planned: Omit<PlanOptions, 'options'> = { rules: [] };
     // The picker offers every rule's fixes (the selection pre-checked) unless rules were named (--rule, --quick-wins).
     const narrowed = !!flags.rule.length || !!flags.quickWins;
     const universe: Rule[] =
@@ -207,7 +215,7 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
         },
         planTasks(
           () => session,
-          { rules: universe },
+          (planned = { rules: universe }),
           (p) => (planner = p),
           signal,
           scannedFindings,
@@ -254,7 +262,7 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
         [
           planTasks(
             () => session,
-            { rules, exclude },
+            (planned = { rules, exclude }),
             (p) => (planner = p),
             signal,
             scannedFindings,
@@ -265,11 +273,46 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
       plan = planner.result();
     }
 
+    // Render every HelmRelease the fixes touch, before and after, and check the rendered state; a fix that
+    // introduces a violation is refused and the rest planned again without it.
+    let render: RenderProof | undefined;
+    if (!nothingToFix(plan)) {
+      await runTasks(
+        [
+          {
+            title: 'Render',
+            task: async (_, t) => {
+              const { defaultCacheDir, renderGate, renderSetup } = await import('../../engine/render/index.js');
+              const helm = flags.helm ? (flags.helm.includes('/') ? at(flags.helm) : flags.helm) : undefined;
+              const setup = renderSetup(session.loaded, at(dir), { charts: (flags.charts ?? []).map(at), ...(helm ? { helm } : {}) }, defaultCacheDir(io.env));
+              const last = planned;
+              const gate = await renderGate(session.repo, plan, { renderer: setup.renderer, external: setup.external }, (extra) => {
+                planner = new Planner(session.repo, {
+                  ...last,
+                  exclude: excludeSuppressed(session, (f) => !!last.exclude?.(f) || extra(f)),
+                  options: session.options,
+                });
+                return planner.result();
+              });
+              plan = gate.plan;
+              render = gate.proof;
+              const n = gate.proof.releases.length;
+              const unverified = gate.proof.releases.filter((r) => r.status === 'not-verified' || r.status === 'not-rendered').length;
+              t.title = `Render: ${n} release${n === 1 ? '' : 's'} touched${unverified ? `, ${unverified} not render-verified` : ''}${gate.refusals.length ? `, ${gate.refusals.length} fix${gate.refusals.length === 1 ? '' : 'es'} refused by the render checks` : ''}`;
+            },
+          },
+        ],
+        { silent: json, stderr: io.stderr },
+      );
+      for (const n of render?.notices ?? []) note(`note: ${n}`);
+    }
+
     const outcome: { -readonly [K in keyof FixOutcome]: FixOutcome[K] } = {
       mode,
       plan,
       required: new Map([...requiredBy].filter(([id]) => plan.rules.some((rp) => rp.rule.meta.id === id))),
       reintroduced: [],
+      ...(render ? { render } : {}),
     };
     // Every rule was verified as it was planned; check the end result once more for fixes a later rule undid.
     await runTasks(
@@ -303,7 +346,8 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
               .map((rp) => ({
                 title: `fix(${rp.rule.meta.id})`,
                 task: async () => {
-                  await rb!.commit(rp.rule.meta.id, rp.files, commitMessage(rp), { signal });
+                  const section = render ? commitRenderSection(render, rp.rule.meta.id) : undefined;
+                  await rb!.commit(rp.rule.meta.id, rp.files, commitMessage(rp, section ? { render: section } : {}), { signal });
                 },
               })),
             { concurrent: false },
@@ -336,7 +380,10 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
         outcome.patches = writePatches(at(flags.patchDir), plan, { ...(branch ? { branch } : {}), author: patchAuthor(info), prefix: info?.prefix ?? '' });
       }
       if (flags.prBody) {
-        outcome.prBody = writeTextFile(at(flags.prBody), prBody(plan, { ...(branch ? { branch: branch.branch, commits: branch.commits } : {}) }));
+        outcome.prBody = writeTextFile(
+          at(flags.prBody),
+          prBody(plan, { ...(branch ? { branch: branch.branch, commits: branch.commits } : {}), ...(render ? { render: prRenderSection(render) } : {}) }),
+        );
       }
     } catch (e) {
       if (!branch && !written) throw e;

@@ -125,7 +125,16 @@ export function chartRequest(repo: Repo, hr: Resource): ChartRequest {
   const spec = asRecord(hr.get(['spec', 'chart', 'spec']));
   if (spec) return fromChartSpec(repo, hr, spec, ns, []);
   const ref = asRecord(hr.get(['spec', 'chartRef']));
-  if (!ref) return { name: undefined, version: '*', via: 'unknown', sources: [], valuesFiles: [], description: '(no chart)', problem: 'neither spec.chart nor spec.chartRef is set' };
+  if (!ref)
+    return {
+      name: undefined,
+      version: '*',
+      via: 'unknown',
+      sources: [],
+      valuesFiles: [],
+      description: '(no chart)',
+      problem: 'neither spec.chart nor spec.chartRef is set',
+    };
   const kind = str(ref.kind) ?? '';
   const name = str(ref.name) ?? '';
   const refNs = str(ref.namespace) ?? ns;
@@ -147,13 +156,31 @@ export function chartRequest(repo: Repo, hr: Resource): ChartRequest {
     // Flux's precedence: digest, then semver, then tag; no ref means the `latest` tag.
     const version = digest ? '*' : (semverRange ?? tag ?? 'latest');
     const description = `${chart ?? '(chart)'} ${digest ?? version} from ${label} (${url})`;
-    if (!url.startsWith('oci://') || !chart) return { name: chart, version, via: 'oci', sources: [source], valuesFiles: [], description, problem: `${label}: spec.url is not an oci:// URL` };
+    if (!url.startsWith('oci://') || !chart)
+      return { name: chart, version, via: 'oci', sources: [source], valuesFiles: [], description, problem: `${label}: spec.url is not an oci:// URL` };
     if (version === 'latest' && !digest) {
-      return { name: chart, version, via: 'oci', sources: [source], valuesFiles: [], description, pull: { ref: url }, problem: `${label} has no ref: the chart version is whatever the "latest" tag is` };
+      return {
+        name: chart,
+        version,
+        via: 'oci',
+        sources: [source],
+        valuesFiles: [],
+        description,
+        pull: { ref: url },
+        problem: `${label} has no ref: the chart version is whatever the "latest" tag is`,
+      };
     }
     return { name: chart, version, via: 'oci', sources: [source], valuesFiles: [], description, pull: digest ? { ref: url, digest } : { ref: url } };
   }
-  return { name: undefined, version: '*', via: 'unknown', sources: [source], valuesFiles: [], description: label, problem: `chartRef of kind ${kind} is not supported` };
+  return {
+    name: undefined,
+    version: '*',
+    via: 'unknown',
+    sources: [source],
+    valuesFiles: [],
+    description: label,
+    problem: `chartRef of kind ${kind} is not supported`,
+  };
 }
 
 interface Available {
@@ -225,14 +252,28 @@ export class ChartStore {
 
   /** Local versions of a chart. */
   versions(name: string): string[] {
-    return [...new Set(this.available().filter((c) => c.name === name).map((c) => c.version))];
+    return [
+      ...new Set(
+        this.available()
+          .filter((c) => c.name === name)
+          .map((c) => c.version),
+      ),
+    ];
   }
 
   async resolve(req: ChartRequest): Promise<ChartResolution> {
     if (req.localPath) {
       if (!existsSync(join(req.localPath, 'Chart.yaml'))) return { ok: false, reason: `${req.description}: no Chart.yaml at ${req.localPath}` };
       const meta = asRecord(parse(readFileSync(join(req.localPath, 'Chart.yaml'), 'utf8')));
-      return { ok: true, chart: { name: str(meta?.name) ?? req.name ?? basename(req.localPath), version: str(meta?.version) ?? '0.0.0', path: req.localPath, from: 'repository' } };
+      return {
+        ok: true,
+        chart: {
+          name: str(meta?.name) ?? req.name ?? basename(req.localPath),
+          version: str(meta?.version) ?? '0.0.0',
+          path: req.localPath,
+          from: 'repository',
+        },
+      };
     }
     if (req.problem && !req.pull) return { ok: false, reason: req.problem };
     if (!req.name) return { ok: false, reason: req.problem ?? 'the chart name is unknown' };
@@ -243,7 +284,10 @@ export class ChartStore {
     }
     if (!req.pull?.digest && req.version !== 'latest') {
       const local = this.available().filter((c) => c.name === req.name);
-      const best = highestMatching(req.version, local.map((c) => c.version));
+      const best = highestMatching(
+        req.version,
+        local.map((c) => c.version),
+      );
       if (best) {
         const c = local.find((x) => x.version === best)!;
         const fromCache = this.opts.cacheDir !== undefined && c.path.startsWith(this.opts.cacheDir);
@@ -255,7 +299,15 @@ export class ChartStore {
       ? `no version of ${req.name} matching "${req.version}" in ${this.opts.chartDirs.join(', ')}${have.length ? ` (have ${have.join(', ')})` : ''}`
       : `no chart directory given (--charts DIR or render.charts)`;
     if (!req.pull || this.opts.pull === false || !this.opts.cacheDir || !this.opts.helm) {
-      const why = req.problem ?? (!req.pull ? `the source's URL is not in this repository` : this.opts.pull === false ? 'pulling is off (render.pull: false)' : !this.opts.helm ? 'helm is not available to pull it' : 'no cache directory to pull into');
+      const why =
+        req.problem ??
+        (!req.pull
+          ? `the source's URL is not in this repository`
+          : this.opts.pull === false
+            ? 'pulling is off (render.pull: false)'
+            : !this.opts.helm
+              ? 'helm is not available to pull it'
+              : 'no cache directory to pull into');
       return { ok: false, reason: `${localNote}; ${why}` };
     }
     const key = `${req.pull.repo ?? ''}|${req.pull.ref}|${req.pull.digest ?? req.version}`;

@@ -135,7 +135,8 @@ export function podReferences(spec: Record<string, unknown>): Reference[] {
       const sk = rec(from?.secretKeyRef);
       if (sk && sk.optional !== true && str(sk.name)) out.push({ kind: 'Secret', name: str(sk.name)!, how: `env ${str(e?.name) ?? '?'} of container ${cn}` });
       const ck = rec(from?.configMapKeyRef);
-      if (ck && ck.optional !== true && str(ck.name)) out.push({ kind: 'ConfigMap', name: str(ck.name)!, how: `env ${str(e?.name) ?? '?'} of container ${cn}` });
+      if (ck && ck.optional !== true && str(ck.name))
+        out.push({ kind: 'ConfigMap', name: str(ck.name)!, how: `env ${str(e?.name) ?? '?'} of container ${cn}` });
     }
     for (const e of arr(c.envFrom).map(rec)) {
       const sr = rec(e?.secretRef);
@@ -160,14 +161,17 @@ export function externalMatch(patterns: readonly string[], kind: string, namespa
 function madeSecrets(o: ScopedObject): { namespace: string | undefined; name: string; what: string }[] {
   const spec = rec(o.data.spec) ?? {};
   const label = objectLabel(o);
-  if (o.kind === 'Certificate' && o.group === 'cert-manager.io' && str(spec.secretName)) return [{ namespace: o.namespace, name: str(spec.secretName)!, what: label }];
-  if (o.kind === 'ExternalSecret' && o.group === 'external-secrets.io') return [{ namespace: o.namespace, name: str(rec(spec.target)?.name) ?? o.name, what: label }];
+  if (o.kind === 'Certificate' && o.group === 'cert-manager.io' && str(spec.secretName))
+    return [{ namespace: o.namespace, name: str(spec.secretName)!, what: label }];
+  if (o.kind === 'ExternalSecret' && o.group === 'external-secrets.io')
+    return [{ namespace: o.namespace, name: str(rec(spec.target)?.name) ?? o.name, what: label }];
   if (o.kind === 'ClusterExternalSecret' && o.group === 'external-secrets.io') {
     const name = str(spec.externalSecretName) ?? str(rec(rec(spec.externalSecretSpec)?.target)?.name) ?? o.name;
     return [{ namespace: undefined, name, what: label }];
   }
   if (o.kind === 'SealedSecret') return [{ namespace: o.namespace, name: str(rec(rec(spec.template)?.metadata)?.name) ?? o.name, what: label }];
-  if (o.group === 'secrets.hashicorp.com' && str(rec(spec.destination)?.name)) return [{ namespace: o.namespace, name: str(rec(spec.destination)?.name)!, what: label }];
+  if (o.group === 'secrets.hashicorp.com' && str(rec(spec.destination)?.name))
+    return [{ namespace: o.namespace, name: str(rec(spec.destination)?.name)!, what: label }];
   return [];
 }
 
@@ -275,7 +279,12 @@ function pdbs(u: Universe): Violation[] {
 
 /** Collapse whitespace; `{{ ... }}` (evaluated by the chart's `tpl`) matches anything. */
 function configPattern(text: string): RegExp {
-  const parts = text.split(/\{\{[\s\S]*?\}\}/).map((p) => p.replace(/\s+/g, ' ').trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const parts = text.split(/\{\{[\s\S]*?\}\}/).map((p) =>
+    p
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+  );
   return new RegExp(`^${parts.join('[\\s\\S]*?')}$`);
 }
 
@@ -442,7 +451,7 @@ function vaultChecks(u: Universe): Violation[] {
     for (const probeName of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
       const http = rec(rec(p.container[probeName])?.httpGet);
       if (!http) continue;
-      const port = typeof http.port === 'number' ? http.port : ports.get(String(http.port)) ?? Number(http.port);
+      const port = typeof http.port === 'number' ? http.port : (ports.get(String(http.port)) ?? Number(http.port));
       const listener = ls.find((l) => l.port === port);
       if (!listener) continue;
       const scheme = String(http.scheme ?? 'HTTP').toUpperCase();

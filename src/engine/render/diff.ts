@@ -63,7 +63,11 @@ export function isEmptyDiff(d: ObjectDiff): boolean {
 
 /** `+2 added, -1 removed, ~3 changed` (or `no change`). */
 export function diffSummary(d: ObjectDiff): string {
-  const parts = [d.added.length && `+${d.added.length} added`, d.removed.length && `-${d.removed.length} removed`, d.changed.length && `~${d.changed.length} changed`].filter(Boolean);
+  const parts = [
+    d.added.length && `+${d.added.length} added`,
+    d.removed.length && `-${d.removed.length} removed`,
+    d.changed.length && `~${d.changed.length} changed`,
+  ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'no change';
 }
 
@@ -99,7 +103,9 @@ export function formatObjectDiff(d: ObjectDiff, maxLines = Number.POSITIVE_INFIN
     lines.length = maxLines;
   }
   if (omittedObjects || omittedLines) {
-    lines.push(`… ${omittedObjects ? `${omittedObjects} changed object${omittedObjects === 1 ? '' : 's'}, ` : ''}${omittedLines} line${omittedLines === 1 ? '' : 's'} left out`);
+    lines.push(
+      `… ${omittedObjects ? `${omittedObjects} changed object${omittedObjects === 1 ? '' : 's'}, ` : ''}${omittedLines} line${omittedLines === 1 ? '' : 's'} left out`,
+    );
   }
   return { text: lines.join('\n'), omittedObjects, omittedLines };
 }

@@ -12,7 +12,7 @@ import { compareViolations, runChecks, type ComparedViolations, type Violation }
 import { diffObjects, type ObjectDiff } from './diff.js';
 import type { ReleaseRender, Renderer } from './helm.js';
 import { touches } from './release.js';
-import { buildState, buildUnits, materialise, type RepoState } from './state.js';
+import { buildState, buildUnits, materialise, repositoryApiVersions, type RepoState } from './state.js';
 
 export interface ProofOptions {
   readonly renderer: Renderer;
@@ -111,19 +111,21 @@ export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions):
 
   // Builds whose files the plan touches are built exactly (kubectl kustomize) in both states.
   const exact = new Set<string>();
-  for (const u of [...buildUnits(before), ...buildUnits(after)]) if (u.files.some((f) => changed.has(f))) exact.add(u.id);
+  for (const u of [...buildUnits(before), ...buildUnits(after)]) if (u.kustomize && u.files.some((f) => changed.has(f))) exact.add(u.id);
+  // The same capabilities in both states: a release whose inputs did not change renders once.
+  const apiVersions = [...new Set([...repositoryApiVersions(before), ...repositoryApiVersions(after)])].sort();
   const disk = exact.size ? materialise(before.root, finalFiles) : undefined;
   const disks: { dispose(): void }[] = disk ? [disk] : [];
   try {
-    let b = await buildState(before, { renderer, exact, root: before.root, external });
-    let a = await buildState(after, { renderer, exact, root: disk?.dir, external });
+    let b = await buildState(before, { renderer, exact, root: before.root, external, apiVersions });
+    let a = await buildState(after, { renderer, exact, root: disk?.dir, external, apiVersions });
     // A build that could not run in one state is read from the manifests in both, so that the two compare.
     const failed = new Set([...b.buildProblems.keys(), ...a.buildProblems.keys()]);
     if (failed.size) {
       for (const [id, why] of new Map([...b.buildProblems, ...a.buildProblems])) notices.push(`${id}: ${why}`);
       const narrowed = new Set([...exact].filter((id) => !failed.has(id)));
-      b = await buildState(before, { renderer, exact: narrowed, root: before.root, external });
-      a = await buildState(after, { renderer, exact: narrowed, root: disk?.dir, external });
+      b = await buildState(before, { renderer, exact: narrowed, root: before.root, external, apiVersions });
+      a = await buildState(after, { renderer, exact: narrowed, root: disk?.dir, external, apiVersions });
     }
     const violations = compareViolations(runChecks(b.universe), runChecks(a.universe));
 
@@ -161,7 +163,13 @@ export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions):
           for (const c of changes.slice(0, k + 1)) for (const [path, t] of c.files) files.set(path, t);
           const d = materialise(before.root, files);
           disks.push(d);
-          const s = await buildState(stateRepo(before, files), { renderer, exact: new Set([...exact].filter((id) => !failed.has(id))), root: d.dir, external });
+          const s = await buildState(stateRepo(before, files), {
+            renderer,
+            exact: new Set([...exact].filter((id) => !failed.has(id))),
+            root: d.dir,
+            external,
+            apiVersions,
+          });
           return new Set(runChecks(s.universe).map((v) => v.key));
         })();
         stateCache.set(k, p);
@@ -216,7 +224,11 @@ export function renderRefusals(plan: Plan, proof: RenderProof): Refusal[] {
     const vs = proof.blame.get(rp.rule.meta.id);
     if (!vs?.length) continue;
     const reason = `render check: ${vs.map((v) => v.message).join('; ')}`;
-    const releaseFiles = new Set(proof.releases.filter((r) => vs.some((v) => v.units.includes(`HelmRelease ${r.id}`))).flatMap((r) => [...(r.after?.inputs.inputFiles ?? []), ...(r.before?.inputs.inputFiles ?? [])]));
+    const releaseFiles = new Set(
+      proof.releases
+        .filter((r) => vs.some((v) => v.units.includes(`HelmRelease ${r.id}`)))
+        .flatMap((r) => [...(r.after?.inputs.inputFiles ?? []), ...(r.before?.inputs.inputFiles ?? [])]),
+    );
     const direct = rp.fixed.filter((x) => x.files.some((f) => releaseFiles.has(f.path)));
     for (const x of direct.length ? direct : rp.fixed) out.push({ ruleId: rp.rule.meta.id, finding: x.finding, reason });
   }
@@ -232,7 +244,10 @@ export function withRefusals(plan: Plan, refusals: readonly Refusal[]): Plan {
       const mine = refusals.filter((r) => r.ruleId === rp.rule.meta.id);
       if (!mine.length) return rp;
       const already = new Set(rp.dropped.map((d) => (d.finding ? findingKey(d.finding) : '')));
-      return { ...rp, dropped: [...rp.dropped, ...mine.filter((r) => !already.has(findingKey(r.finding))).map((r) => ({ finding: r.finding, reason: r.reason }))] };
+      return {
+        ...rp,
+        dropped: [...rp.dropped, ...mine.filter((r) => !already.has(findingKey(r.finding))).map((r) => ({ finding: r.finding, reason: r.reason }))],
+      };
     }),
   };
 }
@@ -241,7 +256,12 @@ export function withRefusals(plan: Plan, refusals: readonly Refusal[]): Plan {
  * Prove a plan; refuse the fixes that introduce a violation and plan again without them, until the planned state
  * introduces none the rules can be blamed for. `replan` plans the same selection leaving the given findings out.
  */
-export async function renderGate(before: Repo, plan: Plan, opts: ProofOptions, replan: (exclude: (f: Finding) => boolean) => Plan): Promise<{ plan: Plan; proof: RenderProof; refusals: Refusal[] }> {
+export async function renderGate(
+  before: Repo,
+  plan: Plan,
+  opts: ProofOptions,
+  replan: (exclude: (f: Finding) => boolean) => Plan,
+): Promise<{ plan: Plan; proof: RenderProof; refusals: Refusal[] }> {
   let current = plan;
   const refused: Refusal[] = [];
   for (let round = 0; ; round++) {

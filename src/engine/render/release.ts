@@ -157,7 +157,8 @@ function sopsObjects(repo: Repo): { file: string; kind: string; name: string; na
     try {
       const d = asRecord(parse(text));
       const meta = asRecord(d?.metadata);
-      if (typeof d?.kind === 'string' && typeof meta?.name === 'string') out.push({ file: f.path, kind: d.kind, name: meta.name, namespace: str(meta.namespace) });
+      if (typeof d?.kind === 'string' && typeof meta?.name === 'string')
+        out.push({ file: f.path, kind: d.kind, name: meta.name, namespace: str(meta.namespace) });
     } catch {
       // not a single YAML document: nothing to learn
     }
@@ -332,6 +333,15 @@ export function releaseInputs(repo: Repo, hr: Resource): ReleaseInputs {
   }
   const inline = asRecord(spec.values);
   if (inline) values = deepMerge(values, inline);
+
+  // How the HelmRelease itself reaches the cluster: the kustomizations that include it (namespace, patches) and the
+  // Flux Kustomizations that apply it (targetNamespace, patches, postBuild).
+  for (let d = dirOf(hr.file); ; d = dirOf(d)) {
+    const k = repo.flux.kustomizeFile(d);
+    if (k && repo.flux.kustomizeFiles(d).includes(hr.file)) files.add(k.file);
+    if (d === '') break;
+  }
+  for (const ks of repo.flux.fluxKustomizationsFor(hr.file)) files.add(ks.file);
 
   const chart = chartRequest(repo, hr);
   chart.sources.forEach((s) => files.add(s.file));

@@ -48,7 +48,8 @@ export function patchFiles(repo: Repo): Set<string> {
     const k = rec(f.resources[0]?.data);
     if (!k) continue;
     const dir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '';
-    for (const p of Array.isArray(k.patchesStrategicMerge) ? k.patchesStrategicMerge : []) if (typeof p === 'string' && !p.includes('\n')) out.add(joinPath(dir, p));
+    for (const p of Array.isArray(k.patchesStrategicMerge) ? k.patchesStrategicMerge : [])
+      if (typeof p === 'string' && !p.includes('\n')) out.add(joinPath(dir, p));
     for (const p of [...(Array.isArray(k.patches) ? k.patches : []), ...(Array.isArray(k.patchesJson6902) ? k.patchesJson6902 : [])]) {
       const path = rec(p)?.path;
       if (typeof path === 'string') out.add(joinPath(dir, path));
@@ -156,7 +157,12 @@ export function sopsProducers(repo: Repo): Producer[] {
       const d = rec(parse(f.text));
       const meta = rec(d?.metadata);
       if ((d?.kind === 'Secret' || d?.kind === 'ConfigMap') && typeof meta?.name === 'string') {
-        out.push({ kind: d.kind, name: meta.name, namespace: typeof meta.namespace === 'string' ? meta.namespace : undefined, what: `SOPS-encrypted ${f.path}` });
+        out.push({
+          kind: d.kind,
+          name: meta.name,
+          namespace: typeof meta.namespace === 'string' ? meta.namespace : undefined,
+          what: `SOPS-encrypted ${f.path}`,
+        });
       }
     } catch {
       // not one YAML document
@@ -174,6 +180,8 @@ export interface StateOptions {
   readonly external: readonly string[];
   /** Releases to render (by id; default: all). Others are left out and their namespaces are opaque. */
   readonly releases?: ReadonlySet<string>;
+  /** `Capabilities.APIVersions` for every release (default: those of this state, `repositoryApiVersions`). */
+  readonly apiVersions?: readonly string[];
 }
 
 export interface RepoState {
@@ -208,7 +216,7 @@ export async function buildState(repo: Repo, opts: StateOptions): Promise<RepoSt
     const i = releaseInputs(repo, hr);
     if (!inputs.has(i.id)) inputs.set(i.id, i);
   }
-  const apiVersions = repositoryApiVersions(repo);
+  const apiVersions = opts.apiVersions ?? repositoryApiVersions(repo);
   const renders = new Map<string, ReleaseRender>();
   const wanted = [...inputs.values()].filter((i) => !opts.releases || opts.releases.has(i.id));
   // Two helm processes at a time: the machine's cores, not more.
@@ -238,9 +246,9 @@ export async function buildState(repo: Repo, opts: StateOptions): Promise<RepoSt
   const kubectl = opts.exact.size ? await renderer.kubectl() : undefined;
   for (const u of units) {
     let objs: K8sObject[] | undefined;
-    if (opts.exact.has(u.id)) {
-      if (!u.kustomize) problems.set(u.id, `${u.dir || '.'} has no kustomization.yaml (Flux generates one); built from the manifests`);
-      else if (!kubectl?.ok) problems.set(u.id, `kustomize builds need kubectl: ${kubectl?.reason ?? 'not found'}`);
+    // A directory without kustomization.yaml is what Flux generates one for: all its manifests, as loaded.
+    if (opts.exact.has(u.id) && u.kustomize) {
+      if (!kubectl?.ok) problems.set(u.id, `kustomize builds need kubectl: ${kubectl?.reason ?? 'not found'}`);
       else if (!opts.root) problems.set(u.id, 'no copy of this state on disk');
       else {
         try {

@@ -44,7 +44,11 @@ export function run(file: string, args: readonly string[], opts: { cwd?: string;
       (err, stdout, stderr) => {
         if (err) {
           const e = err as NodeJS.ErrnoException & { killed?: boolean };
-          const why = e.killed ? `timed out after ${Math.round((opts.timeoutMs ?? 120_000) / 1000)}s` : e.code === 'ENOENT' ? 'not found' : firstLines(stderr || e.message);
+          const why = e.killed
+            ? `timed out after ${Math.round((opts.timeoutMs ?? 120_000) / 1000)}s`
+            : e.code === 'ENOENT'
+              ? 'not found'
+              : firstLines(stderr || e.message);
           reject(new ToolError(`${file} ${args[0] ?? ''}: ${why}`, stderr));
           return;
         }
