@@ -41,9 +41,11 @@ export interface Universe {
   readonly external: readonly string[];
 }
 
-export type CheckId = 'duplicate-object' | 'missing-reference' | 'vault-config' | 'listener-cert-path' | 'probe-scheme' | 'pdb-selects-nothing';
+export type CheckId =
+  'release-renders' | 'duplicate-object' | 'missing-reference' | 'vault-config' | 'listener-cert-path' | 'probe-scheme' | 'pdb-selects-nothing';
 
 export const CHECK_TITLES: Record<CheckId, string> = {
+  'release-renders': 'the chart still renders',
   'duplicate-object': 'no object is applied twice',
   'missing-reference': 'every Secret and ConfigMap a pod uses exists',
   'vault-config': 'the Vault configuration parses and is the one the repository wrote',

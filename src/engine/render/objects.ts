@@ -79,7 +79,8 @@ export function parseManifests(text: string): ParsedManifest[] {
     if (doc.errors.length) throw new Error(`rendered output is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
     const data = asRecord(doc.toJS({ maxAliasCount: 10_000 }));
     if (!data) continue;
-    const source = /#\s*Source:\s*(\S+)/.exec(doc.commentBefore ?? '')?.[1];
+    const comments = `${doc.commentBefore ?? ''}\n${(doc.contents as { commentBefore?: string } | null)?.commentBefore ?? ''}`;
+    const source = /Source:\s*(\S+)/.exec(comments)?.[1];
     out.push({ data, source });
   }
   return out;

@@ -93,6 +93,26 @@ function statusOf(b: ReleaseRender | undefined, a: ReleaseRender | undefined): {
   return { status: 'verified' };
 }
 
+/** Releases that rendered in `before` but whose chart fails on the values of this state (helm template errors). */
+function renderFailures(state: RepoState, before?: RepoState): Violation[] {
+  if (!before) return [];
+  const out: Violation[] = [];
+  for (const [id, r] of state.renders) {
+    const b = before.renders.get(id);
+    if (r.status !== 'not-rendered' || !r.chart || !b || !(b.status === 'rendered' || b.status === 'partial')) continue;
+    const scopes = state.repo.flux.clustersOf(r.inputs.resource.file);
+    out.push({
+      check: 'release-renders',
+      key: `release-renders|${id}`,
+      message: `HelmRelease ${id} rendered before, but helm template fails after: ${r.reason}`,
+      scope: scopes[0] ?? '',
+      certain: true,
+      units: [`HelmRelease ${id}`],
+    });
+  }
+  return out;
+}
+
 /** Render and check the repository before and after a plan. */
 export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions): Promise<RenderProof> {
   const t0 = performance.now();
@@ -127,7 +147,7 @@ export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions):
       b = await buildState(before, { renderer, exact: narrowed, root: before.root, external, apiVersions });
       a = await buildState(after, { renderer, exact: narrowed, root: disk?.dir, external, apiVersions });
     }
-    const violations = compareViolations(runChecks(b.universe), runChecks(a.universe));
+    const violations = compareViolations([...runChecks(b.universe), ...renderFailures(b)], [...runChecks(a.universe), ...renderFailures(a, b)]);
 
     const ids = new Set<string>();
     for (const id of [...b.inputs.keys(), ...a.inputs.keys()]) if (releaseTouched(b, id, changed) || releaseTouched(a, id, changed)) ids.add(id);
@@ -170,7 +190,7 @@ export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions):
             external,
             apiVersions,
           });
-          return new Set(runChecks(s.universe).map((v) => v.key));
+          return new Set([...runChecks(s.universe), ...renderFailures(s, b)].map((v) => v.key));
         })();
         stateCache.set(k, p);
       }

@@ -61,8 +61,10 @@ export function run(file: string, args: readonly string[], opts: { cwd?: string;
 
 /** The first lines of a tool's error output, trimmed (helm prints one `Error: ...` line; kustomize may print more). */
 export function firstLines(text: string, max = 3): string {
-  return text
-    .split('\n')
+  const lines = text.split('\n');
+  // helm prints warnings (`level=WARN msg=...`) before the error: the `Error:` line is what went wrong.
+  const error = lines.findIndex((l) => /^\s*Error:/.test(l));
+  return (error >= 0 ? lines.slice(error) : lines.filter((l) => !/\blevel=(INFO|WARN|DEBUG)\b/.test(l)))
     .map((l) => l.trim())
     .filter(Boolean)
     .slice(0, max)
