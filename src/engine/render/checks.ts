@@ -290,10 +290,11 @@ function configPattern(text: string): RegExp {
   return new RegExp(`^${parts.join('[\\s\\S]*?')}$`);
 }
 
-/** The chart appends `disable_mlock = true` when the configuration lacks it: compare without it. */
+/** The chart adds `disable_mlock = true` when the configuration lacks it (appended; before chart 0.32.0 prepended): compare without it. */
 function normalisedConfig(text: string): string {
   return text
     .replace(/\n\s*disable_mlock\s*=\s*true\s*$/, '')
+    .replace(/^\s*disable_mlock\s*=\s*true\s*\n/, '')
     .replace(/\s+/g, ' ')
     .trim();
 }

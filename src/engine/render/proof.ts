@@ -54,6 +54,8 @@ export interface RenderProof {
   readonly notices: readonly string[];
   readonly helm: string | undefined;
   readonly stats: { readonly helmRuns: number; readonly cacheHits: number; readonly ms: number };
+  /** Fixes the render checks refused (the plan was made again without them), when the proof comes from `renderGate`. */
+  readonly refused?: readonly Refusal[];
 }
 
 interface RuleChange {
@@ -133,19 +135,20 @@ export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions):
   const exact = new Set<string>();
   for (const u of [...buildUnits(before), ...buildUnits(after)]) if (u.kustomize && u.files.some((f) => changed.has(f))) exact.add(u.id);
   // The same capabilities in both states: a release whose inputs did not change renders once.
+  const builds = new Map<string, Promise<import('./objects.js').K8sObject[]>>();
   const apiVersions = [...new Set([...repositoryApiVersions(before), ...repositoryApiVersions(after)])].sort();
   const disk = exact.size ? materialise(before.root, finalFiles) : undefined;
   const disks: { dispose(): void }[] = disk ? [disk] : [];
   try {
-    let b = await buildState(before, { renderer, exact, root: before.root, external, apiVersions });
-    let a = await buildState(after, { renderer, exact, root: disk?.dir, external, apiVersions });
+    let b = await buildState(before, { renderer, exact, root: before.root, external, apiVersions, builds });
+    let a = await buildState(after, { renderer, exact, root: disk?.dir, external, apiVersions, builds });
     // A build that could not run in one state is read from the manifests in both, so that the two compare.
     const failed = new Set([...b.buildProblems.keys(), ...a.buildProblems.keys()]);
     if (failed.size) {
       for (const [id, why] of new Map([...b.buildProblems, ...a.buildProblems])) notices.push(`${id}: ${why}`);
       const narrowed = new Set([...exact].filter((id) => !failed.has(id)));
-      b = await buildState(before, { renderer, exact: narrowed, root: before.root, external, apiVersions });
-      a = await buildState(after, { renderer, exact: narrowed, root: disk?.dir, external, apiVersions });
+      b = await buildState(before, { renderer, exact: narrowed, root: before.root, external, apiVersions, builds });
+      a = await buildState(after, { renderer, exact: narrowed, root: disk?.dir, external, apiVersions, builds });
     }
     const violations = compareViolations([...runChecks(b.universe), ...renderFailures(b)], [...runChecks(a.universe), ...renderFailures(a, b)]);
 
@@ -287,7 +290,8 @@ export async function renderGate(
   for (let round = 0; ; round++) {
     const proof = await proveRender(before, current, opts);
     const more = renderRefusals(current, proof).filter((r) => !refused.some((x) => findingKey(x.finding) === findingKey(r.finding)));
-    if (!more.length || round >= plan.rules.length) return { plan: withRefusals(current, refused), proof, refusals: refused };
+    if (!more.length || round >= plan.rules.length)
+      return { plan: withRefusals(current, refused), proof: { ...proof, refused: [...refused] }, refusals: refused };
     refused.push(...more);
     const keys = new Set(refused.map((r) => findingKey(r.finding)));
     current = replan((f) => keys.has(findingKey(f)));

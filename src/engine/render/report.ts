@@ -51,7 +51,12 @@ export function checksText(proof: RenderProof): string {
   const { introduced, existing } = proof.violations;
   const blamed = [...proof.blame].flatMap(([rule, vs]) => vs.map((v) => `  - ${rule}: ${violationLine(v)}`));
   const uncertain = introduced.filter((v) => !v.certain);
-  if (!introduced.length) out.push(`Render checks: no new violation (${Object.values(CHECK_TITLES).join('; ')}).`);
+  const refused = proof.refused ?? [];
+  if (refused.length) {
+    out.push(`Render checks: ${refused.length} fix${refused.length === 1 ? '' : 'es'} refused (planned again without them):`);
+    for (const r of refused) out.push(`  - ${r.ruleId}: ${r.finding.file}:${r.finding.line}: ${r.reason}`);
+  }
+  if (!introduced.length) out.push(`Render checks: no new violation${refused.length ? ' in what remains' : ''} (${Object.values(CHECK_TITLES).join('; ')}).`);
   if (blamed.length) out.push('Render checks: new violations, fixes refused:', ...blamed);
   if (uncertain.length) out.push('Render checks: new, not certain (reported only):', ...uncertain.map((v) => `  - ${violationLine(v)}`));
   if (existing.length)
@@ -128,7 +133,7 @@ export function proofJson(proof: RenderProof) {
       existing: proof.violations.existing.map(({ check, message, certain }) => ({ check, message, certain })),
       resolved: proof.violations.resolved.map(({ check, message }) => ({ check, message })),
     },
-    refusedRules: [...proof.blame.keys()],
+    refused: (proof.refused ?? []).map((r) => ({ rule: r.ruleId, file: r.finding.file, line: r.finding.line, reason: r.reason })),
     notices: proof.notices,
   };
 }

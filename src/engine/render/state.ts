@@ -68,6 +68,9 @@ export function helmReleasesOf(repo: Repo): Resource[] {
 export function buildUnits(repo: Repo): BuildUnit[] {
   const units = new Map<string, BuildUnit>();
   for (const ks of repo.ofKind('Kustomization', GROUPS.fluxKustomize)) {
+    // Only Kustomizations that build this repository: an OCIRepository, Bucket or ExternalArtifact is another artifact.
+    const kind = ks.get(['spec', 'sourceRef', 'kind']);
+    if (kind !== undefined && kind !== 'GitRepository') continue;
     const dir = repo.flux.kustomizationDir(ks);
     if (dir === undefined) continue;
     const t = ks.get(['spec', 'targetNamespace']);
@@ -182,6 +185,8 @@ export interface StateOptions {
   readonly releases?: ReadonlySet<string>;
   /** `Capabilities.APIVersions` for every release (default: those of this state, `repositoryApiVersions`). */
   readonly apiVersions?: readonly string[];
+  /** kustomize builds by root and unit, shared between the states of one proof (a build runs once). */
+  readonly builds?: Map<string, Promise<K8sObject[]>>;
 }
 
 export interface RepoState {
@@ -244,21 +249,31 @@ export async function buildState(repo: Repo, opts: StateOptions): Promise<RepoSt
   const units = buildUnits(repo);
   const problems = new Map<string, string>();
   const kubectl = opts.exact.size ? await renderer.kubectl() : undefined;
-  for (const u of units) {
-    let objs: K8sObject[] | undefined;
-    // A directory without kustomization.yaml is what Flux generates one for: all its manifests, as loaded.
-    if (opts.exact.has(u.id) && u.kustomize) {
-      if (!kubectl?.ok) problems.set(u.id, `kustomize builds need kubectl: ${kubectl?.reason ?? 'not found'}`);
-      else if (!opts.root) problems.set(u.id, 'no copy of this state on disk');
-      else {
-        try {
-          objs = await unitObjectsFromKustomize(kubectl.path, opts.root, u, renderer.clusterScoped);
-        } catch (e) {
-          problems.set(u.id, `kubectl kustomize ${u.dir || '.'} failed: ${(e as Error).message}`);
+  const builds = opts.builds ?? new Map<string, Promise<K8sObject[]>>();
+  const built = new Map<string, K8sObject[]>();
+  // A directory without kustomization.yaml is what Flux generates one for: all its manifests, as loaded.
+  const exactUnits = units.filter((u) => opts.exact.has(u.id) && u.kustomize);
+  if (exactUnits.length && !kubectl?.ok) for (const u of exactUnits) problems.set(u.id, `kustomize builds need kubectl: ${kubectl?.reason ?? 'not found'}`);
+  else if (exactUnits.length && !opts.root) for (const u of exactUnits) problems.set(u.id, 'no copy of this state on disk');
+  else if (exactUnits.length) {
+    const pending = [...exactUnits];
+    await Promise.all(
+      [0, 1].map(async () => {
+        for (let u = pending.shift(); u; u = pending.shift()) {
+          const key = `${opts.root}\0${u.dir}\0${u.targetNamespace ?? ''}`;
+          let p = builds.get(key);
+          if (!p) builds.set(key, (p = unitObjectsFromKustomize((kubectl as { path: string }).path, opts.root!, u, renderer.clusterScoped)));
+          try {
+            built.set(u.id, await p);
+          } catch (e) {
+            problems.set(u.id, `kubectl kustomize ${u.dir || '.'} failed: ${(e as Error).message}`);
+          }
         }
-      }
-    }
-    objs ??= unitObjectsFromRepo(repo, u, renderer.clusterScoped);
+      }),
+    );
+  }
+  for (const u of units) {
+    const objs = built.get(u.id) ?? unitObjectsFromRepo(repo, u, renderer.clusterScoped);
     for (const s of u.scopes) for (const o of objs) objects.push({ ...o, scope: s, unit: u.id });
   }
   return {

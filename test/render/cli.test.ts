@@ -1,0 +1,86 @@
+/** `gitops-fix fix` with rendering: the dry-run diff, commit messages, the PR body, refusals, and no helm. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { commitsOf, EXAMPLE_REPO, git, gitRepoFrom, IDENTITY, runCli } from '../support/git-repo.js';
+import { CHARTS, helmBinary, renderSkipReason } from '../support/helm.js';
+import { tempDir } from '../support/tree.js';
+
+const title = (t: string) => (renderSkipReason ? `${t} (skipped: ${renderSkipReason})` : t);
+const ESO = 'infra/kubernetes/flux/infrastructure/external-secrets/helmrelease.yaml';
+
+describe.skipIf(!!renderSkipReason)(title('fix renders the releases it touches'), { timeout: 120_000 }, () => {
+  it('fix --phase 1 --dry-run --charts prints the rendered diff of the Vault and External Secrets releases', async () => {
+    const dir = gitRepoFrom(EXAMPLE_REPO);
+    const r = await runCli(['fix', '--phase', '1', '--dry-run', '--charts', CHARTS, '--helm', helmBinary!], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('## HelmRelease external-secrets/external-secrets (chart external-secrets 2.9.0): rendered before and after, no change');
+    expect(r.stdout).toContain('## HelmRelease vault/vault (chart vault 0.34.1): +5 added, ~6 changed');
+    expect(r.stdout).toMatch(/^\+ PodDisruptionBudget\/vault\/vault$/m);
+    expect(r.stdout).toMatch(/^--- a\/ConfigMap\/vault\/vault-config\n\+\+\+ b\/ConfigMap\/vault\/vault-config$/m);
+    expect(r.stdout).toMatch(/^-\s+storage "file" \{\n\+\s+storage "raft" \{$/m);
+    expect(r.stdout).toContain('Render checks: no new violation');
+    expect(r.stdout).not.toContain('not render-verified');
+  });
+
+  it('commits carry the render of the releases each rule touches, capped; the PR body has each diff inside <details>', async () => {
+    const dir = gitRepoFrom(EXAMPLE_REPO);
+    const body = join(tempDir(), 'pr.md');
+    const r = await runCli(['fix', '--phase', '1', '--yes', '--charts', CHARTS, '--helm', helmBinary!, '--pr-body', body], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const commits = commitsOf(dir, 'main..gitops-fix/phase-1');
+    const vault = commits.find((c) => c.subject.startsWith('fix(vault-single-instance)'))!;
+    expect(vault.body).toContain('Rendered (helm template through the chart, before and after this branch):');
+    expect(vault.body).toContain(
+      '- HelmRelease vault/vault (chart vault 0.34.1): +5 added, ~6 changed (also changed by vault-tls-disabled, vault-listener-insecure, vault-file-storage)',
+    );
+    expect(vault.body).toMatch(/… \d+ changed objects?, \d+ lines? left out/);
+    expect(vault.body.split('\n').length).toBeLessThan(140);
+    const branch = commits.find((c) => c.subject.startsWith('fix(gitrepository-dev-branch)'))!;
+    expect(branch.body).not.toContain('Rendered');
+    const md = readFileSync(body, 'utf8');
+    expect(md).toContain('## Rendered changes');
+    expect(md).toContain('<details><summary>HelmRelease vault/vault (chart vault 0.34.1): +5 added, ~6 changed</summary>');
+    expect(md).toContain('- HelmRelease external-secrets/external-secrets (chart external-secrets 2.9.0): rendered before and after, no change');
+  });
+
+  it('refuses the External Secrets monitoring fix that would render Service external-secrets-metrics twice (chart 0.10.4 with metrics.service)', async () => {
+    const dir = gitRepoFrom(EXAMPLE_REPO);
+    const eso = readFileSync(join(dir, ESO), 'utf8')
+      .replace('version: "2.9.0"', 'version: "0.10.4"')
+      .replace('    installCRDs: true\n', '    installCRDs: true\n    metrics:\n      service:\n        enabled: true\n');
+    writeFileSync(join(dir, ESO), eso);
+    writeFileSync(
+      join(dir, '.gitops-fix.yaml'),
+      'render:\n  apiVersions: [monitoring.coreos.com/v1]\nrules:\n  missing-monitoring:\n    prometheusOperator: true\n',
+    );
+    git(dir, 'add', '-A');
+    git(dir, ...IDENTITY, 'commit', '-q', '-m', 'eso 0.10.4');
+    const r = await runCli(['fix', '--rule', 'missing-monitoring', '--dry-run', '--charts', CHARTS, '--helm', helmBinary!, '--format', 'json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    const rule = json.rules.find((x: { id: string }) => x.id === 'missing-monitoring');
+    expect(rule.dropped).toEqual([
+      expect.objectContaining({
+        file: ESO,
+        reason: expect.stringMatching(/^render check: Service\/external-secrets\/external-secrets-metrics is applied 2 times/),
+      }),
+    ]);
+    expect(json.render.refused).toEqual([expect.objectContaining({ rule: 'missing-monitoring', file: ESO })]);
+    expect(json.render.violations.introduced).toEqual([]);
+    expect(rule.fixed.map((f: { file: string }) => f.file)).toEqual(['infra/kubernetes/flux/infrastructure/vault/helmrelease.yaml']);
+  });
+});
+
+describe('fix without helm', () => {
+  it('says once that the touched releases are not render-verified, and marks each of them', async () => {
+    const dir = gitRepoFrom(EXAMPLE_REPO);
+    const missing = join(tempDir(), 'helm');
+    const r = await runCli(['fix', '--phase', '1', '--dry-run', '--helm', missing], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('note:') && l.includes('not render-verified'))).toHaveLength(1);
+    expect(r.stderr).toContain(`note: helm ${missing}: not an executable file: the releases these fixes touch are not render-verified`);
+    expect(r.stdout).toContain(`## HelmRelease vault/vault: not render-verified: helm ${missing}: not an executable file`);
+    expect(r.stdout).toContain(`## HelmRelease external-secrets/external-secrets: not render-verified: helm ${missing}: not an executable file`);
+  });
+});
