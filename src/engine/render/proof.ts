@@ -12,12 +12,17 @@ import { compareViolations, runChecks, type ComparedViolations, type Violation }
 import { diffObjects, type ObjectDiff } from './diff.js';
 import type { ReleaseRender, Renderer } from './helm.js';
 import { touches } from './release.js';
-import { buildState, buildUnits, materialise, repositoryApiVersions, type RepoState } from './state.js';
+import { buildState, buildUnits, KUSTOMIZE_NAMES, materialise, patchFiles, repositoryApiVersions, type RepoState } from './state.js';
 
 export interface ProofOptions {
   readonly renderer: Renderer;
   /** Config `render.external`: `Kind/namespace/name` made outside the repository. */
   readonly external?: readonly string[];
+  /**
+   * At most this many builds run `kubectl kustomize` (each in both states; default 24). A plan that changes the
+   * kustomize configuration of more (a fleet) reads all builds from the loaded manifests, and says so.
+   */
+  readonly maxKustomizeBuilds?: number;
 }
 
 export type ReleaseStatus = 'verified' | 'partial' | 'not-rendered' | 'not-verified';
@@ -131,9 +136,19 @@ export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions):
   const helm = await renderer.helm();
   if (!helm.ok) notices.push(`${helm.reason}: the releases these fixes touch are not render-verified (pass --helm PATH or put helm on PATH)`);
 
-  // Builds whose files the plan touches are built exactly (kubectl kustomize) in both states.
+  // Builds whose kustomize configuration the plan changes (a kustomization file, a patch) are built exactly with
+  // kubectl kustomize in both states; where only manifests change, the loaded manifests say what is applied.
+  const patches = new Set([...patchFiles(before), ...patchFiles(after)]);
+  const kustomizeChanges = [...changed].filter((f) => KUSTOMIZE_NAMES.includes(f.slice(f.lastIndexOf('/') + 1)) || patches.has(f));
   const exact = new Set<string>();
-  for (const u of [...buildUnits(before), ...buildUnits(after)]) if (u.kustomize && u.files.some((f) => changed.has(f))) exact.add(u.id);
+  for (const u of [...buildUnits(before), ...buildUnits(after)]) if (u.kustomize && kustomizeChanges.some((f) => u.files.includes(f))) exact.add(u.id);
+  const maxBuilds = opts.maxKustomizeBuilds ?? 24;
+  if (exact.size > maxBuilds) {
+    notices.push(
+      `these fixes change the kustomize configuration of ${exact.size} Flux Kustomizations (more than ${maxBuilds}): their objects are read from the manifests, not built with kubectl kustomize`,
+    );
+    exact.clear();
+  }
   // The same capabilities in both states: a release whose inputs did not change renders once.
   const builds = new Map<string, Promise<import('./objects.js').K8sObject[]>>();
   const apiVersions = [...new Set([...repositoryApiVersions(before), ...repositoryApiVersions(after)])].sort();
@@ -184,15 +199,10 @@ export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions):
         p = (async () => {
           const files = new Map<string, string>();
           for (const c of changes.slice(0, k + 1)) for (const [path, t] of c.files) files.set(path, t);
-          const d = materialise(before.root, files);
-          disks.push(d);
-          const s = await buildState(stateRepo(before, files), {
-            renderer,
-            exact: new Set([...exact].filter((id) => !failed.has(id))),
-            root: d.dir,
-            external,
-            apiVersions,
-          });
+          const stillExact = new Set([...exact].filter((id) => !failed.has(id)));
+          const d = stillExact.size ? materialise(before.root, files) : undefined;
+          if (d) disks.push(d);
+          const s = await buildState(stateRepo(before, files), { renderer, exact: stillExact, root: d?.dir, external, apiVersions, builds });
           return new Set([...runChecks(s.universe), ...renderFailures(s, b)].map((v) => v.key));
         })();
         stateCache.set(k, p);

@@ -137,12 +137,26 @@ interface Found {
 }
 
 /** The kustomization.yaml document of every kustomize directory. */
+const kustomizationMemo = new WeakMap<Repo, Resource[]>();
 function kustomizationFiles(repo: Repo): Resource[] {
+  let m = kustomizationMemo.get(repo);
+  if (!m) kustomizationMemo.set(repo, (m = kustomizationFilesOf(repo)));
+  return m;
+}
+
+function kustomizationFilesOf(repo: Repo): Resource[] {
   return repo.files.filter((f) => /(^|\/)(kustomization\.ya?ml|Kustomization)$/.test(f.path) && f.resources[0]).map((f) => f.resources[0]!);
 }
 
 /** SOPS-encrypted manifests the loader skipped: their kind and name are in clear text. */
+const sopsMemo = new WeakMap<Repo, { file: string; kind: string; name: string; namespace: string | undefined }[]>();
 function sopsObjects(repo: Repo): { file: string; kind: string; name: string; namespace: string | undefined }[] {
+  let m = sopsMemo.get(repo);
+  if (!m) sopsMemo.set(repo, (m = sopsObjectsOf(repo)));
+  return m;
+}
+
+function sopsObjectsOf(repo: Repo): { file: string; kind: string; name: string; namespace: string | undefined }[] {
   const out: { file: string; kind: string; name: string; namespace: string | undefined }[] = [];
   for (const f of repo.files) {
     if (f.skipReason !== 'sops-encrypted') continue;

@@ -3,7 +3,8 @@
  * Flux Kustomization's build (exactly with `kubectl kustomize` where a change could matter, from the loaded
  * manifests elsewhere), grouped per cluster.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
@@ -15,7 +16,7 @@ import { parseManifests, toObject, type K8sObject } from './objects.js';
 import { releaseInputs, type ReleaseInputs } from './release.js';
 import { run } from './tools.js';
 
-const KUSTOMIZE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+export const KUSTOMIZE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 export interface BuildUnit {
   /** `Kustomization flux-system/apps`, or `repository` when no Flux Kustomization applies anything here. */
@@ -40,9 +41,14 @@ function scopesOf(repo: Repo, file: string): string[] {
   return c.length ? [...c] : [''];
 }
 
+const patchMemo = new WeakMap<Repo, Set<string>>();
+
 /** Files that kustomizations use as patches (not applied as objects). */
 export function patchFiles(repo: Repo): Set<string> {
+  const memo = patchMemo.get(repo);
+  if (memo) return memo;
   const out = new Set<string>();
+  patchMemo.set(repo, out);
   for (const f of repo.files) {
     if (!KUSTOMIZE_NAMES.includes(basename(f.path))) continue;
     const k = rec(f.resources[0]?.data);
@@ -140,13 +146,30 @@ export async function unitObjectsFromKustomize(kubectl: string, root: string, un
   return out;
 }
 
-/** Copy a repository to a temporary directory with some files replaced (for `kubectl kustomize` of a planned state). */
+/**
+ * A copy of a repository with some files replaced, for `kubectl kustomize` of a planned state: a tree of hard links
+ * (`cp -al`, fast and no extra space; a replaced file is unlinked before it is written, so the original is never
+ * touched), or a plain copy where hard links cannot be made.
+ */
 export function materialise(root: string, files: ReadonlyMap<string, string>): { dir: string; dispose(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'gitops-fix-state-'));
-  cpSync(root, dir, { recursive: true, filter: (src) => !/(^|\/)(\.git|node_modules)$/.test(src) });
+  const entries = readdirSync(root)
+    .filter((e) => e !== '.git' && e !== 'node_modules')
+    .map((e) => join(root, e));
+  if (entries.length) {
+    try {
+      execFileSync('cp', ['-al', ...entries, dir], { stdio: 'ignore' });
+    } catch {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir);
+      for (const e of entries) cpSync(e, join(dir, basename(e)), { recursive: true });
+    }
+  }
   for (const [p, text] of files) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), text);
+    const target = join(dir, p);
+    mkdirSync(dirname(target), { recursive: true });
+    rmSync(target, { force: true });
+    writeFileSync(target, text);
   }
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
