@@ -85,10 +85,12 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   program
     .command('demo')
     .description('run phase 1 on a temporary git copy of the bundled example repository and show the branch it made')
+    .option('--charts <dir>', 'render the Vault and External Secrets releases with the charts in this directory (repeatable)', collect, [])
+    .option('--helm <path>', 'the helm binary that renders them (default: helm on PATH)')
     .option('--debug', 'print stack traces of unexpected errors')
-    .action(async () => {
+    .action(async (flags: { charts: string[]; helm?: string }) => {
       const { demoCommand } = await import('./commands/demo.js');
-      code = await demoCommand(io);
+      code = await demoCommand(io, flags);
     });
 
   program
