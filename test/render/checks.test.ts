@@ -186,10 +186,12 @@ describe.skipIf(!!renderSkipReason)(title('render checks refuse the fix that int
       replanned++;
       expect(exclude(plan.rules[1]!.fixed[0]!.finding)).toBe(true);
       expect(exclude(plan.rules[0]!.fixed[0]!.finding)).toBe(false);
-      return planOf(before, [
-        { id: 'replicas', files: first },
-        { id: 'leader-election', files: eso('serviceMonitor:\n  enabled: true\nreplicaCount: 2\nleaderElect: true\n') },
-      ]);
+      return {
+        plan: planOf(before, [
+          { id: 'replicas', files: first },
+          { id: 'leader-election', files: eso('serviceMonitor:\n  enabled: true\nreplicaCount: 2\nleaderElect: true\n') },
+        ]),
+      };
     });
     expect(replanned).toBe(1);
     expect(gate.refusals.map((r) => r.ruleId)).toEqual(['metrics-service']);

@@ -286,13 +286,14 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
               const helm = flags.helm ? (flags.helm.includes('/') ? at(flags.helm) : flags.helm) : undefined;
               const setup = renderSetup(session.loaded, at(dir), { charts: (flags.charts ?? []).map(at), ...(helm ? { helm } : {}) }, defaultCacheDir(io.env));
               const last = planned;
-              const gate = await renderGate(session.repo, plan, { renderer: setup.renderer, external: setup.external }, (extra) => {
+              const opts = { renderer: setup.renderer, external: setup.external, after: planner.repoAfter };
+              const gate = await renderGate(session.repo, plan, opts, (extra) => {
                 planner = new Planner(session.repo, {
                   ...last,
                   exclude: excludeSuppressed(session, (f) => !!last.exclude?.(f) || extra(f)),
                   options: session.options,
                 });
-                return planner.result();
+                return { plan: planner.result(), after: planner.repoAfter };
               });
               plan = gate.plan;
               render = gate.proof;

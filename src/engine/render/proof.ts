@@ -19,10 +19,12 @@ export interface ProofOptions {
   /** Config `render.external`: `Kind/namespace/name` made outside the repository. */
   readonly external?: readonly string[];
   /**
-   * At most this many builds run `kubectl kustomize` (each in both states; default 24). A plan that changes the
+   * At most this many builds run `kubectl kustomize` (each in both states; default 8). A plan that changes the
    * kustomize configuration of more (a fleet) reads all builds from the loaded manifests, and says so.
    */
   readonly maxKustomizeBuilds?: number;
+  /** The repository after the plan, when the caller has it loaded already (the planner does); else loaded here. */
+  readonly after?: Repo;
 }
 
 export type ReleaseStatus = 'verified' | 'partial' | 'not-rendered' | 'not-verified';
@@ -131,7 +133,7 @@ export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions):
   const finalFiles = new Map<string, string>();
   for (const c of changes) for (const [p, t] of c.files) finalFiles.set(p, t);
   const changed = new Set(finalFiles.keys());
-  const after = stateRepo(before, finalFiles);
+  const after = opts.after ?? stateRepo(before, finalFiles);
   const notices: string[] = [];
   const helm = await renderer.helm();
   if (!helm.ok) notices.push(`${helm.reason}: the releases these fixes touch are not render-verified (pass --helm PATH or put helm on PATH)`);
@@ -142,7 +144,7 @@ export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions):
   const kustomizeChanges = [...changed].filter((f) => KUSTOMIZE_NAMES.includes(f.slice(f.lastIndexOf('/') + 1)) || patches.has(f));
   const exact = new Set<string>();
   for (const u of [...buildUnits(before), ...buildUnits(after)]) if (u.kustomize && kustomizeChanges.some((f) => u.files.includes(f))) exact.add(u.id);
-  const maxBuilds = opts.maxKustomizeBuilds ?? 24;
+  const maxBuilds = opts.maxKustomizeBuilds ?? 8;
   if (exact.size > maxBuilds) {
     notices.push(
       `these fixes change the kustomize configuration of ${exact.size} Flux Kustomizations (more than ${maxBuilds}): their objects are read from the manifests, not built with kubectl kustomize`,
@@ -293,17 +295,20 @@ export async function renderGate(
   before: Repo,
   plan: Plan,
   opts: ProofOptions,
-  replan: (exclude: (f: Finding) => boolean) => Plan,
+  replan: (exclude: (f: Finding) => boolean) => { plan: Plan; after?: Repo },
 ): Promise<{ plan: Plan; proof: RenderProof; refusals: Refusal[] }> {
   let current = plan;
+  let after = opts.after;
   const refused: Refusal[] = [];
   for (let round = 0; ; round++) {
-    const proof = await proveRender(before, current, opts);
+    const proof = await proveRender(before, current, { ...opts, ...(after ? { after } : {}) });
     const more = renderRefusals(current, proof).filter((r) => !refused.some((x) => findingKey(x.finding) === findingKey(r.finding)));
     if (!more.length || round >= plan.rules.length)
       return { plan: withRefusals(current, refused), proof: { ...proof, refused: [...refused] }, refusals: refused };
     refused.push(...more);
     const keys = new Set(refused.map((r) => findingKey(r.finding)));
-    current = replan((f) => keys.has(findingKey(f)));
+    const next = replan((f) => keys.has(findingKey(f)));
+    current = next.plan;
+    after = next.after;
   }
 }

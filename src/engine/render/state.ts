@@ -171,7 +171,17 @@ export function materialise(root: string, files: ReadonlyMap<string, string>): {
     rmSync(target, { force: true });
     writeFileSync(target, text);
   }
-  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    dispose: () => {
+      // rm(1) removes a large tree of links several times faster than a recursive rmSync
+      try {
+        execFileSync('rm', ['-rf', dir], { stdio: 'ignore' });
+      } catch {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
 }
 
 /** SOPS-encrypted Secrets and ConfigMaps (the loader skips them; their names are in clear text). */
