@@ -87,6 +87,13 @@ function unitFiles(state: RepoState, unit: string): string[] {
   return [...(state.units.find((u) => u.id === unit)?.files ?? [])];
 }
 
+/** Is `file` one of `files`, or inside one of them (a chart directory)? */
+function involves(files: ReadonlySet<string>, file: string): boolean {
+  if (files.has(file)) return true;
+  for (const d of files) if (file.startsWith(`${d}/`)) return true;
+  return false;
+}
+
 function releaseTouched(state: RepoState, id: string, files: Iterable<string>): boolean {
   const i = state.inputs.get(id);
   if (!i) return false;
@@ -192,39 +199,42 @@ export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions):
       });
     }
 
-    // Blame each new violation on the first rule whose changes bring it in.
+    // Blame each new violation on the first rule whose changes bring it in: the states after each candidate rule
+    // (with only the changes to the files the violation is about) are checked, by binary search.
     const blame = new Map<string, Violation[]>();
-    const stateCache = new Map<number, Promise<Set<string>>>();
-    const keysAt = (k: number): Promise<Set<string>> => {
-      let p = stateCache.get(k);
+    const stillExact = new Set([...exact].filter((id) => !failed.has(id)));
+    const stateCache = new Map<string, Promise<Set<string>>>();
+    const keysAt = (k: number, involved: ReadonlySet<string>): Promise<Set<string>> => {
+      const cacheKey = `${k}\0${[...involved].sort().join('\0')}`;
+      let p = stateCache.get(cacheKey);
       if (!p) {
         p = (async () => {
           const files = new Map<string, string>();
-          for (const c of changes.slice(0, k + 1)) for (const [path, t] of c.files) files.set(path, t);
-          const stillExact = new Set([...exact].filter((id) => !failed.has(id)));
+          for (const c of changes.slice(0, k + 1)) for (const [path, t] of c.files) if (involves(involved, path)) files.set(path, t);
           const d = stillExact.size ? materialise(before.root, files) : undefined;
           if (d) disks.push(d);
           const s = await buildState(stateRepo(before, files), { renderer, exact: stillExact, root: d?.dir, external, apiVersions, builds });
           return new Set([...runChecks(s.universe), ...renderFailures(s, b)].map((v) => v.key));
         })();
-        stateCache.set(k, p);
+        stateCache.set(cacheKey, p);
       }
       return p;
     };
     for (const v of violations.introduced) {
       if (!v.certain) continue;
-      const files = new Set(v.units.flatMap((u) => [...unitFiles(b, u), ...unitFiles(a, u)]));
-      const candidates = changes
-        .map((c, i) => ({ c, i }))
-        .filter(({ c }) => [...c.files.keys()].some((f) => files.has(f) || [...files].some((d) => f.startsWith(`${d}/`))));
+      const involved = new Set(v.units.flatMap((u) => [...unitFiles(b, u), ...unitFiles(a, u)]));
+      const candidates = changes.map((c, i) => ({ c, i })).filter(({ c }) => [...c.files.keys()].some((f) => involves(involved, f)));
       let culprit = candidates.length === 1 ? candidates[0]!.c.ruleId : undefined;
-      if (!culprit) {
-        for (const { c, i } of candidates.length ? candidates : changes.map((c, i) => ({ c, i }))) {
-          if ((await keysAt(i)).has(v.key)) {
-            culprit = c.ruleId;
-            break;
-          }
+      if (!culprit && candidates.length) {
+        // the first candidate after which the violation is there (the last one has it: it is the planned state)
+        let lo = 0;
+        let hi = candidates.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if ((await keysAt(candidates[mid]!.i, involved)).has(v.key)) hi = mid;
+          else lo = mid + 1;
         }
+        culprit = candidates[lo]!.c.ruleId;
       }
       culprit ??= changes[changes.length - 1]?.ruleId;
       if (culprit) blame.set(culprit, [...(blame.get(culprit) ?? []), v]);

@@ -135,5 +135,6 @@ export function proofJson(proof: RenderProof) {
     },
     refused: (proof.refused ?? []).map((r) => ({ rule: r.ruleId, file: r.finding.file, line: r.finding.line, reason: r.reason })),
     notices: proof.notices,
+    stats: { helmRuns: proof.stats.helmRuns, cacheHits: proof.stats.cacheHits, ms: Math.round(proof.stats.ms) },
   };
 }
