@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runChecks, type ScopedObject } from '../../src/engine/render/checks.js';
+import { checkRendered } from '../../src/engine/render/checks.js';
 import { Renderer } from '../../src/engine/render/helm.js';
 import { objectLabel } from '../../src/engine/render/objects.js';
 import { releaseInputs } from '../../src/engine/render/release.js';
@@ -10,10 +10,6 @@ import { HELM_REPOS, helmRelease, repoFrom } from '../support/render.js';
 import { tempDir } from '../support/tree.js';
 
 const title = (t: string) => (renderSkipReason ? `${t} (skipped: ${renderSkipReason})` : t);
-
-function scoped(objects: readonly import('../../src/engine/render/objects.js').K8sObject[], unit: string): ScopedObject[] {
-  return objects.map((o) => ({ ...o, scope: '', unit }));
-}
 
 describe.skipIf(!!renderSkipReason)(title('helm template through the real charts'), () => {
   const renderer = () => new Renderer({ helm: helmBinary!, chartDirs: [CHARTS], pull: false });
@@ -28,13 +24,7 @@ describe.skipIf(!!renderSkipReason)(title('helm template through the real charts
     });
     const services = objects.filter((o) => o.kind === 'Service').map(objectLabel);
     expect(services.filter((s) => s === 'Service/external-secrets/external-secrets-metrics')).toHaveLength(2);
-    const dups = runChecks({
-      objects: scoped(objects, 'HelmRelease external-secrets/external-secrets'),
-      releases: [],
-      producers: [],
-      opaque: new Set(),
-      external: [],
-    }).filter((v) => v.check === 'duplicate-object');
+    const dups = checkRendered(objects).filter((v) => v.check === 'duplicate-object');
     expect(dups.map((v) => v.message)).toEqual([
       expect.stringMatching(
         /^Service\/external-secrets\/external-secrets-metrics is applied 2 times: external-secrets \(external-secrets\/templates\/(service|servicemonitor)\.yaml\); external-secrets \(external-secrets\/templates\/(service|servicemonitor)\.yaml\)$/,

@@ -509,3 +509,21 @@ export function compareViolations(before: readonly Violation[], after: readonly 
     resolved: before.filter((v) => !a.has(v.key)),
   };
 }
+
+/**
+ * The checks on one render alone (a chart rendered with `Renderer.renderChart`, say): every object in one cluster,
+ * made by `unit`, with the values it was rendered from for the Vault configuration check.
+ */
+export function checkRendered(
+  objects: readonly K8sObject[],
+  opts: { unit?: string; values?: Record<string, unknown>; external?: readonly string[] } = {},
+): Violation[] {
+  const unit = opts.unit ?? 'render';
+  return runChecks({
+    objects: objects.map((o) => ({ ...o, scope: '', unit })),
+    releases: opts.values ? [{ id: unit, scope: '', values: opts.values, objects }] : [],
+    producers: [],
+    opaque: new Set(),
+    external: opts.external ?? [],
+  });
+}
