@@ -48,7 +48,7 @@ describe.skipIf(!!renderSkipReason)(title('helm template through the real charts
     const second = await r.renderRelease(i);
     expect([first.status, first.chart?.version, first.cached, second.cached]).toEqual(['rendered', '0.34.1', false, true]);
     expect(second.objects.map(objectLabel)).toEqual(first.objects.map(objectLabel));
-    expect([r.stats.helmRuns, r.stats.cacheHits, r.stats.perRelease.get('vault/vault')]).toEqual([1, 1, 1]);
+    expect([r.stats.helmRuns, r.stats.cacheHits, r.stats.perRelease.get('hr.yaml#0')]).toEqual([1, 1, 1]);
     expect(first.objects.map(objectLabel)).toContain('PodDisruptionBudget/vault/vault');
   });
 

@@ -26,6 +26,8 @@ export interface Producer {
 /** A release, for the checks that compare the rendered output with the values the repository wrote. */
 export interface ReleaseView {
   readonly id: string;
+  /** The unit its objects carry (`HelmRelease <file#doc>`). */
+  readonly unit: string;
   readonly scope: string;
   readonly values: Record<string, unknown>;
   readonly objects: readonly K8sObject[];
@@ -397,7 +399,7 @@ function vaultChecks(u: Universe): Violation[] {
             message: `${objectLabel(cm)} key ${key} (HelmRelease ${rel.id}) is read by no container: the configuration is not used`,
             scope: rel.scope,
             certain: true,
-            units: [`HelmRelease ${rel.id}`],
+            units: [rel.unit],
           });
         }
         if (written.length && !written.some((w) => configPattern(normalisedConfig(w.text)).test(normalisedConfig(text)))) {
@@ -407,7 +409,7 @@ function vaultChecks(u: Universe): Violation[] {
             message: `${objectLabel(cm)} (HelmRelease ${rel.id}) does not hold the configuration the repository writes in ${written.map((w) => w.path).join(', ')}: the chart renders another one in this mode`,
             scope: rel.scope,
             certain: true,
-            units: [`HelmRelease ${rel.id}`],
+            units: [rel.unit],
           });
         }
       }
@@ -521,7 +523,7 @@ export function checkRendered(
   const unit = opts.unit ?? 'render';
   return runChecks({
     objects: objects.map((o) => ({ ...o, scope: '', unit })),
-    releases: opts.values ? [{ id: unit, scope: '', values: opts.values, objects }] : [],
+    releases: opts.values ? [{ id: unit, unit, scope: '', values: opts.values, objects }] : [],
     producers: [],
     opaque: new Set(),
     external: opts.external ?? [],

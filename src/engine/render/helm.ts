@@ -74,7 +74,7 @@ export interface RenderStats {
   helmRuns: number;
   /** Renders answered from the in-memory or on-disk cache. */
   cacheHits: number;
-  /** helm runs per release id (cache hits not counted). */
+  /** helm runs per release (`ReleaseInputs.key`; cache hits not counted). */
   readonly perRelease: Map<string, number>;
   /** Milliseconds spent in helm (and kustomize post-renderers). */
   helmMs: number;
@@ -169,10 +169,10 @@ export class Renderer {
     };
     try {
       const { objects, cached } = await this.renderChartCached(base, helm, valuesFiles, resolved.chart);
-      if (!cached) this.count(inputs.id);
+      if (!cached) this.count(inputs.key);
       return done({ status: inputs.partial.length ? 'partial' : 'rendered', chart: resolved.chart, objects, cached });
     } catch (e) {
-      this.count(inputs.id);
+      this.count(inputs.key);
       return done({
         status: 'not-rendered',
         reason: `helm template with ${resolved.chart.name} ${resolved.chart.version}: ${(e as Error).message}`,

@@ -12,6 +12,8 @@ export interface K8sObject {
   readonly data: Record<string, unknown>;
   /** Where it came from: `HelmRelease vault/vault (vault/templates/server-statefulset.yaml)`, a kustomize build, a file. */
   readonly origin: string;
+  /** The repository file it is written in, when read from the manifests. */
+  readonly file?: string;
 }
 
 /** Kinds that have no namespace (the built-in ones and those of the CRDs rendered here; others are added per run). */

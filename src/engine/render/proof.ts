@@ -12,7 +12,7 @@ import { compareViolations, runChecks, type ComparedViolations, type Violation }
 import { diffObjects, type ObjectDiff } from './diff.js';
 import type { ReleaseRender, Renderer } from './helm.js';
 import { touches } from './release.js';
-import { buildState, buildUnits, KUSTOMIZE_NAMES, materialise, patchFiles, repositoryApiVersions, type RepoState } from './state.js';
+import { buildState, buildUnits, KUSTOMIZE_NAMES, materialise, patchFiles, releaseUnit, repositoryApiVersions, type RepoState } from './state.js';
 
 export interface ProofOptions {
   readonly renderer: Renderer;
@@ -32,6 +32,10 @@ export type ReleaseStatus = 'verified' | 'partial' | 'not-rendered' | 'not-verif
 export interface ReleaseProof {
   /** `namespace/name` of the HelmRelease. */
   readonly id: string;
+  /** `file#doc`: unique where several clusters have a release of the same name. */
+  readonly key: string;
+  /** How to name it: the id, with the file when another touched release has the same id. */
+  readonly label: string;
   readonly file: string;
   /** `vault 0.34.1` once resolved. */
   readonly chart: string | undefined;
@@ -94,8 +98,8 @@ function involves(files: ReadonlySet<string>, file: string): boolean {
   return false;
 }
 
-function releaseTouched(state: RepoState, id: string, files: Iterable<string>): boolean {
-  const i = state.inputs.get(id);
+function releaseTouched(state: RepoState, key: string, files: Iterable<string>): boolean {
+  const i = state.inputs.get(key);
   if (!i) return false;
   for (const f of files) if (touches(i, f)) return true;
   return false;
@@ -113,17 +117,17 @@ function statusOf(b: ReleaseRender | undefined, a: ReleaseRender | undefined): {
 function renderFailures(state: RepoState, before?: RepoState): Violation[] {
   if (!before) return [];
   const out: Violation[] = [];
-  for (const [id, r] of state.renders) {
-    const b = before.renders.get(id);
+  for (const [key, r] of state.renders) {
+    const b = before.renders.get(key);
     if (r.status !== 'not-rendered' || !r.chart || !b || !(b.status === 'rendered' || b.status === 'partial')) continue;
     const scopes = state.repo.flux.clustersOf(r.inputs.resource.file);
     out.push({
       check: 'release-renders',
-      key: `release-renders|${id}`,
-      message: `HelmRelease ${id} rendered before, but helm template fails after: ${r.reason}`,
+      key: `release-renders|${key}`,
+      message: `HelmRelease ${r.inputs.id} rendered before, but helm template fails after: ${r.reason}`,
       scope: scopes[0] ?? '',
       certain: true,
-      units: [`HelmRelease ${id}`],
+      units: [releaseUnit(r.inputs)],
     });
   }
   return out;
@@ -176,26 +180,32 @@ export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions):
     }
     const violations = compareViolations([...runChecks(b.universe), ...renderFailures(b)], [...runChecks(a.universe), ...renderFailures(a, b)]);
 
-    const ids = new Set<string>();
-    for (const id of [...b.inputs.keys(), ...a.inputs.keys()]) if (releaseTouched(b, id, changed) || releaseTouched(a, id, changed)) ids.add(id);
+    const keys = new Set<string>();
+    for (const k of [...b.inputs.keys(), ...a.inputs.keys()]) if (releaseTouched(b, k, changed) || releaseTouched(a, k, changed)) keys.add(k);
+    const inputsOf = (k: string) => (a.inputs.get(k) ?? b.inputs.get(k))!;
+    const idCount = new Map<string, number>();
+    for (const k of keys) idCount.set(inputsOf(k).id, (idCount.get(inputsOf(k).id) ?? 0) + 1);
     const releases: ReleaseProof[] = [];
-    for (const id of [...ids].sort()) {
-      const br = b.renders.get(id);
-      const ar = a.renders.get(id);
+    for (const k of [...keys].sort((x, y) => inputsOf(x).id.localeCompare(inputsOf(y).id) || x.localeCompare(y))) {
+      const br = b.renders.get(k);
+      const ar = a.renders.get(k);
       const s = statusOf(br, ar);
       const ok = (r: ReleaseRender | undefined) => r && (r.status === 'rendered' || r.status === 'partial');
       const diff = ok(ar) && (ok(br) || !br) ? diffObjects(br?.objects ?? [], ar!.objects) : !ar && ok(br) ? diffObjects(br!.objects, []) : undefined;
       const chart = (ar ?? br)?.chart;
+      const { id, resource } = inputsOf(k);
       releases.push({
         id,
-        file: (a.inputs.get(id) ?? b.inputs.get(id))!.resource.file,
+        key: k,
+        label: idCount.get(id)! > 1 ? `${id} (${resource.file})` : id,
+        file: resource.file,
         chart: chart ? `${chart.name} ${chart.version}` : undefined,
         before: br,
         after: ar,
         ...s,
         partial: [...new Set([...(br?.partial ?? []), ...(ar?.partial ?? [])])],
         diff,
-        rules: changes.filter((c) => releaseTouched(b, id, c.files.keys()) || releaseTouched(a, id, c.files.keys())).map((c) => c.ruleId),
+        rules: changes.filter((c) => releaseTouched(b, k, c.files.keys()) || releaseTouched(a, k, c.files.keys())).map((c) => c.ruleId),
       });
     }
 
@@ -271,7 +281,7 @@ export function renderRefusals(plan: Plan, proof: RenderProof): Refusal[] {
     const reason = `render check: ${vs.map((v) => v.message).join('; ')}`;
     const releaseFiles = new Set(
       proof.releases
-        .filter((r) => vs.some((v) => v.units.includes(`HelmRelease ${r.id}`)))
+        .filter((r) => vs.some((v) => v.units.includes(releaseUnit(r))))
         .flatMap((r) => [...(r.after?.inputs.inputFiles ?? []), ...(r.before?.inputs.inputFiles ?? [])]),
     );
     const direct = rp.fixed.filter((x) => x.files.some((f) => releaseFiles.has(f.path)));

@@ -19,6 +19,8 @@ export interface PostRenderer {
 export interface ReleaseInputs {
   /** `namespace/name` of the HelmRelease. */
   readonly id: string;
+  /** Unique in the repository (`file#doc`): clusters of one repository often have a release of the same name. */
+  readonly key: string;
   readonly resource: Resource;
   /** Helm release name (spec.releaseName, else [targetNamespace-]name, shortened as Flux does past 53 characters). */
   readonly releaseName: string;
@@ -369,6 +371,7 @@ export function releaseInputs(repo: Repo, hr: Resource): ReleaseInputs {
   const install = asRecord(spec.install) ?? {};
   return {
     id: `${hrNs}/${name}`,
+    key: hr.id,
     resource: hr,
     releaseName: fluxReleaseName(name, target, str(spec.releaseName)),
     namespace,

@@ -4,7 +4,7 @@ import { diffSummary, formatObjectDiff, isEmptyDiff } from './diff.js';
 import type { ReleaseProof, RenderProof } from './proof.js';
 
 function releaseHead(r: ReleaseProof): string {
-  return `HelmRelease ${r.id}${r.chart ? ` (chart ${r.chart})` : ''}`;
+  return `HelmRelease ${r.label}${r.chart ? ` (chart ${r.chart})` : ''}`;
 }
 
 /** One line on what is known of a release: its change, or why it is not render-verified. */
@@ -117,6 +117,7 @@ export function proofJson(proof: RenderProof) {
     helm: proof.helm ?? null,
     releases: proof.releases.map((r) => ({
       id: r.id,
+      key: r.key,
       file: r.file,
       chart: r.chart ?? null,
       status: r.status,

@@ -121,7 +121,7 @@ export function unitObjectsFromRepo(repo: Repo, unit: BuildUnit, clusterScoped: 
             if (typeof name !== 'string') continue;
             const ns = unit.targetNamespace ?? (rec(g)?.namespace as string | undefined) ?? (r.get(['namespace']) as string | undefined) ?? 'default';
             const o = toObject({ apiVersion: 'v1', kind, metadata: { name, namespace: ns } }, `${unit.id} (${path}, ${key})`, ns, clusterScoped);
-            if (o) out.push(o);
+            if (o) out.push({ ...o, file: path });
           }
         }
         continue;
@@ -129,7 +129,7 @@ export function unitObjectsFromRepo(repo: Repo, unit: BuildUnit, clusterScoped: 
       if (!r.kind || !r.apiVersion || !r.name) continue;
       const ns = unit.targetNamespace ?? repo.flux.namespaceOf(r) ?? 'default';
       const o = toObject(r.data, `${unit.id} (${path})`, ns, clusterScoped);
-      if (o) out.push(unit.targetNamespace && o.namespace ? { ...o, namespace: unit.targetNamespace } : o);
+      if (o) out.push({ ...o, file: path, ...(unit.targetNamespace && o.namespace ? { namespace: unit.targetNamespace } : {}) });
     }
   }
   return out;
@@ -207,6 +207,11 @@ export function sopsProducers(repo: Repo): Producer[] {
   return out;
 }
 
+/** How violations name a release: `HelmRelease <file#doc>` (unique, unlike `namespace/name`). */
+export function releaseUnit(i: Pick<ReleaseInputs, 'key'>): string {
+  return `HelmRelease ${i.key}`;
+}
+
 export interface StateOptions {
   readonly renderer: Renderer;
   /** Units built with kubectl (by id); the others come from the loaded manifests. */
@@ -214,7 +219,7 @@ export interface StateOptions {
   /** The state's files on disk, for kubectl (undefined: none can be built exactly). */
   readonly root: string | undefined;
   readonly external: readonly string[];
-  /** Releases to render (by id; default: all). Others are left out and their namespaces are opaque. */
+  /** Releases to render (by key; default: all). Others are left out and their namespaces are opaque. */
   readonly releases?: ReadonlySet<string>;
   /** `Capabilities.APIVersions` for every release (default: those of this state, `repositoryApiVersions`). */
   readonly apiVersions?: readonly string[];
@@ -252,16 +257,16 @@ export async function buildState(repo: Repo, opts: StateOptions): Promise<RepoSt
   const inputs = new Map<string, ReleaseInputs>();
   for (const hr of helmReleasesOf(repo)) {
     const i = releaseInputs(repo, hr);
-    if (!inputs.has(i.id)) inputs.set(i.id, i);
+    inputs.set(i.key, i);
   }
   const apiVersions = opts.apiVersions ?? repositoryApiVersions(repo);
   const renders = new Map<string, ReleaseRender>();
-  const wanted = [...inputs.values()].filter((i) => !opts.releases || opts.releases.has(i.id));
+  const wanted = [...inputs.values()].filter((i) => !opts.releases || opts.releases.has(i.key));
   // Two helm processes at a time: the machine's cores, not more.
   const queue = [...wanted];
   await Promise.all(
     [0, 1].map(async () => {
-      for (let i = queue.shift(); i; i = queue.shift()) renders.set(i.id, await renderer.renderRelease(i, { apiVersions }));
+      for (let i = queue.shift(); i; i = queue.shift()) renders.set(i.key, await renderer.renderRelease(i, { apiVersions }));
     }),
   );
   const objects: ScopedObject[] = [];
@@ -269,14 +274,14 @@ export async function buildState(repo: Repo, opts: StateOptions): Promise<RepoSt
   const opaque = new Set<string>();
   for (const i of inputs.values()) {
     const scopes = scopesOf(repo, i.resource.file);
-    const r = renders.get(i.id);
+    const r = renders.get(i.key);
     if (!r || !(r.status === 'rendered' || r.status === 'partial')) {
       for (const s of scopes) opaque.add(`${s}|${i.namespace}`);
       continue;
     }
     for (const s of scopes) {
-      for (const o of r.objects) objects.push({ ...o, scope: s, unit: `HelmRelease ${i.id}` });
-      releases.push({ id: i.id, scope: s, values: i.values, objects: r.objects });
+      for (const o of r.objects) objects.push({ ...o, scope: s, unit: releaseUnit(i) });
+      releases.push({ id: i.id, unit: releaseUnit(i), scope: s, values: i.values, objects: r.objects });
     }
   }
   const units = buildUnits(repo);
@@ -307,7 +312,8 @@ export async function buildState(repo: Repo, opts: StateOptions): Promise<RepoSt
   }
   for (const u of units) {
     const objs = built.get(u.id) ?? unitObjectsFromRepo(repo, u, renderer.clusterScoped);
-    for (const s of u.scopes) for (const o of objs) objects.push({ ...o, scope: s, unit: u.id });
+    // Without Flux Kustomizations the repository is one unit: each object belongs to the clusters of its file.
+    for (const o of objs) for (const s of u.id === 'repository' && o.file ? scopesOf(repo, o.file) : u.scopes) objects.push({ ...o, scope: s, unit: u.id });
   }
   return {
     repo,
