@@ -2,19 +2,20 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commitsOf, EXAMPLE_REPO, git, gitRepoFrom, IDENTITY, runCli } from '../support/git-repo.js';
+import { runCli } from '../support/cli.js';
+import { commitsOf, EXAMPLE_REPO, git, gitRepoFrom, IDENTITY } from '../support/git-repo.js';
 import { CHARTS, helmBinary, renderSkipReason } from '../support/helm.js';
 import { tempDir } from '../support/tree.js';
 
 const title = (t: string) => (renderSkipReason ? `${t} (skipped: ${renderSkipReason})` : t);
 const ESO = 'infra/kubernetes/flux/infrastructure/external-secrets/helmrelease.yaml';
-/** Pulled charts and cached renders go to a temporary cache, not the user's. */
-const env = { XDG_CACHE_HOME: tempDir('gitops-fix-cache-') };
+// Pulled charts and cached renders go to a temporary cache, not the user's (the CLI runs in this process).
+process.env.XDG_CACHE_HOME = tempDir('gitops-fix-cache-');
 
 describe.skipIf(!!renderSkipReason)(title('fix renders the releases it touches'), { timeout: 120_000 }, () => {
   it('fix --phase 1 --dry-run --charts prints the rendered diff of the Vault and External Secrets releases', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
-    const r = await runCli(['fix', '--phase', '1', '--dry-run', '--charts', CHARTS, '--helm', helmBinary!], { cwd: dir, env });
+    const r = await runCli(['fix', '--phase', '1', '--dry-run', '--charts', CHARTS, '--helm', helmBinary!], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('## HelmRelease external-secrets/external-secrets (chart external-secrets 2.9.0): rendered before and after, no change');
     expect(r.stdout).toContain('## HelmRelease vault/vault (chart vault 0.34.1): +5 added, ~6 changed');
@@ -28,7 +29,7 @@ describe.skipIf(!!renderSkipReason)(title('fix renders the releases it touches')
   it('commits carry the render of the releases each rule touches, capped; the PR body has each diff inside <details>', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const body = join(tempDir(), 'pr.md');
-    const r = await runCli(['fix', '--phase', '1', '--yes', '--charts', CHARTS, '--helm', helmBinary!, '--pr-body', body], { cwd: dir, env });
+    const r = await runCli(['fix', '--phase', '1', '--yes', '--charts', CHARTS, '--helm', helmBinary!, '--pr-body', body], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const commits = commitsOf(dir, 'main..gitops-fix/phase-1');
     const vault = commits.find((c) => c.subject.startsWith('fix(vault-single-instance)'))!;
@@ -60,7 +61,6 @@ describe.skipIf(!!renderSkipReason)(title('fix renders the releases it touches')
     git(dir, ...IDENTITY, 'commit', '-q', '-m', 'eso 0.10.4');
     const r = await runCli(['fix', '--rule', 'missing-monitoring', '--dry-run', '--charts', CHARTS, '--helm', helmBinary!, '--format', 'json'], {
       cwd: dir,
-      env,
     });
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
@@ -81,7 +81,7 @@ describe('fix without helm', () => {
   it('says once that the touched releases are not render-verified, and marks each of them', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const missing = join(tempDir(), 'helm');
-    const r = await runCli(['fix', '--phase', '1', '--dry-run', '--helm', missing], { cwd: dir, env });
+    const r = await runCli(['fix', '--phase', '1', '--dry-run', '--helm', missing], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('note:') && l.includes('not render-verified'))).toHaveLength(1);
     expect(r.stderr).toContain(`note: helm ${missing}: not an executable file: the releases these fixes touch are not render-verified`);

@@ -5,7 +5,7 @@ import { Renderer } from '../../src/engine/render/helm.js';
 import { objectLabel } from '../../src/engine/render/objects.js';
 import { releaseInputs } from '../../src/engine/render/release.js';
 import { CHARTS, helmBinary, renderSkipReason } from '../support/helm.js';
-import { hasKubectl } from '../support/kubectl.js';
+import { missing, skipTitle } from '../support/needs.js';
 import { HELM_REPOS, helmRelease, repoFrom } from '../support/render.js';
 import { tempDir } from '../support/tree.js';
 
@@ -66,7 +66,7 @@ describe.skipIf(!!renderSkipReason)(title('helm template through the real charts
     expect([partial.status, partial.partial]).toEqual(['partial', ['valuesFrom Secret vault-values is not in this repository']]);
   });
 
-  it.skipIf(!hasKubectl)(`postRenderers patch the rendered objects${hasKubectl ? '' : ' (skipped: kubectl is not on PATH)'}`, async () => {
+  it.skipIf(!!missing('kubectl'))(skipTitle('postRenderers patch the rendered objects', missing('kubectl')), async () => {
     const repo = repoFrom({
       'sources.yaml': HELM_REPOS,
       'hr.yaml': helmRelease(

@@ -183,7 +183,9 @@ function duplicates(u: Universe): Violation[] {
   const groups = new Map<string, ScopedObject[]>();
   for (const o of u.objects) {
     const k = `${o.scope}\0${objectKey(o)}`;
-    groups.get(k)?.push(o) ?? groups.set(k, [o]);
+    const list = groups.get(k);
+    if (list) list.push(o);
+    else groups.set(k, [o]);
   }
   const out: Violation[] = [];
   for (const [k, list] of groups) {
@@ -459,7 +461,7 @@ function vaultChecks(u: Universe): Violation[] {
       const port = typeof http.port === 'number' ? http.port : (ports.get(String(http.port)) ?? Number(http.port));
       const listener = ls.find((l) => l.port === port);
       if (!listener) continue;
-      const scheme = String(http.scheme ?? 'HTTP').toUpperCase();
+      const scheme = (typeof http.scheme === 'string' ? http.scheme : 'HTTP').toUpperCase();
       if ((scheme === 'HTTPS') === listener.tls) continue;
       out.push({
         check: 'probe-scheme',

@@ -103,7 +103,7 @@ interface CachedObjects {
 /** The kustomization of one post-renderer, as Flux builds it (inline strategic-merge and JSON 6902 patches become `patches`). */
 export function postRendererKustomization(p: PostRenderer, resource: string): Record<string, unknown> {
   const k = p.kustomize;
-  const patches: unknown[] = [...(Array.isArray(k.patches) ? k.patches : [])];
+  const patches: unknown[] = Array.isArray(k.patches) ? [...(k.patches as unknown[])] : [];
   for (const sm of Array.isArray(k.patchesStrategicMerge) ? k.patchesStrategicMerge : []) patches.push({ patch: stringify(sm) });
   for (const j of Array.isArray(k.patchesJson6902) ? k.patchesJson6902 : []) {
     const r = j as { target?: unknown; patch?: unknown };

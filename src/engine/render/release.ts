@@ -68,8 +68,10 @@ export function setPath(values: Record<string, unknown>, path: string, value: un
   for (let i = 0; i < path.length; i++) {
     const ch = path[i]!;
     if (ch === '\\' && i + 1 < path.length) cur += path[++i];
-    else if (ch === '.') (segs.push(cur), (cur = ''));
-    else if (ch === '[') {
+    else if (ch === '.') {
+      segs.push(cur);
+      cur = '';
+    } else if (ch === '[') {
       if (cur) segs.push(cur);
       cur = '';
       const end = path.indexOf(']', i);
@@ -201,7 +203,7 @@ function generatorData(repo: Repo, dir: string, gen: Record<string, unknown>): {
     if (typeof l !== 'string' || !l.includes('=')) continue;
     data.set(l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).replace(/^(["'])(.*)\1$/, '$2'));
   }
-  const envs = [...(Array.isArray(gen.envs) ? gen.envs : []), ...(typeof gen.env === 'string' ? [gen.env] : [])];
+  const envs: unknown[] = [...(Array.isArray(gen.envs) ? (gen.envs as unknown[]) : []), ...(typeof gen.env === 'string' ? [gen.env] : [])];
   for (const e of envs) {
     if (typeof e !== 'string') continue;
     const path = joinPath(dir, e);
@@ -301,7 +303,7 @@ function substituteDeep(v: unknown, vars: ReadonlyMap<string, string>): unknown 
 /** Everything Flux would pass to Helm for this HelmRelease, from the repository alone. */
 export function releaseInputs(repo: Repo, hr: Resource): ReleaseInputs {
   const subst = substitutions(repo, hr);
-  const spec = (asRecord(subst ? substituteDeep(hr.get(['spec']), subst.vars) : hr.get(['spec'])) ?? {}) as Record<string, unknown>;
+  const spec = asRecord(subst ? substituteDeep(hr.get(['spec']), subst.vars) : hr.get(['spec'])) ?? {};
   const hrNs = repo.flux.namespaceOf(hr) ?? hr.namespace ?? 'default';
   const target = str(spec.targetNamespace);
   const namespace = target ?? hrNs;

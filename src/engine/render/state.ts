@@ -56,7 +56,11 @@ export function patchFiles(repo: Repo): Set<string> {
     const dir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '';
     for (const p of Array.isArray(k.patchesStrategicMerge) ? k.patchesStrategicMerge : [])
       if (typeof p === 'string' && !p.includes('\n')) out.add(joinPath(dir, p));
-    for (const p of [...(Array.isArray(k.patches) ? k.patches : []), ...(Array.isArray(k.patchesJson6902) ? k.patchesJson6902 : [])]) {
+    const listed: unknown[] = [
+      ...(Array.isArray(k.patches) ? (k.patches as unknown[]) : []),
+      ...(Array.isArray(k.patchesJson6902) ? (k.patchesJson6902 as unknown[]) : []),
+    ];
+    for (const p of listed) {
       const path = rec(p)?.path;
       if (typeof path === 'string') out.add(joinPath(dir, path));
     }
