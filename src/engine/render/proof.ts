@@ -230,10 +230,12 @@ export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions):
       }
       return p;
     };
-    for (const v of violations.introduced) {
-      if (!v.certain) continue;
-      const involved = new Set(v.units.flatMap((u) => [...unitFiles(b, u), ...unitFiles(a, u)]));
-      const candidates = changes.map((c, i) => ({ c, i })).filter(({ c }) => [...c.files.keys()].some((f) => involves(involved, f)));
+    // One set of files for every new violation, so that the states between are built once and shared.
+    const certain = violations.introduced.filter((v) => v.certain);
+    const involved = new Set(certain.flatMap((v) => v.units.flatMap((u) => [...unitFiles(b, u), ...unitFiles(a, u)])));
+    for (const v of certain) {
+      const own = new Set(v.units.flatMap((u) => [...unitFiles(b, u), ...unitFiles(a, u)]));
+      const candidates = changes.map((c, i) => ({ c, i })).filter(({ c }) => [...c.files.keys()].some((f) => involves(own, f)));
       let culprit = candidates.length === 1 ? candidates[0]!.c.ruleId : undefined;
       if (!culprit && candidates.length) {
         // the first candidate after which the violation is there (the last one has it: it is the planned state)
