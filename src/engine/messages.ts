@@ -74,7 +74,14 @@ export function commitMessage(rp: RulePlan, extra: { render?: string } = {}): st
     for (const d of left) out.push(`- ${leftLine(d)}`);
   }
   if (extra.render) out.push('', extra.render);
-  if (rp.fixed.length) out.push('', VERIFIED, NOT_VERIFIED);
+  if (rp.fixed.length)
+    out.push(
+      '',
+      VERIFIED,
+      extra.render
+        ? NOT_VERIFIED.replace('what the Helm charts render from the changed values', 'what the Helm charts render beyond the section above')
+        : NOT_VERIFIED,
+    );
   out.push('', `${RULE_TRAILER}: ${meta.id}`, '');
   return out.join('\n');
 }

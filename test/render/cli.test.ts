@@ -13,9 +13,9 @@ const ESO = 'infra/kubernetes/flux/infrastructure/external-secrets/helmrelease.y
 process.env.XDG_CACHE_HOME = tempDir('gitops-fix-cache-');
 
 describe.skipIf(!!renderSkipReason)(title('fix renders the releases it touches'), { timeout: 120_000 }, () => {
-  it('fix --phase 1 --dry-run --charts prints the rendered diff of the Vault and External Secrets releases', async () => {
+  it('fix --phase 1 --dry-run --include-review --charts prints the rendered diff of the Vault and External Secrets releases', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
-    const r = await runCli(['fix', '--phase', '1', '--dry-run', '--charts', CHARTS, '--helm', helmBinary!], { cwd: dir });
+    const r = await runCli(['fix', '--phase', '1', '--dry-run', '--include-review', '--charts', CHARTS, '--helm', helmBinary!], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('## HelmRelease external-secrets/external-secrets (chart external-secrets 2.9.0): rendered before and after, no change');
     expect(r.stdout).toContain('## HelmRelease vault/vault (chart vault 0.34.1): +5 added, ~6 changed');
@@ -29,7 +29,7 @@ describe.skipIf(!!renderSkipReason)(title('fix renders the releases it touches')
   it('commits carry the render of the releases each rule touches, capped; the PR body has each diff inside <details>', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const body = join(tempDir(), 'pr.md');
-    const r = await runCli(['fix', '--phase', '1', '--yes', '--charts', CHARTS, '--helm', helmBinary!, '--pr-body', body], { cwd: dir });
+    const r = await runCli(['fix', '--phase', '1', '--yes', '--include-review', '--charts', CHARTS, '--helm', helmBinary!, '--pr-body', body], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const commits = commitsOf(dir, 'main..gitops-fix/phase-1');
     const vault = commits.find((c) => c.subject.startsWith('fix(vault-single-instance)'))!;
@@ -47,7 +47,7 @@ describe.skipIf(!!renderSkipReason)(title('fix renders the releases it touches')
     expect(md).toContain('- HelmRelease external-secrets/external-secrets (chart external-secrets 2.9.0): rendered before and after, no change');
   });
 
-  it('refuses the External Secrets monitoring fix that would render Service external-secrets-metrics twice (chart 0.10.4 with metrics.service)', async () => {
+  it('the External Secrets monitoring fix on chart 0.10.4 with metrics.service is render-verified: the metrics Service renders once', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const eso = readFileSync(join(dir, ESO), 'utf8')
       .replace('version: "2.9.0"', 'version: "0.10.4"')
@@ -59,21 +59,23 @@ describe.skipIf(!!renderSkipReason)(title('fix renders the releases it touches')
     );
     git(dir, 'add', '-A');
     git(dir, ...IDENTITY, 'commit', '-q', '-m', 'eso 0.10.4');
-    const r = await runCli(['fix', '--rule', 'missing-monitoring', '--dry-run', '--charts', CHARTS, '--helm', helmBinary!, '--format', 'json'], {
-      cwd: dir,
-    });
+    const r = await runCli(
+      ['fix', '--rule', 'missing-monitoring', '--dry-run', '--include-review', '--charts', CHARTS, '--helm', helmBinary!, '--format', 'json'],
+      {
+        cwd: dir,
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     const rule = json.rules.find((x: { id: string }) => x.id === 'missing-monitoring');
-    expect(rule.dropped).toEqual([
-      expect.objectContaining({
-        file: ESO,
-        reason: expect.stringMatching(/^render check: Service\/external-secrets\/external-secrets-metrics is applied 2 times/),
-      }),
-    ]);
-    expect(json.render.refused).toEqual([expect.objectContaining({ rule: 'missing-monitoring', file: ESO })]);
+    // The rule turns metrics.service off where the chart's ServiceMonitor renders the same Service (its own fix for
+    // 0.10.x); the render proves the result, and test/render/checks.test.ts shows the refusal without that fix.
+    expect(rule.fixed.map((f: { file: string }) => f.file)).toContain(ESO);
+    expect(rule.dropped).toEqual([]);
+    const release = json.render.releases.find((x: { id: string }) => x.id === 'external-secrets/external-secrets');
+    expect([release.status, release.chart]).toEqual(['verified', 'external-secrets 0.10.4']);
+    expect(release.added).toContain('ServiceMonitor/external-secrets/external-secrets-metrics');
     expect(json.render.violations.introduced).toEqual([]);
-    expect(rule.fixed.map((f: { file: string }) => f.file)).toEqual(['infra/kubernetes/flux/infrastructure/vault/helmrelease.yaml']);
   });
 });
 
@@ -81,7 +83,7 @@ describe('fix without helm', () => {
   it('says once that the touched releases are not render-verified, and marks each of them', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const missing = join(tempDir(), 'helm');
-    const r = await runCli(['fix', '--phase', '1', '--dry-run', '--helm', missing], { cwd: dir });
+    const r = await runCli(['fix', '--phase', '1', '--dry-run', '--include-review', '--helm', missing], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('note:') && l.includes('not render-verified'))).toHaveLength(1);
     expect(r.stderr).toContain(`note: helm ${missing}: not an executable file: the releases these fixes touch are not render-verified`);
