@@ -39,7 +39,8 @@ export function planSummary(o: FixOutcome, paint: Paint): string {
     ]
       .filter(Boolean)
       .join(', ');
-    lines.push(`${mark} ${paint('bold', m.id)} ${paint('dim', `[item ${m.reviewItem}, ${m.severity}]`)} ${counts}`);
+    const review = rp.fixed.length && rp.rule.fix && !rp.rule.fix.safe ? ` ${paint('yellow', '[review]')}` : '';
+    lines.push(`${mark} ${paint('bold', m.id)} ${paint('dim', `[item ${m.reviewItem}, ${m.severity}]`)}${review} ${counts}`);
     for (const x of rp.fixed) lines.push(`    ${paint('cyan', `${x.finding.file}:${x.finding.line}`)} ${x.summary}`);
     for (const d of rp.dropped) lines.push(`    ${paint('red', 'dropped')} ${left(d)}`);
     for (const d of rp.skipped) lines.push(`    ${paint('yellow', 'skipped')} ${left(d)}`);
@@ -65,7 +66,8 @@ export function fixText(o: FixOutcome, paint: Paint): string {
   if (o.mode === 'dry-run') {
     for (const rp of o.plan.rules) {
       if (!rp.files.length) continue;
-      out.push(paint('bold', `# ${commitSubject(rp)}`), colorDiff(unifiedDiff(rp.files), paint));
+      const review = rp.rule.fix && !rp.rule.fix.safe ? paint('yellow', '  [review: read the diff; --yes applies it only with --include-review]') : '';
+      out.push(paint('bold', `# ${commitSubject(rp)}`) + review, colorDiff(unifiedDiff(rp.files), paint));
     }
   }
   if (o.render && o.mode === 'dry-run') out.push(colorDiff(proofText(o.render), paint), '');

@@ -13,9 +13,9 @@ const ESO = 'infra/kubernetes/flux/infrastructure/external-secrets/helmrelease.y
 process.env.XDG_CACHE_HOME = tempDir('gitops-fix-cache-');
 
 describe.skipIf(!!renderSkipReason)(title('fix renders the releases it touches'), { timeout: 120_000 }, () => {
-  it('fix --phase 1 --dry-run --include-review --charts prints the rendered diff of the Vault and External Secrets releases', async () => {
+  it('fix --phase 1 --dry-run --charts prints the rendered diff of the Vault and External Secrets releases', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
-    const r = await runCli(['fix', '--phase', '1', '--dry-run', '--include-review', '--charts', CHARTS, '--helm', helmBinary!], { cwd: dir });
+    const r = await runCli(['fix', '--phase', '1', '--dry-run', '--charts', CHARTS, '--helm', helmBinary!], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('## HelmRelease external-secrets/external-secrets (chart external-secrets 2.9.0): rendered before and after, no change');
     expect(r.stdout).toContain('## HelmRelease vault/vault (chart vault 0.34.1): +5 added, ~6 changed');
@@ -89,5 +89,22 @@ describe('fix without helm', () => {
     expect(r.stderr).toContain(`note: helm ${missing}: not an executable file: the releases these fixes touch are not render-verified`);
     expect(r.stdout).toContain(`## HelmRelease vault/vault: not render-verified: helm ${missing}: not an executable file`);
     expect(r.stdout).toContain(`## HelmRelease external-secrets/external-secrets: not render-verified: helm ${missing}: not an executable file`);
+    // Nothing was rendered, so no check result may be claimed.
+    expect(r.stdout).toContain('Render checks: not run on the touched releases: none was rendered');
+    expect(r.stdout).not.toContain('no new violation');
+  });
+
+  it('a dry run without --yes previews the review fixes too, labelled; with --yes it previews what --yes applies', async () => {
+    const dir = gitRepoFrom(EXAMPLE_REPO);
+    const helm = ['--helm', join(tempDir(), 'helm')];
+    const all = await runCli(['fix', '--phase', '1', '--dry-run', ...helm], { cwd: dir });
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/^# fix\(vault-tls-disabled\): .*\[review: read the diff/m);
+    expect(all.stdout).toMatch(/^✔ vault-tls-disabled \[item 1, critical\] \[review\] 1 fixed$/m);
+    const safe = await runCli(['fix', '--phase', '1', '--dry-run', '--yes', ...helm], { cwd: dir });
+    expect(safe.code, safe.stderr).toBe(0);
+    expect(safe.stdout).not.toContain('fix(vault-tls-disabled)');
+    expect(safe.stdout).toContain('# fix(gitrepository-dev-branch)');
+    expect(safe.stderr).toMatch(/note: review fixes not applied without --include-review \(or the picker\): .*vault-tls-disabled/);
   });
 });

@@ -139,8 +139,9 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
   const interactive = !flags.yes && mode !== 'dry-run';
   if (interactive && !(io.stdinIsTTY && promptStream.isTTY)) throw new GitopsFixError('needs-terminal', NEEDS_TERMINAL);
   if (flags.includeReview && interactive) throw usage('--include-review applies to --yes and --dry-run (the picker offers review fixes unchecked)');
-  // Without the picker only safe fixes apply, unless --include-review; a rule that requires a held rule waits with it.
-  const held = new Set(!interactive && !flags.includeReview ? closed.filter((r) => r.fix && !r.fix.safe).map((r) => r.meta.id) : []);
+  // --yes applies only safe fixes, unless --include-review; a rule that requires a held rule waits with it. A --dry-run
+  // without --yes previews every selected fix, review fixes marked as such (with --yes it previews what --yes applies).
+  const held = new Set(flags.yes && !flags.includeReview ? closed.filter((r) => r.fix && !r.fix.safe).map((r) => r.meta.id) : []);
   for (let more = true; more;) {
     more = false;
     for (const r of closed) if (!held.has(r.meta.id) && (r.meta.requires ?? []).some((id) => held.has(id))) more = !!held.add(r.meta.id);

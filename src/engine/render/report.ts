@@ -56,7 +56,13 @@ export function checksText(proof: RenderProof): string {
     out.push(`Render checks: ${refused.length} fix${refused.length === 1 ? '' : 'es'} refused (planned again without them):`);
     for (const r of refused) out.push(`  - ${r.ruleId}: ${r.finding.file}:${r.finding.line}: ${r.reason}`);
   }
-  if (!introduced.length) out.push(`Render checks: no new violation${refused.length ? ' in what remains' : ''} (${Object.values(CHECK_TITLES).join('; ')}).`);
+  const unverified = notRenderVerified(proof);
+  if (unverified.length && unverified.length === proof.releases.length) {
+    out.push(`Render checks: not run on the touched release${unverified.length === 1 ? '' : 's'}: none was rendered (${unverified[0]!.reason ?? 'not rendered'}).`);
+  } else if (!introduced.length) {
+    const scope = unverified.length ? ` in the ${proof.releases.length - unverified.length} rendered releases (not render-verified: ${unverified.map((r) => r.label).join(', ')})` : '';
+    out.push(`Render checks: no new violation${refused.length ? ' in what remains' : ''}${scope} (${Object.values(CHECK_TITLES).join('; ')}).`);
+  }
   if (blamed.length) out.push('Render checks: new violations, fixes refused:', ...blamed);
   if (uncertain.length) out.push('Render checks: new, not certain (reported only):', ...uncertain.map((v) => `  - ${violationLine(v)}`));
   if (existing.length)
@@ -88,7 +94,10 @@ export function commitRenderSection(proof: RenderProof, ruleId: string, maxLines
     }
   }
   const vs = proof.blame.get(ruleId) ?? [];
-  out.push(vs.length ? `Render checks: ${vs.map(violationLine).join('; ')}` : 'Render checks: no new violation.');
+  const rendered = mine.filter((r) => r.status === 'verified' || r.status === 'partial');
+  if (vs.length) out.push(`Render checks: ${vs.map(violationLine).join('; ')}`);
+  else if (!rendered.length) out.push('Render checks: not run (no release of this rule was rendered).');
+  else out.push(`Render checks: no new violation${rendered.length < mine.length ? ` in the ${rendered.length} rendered release${rendered.length === 1 ? '' : 's'}` : ''}.`);
   return out.join('\n');
 }
 

@@ -4,7 +4,7 @@
  * manifests elsewhere), grouped per cluster.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
@@ -171,6 +171,12 @@ export function materialise(root: string, files: ReadonlyMap<string, string>): {
   }
   for (const [p, text] of files) {
     const target = join(dir, p);
+    // The copied directories are our own (only files are links): one the user made read-only is made writable here.
+    for (let d = dirname(target); d.startsWith(dir); d = dirname(d)) {
+      const mode = existsSync(d) ? statSync(d).mode : undefined;
+      if (mode !== undefined && (mode & 0o300) !== 0o300) chmodSync(d, mode | 0o700);
+      if (d === dir) break;
+    }
     mkdirSync(dirname(target), { recursive: true });
     rmSync(target, { force: true });
     writeFileSync(target, text);
@@ -182,6 +188,12 @@ export function materialise(root: string, files: ReadonlyMap<string, string>): {
       try {
         execFileSync('rm', ['-rf', dir], { stdio: 'ignore' });
       } catch {
+        // Read-only directories copied from the repository: make the copies (never the linked files) writable first.
+        try {
+          execFileSync('find', [dir, '-type', 'd', '-exec', 'chmod', 'u+rwx', '{}', '+'], { stdio: 'ignore' });
+        } catch {
+          // removed below as far as possible
+        }
         rmSync(dir, { recursive: true, force: true });
       }
     },
