@@ -58,9 +58,13 @@ export function checksText(proof: RenderProof): string {
   }
   const unverified = notRenderVerified(proof);
   if (unverified.length && unverified.length === proof.releases.length) {
-    out.push(`Render checks: not run on the touched release${unverified.length === 1 ? '' : 's'}: none was rendered (${unverified[0]!.reason ?? 'not rendered'}).`);
+    out.push(
+      `Render checks: not run on the touched release${unverified.length === 1 ? '' : 's'}: none was rendered (${unverified[0]!.reason ?? 'not rendered'}).`,
+    );
   } else if (!introduced.length) {
-    const scope = unverified.length ? ` in the ${proof.releases.length - unverified.length} rendered releases (not render-verified: ${unverified.map((r) => r.label).join(', ')})` : '';
+    const scope = unverified.length
+      ? ` in the ${proof.releases.length - unverified.length} rendered releases (not render-verified: ${unverified.map((r) => r.label).join(', ')})`
+      : '';
     out.push(`Render checks: no new violation${refused.length ? ' in what remains' : ''}${scope} (${Object.values(CHECK_TITLES).join('; ')}).`);
   }
   if (blamed.length) out.push('Render checks: new violations, fixes refused:', ...blamed);
@@ -97,7 +101,10 @@ export function commitRenderSection(proof: RenderProof, ruleId: string, maxLines
   const rendered = mine.filter((r) => r.status === 'verified' || r.status === 'partial');
   if (vs.length) out.push(`Render checks: ${vs.map(violationLine).join('; ')}`);
   else if (!rendered.length) out.push('Render checks: not run (no release of this rule was rendered).');
-  else out.push(`Render checks: no new violation${rendered.length < mine.length ? ` in the ${rendered.length} rendered release${rendered.length === 1 ? '' : 's'}` : ''}.`);
+  else
+    out.push(
+      `Render checks: no new violation${rendered.length < mine.length ? ` in the ${rendered.length} rendered release${rendered.length === 1 ? '' : 's'}` : ''}.`,
+    );
   return out.join('\n');
 }
 
