@@ -3,8 +3,10 @@ import {
   defineRule,
   goTruthy,
   notApplicable,
+  vaultChartTlsDisabled,
   vaultNotApplicable,
   vaultServers,
+  vaultServesTls,
   vaultSet,
   vaultValueSite,
   type Change,
@@ -52,7 +54,7 @@ export const rule = defineRule({
     severity: 'medium',
     phase: 3,
     staleComments: /\b(probes?|health|liveness|readiness|sealed|uninitiali[sz]ed)\b|\b20[04]\b/i,
-    after: ['vault-tls-disabled'],
+    after: ['vault-tls-disabled', 'vault-listener-insecure'],
     messages: {
       plainHttp:
         'Vault {release}: the readiness probe calls {path} over plain HTTP because TLS is off (global.tlsDisable); vault-tls-disabled switches the probe scheme to HTTPS',
@@ -108,6 +110,16 @@ export const rule = defineRule({
             `The readiness probe calls ${VAULT_READY_PATH}: a sealed or uninitialised pod is not ready (as with the chart's default probe), and the Services still reach it (publishNotReadyAddresses), so it can be unsealed.`,
           ],
           summary: `Vault ${release(s)}: readiness on ${VAULT_READY_PATH}`,
+        };
+      }
+      // The chart's probes use https unless global.tlsDisable; against a listener of the other scheme, every liveness
+      // check fails and Kubernetes restarts the pod in a loop. Turning such a probe on is refused (a probe that is
+      // already on only gets a better path).
+      const probeHttps = !vaultChartTlsDisabled(s);
+      if (report.messageId === 'livenessDisabled' && probeHttps !== vaultServesTls(s)) {
+        return {
+          changes: [],
+          skipped: `Vault ${release(s)}: the chart probes over ${probeHttps ? 'HTTPS' : 'HTTP'} (global.tlsDisable: ${String(!probeHttps)}) while the listener serves ${probeHttps ? 'plain HTTP (tls_disable)' : 'TLS'}, so a liveness probe would restart the pod in a loop; make the listener and global.tlsDisable agree first (vault-listener-insecure, vault-tls-disabled)`,
         };
       }
       if (String(s.value([...LIVENESS, 'enabled'])) !== 'true') changes.push(vaultSet(repo, s, [...LIVENESS, 'enabled'], true));
