@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -28,6 +31,8 @@ const UNIT = [
 
 export default defineConfig({
   test: {
+    // Pulled charts, cached renders (gitops-fix, helm) go to a directory of this run, never to the user's ~/.cache.
+    env: { XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'gitops-fix-test-cache-')) },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
