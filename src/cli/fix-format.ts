@@ -57,7 +57,7 @@ export function planSummary(o: FixOutcome, paint: Paint): string {
 }
 
 /** The text report of a `fix` run. */
-export function fixText(o: FixOutcome, paint: Paint): string {
+export function fixText(o: FixOutcome, paint: Paint, opts: { renderDiff?: boolean } = {}): string {
   const out: string[] = [];
   if (nothingToFix(o.plan)) {
     const summary = planSummary(o, paint);
@@ -70,7 +70,7 @@ export function fixText(o: FixOutcome, paint: Paint): string {
       out.push(paint('bold', `# ${commitSubject(rp)}`) + review, colorDiff(unifiedDiff(rp.files), paint));
     }
   }
-  if (o.render && o.mode === 'dry-run') out.push(colorDiff(proofText(o.render), paint), '');
+  if (o.render && (o.mode === 'dry-run' || opts.renderDiff)) out.push(colorDiff(proofText(o.render), paint), '');
   else if (o.render) out.push(paint('bold', 'Rendered'), ...o.render.releases.map((r) => `  ${releaseLine(r)}`), checksText(o.render), '');
   out.push(planSummary(o, paint), '');
   const all = [...o.plan.finalFiles]

@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBin } from '../support/git-repo.js';
+import { CHARTS, helmBinary, renderSkipReason } from '../support/helm.js';
+import { skipTitle } from '../support/needs.js';
 import { removeTree, tempDir } from '../support/tree.js';
 
 /** These tests run the built CLI on whole repositories; a loaded CI machine needs time. */
@@ -22,17 +24,28 @@ describe('gitops-fix demo', { timeout: SLOW }, () => {
       GIT_COMMITTER_EMAIL: undefined,
       EMAIL: undefined,
     };
-    const r = await runBin(['demo'], { cwd: home, env });
+    const r = await runBin(['demo', '--helm', join(home, 'no-helm')], { cwd: home, env });
     expect(r.stderr).not.toMatch(/gitops-fix: /);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Demo repository: ');
     expect(r.stdout).toContain('Created branch gitops-fix/phase-1');
     expect(r.stdout).toMatch(/git log --stat main\.\.gitops-fix\/phase-1\n[0-9a-f]{7,} fix\(/);
     expect(r.stdout).toMatch(/\d+ files? changed/);
+    expect(r.stdout).toContain('HelmRelease vault/vault: not render-verified');
     // The demo keeps its repository for the person to inspect; the test does not need it.
     // eslint-disable-next-line no-control-regex -- removes ANSI colour sequences, which start with ESC
     const made = /Demo repository: (\S+)/.exec(r.stdout.replace(/\x1b\[[0-9;]*m/g, ''))?.[1];
     if (made?.includes('gitops-fix-demo-')) removeTree(made.replace(/\/example-repo\/?$/, ''));
     removeTree(home);
+  });
+
+  it.skipIf(!!renderSkipReason)(skipTitle('with helm and the charts, shows how the Vault and External Secrets releases render before and after', renderSkipReason), async () => {
+    const r = await runBin(['demo', '--charts', CHARTS, '--helm', helmBinary!], { cwd: tempDir() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('## HelmRelease vault/vault (chart vault 0.34.1): +5 added, ~6 changed');
+    expect(r.stdout).toContain('## HelmRelease external-secrets/external-secrets (chart external-secrets 2.9.0)');
+    expect(r.stdout).toMatch(/^-\s+storage "file" \{\n\+\s+storage "raft" \{$/m);
+    const made = /Demo repository: (\S+)/.exec(r.stdout)?.[1];
+    if (made?.includes('gitops-fix-demo-')) removeTree(made.replace(/\/example-repo\/?$/, ''));
   });
 });

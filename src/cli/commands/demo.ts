@@ -26,6 +26,7 @@ export async function demoCommand(io: CliIO, render: { charts?: string[]; helm?:
       excludeRule: [],
       yes: !interactive,
       includeReview: !interactive,
+      renderDiff: true,
       format: 'text',
       charts: render.charts ?? [],
       ...(render.helm ? { helm: render.helm } : {}),

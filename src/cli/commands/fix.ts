@@ -59,6 +59,8 @@ export interface FixFlags {
   format: string;
   /** `--charts DIR` (repeatable): local charts to render touched HelmReleases with. */
   charts?: string[];
+  /** Print the rendered diff of the touched releases in every mode, not only with --dry-run (the demo). */
+  renderDiff?: boolean;
   /** `--helm PATH`. */
   helm?: string;
 }
@@ -332,7 +334,7 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
       { silent: json, stderr: io.stderr },
     );
     if (nothingToFix(plan)) {
-      out(json ? JSON.stringify(fixReportJson(outcome), null, 2) : fixText(outcome, paint));
+      out(json ? JSON.stringify(fixReportJson(outcome), null, 2) : fixText(outcome, paint, { renderDiff: !!flags.renderDiff }));
       return OK;
     }
 
@@ -389,11 +391,11 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
       }
     } catch (e) {
       if (!branch && !written) throw e;
-      out(json ? JSON.stringify(fixReportJson(outcome), null, 2) : fixText(outcome, paint));
+      out(json ? JSON.stringify(fixReportJson(outcome), null, 2) : fixText(outcome, paint, { renderDiff: !!flags.renderDiff }));
       const made = branch ? `the branch ${branch.branch} was created (above)` : 'the files were written (above)';
       throw new GitopsFixError(e instanceof GitopsFixError ? e.code : 'write-failed', `${(e as Error).message}; ${made}`);
     }
-    out(json ? JSON.stringify(fixReportJson(outcome), null, 2) : fixText(outcome, paint));
+    out(json ? JSON.stringify(fixReportJson(outcome), null, 2) : fixText(outcome, paint, { renderDiff: !!flags.renderDiff }));
     return OK;
   } catch (e) {
     const name = (e as Error)?.name;
