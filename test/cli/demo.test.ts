@@ -39,13 +39,16 @@ describe('gitops-fix demo', { timeout: SLOW }, () => {
     removeTree(home);
   });
 
-  it.skipIf(!!renderSkipReason)(skipTitle('with helm and the charts, shows how the Vault and External Secrets releases render before and after', renderSkipReason), async () => {
-    const r = await runBin(['demo', '--charts', CHARTS, '--helm', helmBinary!], { cwd: tempDir() });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('## HelmRelease vault/vault (chart vault 0.34.1): +5 added, ~6 changed');
-    expect(r.stdout).toContain('## HelmRelease external-secrets/external-secrets (chart external-secrets 2.9.0)');
-    expect(r.stdout).toMatch(/^-\s+storage "file" \{\n\+\s+storage "raft" \{$/m);
-    const made = /Demo repository: (\S+)/.exec(r.stdout)?.[1];
-    if (made?.includes('gitops-fix-demo-')) removeTree(made.replace(/\/example-repo\/?$/, ''));
-  });
+  it.skipIf(!!renderSkipReason)(
+    skipTitle('with helm and the charts, shows how the Vault and External Secrets releases render before and after', renderSkipReason),
+    async () => {
+      const r = await runBin(['demo', '--charts', CHARTS, '--helm', helmBinary!], { cwd: tempDir() });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('## HelmRelease vault/vault (chart vault 0.34.1): +5 added, ~6 changed');
+      expect(r.stdout).toContain('## HelmRelease external-secrets/external-secrets (chart external-secrets 2.9.0)');
+      expect(r.stdout).toMatch(/^-\s+storage "file" \{\n\+\s+storage "raft" \{$/m);
+      const made = /Demo repository: (\S+)/.exec(r.stdout)?.[1];
+      if (made?.includes('gitops-fix-demo-')) removeTree(made.replace(/\/example-repo\/?$/, ''));
+    },
+  );
 });
