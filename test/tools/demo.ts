@@ -10,7 +10,7 @@ import { CHARTS, hasCharts, helmBinary } from '../support/helm.js';
 import { ROOT } from '../support/tree.js';
 
 const args = [join(ROOT, 'dist', 'bin', 'gitops-fix.js'), 'demo', ...process.argv.slice(2)];
-if (hasCharts && !args.includes('--charts')) args.push('--charts', CHARTS);
-if (helmBinary && !args.includes('--helm')) args.push('--helm', helmBinary);
+// Only together: a helm without local charts would pull them from the chart repositories over the network.
+if (hasCharts && helmBinary && !args.includes('--charts') && !args.includes('--helm')) args.push('--charts', CHARTS, '--helm', helmBinary);
 const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exitCode = r.status ?? 1;
