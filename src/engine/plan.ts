@@ -1,7 +1,7 @@
 import { countParse, type Change, type FixOutput, type Repo, type Rule } from '../kit/index.js';
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, type Document } from 'yaml';
 import { appendToSeq, deleteKey, EditRefusedError, mergeValue, parseDocs, setValue } from '../kit/yaml-edit.js';
-import { joinPath } from './flux-graph.js';
+import { joinPath, KUSTOMIZE_FILE_NAMES } from '../kit/data.js';
 import { duplicateObjects } from './input-findings.js';
 import { runAsync, runSync, type Steps } from './cancel.js';
 import { loadRepoSteps } from './load-repo.js';
@@ -211,7 +211,7 @@ function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonl
     }
     if (c.op === 'addKustomizeResource') {
       const k = repo.flux.kustomizeFile(c.dir);
-      const kPath = k?.file ?? ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].map((n) => joinPath(c.dir, n)).find((p) => staged.has(p));
+      const kPath = k?.file ?? KUSTOMIZE_FILE_NAMES.map((n) => joinPath(c.dir, n)).find((p) => staged.has(p));
       if (!kPath) continue; // Flux builds directories without a kustomization.yaml from every manifest in them
       const text = read(kPath);
       if (text === null) continue;

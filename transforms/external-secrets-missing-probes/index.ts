@@ -1,6 +1,7 @@
 import {
   clean,
   defineRule,
+  getIn,
   ESO_CHART_NEWEST,
   esoUpgrade,
   helmReleases,
@@ -50,19 +51,13 @@ const PROBES: readonly Probe[] = [
   },
 ];
 
-function get(values: Record<string, unknown>, path: readonly string[]): unknown {
-  let cur: unknown = values;
-  for (const seg of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
-  return cur;
-}
-
 /** Probes of this chart version that are off. */
 function disabledProbes(repo: Repo, hr: Resource, version: Version): Probe[] {
   const values = repo.flux.values(hr);
   return PROBES.filter((p) => {
     if (!versionAtLeast(version, p.since)) return false;
-    if (p.create && get(values, p.create) === false) return false;
-    const on = get(values, p.key);
+    if (p.create && getIn(values, p.create) === false) return false;
+    const on = getIn(values, p.key);
     return on === undefined || on === null ? !p.defaultOn : on !== true;
   });
 }

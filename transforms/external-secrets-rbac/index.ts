@@ -1,6 +1,7 @@
 import {
   clean,
   defineRule,
+  getIn,
   ESO_CHART_NEWEST,
   esoUpgrade,
   GROUPS,
@@ -30,12 +31,6 @@ const options = z
   .strict();
 
 type M = 'unrestrictedStore' | 'unusedStore' | 'unresolvedUsers' | 'aggregatedRoles' | 'alwaysAggregated' | 'unknownVersion';
-
-function get(values: Record<string, unknown>, path: readonly string[]): unknown {
-  let cur: unknown = values;
-  for (const seg of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
-  return cur;
-}
 
 export const rule = defineRule({
   meta: {
@@ -86,7 +81,7 @@ export const rule = defineRule({
     for (const hr of helmReleases(repo)) {
       if (!isExternalSecrets(repo, hr)) continue;
       const values = repo.flux.values(hr);
-      if (get(values, ['rbac', 'create']) === false) continue;
+      if (getIn(values, ['rbac', 'create']) === false) continue;
       const name = hr.name ?? '(unnamed)';
       const raw = repo.flux.helmChart(hr).version;
       const version = parseVersion(raw);
@@ -94,7 +89,7 @@ export const rule = defineRule({
         ['aggregateToEdit', options.aggregateToEdit, '0.16.2'],
         ['aggregateToAdmin', options.aggregateToAdmin, '2.8.0'],
       ];
-      const aggregated = wants.filter(([key, want]) => !want && get(values, ['rbac', key]) !== false);
+      const aggregated = wants.filter(([key, want]) => !want && getIn(values, ['rbac', key]) !== false);
       if (!aggregated.length) continue;
       const versionPath = ['spec', 'chart', 'spec', 'version'];
       if (!version) {

@@ -1,6 +1,7 @@
 import {
   clean,
   defineRule,
+  getIn,
   effectiveReplicas,
   generateNear,
   helmReleases,
@@ -50,12 +51,6 @@ const ESO_COMPONENTS = [
 ];
 const REVIEW = 'TODO(gitops-fix): review: 2 replicas so that a PodDisruptionBudget can allow one eviction';
 
-function get(values: Record<string, unknown>, path: readonly string[]): unknown {
-  let cur: unknown = values;
-  for (const seg of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
-  return cur;
-}
-
 function int(v: unknown, fallback: number): number | undefined {
   if (v === undefined || v === null) return fallback;
   if (typeof v === 'number' && Number.isInteger(v)) return v;
@@ -95,8 +90,8 @@ function* chartFindings(repo: Repo, hr: Resource): Generator<Report<M>> {
       };
     }
     const injectorOn = server.value(['injector', 'enabled']);
-    const injectorReplicas = int(get(values, ['injector', 'replicas']), 1);
-    const budget = get(values, ['injector', 'podDisruptionBudget']);
+    const injectorReplicas = int(getIn(values, ['injector', 'replicas']), 1);
+    const budget = getIn(values, ['injector', 'podDisruptionBudget']);
     const empty = budget === undefined || budget === null || (typeof budget === 'object' && Object.keys(budget).length === 0);
     if (injectorOn !== false && injectorOn !== 'false' && injectorReplicas !== undefined && injectorReplicas >= 2 && empty) {
       const set = [{ path: ['injector', 'podDisruptionBudget', 'maxUnavailable'], value: 1 }];
@@ -111,20 +106,20 @@ function* chartFindings(repo: Repo, hr: Resource): Generator<Report<M>> {
   }
   if (!isExternalSecrets(repo, hr)) return;
   for (const c of ESO_COMPONENTS) {
-    if (c.component === 'webhook' && get(values, ['webhook', 'create']) === false) continue;
-    const replicas = int(get(values, [...c.prefix, 'replicaCount']), 1);
+    if (c.component === 'webhook' && getIn(values, ['webhook', 'create']) === false) continue;
+    const replicas = int(getIn(values, [...c.prefix, 'replicaCount']), 1);
     if (replicas === undefined || replicas === 0) continue;
-    const enabled = get(values, [...c.prefix, 'podDisruptionBudget', 'enabled']) === true;
+    const enabled = getIn(values, [...c.prefix, 'podDisruptionBudget', 'enabled']) === true;
     const prefix = c.prefix.length ? `${c.prefix.join('.')}.` : '';
     const pdbPath = [...c.prefix, 'podDisruptionBudget', 'enabled'];
     const twoReplicas = [
       { path: [...c.prefix, 'replicaCount'], value: 2, comment: REVIEW },
-      ...(c.leader && get(values, ['leaderElect']) !== true ? [{ path: ['leaderElect'], value: true }] : []),
+      ...(c.leader && getIn(values, ['leaderElect']) !== true ? [{ path: ['leaderElect'], value: true }] : []),
     ];
     const data = { name, component: c.component, prefix, replicas, leader: c.leader ? ' with leaderElect: true' : '' };
     if (replicas >= 2 && enabled) continue;
     if (replicas >= 2) {
-      const set = [{ path: pdbPath, value: true }, ...(c.leader && get(values, ['leaderElect']) !== true ? [{ path: ['leaderElect'], value: true }] : [])];
+      const set = [{ path: pdbPath, value: true }, ...(c.leader && getIn(values, ['leaderElect']) !== true ? [{ path: ['leaderElect'], value: true }] : [])];
       yield { messageId: 'esoUnprotected', ...loc(pdbPath), data, detail: { type: 'values', release: hr.id, set } satisfies Detail };
     } else if (enabled) {
       yield {

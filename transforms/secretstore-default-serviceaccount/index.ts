@@ -5,6 +5,7 @@ import {
   GROUPS,
   helmReleases,
   isExternalSecrets,
+  nonEmptyString,
   notApplicable,
   releaseNamespace,
   z,
@@ -33,10 +34,6 @@ const REF = [...AUTH, 'serviceAccountRef'] as const;
 interface Detail {
   readonly namespace: string;
   readonly account: string;
-}
-
-function str(v: unknown, fallback: string): string {
-  return typeof v === 'string' && v ? v : fallback;
 }
 
 /** Where External Secrets runs: the ServiceAccount of a ClusterSecretStore goes there. */
@@ -71,8 +68,8 @@ export const rule = defineRule({
         const data = {
           kind,
           name: store.name ?? '(unnamed)',
-          mount: str(store.get([...AUTH, 'mountPath']), 'kubernetes'),
-          role: str(store.get([...AUTH, 'role']), '(none)'),
+          mount: nonEmptyString(store.get([...AUTH, 'mountPath'])) ?? 'kubernetes',
+          role: nonEmptyString(store.get([...AUTH, 'role'])) ?? '(none)',
         };
         const refNs = store.get([...REF, 'namespace']);
         const path = [...REF, 'name'];
@@ -129,8 +126,8 @@ export const rule = defineRule({
       changes.push({ op: 'set', resource: store, path: [...REF, 'name'], value: account });
       if (store.kind === 'ClusterSecretStore' && store.get([...REF, 'namespace']) === undefined)
         changes.push({ op: 'set', resource: store, path: [...REF, 'namespace'], value: namespace });
-      const mount = str(store.get([...AUTH, 'mountPath']), 'kubernetes');
-      const role = str(store.get([...AUTH, 'role']), '<role>');
+      const mount = nonEmptyString(store.get([...AUTH, 'mountPath'])) ?? 'kubernetes';
+      const role = nonEmptyString(store.get([...AUTH, 'role'])) ?? '<role>';
       const audiences = store.get([...REF, 'audiences']);
       const audience = Array.isArray(audiences) && audiences.length ? ` audience=${String(audiences[0])}` : '';
       return {
