@@ -122,10 +122,6 @@ class Overlay {
   }
 }
 
-function normalise(out: readonly Change[] | FixOutput): FixOutput {
-  return Array.isArray(out) ? { changes: out as readonly Change[] } : (out as FixOutput);
-}
-
 function describe(e: unknown): string {
   return e instanceof EditRefusedError || e instanceof GitopsFixError ? e.message : `unexpected error: ${(e as Error).message}`;
 }
@@ -449,7 +445,7 @@ export class Planner {
         skipped.push({ finding, reason: 'this rule reports only' });
         continue;
       }
-      if (!finding.fixable || !finding.report) {
+      if (!finding.fixable || !finding.report || finding.report.fixable === false) {
         skipped.push({ finding, reason: 'no automatic fix: see the message' });
         continue;
       }
@@ -463,12 +459,12 @@ export class Planner {
       }
       let out: FixOutput;
       try {
-        out = normalise(rule.fix.apply(finding.report, { repo: current, options }));
+        out = rule.fix.apply(finding.report, { repo: current, options });
       } catch (e) {
         dropped.push({ finding, reason: `the rule's fix crashed: ${describe(e)}` });
         continue;
       }
-      if (out.skipped) {
+      if (out.skipped !== undefined) {
         skipped.push({ finding, reason: out.skipped });
         continue;
       }

@@ -21,6 +21,7 @@ import {
   vaultActiveSeals,
   vaultMountedCertDir,
   vaultServers,
+  type DocumentDetail,
   type ExternalSecretInfo,
   type Repo,
   type Report,
@@ -178,13 +179,14 @@ export const rule = defineRule({
       undocumented: 'Secrets reach this cluster ({evidence}) but no document says who rotates them, how often, and how; {doc} would',
     },
   },
-  *detect({ repo }): Generator<Report<'undocumented'>> {
+  *detect({ repo }): Generator<Report<'undocumented', DocumentDetail>> {
     const es = externalSecretInventory(repo);
     const vault = vaultServers(repo).find((s) => s.mode !== 'external' && s.mode !== 'none');
     const evidence = es[0]?.resource ?? vault?.release;
     if (!evidence || existingDocument(repo, NAMES)) return;
-    const what = es.length ? `${es.length} ExternalSecret${es.length > 1 ? 's' : ''}` : `Vault ${vault!.release.name}`;
-    yield { messageId: 'undocumented', resource: evidence, path: ['metadata', 'name'], data: { evidence: what, doc: docPath(repo, 'secret-rotation.md') } };
+    const what = es.length ? `${es.length} ExternalSecret${es.length > 1 ? 's' : ''}` : `Vault ${vault?.release.name}`;
+    const file = docPath(repo, 'secret-rotation.md');
+    yield { messageId: 'undocumented', resource: evidence, path: ['metadata', 'name'], data: { evidence: what, doc: file }, detail: { file } };
   },
   checklist({ repo }) {
     const vault = vaultServers(repo).some((s) => s.mode !== 'external' && s.mode !== 'none');
@@ -194,8 +196,7 @@ export const rule = defineRule({
   fix: {
     kind: 'generate',
     safe: true,
-    apply(_report, { repo }) {
-      const file = docPath(repo, 'secret-rotation.md');
+    apply({ detail: { file } }, { repo }) {
       const items = externalSecretInventory(repo);
       const esRows = items.map((e) => [
         `${e.namespace ?? '(cluster)'}/${e.resource.name}`,

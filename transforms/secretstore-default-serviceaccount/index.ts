@@ -51,6 +51,7 @@ export const rule = defineRule({
     id: 'secretstore-default-serviceaccount',
     title: "Require a dedicated ServiceAccount for External Secrets' Vault Kubernetes auth",
     reviewItem: 5,
+    quickWin: true,
     severity: 'high',
     phase: 1,
     messages: {
@@ -61,7 +62,7 @@ export const rule = defineRule({
     },
   },
   options,
-  *detect({ repo, options }): Generator<Report<M>> {
+  *detect({ repo, options }): Generator<Report<M, Detail>> {
     for (const kind of ['SecretStore', 'ClusterSecretStore'] as const) {
       for (const store of repo.ofKind(kind, GROUPS.eso)) {
         if (store.group !== GROUPS.eso || store.get([...REF, 'name']) !== 'default') continue;
@@ -80,7 +81,7 @@ export const rule = defineRule({
             resource: store,
             path,
             data: { ...data, namespace },
-            detail: { namespace, account: accountName(store) } satisfies Detail,
+            detail: { namespace, account: accountName(store) },
           };
         } else if (typeof refNs === 'string' && refNs) {
           yield {
@@ -88,11 +89,11 @@ export const rule = defineRule({
             resource: store,
             path,
             data: { ...data, namespace: refNs },
-            detail: { namespace: refNs, account: accountName(store) } satisfies Detail,
+            detail: { namespace: refNs, account: accountName(store) },
           };
         } else {
           const namespace = options.namespace ?? esoNamespace(repo) ?? 'external-secrets';
-          yield { messageId: 'defaultAccountEveryNamespace', resource: store, path, data, detail: { namespace, account: accountName(store) } satisfies Detail };
+          yield { messageId: 'defaultAccountEveryNamespace', resource: store, path, data, detail: { namespace, account: accountName(store) } };
         }
       }
     }
@@ -107,9 +108,7 @@ export const rule = defineRule({
   fix: {
     kind: 'generate',
     safe: false,
-    apply(report, { repo }) {
-      const store = report.resource!;
-      const { namespace, account } = report.detail as Detail;
+    apply({ resource: store, detail: { namespace, account } }, { repo }) {
       const changes: Change[] = [];
       const exists = repo.ofKind('ServiceAccount').some((sa) => sa.group === '' && sa.name === account && repo.flux.namespaceOf(sa) === namespace);
       if (!exists) {
@@ -120,7 +119,7 @@ export const rule = defineRule({
           templates: ['serviceaccount'],
           vars: { name: account, namespace },
         });
-        if ('reason' in g) return { changes: [], skipped: `cannot place the ServiceAccount: ${g.reason}` };
+        if ('reason' in g) return { skipped: `cannot place the ServiceAccount: ${g.reason}` };
         changes.push(...g.changes);
       }
       changes.push({ op: 'set', resource: store, path: [...REF, 'name'], value: account });

@@ -126,9 +126,20 @@ export function vaultNotApplicable(repo: Repo): string | undefined {
   return undefined;
 }
 
+/** A Vault server that runs from a configuration. */
+export type ConfiguredVaultServer = VaultServer & { readonly config: VaultConfig };
+
+/** A configured Vault server whose configuration parses as HCL: what the rules that read or edit it need. */
+export type ParsedVaultServer = VaultServer & { readonly config: VaultConfig & { readonly doc: NonNullable<VaultConfig['doc']> } };
+
+/** Does the server's configuration parse (HCL, not JSON or a template)? */
+export function hasParsedConfig(s: VaultServer): s is ParsedVaultServer {
+  return s.config?.doc !== undefined;
+}
+
 /** Vault servers the rules act on: a server that runs from a configuration (not dev mode, not external, not disabled). */
-export function configuredVaultServers(repo: Repo, filter: VaultServerFilter = {}): (VaultServer & { config: VaultConfig })[] {
-  return vaultServers(repo, filter).filter((s): s is VaultServer & { config: VaultConfig } => s.config !== undefined);
+export function configuredVaultServers(repo: Repo, filter: VaultServerFilter = {}): ConfiguredVaultServer[] {
+  return vaultServers(repo, filter).filter((s): s is ConfiguredVaultServer => s.config !== undefined);
 }
 
 /** Servers that run pods (standalone, HA or dev mode). */
