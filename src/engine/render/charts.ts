@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import type { Repo, Resource } from '../../kit/index.js';
 import { asRecord, joinPath } from '../../kit/data.js';
 import { normaliseFluxPath } from '../flux-graph.js';
-import { exactVersion, highestMatching, parseConstraint } from './semver-range.js';
+import { exactVersion, highestMatching, parseConstraint } from '../../kit/semver.js';
 import { run } from './tools.js';
 
 /** Where a release's chart comes from. */
