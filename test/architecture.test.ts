@@ -24,7 +24,7 @@ const LAYERS: Record<string, { layers: string[]; packages: RegExp }> = {
   'src/cli': { layers: ['src/cli', 'src/engine', 'src/kit'], packages: /^(node:|commander$|@inquirer\/|listr2$|diff$)/ },
   'src/engine': { layers: ['src/engine', 'src/kit', 'transforms'], packages: /^(node:|yaml$|zod$|diff$|picomatch$|semver$)/ },
   transforms: { layers: ['transforms', 'src/kit'], packages: /^$/ },
-  'src/kit': { layers: ['src/kit'], packages: /^(node:|yaml$|zod$|diff$|hcl2-parser$|@cdktf\/hcl2json$)/ },
+  'src/kit': { layers: ['src/kit'], packages: /^(node:|yaml$|zod$|diff$|semver$|hcl2-parser$|@cdktf\/hcl2json$)/ },
 };
 
 function layerOf(path: string): string | undefined {
@@ -51,6 +51,22 @@ describe('architecture', () => {
       expect(bad, 'imports must go bin → src/cli → src/engine → transforms → src/kit; only src/cli touches the terminal').toEqual([]);
     });
   }
+
+  it("no rule imports another rule's files", () => {
+    const bad: string[] = [];
+    const root = join(ROOT, 'transforms');
+    for (const file of sources(root)) {
+      const [own] = relative(root, file).split(/[\\/]/);
+      if (relative(root, file) === 'index.ts') continue;
+      for (const spec of imports(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = relative(root, join(file, '..', spec)).split(/[\\/]/);
+        if (target[0] === '..' || target.length === 1) continue;
+        if (target[0] !== own) bad.push(`${relative(ROOT, file)} → ${spec}`);
+      }
+    }
+    expect(bad, 'a rule reads another rule only through src/kit').toEqual([]);
+  });
 
   it('the engine never prints or exits', () => {
     const bad = sources(join(ROOT, 'src', 'engine')).filter((f) => /console\.|process\.(stdout|stderr|exit)/.test(readFileSync(f, 'utf8')));

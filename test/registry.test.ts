@@ -117,6 +117,20 @@ describe('registry parity', () => {
     });
   }
 
+  it("the README's --quick-wins line names the review items of the rules marked quickWin", () => {
+    const line = readFileSync(join(ROOT, 'README.md'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('| `--quick-wins` |'));
+    const items = [...new Set(rules.filter((r) => r.meta.quickWin).map((r) => r.meta.reviewItem))].sort((a, b) => a - b);
+    expect(items.length).toBeGreaterThan(0);
+    expect(
+      line
+        ?.match(/review items ([\d, and]+)\)/)?.[1]
+        ?.split(/, | and /)
+        .map(Number),
+    ).toEqual(items);
+  });
+
   it('has no orphan fixture or template folders', () => {
     expect(dirs(join(ROOT, 'fixtures')).filter((d) => !ids.includes(d) && !NON_RULE_FIXTURES.includes(d))).toEqual([]);
     expect(dirs(join(ROOT, 'templates')).filter((d) => !ids.includes(d))).toEqual([]);

@@ -60,7 +60,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .argument('[dir]', 'repository directory', '.')
     .option('-p, --phase <phase>', 'rules of this phase (1-4, all; repeatable or 1,2)', collect, [])
     .option('-r, --rule <id>', 'this rule (repeatable)', collect, [])
-    .option('--quick-wins', "the review's quick wins (items 6, 5, 12, 17, 11)")
+    .option('--quick-wins', "the review's quick wins: small fixes with a large effect (the rules marked quickWin)")
     .option('-x, --exclude-rule <id>', 'leave this rule out (repeatable)', collect, [])
     .option('-c, --config <file>', 'configuration file (default: <dir>/.gitops-fix.yaml)')
     .option('-b, --branch <name>', 'review branch name (default: gitops-fix/phase-<n>)')

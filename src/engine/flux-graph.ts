@@ -1,19 +1,7 @@
-import { posix } from 'node:path';
 import picomatch from 'picomatch';
+import { asRecord, deepMerge, dirOf, isKustomizeFileName, joinPath, stringsOf } from '../kit/data.js';
 import { GROUPS, type ChartInfo, type FluxGraph, type Repo, type Resource, type ValuesSource } from '../kit/index.js';
 import { scalarText } from '../kit/scalar.js';
-
-const KUSTOMIZE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-
-export function dirOf(file: string): string {
-  const i = file.lastIndexOf('/');
-  return i < 0 ? '' : file.slice(0, i);
-}
-
-export function joinPath(dir: string, rel: string): string {
-  const joined = posix.normalize(dir ? `${dir}/${rel}` : rel);
-  return joined === '.' ? '' : joined.replace(/^\.\//, '').replace(/\/$/, '');
-}
 
 function under(dir: string, file: string): boolean {
   return dir === '' || file.startsWith(dir + '/');
@@ -23,24 +11,6 @@ function under(dir: string, file: string): boolean {
 export function normaliseFluxPath(p: unknown): string {
   if (typeof p !== 'string') return '';
   return joinPath('', p.replace(/^\/+/, ''));
-}
-
-function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
-
-export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const a = asRecord(out[k]);
-    const b = asRecord(v);
-    out[k] = a && b ? deepMerge(a, b) : v;
-  }
-  return out;
 }
 
 /** Memoise a function of a resource by its id. */
@@ -66,8 +36,7 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
   const allPaths = repo.files.map((f) => f.path);
   const kustomizeDirs = new Map<string, Resource>();
   for (const f of repo.files) {
-    const base = f.path.slice(f.path.lastIndexOf('/') + 1);
-    if (KUSTOMIZE_NAMES.includes(base) && f.resources[0] && asRecord(f.resources[0].data)) {
+    if (isKustomizeFileName(f.path) && f.resources[0] && asRecord(f.resources[0].data)) {
       kustomizeDirs.set(dirOf(f.path), f.resources[0]);
     }
   }
@@ -114,11 +83,11 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
       out.add(k.file);
       const data = asRecord(k.data) ?? {};
       const entries = [
-        ...strings(data.resources),
-        ...strings(data.components),
-        ...strings(data.bases),
-        ...strings(data.patchesStrategicMerge),
-        ...strings(data.crds),
+        ...stringsOf(data.resources),
+        ...stringsOf(data.components),
+        ...stringsOf(data.bases),
+        ...stringsOf(data.patchesStrategicMerge),
+        ...stringsOf(data.crds),
       ];
       for (const p of Array.isArray(data.patches) ? data.patches : []) {
         const path = asRecord(p)?.path;
@@ -128,7 +97,7 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
         ...(Array.isArray(data.configMapGenerator) ? (data.configMapGenerator as unknown[]) : []),
         ...(Array.isArray(data.secretGenerator) ? (data.secretGenerator as unknown[]) : []),
       ]) {
-        for (const f of strings(asRecord(gen)?.files)) entries.push(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f);
+        for (const f of stringsOf(asRecord(gen)?.files)) entries.push(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f);
       }
       for (const e of entries) {
         if (/^[a-z]+:\/\//i.test(e) || e.startsWith('github.com/')) continue;
@@ -289,7 +258,7 @@ export function buildFluxGraph(repo: Repo): FluxGraph {
         for (const gen of Array.isArray(gens) ? gens : []) {
           const g = asRecord(gen);
           if (!g || g.name !== ref.name) continue;
-          for (const f of strings(g.files)) {
+          for (const f of stringsOf(g.files)) {
             const [fileKey, filePath] = f.includes('=') ? [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] : [f.slice(f.lastIndexOf('/') + 1), f];
             if (fileKey !== key) continue;
             const target = repo.file(joinPath(dir, filePath));

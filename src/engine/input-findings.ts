@@ -5,14 +5,12 @@
  * They have no automatic fix; the message says what to do.
  */
 import { GROUPS, type Repo, type RepoFile, type Resource } from '../kit/index.js';
-import { dirOf, joinPath } from './flux-graph.js';
+import { dirOf, isKustomizeFileName, joinPath } from '../kit/data.js';
 import type { Finding } from './scan.js';
 
 export const MISSING_FILE_RULE_ID = 'kustomize-missing-file';
 export const VALUES_NOT_MAP_RULE_ID = 'helmrelease-values-not-map';
 export const DUPLICATE_OBJECT_RULE_ID = 'duplicate-object';
-
-const KUSTOMIZE_NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 
 function finding(ruleId: string, messageId: string, res: Resource, path: readonly (string | number)[], message: string): Finding {
   const pos = res.position(path);
@@ -67,7 +65,7 @@ export function missingKustomizeFiles(repo: Repo): Finding[] {
   const submodules = repo.files.filter((f) => f.skipReason === 'submodule').map((f) => f.path);
   const inSubmodule = (p: string) => submodules.some((s) => p === s || p.startsWith(`${s}/`));
   for (const f of repo.files) {
-    if (f.status !== 'parsed' || !KUSTOMIZE_NAMES.has(f.path.slice(f.path.lastIndexOf('/') + 1))) continue;
+    if (f.status !== 'parsed' || !isKustomizeFileName(f.path)) continue;
     const k = f.resources[0];
     if (!k || !k.data || typeof k.data !== 'object' || Array.isArray(k.data)) continue;
     if (k.group !== '' && k.group !== GROUPS.kustomizeConfig) continue; // a Flux Kustomization named kustomization.yaml
@@ -123,9 +121,7 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
  * build. Patches and generator files are not resources.
  */
 function buildObjects(repo: Repo): Map<string, Resource[]> {
-  const kustomizeDirs = new Set(
-    repo.files.filter((f) => KUSTOMIZE_NAMES.has(f.path.slice(f.path.lastIndexOf('/') + 1)) && f.status === 'parsed').map((f) => dirOf(f.path)),
-  );
+  const kustomizeDirs = new Set(repo.files.filter((f) => isKustomizeFileName(f.path) && f.status === 'parsed').map((f) => dirOf(f.path)));
   const memo = new Map<string, Resource[]>();
   const parsed = repo.files.filter((f) => f.status === 'parsed').sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   /** The parsed files below dir: a contiguous run of the sorted paths. */
@@ -143,7 +139,6 @@ function buildObjects(repo: Repo): Map<string, Resource[]> {
     while (end < parsed.length && parsed[end]!.path.startsWith(prefix)) end++;
     return parsed.slice(lo, end);
   };
-  const isKustomizeFile = (path: string) => KUSTOMIZE_NAMES.has(path.slice(path.lastIndexOf('/') + 1));
   const build = (dir: string, stack: Set<string>): Resource[] => {
     const known = memo.get(dir);
     if (known) return known;
@@ -167,7 +162,7 @@ function buildObjects(repo: Repo): Map<string, Resource[]> {
       };
       const subBuilds = new Set<string>();
       for (const f of below(dir)) {
-        if (isKustomizeFile(f.path)) continue;
+        if (isKustomizeFileName(f.path)) continue;
         const o = owner(f.path);
         if (o === undefined) out.push(...f.resources);
         else subBuilds.add(o);

@@ -8,6 +8,7 @@ import { GitopsFixError } from './errors.js';
 import { buildFluxGraph } from './flux-graph.js';
 import { gitEnv } from './git-env.js';
 import { scalarText } from '../kit/scalar.js';
+import { dirOf, isKustomizeFileName } from '../kit/data.js';
 
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 const YAML_FILE = /\.ya?ml$/i;
@@ -418,16 +419,14 @@ function withResources(path: string, c: Classified): Classified {
   return { file: { ...c.file, resources: own } };
 }
 
-const KUSTOMIZE_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization)$/;
-
 /** `.json` files that kustomization.yaml files list as resources (relative paths inside the repository). */
 function listedJsonFiles(files: readonly RepoFile[]): string[] {
   const out = new Set<string>();
   for (const f of files) {
-    if (f.status !== 'parsed' || !KUSTOMIZE_FILE.test(f.path)) continue;
+    if (f.status !== 'parsed' || !isKustomizeFileName(f.path)) continue;
     const k = f.resources[0];
     if (!k || (k.group !== '' && k.group !== 'kustomize.config.k8s.io')) continue;
-    const dir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '';
+    const dir = dirOf(f.path);
     for (const field of ['resources', 'bases', 'components', 'crds']) {
       const list = k.get([field]);
       if (!Array.isArray(list)) continue;

@@ -1,7 +1,7 @@
 import { countParse, type Change, type FixOutput, type Repo, type Rule } from '../kit/index.js';
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, type Document } from 'yaml';
 import { appendToSeq, deleteKey, EditRefusedError, mergeValue, parseDocs, setValue } from '../kit/yaml-edit.js';
-import { joinPath } from './flux-graph.js';
+import { joinPath, KUSTOMIZE_FILE_NAMES } from '../kit/data.js';
 import { duplicateObjects } from './input-findings.js';
 import { runAsync, runSync, type Steps } from './cancel.js';
 import { loadRepoSteps } from './load-repo.js';
@@ -122,10 +122,6 @@ class Overlay {
   }
 }
 
-function normalise(out: readonly Change[] | FixOutput): FixOutput {
-  return Array.isArray(out) ? { changes: out as readonly Change[] } : (out as FixOutput);
-}
-
 function describe(e: unknown): string {
   return e instanceof EditRefusedError || e instanceof GitopsFixError ? e.message : `unexpected error: ${(e as Error).message}`;
 }
@@ -211,7 +207,7 @@ function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonl
     }
     if (c.op === 'addKustomizeResource') {
       const k = repo.flux.kustomizeFile(c.dir);
-      const kPath = k?.file ?? ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].map((n) => joinPath(c.dir, n)).find((p) => staged.has(p));
+      const kPath = k?.file ?? KUSTOMIZE_FILE_NAMES.map((n) => joinPath(c.dir, n)).find((p) => staged.has(p));
       if (!kPath) continue; // Flux builds directories without a kustomization.yaml from every manifest in them
       const text = read(kPath);
       if (text === null) continue;
@@ -449,7 +445,7 @@ export class Planner {
         skipped.push({ finding, reason: 'this rule reports only' });
         continue;
       }
-      if (!finding.fixable || !finding.report) {
+      if (!finding.fixable || !finding.report || finding.report.fixable === false) {
         skipped.push({ finding, reason: 'no automatic fix: see the message' });
         continue;
       }
@@ -463,12 +459,12 @@ export class Planner {
       }
       let out: FixOutput;
       try {
-        out = normalise(rule.fix.apply(finding.report, { repo: current, options }));
+        out = rule.fix.apply(finding.report, { repo: current, options });
       } catch (e) {
         dropped.push({ finding, reason: `the rule's fix crashed: ${describe(e)}` });
         continue;
       }
-      if (out.skipped) {
+      if (out.skipped !== undefined) {
         skipped.push({ finding, reason: out.skipped });
         continue;
       }

@@ -37,13 +37,15 @@ export function canonicalOrder(selected: readonly Rule[]): Rule[] {
 export interface Selection {
   readonly phases?: readonly Phase[];
   readonly ruleIds?: readonly string[];
-  /** Rules answering these review items (`--quick-wins`); items without a rule select nothing. */
+  /** Rules answering these review items; items without a rule select nothing. */
   readonly reviewItems?: readonly number[];
+  /** The rules marked `meta.quickWin` (`--quick-wins`). */
+  readonly quickWins?: boolean;
   readonly excludeIds?: readonly string[];
 }
 
-/** The review's quick wins: small changes with a large effect, by review item. */
-export const QUICK_WIN_ITEMS: readonly number[] = [6, 5, 12, 17, 11];
+/** The review items of the quick wins (the rules marked `meta.quickWin`), in item order. */
+export const QUICK_WIN_ITEMS: readonly number[] = [...new Set(allRules.filter((r) => r.meta.quickWin).map((r) => r.meta.reviewItem))].sort((a, b) => a - b);
 
 export function parsePhases(values: readonly string[]): Phase[] {
   const out = new Set<Phase>();
@@ -61,11 +63,17 @@ export function selectRules(sel: Selection): Rule[] {
   for (const id of [...(sel.ruleIds ?? []), ...(sel.excludeIds ?? [])]) {
     if (!ruleById(id)) throw new GitopsFixError('unknown-rule', `unknown rule "${id}" (see \`gitops-fix rules\`)`);
   }
-  // Phases, rule ids and review items add up; no selection at all means every rule.
-  const any = !!(sel.phases?.length || sel.ruleIds?.length || sel.reviewItems?.length);
-  let list = allRules.filter(
-    (r) => !any || !!sel.phases?.includes(r.meta.phase) || !!sel.ruleIds?.includes(r.meta.id) || !!sel.reviewItems?.includes(r.meta.reviewItem),
+  // Phases, rule ids, review items and quick wins add up; no selection at all means every rule.
+  const any = !!(sel.phases?.length || sel.ruleIds?.length || sel.reviewItems?.length || sel.quickWins);
+  const exclude = sel.excludeIds ?? [];
+  const list = allRules.filter(
+    (r) =>
+      (!any ||
+        !!sel.phases?.includes(r.meta.phase) ||
+        !!sel.ruleIds?.includes(r.meta.id) ||
+        !!sel.reviewItems?.includes(r.meta.reviewItem) ||
+        (!!sel.quickWins && !!r.meta.quickWin)) &&
+      !exclude.includes(r.meta.id),
   );
-  if (sel.excludeIds?.length) list = list.filter((r) => !sel.excludeIds!.includes(r.meta.id));
   return canonicalOrder(list);
 }

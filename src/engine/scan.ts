@@ -1,4 +1,4 @@
-import { formatMessage, severityRank, type Phase, type Repo, type Report, type Rule, type Severity } from '../kit/index.js';
+import { formatMessage, severityRank, type Phase, type Repo, type Report, type ReportOn, type Rule, type Severity } from '../kit/index.js';
 import { runAsync, runSync, type Steps } from './cancel.js';
 import { ruleOptions, type Config } from './config.js';
 import { GitopsFixError } from './errors.js';
@@ -19,7 +19,7 @@ export interface Finding {
   readonly fixable: boolean;
   readonly messageId: string;
   /** The rule's report, for its own fix (absent for yaml-syntax). */
-  readonly report?: Report;
+  readonly report?: Report<string, unknown, ReportOn>;
 }
 
 export interface ScanResult {

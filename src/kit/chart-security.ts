@@ -2,6 +2,7 @@
  * The security contexts the Vault and External Secrets charts render, from the release's values, and the values
  * that make them meet the Pod Security "restricted" profile.
  */
+import { asRecord, getIn } from './data.js';
 import { restrictedGaps, type PodGaps } from './pod-security.js';
 import type { Repo, Resource, YamlPath } from './repo.js';
 import { scalarText } from './scalar.js';
@@ -24,10 +25,6 @@ export interface ChartPod {
   readonly gaps: PodGaps;
   /** Values edits that close the gaps (and, on request, make the root filesystem read-only). */
   fix(readOnlyRootFilesystem: boolean): { readonly edits: readonly ChartValueEdit[]; readonly notes: readonly string[] };
-}
-
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 const RUNTIME_DEFAULT = { type: 'RuntimeDefault' };
@@ -83,8 +80,8 @@ export function vaultSecurityContexts(server: VaultServer): readonly ChartPod[] 
     const uid = goTruthy(v([p.idKey, 'uid'])) ? v([p.idKey, 'uid']) : 100;
     const gid = goTruthy(v([p.idKey, 'gid'])) ? v([p.idKey, 'gid']) : 1000;
     const defaultPod: Record<string, unknown> = openshift ? {} : { runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid };
-    const podSc = goTruthy(podVal) ? rec(podVal)! : defaultPod;
-    const conSc = goTruthy(conVal) ? rec(conVal)! : openshift ? {} : p.defaultContainer;
+    const podSc = goTruthy(podVal) ? asRecord(podVal)! : defaultPod;
+    const conSc = goTruthy(conVal) ? asRecord(conVal)! : openshift ? {} : p.defaultContainer;
     const volumes = p.idKey === 'server' ? v(['server', 'volumes']) : undefined;
     const gaps = restrictedGaps({
       securityContext: podSc,
@@ -140,7 +137,7 @@ export function vaultSecurityContexts(server: VaultServer): readonly ChartPod[] 
         }
         if (roNeeded && p.idKey === 'server') {
           const mounts = v(['server', 'volumeMounts']);
-          const hasTmp = Array.isArray(mounts) && mounts.some((m) => rec(m)?.mountPath === '/tmp' || rec(m)?.mountPath === '/tmp/');
+          const hasTmp = Array.isArray(mounts) && mounts.some((m) => asRecord(m)?.mountPath === '/tmp' || asRecord(m)?.mountPath === '/tmp/');
           if (!hasTmp) {
             edits.push({ op: 'append', path: ['server', 'volumes'], value: { name: 'tmp', emptyDir: {} } });
             edits.push({ op: 'append', path: ['server', 'volumeMounts'], value: { name: 'tmp', mountPath: '/tmp' } });
@@ -174,21 +171,15 @@ const ESO_COMPONENTS: readonly { component: string; prefix: YamlPath; create?: Y
   { component: 'External Secrets cert-controller', prefix: ['certController'], create: ['certController', 'create'] },
 ];
 
-function getIn(v: unknown, path: YamlPath): unknown {
-  let cur = v;
-  for (const seg of path) cur = rec(cur)?.[String(seg)];
-  return cur;
-}
-
 /** Helm's merge of user values over a default map: null deletes a key, maps merge, anything else replaces. */
 function helmMerge(base: Record<string, unknown>, over: unknown): Record<string, unknown> {
   if (over === null) return {};
-  const o = rec(over);
+  const o = asRecord(over);
   if (!o) return base;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(o)) {
     if (v === null) delete out[k];
-    else if (rec(v) && rec(out[k])) out[k] = helmMerge(rec(out[k])!, v);
+    else if (asRecord(v) && asRecord(out[k])) out[k] = helmMerge(asRecord(out[k])!, v);
     else out[k] = v;
   }
   return out;
@@ -246,7 +237,7 @@ export function esoSecurityContexts(repo: Repo, hr: Resource): readonly ChartPod
         const edits: ChartValueEdit[] = keys
           .filter(([, bad]) => bad)
           .map(([k]) =>
-            rec(override) && k in rec(override)!
+            asRecord(override) && k in asRecord(override)!
               ? { op: 'delete', path: [...scKey, k], value: undefined }
               : { op: 'set', path: [...scKey, k], value: ESO_DEFAULT_SECURITY_CONTEXT[k] },
           );

@@ -1,4 +1,5 @@
 /** Recognising chart releases and reading/writing their values where they live. */
+import { getIn } from './data.js';
 import { GROUPS, type Repo, type Resource, type ValuesSource, type YamlPath } from './repo.js';
 
 export const HASHICORP_HELM_URL = /^https?:\/\/helm\.releases\.hashicorp\.com\/?$/;
@@ -50,16 +51,6 @@ export interface ValueLocation {
   readonly source: ValuesSource | undefined;
   /** Full path inside `source.resource` (source.path + values path). */
   readonly path: YamlPath | undefined;
-}
-
-/** Value at a path in plain data, or undefined. */
-export function getIn(v: unknown, path: YamlPath): unknown {
-  let cur = v;
-  for (const seg of path) {
-    if (cur == null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string | number, unknown>)[seg];
-  }
-  return cur;
 }
 
 /** Where a values path is defined: edit it there. */

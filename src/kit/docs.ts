@@ -22,6 +22,11 @@ export function existingDocument(repo: Repo, names: readonly string[]): string |
   return undefined;
 }
 
+/** What a documentation rule's finding hands its fix: the document to write (the path its message names). */
+export interface DocumentDetail {
+  readonly file: string;
+}
+
 /** `<docsDir>/<name>` */
 export function docPath(repo: Repo, name: string): string {
   const dir = repo.settings.docsDir.replace(/\/+$/, '');

@@ -39,6 +39,13 @@ export function parseDuration(text: unknown): number | undefined {
   return sign * total;
 }
 
+/** The milliseconds of a duration the options schema validated (`durationOption`); throws for text that is not one. */
+export function durationMs(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new Error(`"${text}" is not a Go duration`);
+  return ms;
+}
+
 /** Short human form: 3600000 → "1h", 90000 → "1m30s". Values beyond a Go duration are shown as such, not expanded. */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';

@@ -20,6 +20,7 @@ import {
   type EsoValuesChange,
 } from './external-secrets-chart.js';
 import { isScalar, parseAllDocuments } from 'yaml';
+import { dirOf, isKustomizeFileName } from './data.js';
 import { GROUPS, type Repo, type Resource, type YamlPath } from './repo.js';
 import { scalarText } from './scalar.js';
 import { onlyVersionsBelow, parseVersion, versionAtLeast, type Version } from './semver.js';
@@ -78,8 +79,8 @@ function v1beta1References(repo: Repo, objects: readonly Resource[]): { refs: Es
   const files = new Set(objects.map((o) => o.file));
   const kustomizations = new Map<string, { resource: Resource; base: YamlPath }>();
   for (const f of repo.files) {
-    if (!/(^|\/)(kustomization\.ya?ml|Kustomization)$/.test(f.path)) continue;
-    const dir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '';
+    if (!isKustomizeFileName(f.path)) continue;
+    const dir = dirOf(f.path);
     const k = repo.flux.kustomizeFile(dir);
     if (k && repo.flux.kustomizeFiles(dir).some((p) => files.has(p))) kustomizations.set(k.id, { resource: k, base: [] });
   }

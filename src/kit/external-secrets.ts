@@ -1,6 +1,7 @@
 /** External Secrets objects: which stores they use and from which namespaces. */
 import { GROUPS, type Repo, type Resource, type YamlPath } from './repo.js';
-import { dirOf, isReachable } from './generate.js';
+import { asRecord, dirOf, isKustomizeFileName } from './data.js';
+import { isReachable } from './generate.js';
 import { parseSelector, selectorMatches, type LabelSelector } from './workloads.js';
 
 export interface StoreRef {
@@ -8,12 +9,8 @@ export interface StoreRef {
   readonly name: string;
 }
 
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
 function refOf(v: unknown): StoreRef | undefined {
-  const r = rec(v);
+  const r = asRecord(v);
   if (!r || typeof r.name !== 'string') return undefined;
   return { kind: r.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore', name: r.name };
 }
@@ -30,7 +27,7 @@ function externalSecretStores(spec: Record<string, unknown>): StoreRef[] {
   if (main) out.push(main);
   for (const list of [spec.data, spec.dataFrom]) {
     for (const item of Array.isArray(list) ? list : []) {
-      const ref = refOf(rec(rec(item)?.sourceRef)?.storeRef);
+      const ref = refOf(asRecord(asRecord(item)?.sourceRef)?.storeRef);
       if (ref) out.push(ref);
     }
   }
@@ -44,21 +41,21 @@ function externalSecretStores(spec: Record<string, unknown>): StoreRef[] {
 export function storeRefsOf(r: Resource, stores: readonly Resource[] = []): StoreRef[] {
   if (r.group !== GROUPS.eso) return [];
   if (r.kind === 'ExternalSecret' || r.kind === 'ClusterExternalSecret') {
-    const spec = rec(r.get(externalSecretSpecPath(r)));
+    const spec = asRecord(r.get(externalSecretSpecPath(r)));
     return spec ? externalSecretStores(spec) : [];
   }
   if (r.kind === 'PushSecret' || r.kind === 'ClusterPushSecret') {
-    const spec = rec(r.get(r.kind === 'ClusterPushSecret' ? ['spec', 'pushSecretSpec'] : ['spec']));
+    const spec = asRecord(r.get(r.kind === 'ClusterPushSecret' ? ['spec', 'pushSecretSpec'] : ['spec']));
     const out: StoreRef[] = [];
     for (const item of Array.isArray(spec?.secretStoreRefs) ? spec.secretStoreRefs : []) {
-      const i = rec(item);
+      const i = asRecord(item);
       if (!i) continue;
       const kind = i.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore';
       if (typeof i.name === 'string') out.push({ kind, name: i.name });
       else if (i.labelSelector) {
         const sel = parseSelector(i.labelSelector);
         for (const s of stores) {
-          const labels = rec(s.get(['metadata', 'labels'])) ?? {};
+          const labels = asRecord(s.get(['metadata', 'labels'])) ?? {};
           const strLabels = Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)]));
           if (s.kind === kind && s.name && selectorMatches(sel, strLabels)) out.push({ kind, name: s.name });
         }
@@ -91,7 +88,7 @@ const namespacedCache = new WeakMap<Repo, NamespacedKustomization[]>();
 function namespacedKustomizations(repo: Repo): NamespacedKustomization[] {
   let list = namespacedCache.get(repo);
   if (!list) {
-    const dirs = new Set(repo.files.filter((f) => /(^|\/)(kustomization\.ya?ml|Kustomization)$/.test(f.path)).map((f) => dirOf(f.path)));
+    const dirs = new Set(repo.files.filter((f) => isKustomizeFileName(f.path)).map((f) => dirOf(f.path)));
     list = [];
     for (const d of dirs) {
       const k = repo.flux.kustomizeFile(d);

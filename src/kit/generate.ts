@@ -8,15 +8,9 @@
  * over for the nearest ancestor that keeps them where they belong. No placement is ever an orphan: when nothing
  * reachable fits, the helper says why instead.
  */
+import { dirOf } from './data.js';
 import type { Change, TemplateValue } from './rule.js';
 import { GROUPS, type Repo, type Resource } from './repo.js';
-
-const KUSTOMIZE_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-
-export function dirOf(file: string): string {
-  const i = file.lastIndexOf('/');
-  return i < 0 ? '' : file.slice(0, i);
-}
 
 export function joinDir(dir: string, name: string): string {
   return dir ? `${dir}/${name}` : name;
@@ -196,11 +190,6 @@ export function generateNear(repo: Repo, req: GenerateRequest): { readonly file:
   if ('reason' in p) return p;
   const create: Change = { op: 'create', file: p.file, templates: req.templates, vars: req.vars, ...(req.todo?.length ? { todo: req.todo } : {}) };
   return { file: p.file, changes: p.wiring ? [create, p.wiring] : [create] };
-}
-
-/** True for a kustomization.yaml-like file name. */
-export function isKustomizeFileName(file: string): boolean {
-  return KUSTOMIZE_FILE_NAMES.includes(file.slice(file.lastIndexOf('/') + 1));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

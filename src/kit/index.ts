@@ -1,4 +1,5 @@
 export * from './phases.js';
+export * from './data.js';
 export * from './repo.js';
 export * from './rule.js';
 export * from './duration.js';

@@ -1,4 +1,5 @@
 /** Linkerd in a repository: its releases, and which namespaces, workloads and chart pods are meshed. */
+import { asRecord } from './data.js';
 import { helmReleases, isExternalSecrets, isVaultServer, releaseNamespace } from './charts.js';
 import type { Repo, Resource } from './repo.js';
 import { workloads } from './workloads.js';
@@ -18,10 +19,6 @@ export const LINKERD_CHARTS = [
   'linkerd-smi',
 ];
 
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
 export interface LinkerdRelease {
   readonly release: Resource;
   readonly chart: string;
@@ -38,7 +35,7 @@ export function linkerdReleases(repo: Repo): LinkerdRelease[] {
     if (!c.chart || !LINKERD_CHARTS.includes(c.chart)) return [];
     const from = hr.get(['spec', 'valuesFrom']);
     const secrets = (Array.isArray(from) ? from : []).flatMap((f) =>
-      rec(f)?.kind === 'Secret' && typeof rec(f)?.name === 'string' ? [String(rec(f)!.name)] : [],
+      asRecord(f)?.kind === 'Secret' && typeof asRecord(f)?.name === 'string' ? [String(asRecord(f)!.name)] : [],
     );
     return [{ release: hr, chart: c.chart, version: c.version, namespace: releaseNamespace(repo, hr), url: c.url, secrets: [...new Set(secrets)] }];
   });
@@ -54,7 +51,7 @@ export interface MeshedNamespace {
 /** Namespace objects with a `linkerd.io/inject` annotation. */
 export function injectionNamespaces(repo: Repo): MeshedNamespace[] {
   return repo.ofKind('Namespace').flatMap((n) => {
-    const v = rec(n.get(['metadata', 'annotations']))?.[LINKERD_INJECT];
+    const v = asRecord(n.get(['metadata', 'annotations']))?.[LINKERD_INJECT];
     return n.group === '' && n.name && typeof v === 'string' ? [{ name: n.name, inject: v, object: n }] : [];
   });
 }
@@ -75,11 +72,11 @@ export interface MeshedPods {
 /** Chart values that hold pod annotations, per chart. */
 function chartPodAnnotations(repo: Repo, hr: Resource): { label: string; annotations: Record<string, string> }[] {
   const v = repo.flux.values(hr);
-  const str = (x: unknown) => Object.fromEntries(Object.entries(rec(x) ?? {}).map(([k, y]) => [k, String(y)]));
+  const str = (x: unknown) => Object.fromEntries(Object.entries(asRecord(x) ?? {}).map(([k, y]) => [k, String(y)]));
   if (isVaultServer(repo, hr)) {
     return [
-      { label: 'Vault server pods', annotations: str(rec(v.server)?.annotations) },
-      { label: 'Vault Agent Injector pods', annotations: str(rec(v.injector)?.annotations) },
+      { label: 'Vault server pods', annotations: str(asRecord(v.server)?.annotations) },
+      { label: 'Vault Agent Injector pods', annotations: str(asRecord(v.injector)?.annotations) },
     ];
   }
   if (isExternalSecrets(repo, hr)) return [{ label: 'External Secrets controller pods', annotations: str(v.podAnnotations) }];

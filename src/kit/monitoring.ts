@@ -2,6 +2,7 @@
  * Prometheus Operator in a repository: is it there (so ServiceMonitor/PodMonitor objects can be applied), which
  * labels its Prometheus selects monitors by, and which monitors already exist.
  */
+import { asRecord } from './data.js';
 import { helmReleases, releaseName, releaseNamespace } from './charts.js';
 import { GROUPS, type Repo, type Resource } from './repo.js';
 import { z } from './options.js';
@@ -47,10 +48,6 @@ export function prometheusOperator(repo: Repo, configured: 'auto' | boolean = 'a
   return { present: false, evidence: undefined, installer: undefined };
 }
 
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
 /** kube-prometheus-stack releases of the repository. */
 export function prometheusStackReleases(repo: Repo): Resource[] {
   return helmReleases(repo).filter((hr) => chartName(repo, hr) === 'kube-prometheus-stack');
@@ -72,11 +69,11 @@ export interface MonitorSelector {
 export function monitorSelector(repo: Repo, kind: 'serviceMonitor' | 'podMonitor'): MonitorSelector | undefined {
   const hr = prometheusStackReleases(repo)[0];
   if (!hr) return undefined;
-  const spec = rec(rec(repo.flux.values(hr).prometheus)?.prometheusSpec) ?? {};
-  const selector = rec(spec[`${kind}Selector`]);
+  const spec = asRecord(asRecord(repo.flux.values(hr).prometheus)?.prometheusSpec) ?? {};
+  const selector = asRecord(spec[`${kind}Selector`]);
   const where = `HelmRelease ${hr.name} prometheus.prometheusSpec.${kind}Selector`;
   if (selector && Array.isArray(selector.matchExpressions) && selector.matchExpressions.length) return undefined;
-  const labels = rec(selector?.matchLabels);
+  const labels = asRecord(selector?.matchLabels);
   if (labels && Object.keys(labels).length) return { labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)])), source: where };
   if (spec[`${kind}SelectorNilUsesHelmValues`] === false)
     return { labels: {}, source: `${where} (empty: every ${kind === 'podMonitor' ? 'PodMonitor' : 'ServiceMonitor'})` };
@@ -91,7 +88,7 @@ export function prometheusNamespace(repo: Repo): string | undefined {
 
 /** Does a monitor (its `spec`) scrape namespace `ns`? Without a namespaceSelector it scrapes its own namespace. */
 function targetsNamespace(spec: unknown, ns: string, ownNamespace: string | undefined): boolean {
-  const sel = rec(rec(spec)?.namespaceSelector);
+  const sel = asRecord(asRecord(spec)?.namespaceSelector);
   if (sel?.any === true) return true;
   const names = sel?.matchNames;
   if (Array.isArray(names)) return names.includes(ns);
@@ -110,11 +107,11 @@ export function monitorsOf(repo: Repo, namespace: string): string[] {
     if (targetsNamespace(r.get(['spec']), namespace, repo.flux.namespaceOf(r))) out.push(`${r.kind} ${r.name} (${r.file})`);
   }
   for (const hr of prometheusStackReleases(repo)) {
-    const prom = rec(repo.flux.values(hr).prometheus) ?? {};
+    const prom = asRecord(repo.flux.values(hr).prometheus) ?? {};
     for (const key of ['additionalServiceMonitors', 'additionalPodMonitors']) {
       const list = prom[key];
       for (const m of Array.isArray(list) ? list : []) {
-        const mon = rec(m);
+        const mon = asRecord(m);
         if (mon && targetsNamespace(mon, namespace, releaseNamespace(repo, hr)))
           out.push(`HelmRelease ${hr.name} prometheus.${key} ${scalarText(mon.name)}`.trim());
       }

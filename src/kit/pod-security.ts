@@ -2,10 +2,7 @@
  * Pod Security Standards, "restricted" profile (kubernetes.io/docs/concepts/security/pod-security-standards):
  * what a pod spec lacks to meet it, and what makes it impossible without changing what the workload does.
  */
-
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
+import { asRecord } from './data.js';
 
 /** Volume types the restricted profile allows. */
 export const RESTRICTED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
@@ -41,20 +38,20 @@ export interface PodGaps {
 }
 
 const allowedSeccomp = (v: unknown) => {
-  const t = rec(v)?.type;
+  const t = asRecord(v)?.type;
   return t === 'RuntimeDefault' || t === 'Localhost';
 };
 
 /** Check a pod spec (`spec.template.spec` of a workload) against the restricted profile. */
 export function restrictedGaps(podSpec: unknown): PodGaps {
-  const spec = rec(podSpec) ?? {};
-  const podSc = rec(spec.securityContext) ?? {};
+  const spec = asRecord(podSpec) ?? {};
+  const podSc = asRecord(spec.securityContext) ?? {};
   const blockers: string[] = [];
   for (const k of ['hostNetwork', 'hostPID', 'hostIPC']) if (spec[k] === true) blockers.push(`${k}: true`);
-  if (rec(podSc.windowsOptions)?.hostProcess === true) blockers.push('a Windows HostProcess pod');
+  if (asRecord(podSc.windowsOptions)?.hostProcess === true) blockers.push('a Windows HostProcess pod');
   if (podSc.runAsUser === 0) blockers.push('runAsUser: 0');
   for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) {
-    const vol = rec(v);
+    const vol = asRecord(v);
     if (!vol) continue;
     const type = Object.keys(vol).find((k) => k !== 'name');
     if (type && !RESTRICTED_VOLUME_TYPES.includes(type)) blockers.push(`a ${type} volume${typeof vol.name === 'string' ? ` (${vol.name})` : ''}`);
@@ -63,17 +60,17 @@ export function restrictedGaps(podSpec: unknown): PodGaps {
   for (const list of ['initContainers', 'containers', 'ephemeralContainers'] as const) {
     const items = spec[list];
     (Array.isArray(items) ? items : []).forEach((item, index) => {
-      const c = rec(item);
+      const c = asRecord(item);
       if (!c) return;
       const name = typeof c.name === 'string' ? c.name : `${list}[${index}]`;
-      const sc = rec(c.securityContext) ?? {};
-      const caps = rec(sc.capabilities) ?? {};
+      const sc = asRecord(c.securityContext) ?? {};
+      const caps = asRecord(sc.capabilities) ?? {};
       if (sc.privileged === true) blockers.push(`container ${name} is privileged`);
       if (sc.runAsUser === 0) blockers.push(`container ${name} has runAsUser: 0`);
       const added = (Array.isArray(caps.add) ? caps.add : []).map(String).filter((x) => !RESTRICTED_ADDABLE_CAPABILITIES.includes(x.replace(/^CAP_/, '')));
       if (added.length) blockers.push(`container ${name} adds ${added.join(', ')}`);
       for (const p of Array.isArray(c.ports) ? c.ports : []) {
-        const hp = rec(p)?.hostPort;
+        const hp = asRecord(p)?.hostPort;
         if (typeof hp === 'number' && hp !== 0) blockers.push(`container ${name} uses hostPort ${hp}`);
       }
       const drop = (Array.isArray(caps.drop) ? caps.drop : []).map(String);
@@ -93,8 +90,8 @@ export function restrictedGaps(podSpec: unknown): PodGaps {
   const everyContainer = (f: (sc: Record<string, unknown>) => boolean) =>
     containers.length > 0 &&
     containers.every((g) => {
-      const c = rec((spec[g.list] as unknown[])[g.index]);
-      return f(rec(c?.securityContext) ?? {});
+      const c = asRecord((spec[g.list] as unknown[])[g.index]);
+      return f(asRecord(c?.securityContext) ?? {});
     });
   const runAsNonRoot = !(podSc.runAsNonRoot === true || everyContainer((sc) => sc.runAsNonRoot === true));
   const seccomp = !(allowedSeccomp(podSc.seccompProfile) || everyContainer((sc) => allowedSeccomp(sc.seccompProfile)));

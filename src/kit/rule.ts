@@ -15,6 +15,8 @@ export interface RuleMeta<M extends string> {
   readonly phase: Phase;
   /** Message texts with {placeholders}. */
   readonly messages: Record<M, string>;
+  /** One of the review's quick wins (small change, large effect): `fix --quick-wins` selects it. */
+  readonly quickWin?: boolean;
   /** Rules that must be applied together with this one (selecting it selects them). */
   readonly requires?: readonly string[];
   /** Rules that must run before this one when both are selected (same phase or not). */
@@ -45,19 +47,12 @@ export interface RulePrompt {
   readonly validate?: (value: string) => true | string;
 }
 
-export interface Report<M extends string = string> {
+/** A finding's `{placeholders}`. */
+export type ReportData = Readonly<Record<string, string | number | undefined>>;
+
+interface ReportBase<M extends string> {
   readonly messageId: M;
-  /** The object the finding is about; engine turns it (and `path`) into file:line:column. */
-  readonly resource?: Resource;
-  /** For findings that concern a whole file or the repository (no resource). */
-  readonly file?: string;
-  /** Narrows the location: the deepest existing node of this path is reported. */
-  readonly path?: YamlPath;
-  readonly data?: Readonly<Record<string, string | number | undefined>>;
-  /** Set false when this finding has no automatic fix (the message then says what to do). */
-  readonly fixable?: boolean;
-  /** Private detail the rule's own `fix` reads back. */
-  readonly detail?: unknown;
+  readonly data?: ReportData;
   /**
    * What this finding's fix must agree on with the fixes of the rules it `requires`: e.g. the Vault release. When a
    * finding of a required rule with the same subject is not fixed (dropped, skipped, suppressed or not picked), this
@@ -67,6 +62,42 @@ export interface Report<M extends string = string> {
    */
   readonly subject?: string;
 }
+
+/** A finding about one object; the engine turns it (and `path`) into file:line:column. */
+export interface ResourceReport<M extends string = string> extends ReportBase<M> {
+  readonly resource: Resource;
+  /** Narrows the location: the deepest existing node of this path is reported. */
+  readonly path?: YamlPath;
+  readonly file?: never;
+}
+
+/** A finding about a whole file (a repository-relative path) or the repository (`'.'`): reported at its line 1. */
+export interface FileReport<M extends string = string> extends ReportBase<M> {
+  readonly file: string;
+  readonly resource?: never;
+  readonly path?: never;
+}
+
+/** What a rule reports on: objects (the default), or files and the repository. */
+export type ReportOn = 'resource' | 'file';
+
+type ReportAt<On extends ReportOn, M extends string> = On extends 'file' ? FileReport<M> : ResourceReport<M>;
+
+/** The rule's own data for its fix: required when the rule's Detail type needs a value. */
+type DetailOf<D> = undefined extends D ? { readonly detail?: D } : { readonly detail: D };
+
+/**
+ * A finding as `detect` yields it. Either it has an automatic fix, and `detail` is what `detect` hands to the fix
+ * (typed by the rule: the objects and values the fix needs, so that the fix never looks them up again), or it says
+ * `fixable: false` and its message says what to do.
+ */
+export type Report<M extends string = string, D = undefined, On extends ReportOn = 'resource'> = ReportAt<On, M> &
+  ({ readonly fixable: false; readonly detail?: D } | ({ readonly fixable?: true } & DetailOf<D>));
+
+/** A finding that has an automatic fix, as the rule's `fix.apply` receives it. */
+export type FixableReport<M extends string = string, D = undefined, On extends ReportOn = 'resource'> = ReportAt<On, M> & {
+  readonly fixable?: true;
+} & DetailOf<D>;
 
 /** Changes are data: the engine applies, verifies, diffs, writes or commits them. */
 export type Change =
@@ -93,17 +124,26 @@ export type Change =
   /** Add `entry` to the `resources:` list of the kustomization.yaml in `dir` (a no-op when it is there or the dir has none). */
   | { readonly op: 'addKustomizeResource'; readonly dir: string; readonly entry: string };
 
-export interface FixOutput {
+/** The changes a fix makes, with what the person must know. */
+export interface FixChanges {
   readonly changes: readonly Change[];
   /** Manual steps the person must do after merging (shown in the commit body and PR description). */
   readonly notes?: readonly string[];
   /** Rollout risks (e.g. data migration). */
   readonly warnings?: readonly string[];
-  /** When set, the fix is not applied and this says why (e.g. which options are missing). */
-  readonly skipped?: string;
   /** One-line effect, shown in the picker. */
   readonly summary?: string;
+  readonly skipped?: never;
 }
+
+/** A fix that declines: nothing is changed, and this says why (e.g. which options are missing). */
+export interface FixSkipped {
+  readonly skipped: string;
+  readonly changes?: never;
+}
+
+/** What `fix.apply` returns: the changes, or `{ skipped: reason }` (the one way a fix declines). */
+export type FixOutput = FixChanges | FixSkipped;
 
 /**
  * What the review checklist says about a rule that reported nothing: `clean` when the rule checked what its review
@@ -129,30 +169,45 @@ export interface RuleContext<O> {
   readonly options: O;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds rules of every option type; `unknown` would reject their detect/fix signatures
-export interface Rule<M extends string = string, O = any> {
+/** A rule's automatic fix. */
+export interface RuleFix<M extends string, O, D, On extends ReportOn> {
+  readonly kind: 'edit' | 'generate';
+  /** false: not pre-selected in the picker, labelled "review". */
+  readonly safe: boolean;
+  /** Called only for findings that are fixable, on the repository and options `detect` ran with. */
+  apply(report: FixableReport<M, D, On>, ctx: RuleContext<O>): FixOutput;
+}
+
+/**
+ * A rule: `M` its message ids, `O` its options (the zod schema's output), `D` the detail its findings hand to its
+ * fix, `On` what it reports on (objects unless it says files).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds rules of every option and detail type; `unknown` would reject their detect/fix signatures
+export interface Rule<M extends string = string, O = any, D = any, On extends ReportOn = ReportOn> {
   readonly meta: RuleMeta<M>;
   /** zod schema with defaults: type, default and validation from one declaration. */
   readonly options?: ZodType<O>;
-  detect(ctx: RuleContext<O>): Iterable<Report<M>>;
+  detect(ctx: RuleContext<O>): Iterable<Report<M, D, On>>;
   /**
    * The review checklist's line for this rule when `detect` reports nothing here (called only then). Every rule of
    * transforms/ has one (test/registry.test.ts).
    */
   checklist?(ctx: RuleContext<O>): RuleStatus;
-  readonly fix?: {
-    readonly kind: 'edit' | 'generate';
-    /** false: not pre-selected in the picker, labelled "review". */
-    readonly safe: boolean;
-    apply(report: Report<M>, ctx: RuleContext<O>): readonly Change[] | FixOutput;
-  };
+  /** Absent: the rule reports only. */
+  readonly fix?: RuleFix<M, O, D, On>;
 }
 
-export function defineRule<M extends string, O = undefined>(rule: Rule<M, O>): Rule<M, O> {
+/**
+ * A rule, with its types inferred from its declaration: `M` from `meta.messages`, `O` from `options`, `D` and `On`
+ * from the report type `detect` declares (`Generator<Report<M, Detail>>`); never from where the rule is used.
+ */
+export function defineRule<M extends string, O = undefined, D = undefined, On extends ReportOn = 'resource'>(
+  rule: Rule<M, O, D, On>,
+): Rule<M, O, NoInfer<D>, NoInfer<On>> {
   return rule;
 }
 
 /** Fill {placeholders} of a message. */
-export function formatMessage(template: string, data: Readonly<Record<string, string | number | undefined>> | undefined): string {
+export function formatMessage(template: string, data: ReportData | undefined): string {
   return template.replace(/\{(\w+)\}/g, (m, k: string) => (data && data[k] !== undefined ? String(data[k]) : m));
 }

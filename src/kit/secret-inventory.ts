@@ -1,17 +1,10 @@
 /** What a secret-rotation document needs to know: ExternalSecrets, their stores and consumers, certificates. */
+import { asArray, asRecord } from './data.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { externalSecretSpecPath, storeRefsOf, type StoreRef } from './external-secrets.js';
 import { GROUPS, type Repo, type Resource } from './repo.js';
 import { workloads, type Workload } from './workloads.js';
 import { scalarText } from './scalar.js';
-
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-function list(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
 
 export interface ExternalSecretInfo {
   readonly resource: Resource;
@@ -29,18 +22,20 @@ export interface ExternalSecretInfo {
 
 function remoteKeys(spec: Record<string, unknown>): string[] {
   const out: string[] = [];
-  for (const d of list(spec.data)) {
-    const ref = rec(rec(d)?.remoteRef);
+  for (const d of asArray(spec.data)) {
+    const ref = asRecord(asRecord(d)?.remoteRef);
     if (typeof ref?.key === 'string') out.push(typeof ref.property === 'string' ? `${ref.key}#${ref.property}` : ref.key);
   }
-  for (const d of list(spec.dataFrom)) {
-    const x = rec(d);
-    const extract = rec(x?.extract);
-    const find = rec(x?.find);
+  for (const d of asArray(spec.dataFrom)) {
+    const x = asRecord(d);
+    const extract = asRecord(x?.extract);
+    const find = asRecord(x?.find);
     if (typeof extract?.key === 'string') out.push(`${extract.key} (all properties)`);
     else if (find)
-      out.push(`find ${typeof find.path === 'string' ? find.path : ''}${rec(find.name)?.regexp ? ` /${String(rec(find.name)!.regexp)}/` : ''}`.trim());
-    else if (rec(x?.sourceRef)?.generatorRef) out.push(`generator ${scalarText(rec(rec(x!.sourceRef)!.generatorRef)!.name)}`);
+      out.push(
+        `find ${typeof find.path === 'string' ? find.path : ''}${asRecord(find.name)?.regexp ? ` /${String(asRecord(find.name)!.regexp)}/` : ''}`.trim(),
+      );
+    else if (asRecord(x?.sourceRef)?.generatorRef) out.push(`generator ${scalarText(asRecord(asRecord(x!.sourceRef)!.generatorRef)!.name)}`);
   }
   return [...new Set(out)];
 }
@@ -49,7 +44,7 @@ function remoteKeys(spec: Record<string, unknown>): string[] {
 export function externalSecretInventory(repo: Repo): ExternalSecretInfo[] {
   const out: ExternalSecretInfo[] = [];
   for (const r of [...repo.ofKind('ExternalSecret', GROUPS.eso), ...repo.ofKind('ClusterExternalSecret', GROUPS.eso)]) {
-    const spec = rec(r.get(externalSecretSpecPath(r))) ?? {};
+    const spec = asRecord(r.get(externalSecretSpecPath(r))) ?? {};
     const policy = spec.refreshPolicy;
     const raw = spec.refreshInterval;
     const ms = raw === undefined || raw === null ? 3_600_000 : parseDuration(scalarText(raw));
@@ -59,7 +54,7 @@ export function externalSecretInventory(repo: Repo): ExternalSecretInfo[] {
     else if (raw === undefined || raw === null) refresh = '1h (default)';
     else if (ms === 0) refresh = 'never (0: fetched once)';
     else refresh = ms === undefined ? scalarText(raw) : formatDuration(ms);
-    const target = rec(spec.target)?.name;
+    const target = asRecord(spec.target)?.name;
     out.push({
       resource: r,
       namespace: r.kind === 'ClusterExternalSecret' ? undefined : repo.flux.namespaceOf(r),
@@ -90,7 +85,7 @@ export interface SecretConsumer {
 const RELOADER = /^(reloader\.stakater\.com\/(auto|search)|secret\.reloader\.stakater\.com\/reload)$/;
 
 function reloads(w: Workload, secret: string): boolean {
-  const ann = { ...(rec(w.resource.get(['metadata', 'annotations'])) ?? {}), ...w.podAnnotations };
+  const ann = { ...(asRecord(w.resource.get(['metadata', 'annotations'])) ?? {}), ...w.podAnnotations };
   return Object.entries(ann).some(
     ([k, v]) =>
       RELOADER.test(k) &&
@@ -108,17 +103,21 @@ export function secretConsumers(repo: Repo, namespace: string | undefined, secre
   const out: SecretConsumer[] = [];
   for (const w of workloads(repo)) {
     if (namespace !== undefined && w.namespace !== namespace) continue;
-    const spec = rec(w.resource.get(w.podSpecPath)) ?? {};
-    const volumes = list(spec.volumes)
-      .filter((v) => rec(rec(v)?.secret)?.secretName === secret || list(rec(rec(v)?.projected)?.sources).some((s) => rec(rec(s)?.secret)?.name === secret))
-      .map((v) => rec(v)?.name);
-    for (const c of [...list(spec.initContainers), ...list(spec.containers)]) {
-      const cr = rec(c);
+    const spec = asRecord(w.resource.get(w.podSpecPath)) ?? {};
+    const volumes = asArray(spec.volumes)
+      .filter(
+        (v) =>
+          asRecord(asRecord(v)?.secret)?.secretName === secret ||
+          asArray(asRecord(asRecord(v)?.projected)?.sources).some((s) => asRecord(asRecord(s)?.secret)?.name === secret),
+      )
+      .map((v) => asRecord(v)?.name);
+    for (const c of [...asArray(spec.initContainers), ...asArray(spec.containers)]) {
+      const cr = asRecord(c);
       if (!cr) continue;
       const name = scalarText(cr.name);
-      const env = list(cr.env).some((e) => rec(rec(rec(e)?.valueFrom)?.secretKeyRef)?.name === secret);
-      const envFrom = list(cr.envFrom).some((e) => rec(rec(e)?.secretRef)?.name === secret);
-      const mounted = list(cr.volumeMounts).some((m) => volumes.includes(rec(m)?.name));
+      const env = asArray(cr.env).some((e) => asRecord(asRecord(asRecord(e)?.valueFrom)?.secretKeyRef)?.name === secret);
+      const envFrom = asArray(cr.envFrom).some((e) => asRecord(asRecord(e)?.secretRef)?.name === secret);
+      const mounted = asArray(cr.volumeMounts).some((m) => volumes.includes(asRecord(m)?.name));
       const r = reloads(w, secret);
       if (env) out.push({ workload: w, container: name, how: 'env', reloads: r });
       if (envFrom) out.push({ workload: w, container: name, how: 'envFrom', reloads: r });
@@ -141,8 +140,8 @@ export interface CertificateInfo {
 /** cert-manager Certificates of the repository. */
 export function certificateInventory(repo: Repo): CertificateInfo[] {
   return repo.ofKind('Certificate', GROUPS.certManager).map((c) => {
-    const spec = rec(c.get(['spec'])) ?? {};
-    const issuer = rec(spec.issuerRef);
+    const spec = asRecord(c.get(['spec'])) ?? {};
+    const issuer = asRecord(spec.issuerRef);
     const duration = typeof spec.duration === 'string' ? spec.duration : '2160h (default, 90 days)';
     const renewBefore =
       typeof spec.renewBefore === 'string'

@@ -4,11 +4,8 @@
  * SealedSecret. A Secret none of them makes is created outside Git (by hand, by another tool) or not at all.
  */
 import { parseAllDocuments } from 'yaml';
+import { asRecord, dirOf } from './data.js';
 import { GROUPS, type Repo } from './repo.js';
-
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
 
 /** What creates Secret `namespace/name` in the repository ("Certificate vault/vault-tls (file)"), or undefined. */
 export function secretSource(repo: Repo, namespace: string, name: string): string | undefined {
@@ -34,14 +31,14 @@ export function secretSource(repo: Repo, namespace: string, name: string): strin
     for (const d of parseAllDocuments(f.text, { logLevel: 'silent' })) {
       let data: Record<string, unknown> | undefined;
       try {
-        data = rec(d.toJS({ maxAliasCount: 0 }));
+        data = asRecord(d.toJS({ maxAliasCount: 0 }));
       } catch {
         continue;
       }
-      const meta = rec(data?.metadata);
+      const meta = asRecord(data?.metadata);
       if (data?.kind !== 'Secret' || meta?.name !== name) continue;
       const ns = typeof meta.namespace === 'string' ? meta.namespace : undefined;
-      const dir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '';
+      const dir = dirOf(f.path);
       const kustomizeNs = repo.flux.kustomizeFile(dir)?.get(['namespace']);
       if ((ns ?? (typeof kustomizeNs === 'string' ? kustomizeNs : undefined)) === namespace) return `Secret ${namespace}/${name} (${f.path}, SOPS-encrypted)`;
     }

@@ -7,6 +7,7 @@
  *
  * A fix that changes how a Service answers (http → https, a port name) asks this index who else must change with it.
  */
+import { asRecord } from './data.js';
 import { GROUPS, type Repo, type Resource, type YamlPath } from './repo.js';
 import { parseSelector, selectorMatches, workloadOf } from './workloads.js';
 
@@ -66,10 +67,6 @@ export interface ServiceConsumer {
   readonly container?: { readonly podSpec: YamlPath; readonly path: YamlPath; readonly env?: string };
   /** For monitors and routes: the port as they name it (a name or a number). */
   readonly targetPort?: string | number;
-}
-
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 function esc(s: string): string {
@@ -198,7 +195,7 @@ function references(repo: Repo, t: ServiceTarget): ServiceConsumer[] {
 }
 
 function namespaces(spec: Record<string, unknown> | undefined, own: string | undefined): { any: boolean; names: string[] } {
-  const sel = rec(spec?.namespaceSelector);
+  const sel = asRecord(spec?.namespaceSelector);
   if (sel?.any === true) return { any: true, names: [] };
   if (Array.isArray(sel?.matchNames)) return { any: false, names: sel.matchNames.map(String) };
   return { any: false, names: own ? [own] : [] };
@@ -214,14 +211,14 @@ function monitors(repo: Repo, t: ServiceTarget): ServiceConsumer[] {
   for (const k of kinds) {
     if (!k.labels) continue;
     for (const m of repo.ofKind(k.kind, GROUPS.monitoring)) {
-      const spec = rec(m.get(['spec']));
+      const spec = asRecord(m.get(['spec']));
       const ns = namespaces(spec, repo.flux.namespaceOf(m));
       if (!ns.any && !ns.names.includes(t.namespace)) continue;
       const sel = parseSelector(spec?.selector ?? {});
       if (!sel || (!sel.matchLabels && !sel.matchExpressions) || !selectorMatches(sel, k.labels)) continue;
       const eps = spec?.[k.list];
       (Array.isArray(eps) ? eps : []).forEach((ep, i) => {
-        const e = rec(ep);
+        const e = asRecord(ep);
         const port = e?.port ?? e?.targetPort;
         out.push({
           kind: k.consumer,
@@ -245,9 +242,9 @@ function routes(repo: Repo, t: ServiceTarget): ServiceConsumer[] {
       const own = repo.flux.namespaceOf(r);
       const rules = r.get(['spec', 'rules']);
       (Array.isArray(rules) ? rules : []).forEach((rule, i) => {
-        const refs = rec(rule)?.backendRefs;
+        const refs = asRecord(rule)?.backendRefs;
         (Array.isArray(refs) ? refs : []).forEach((ref, j) => {
-          const b = rec(ref);
+          const b = asRecord(ref);
           if (!b || (b.kind !== undefined && b.kind !== 'Service') || typeof b.name !== 'string' || !t.services.includes(b.name)) return;
           if ((typeof b.namespace === 'string' ? b.namespace : own) !== t.namespace) return;
           out.push({
@@ -264,19 +261,19 @@ function routes(repo: Repo, t: ServiceTarget): ServiceConsumer[] {
   for (const ing of repo.ofKind('Ingress', 'networking.k8s.io')) {
     if (repo.flux.namespaceOf(ing) !== t.namespace) continue;
     const backends: { path: YamlPath; svc: unknown }[] = [];
-    const def = rec(ing.get(['spec', 'defaultBackend', 'service']));
+    const def = asRecord(ing.get(['spec', 'defaultBackend', 'service']));
     if (def) backends.push({ path: ['spec', 'defaultBackend'], svc: def });
     const rules = ing.get(['spec', 'rules']);
     (Array.isArray(rules) ? rules : []).forEach((rule, i) => {
-      const paths = rec(rec(rule)?.http)?.paths;
+      const paths = asRecord(asRecord(rule)?.http)?.paths;
       (Array.isArray(paths) ? paths : []).forEach((p, j) =>
-        backends.push({ path: ['spec', 'rules', i, 'http', 'paths', j, 'backend'], svc: rec(rec(p)?.backend)?.service }),
+        backends.push({ path: ['spec', 'rules', i, 'http', 'paths', j, 'backend'], svc: asRecord(asRecord(p)?.backend)?.service }),
       );
     });
     for (const b of backends) {
-      const svc = rec(b.svc);
+      const svc = asRecord(b.svc);
       if (!svc || typeof svc.name !== 'string' || !t.services.includes(svc.name)) continue;
-      const port = rec(svc.port);
+      const port = asRecord(svc.port);
       const targetPort = port?.number ?? port?.name;
       out.push({
         kind: 'ingress',

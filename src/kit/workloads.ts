@@ -1,4 +1,5 @@
 /** Workloads declared as manifests in the repository: what runs, where, how many, with which labels. */
+import { asRecord } from './data.js';
 import type { Repo, Resource, YamlPath } from './repo.js';
 import { scalarText } from './scalar.js';
 
@@ -73,19 +74,15 @@ export interface Workload {
   readonly initContainers: readonly Container[];
 }
 
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
 function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(rec(v) ?? {})) if (x !== null && x !== undefined && typeof x !== 'object') out[k] = scalarText(x);
+  for (const [k, x] of Object.entries(asRecord(v) ?? {})) if (x !== null && x !== undefined && typeof x !== 'object') out[k] = scalarText(x);
   return out;
 }
 
 function quantityMap(v: unknown): Record<string, string | number> {
   const out: Record<string, string | number> = {};
-  for (const [k, x] of Object.entries(rec(v) ?? {})) if (typeof x === 'string' || typeof x === 'number') out[k] = x;
+  for (const [k, x] of Object.entries(asRecord(v) ?? {})) if (typeof x === 'string' || typeof x === 'number') out[k] = x;
   return out;
 }
 
@@ -106,12 +103,12 @@ function containersOf(res: Resource, specPath: YamlPath, list: 'containers' | 'i
   const raw = res.get([...specPath, list]);
   if (!Array.isArray(raw)) return [];
   return raw.flatMap((c, i) => {
-    const r = rec(c);
+    const r = asRecord(c);
     if (!r) return [];
-    const resources = rec(r.resources) ?? {};
+    const resources = asRecord(r.resources) ?? {};
     const ports = Array.isArray(r.ports)
       ? r.ports.flatMap((p) => {
-          const pr = rec(p);
+          const pr = asRecord(p);
           const n = intOf(pr?.containerPort);
           if (!pr || n === undefined) return [];
           return [
@@ -135,11 +132,11 @@ function containersOf(res: Resource, specPath: YamlPath, list: 'containers' | 'i
 }
 
 function selectorOf(v: unknown): LabelSelector | undefined {
-  const r = rec(v);
+  const r = asRecord(v);
   if (!r) return undefined;
   const exprs = Array.isArray(r.matchExpressions)
     ? r.matchExpressions.flatMap((e) => {
-        const x = rec(e);
+        const x = asRecord(e);
         if (!x || typeof x.key !== 'string' || typeof x.operator !== 'string') return [];
         return [{ key: x.key, operator: x.operator, ...(Array.isArray(x.values) ? { values: x.values.map(String) } : {}) }];
       })
@@ -177,12 +174,12 @@ export function workloadOf(repo: Repo, res: Resource): Workload | undefined {
   if (!isWorkloadResource(res)) return undefined;
   const kind = res.kind;
   const paths = podPaths(kind);
-  const meta = rec(res.get(paths.metadata)) ?? {};
+  const meta = asRecord(res.get(paths.metadata)) ?? {};
   const rawReplicas = res.get(['spec', 'replicas']);
   const replicas = SCALABLE_KINDS.includes(kind) ? (rawReplicas === undefined || rawReplicas === null ? 1 : intOf(rawReplicas)) : undefined;
   const namespace = repo.flux.namespaceOf(res);
   const hpa = repo.ofKind('HorizontalPodAutoscaler', 'autoscaling').find((h) => {
-    const ref = rec(h.get(['spec', 'scaleTargetRef']));
+    const ref = asRecord(h.get(['spec', 'scaleTargetRef']));
     return ref?.kind === kind && ref?.name === res.name && repo.flux.namespaceOf(h) === namespace;
   });
   const sa = res.get([...paths.spec, 'serviceAccountName']);

@@ -38,7 +38,6 @@ function modeRule(opts: { breakFile?: string; persist?: boolean } = {}): Rule {
       kind: 'edit',
       safe: true,
       apply({ resource }) {
-        if (!resource) return [];
         const value = opts.persist && resource.name === 'b' ? 'still-off' : 'on';
         return {
           changes: [{ op: 'set', resource, path: ['data', 'mode'], value }],

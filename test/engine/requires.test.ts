@@ -41,9 +41,9 @@ const testRule = (id: string, meta: { requires?: string[]; after?: string[] }, r
       kind: 'edit',
       safe: true,
       apply: ({ resource }) =>
-        refuse.includes(resource!.name!)
-          ? { changes: [], skipped: `no ${id} for ${resource!.name}` }
-          : [{ op: 'merge', resource: resource!, path: ['data'], value: { [id]: 'yes' } }],
+        refuse.includes(resource.name!)
+          ? { skipped: `no ${id} for ${resource.name}` }
+          : { changes: [{ op: 'merge', resource, path: ['data'], value: { [id]: 'yes' } }] },
     },
   }) as Rule;
 

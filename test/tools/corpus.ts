@@ -235,8 +235,10 @@ export async function runRepo(dirArg: string, opts: CorpusOptions = {}): Promise
       const rp = planner.planNext();
       const sites: EditSite[] = [];
       for (const x of rp.fixed) {
-        const out = rp.rule.fix!.apply(x.finding.report!, { repo: repoBefore, options: session.options.get(rp.rule.meta.id) });
-        sites.push(...editSites(Array.isArray(out) ? out : (out as { changes: [] }).changes, repoBefore));
+        const report = x.finding.report;
+        if (!rp.rule.fix || !report || report.fixable === false) continue;
+        const out = rp.rule.fix.apply(report, { repo: repoBefore, options: session.options.get(rp.rule.meta.id) });
+        sites.push(...editSites(out.changes ?? [], repoBefore));
       }
       sitesOf.set(rp, sites);
     }

@@ -61,9 +61,8 @@ function indexTs(r: NewRule): string {
     kind: 'generate',
     safe: false,
     apply({ resource }) {
-      if (!resource) return [];
       // ${TODO}: the file to create (next to the object it is about) and the values of the template's placeholders.
-      const dir = resource.file.includes('/') ? resource.file.slice(0, resource.file.lastIndexOf('/')) : '';
+      const dir = dirOf(resource.file);
       const name = \`\${resource.name ?? 'unnamed'}-todo.yaml\`;
       return {
         changes: [
@@ -78,12 +77,11 @@ function indexTs(r: NewRule): string {
     kind: 'edit',
     safe: true,
     apply({ resource }) {
-      if (!resource) return [];
       // ${TODO}: the changes, as data (set, merge, delete, append on the resource).
       return { changes: [{ op: 'set', resource, path: ['spec', 'todo'], value: true }], summary: '${TODO}: one line saying what the fix sets' };
     },
   },`;
-  return `import { clean, defineRule, notApplicable } from '../../src/kit/index.js';
+  return `import { clean, defineRule, ${r.generate ? 'dirOf, ' : ''}notApplicable } from '../../src/kit/index.js';
 
 export const rule = defineRule({
   meta: {
@@ -97,7 +95,8 @@ export const rule = defineRule({
     },
   },
   *detect({ repo }) {
-    // ${TODO}: yield one report per problem, on the object (and the path in it) where the problem is.
+    // ${TODO}: yield one report per problem, on the object (and the path in it) where the problem is. What the fix needs
+    // from here goes in \`detail\` (declare \`Generator<Report<M, Detail>>\`); a problem without an automatic fix says \`fixable: false\`.
     for (const resource of repo.ofKind('TodoKind')) {
       yield { messageId: 'found', resource, path: ['spec'], data: { kind: resource.kind ?? '', name: resource.name ?? '(unnamed)' } };
     }

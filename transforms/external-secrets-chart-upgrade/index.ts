@@ -24,6 +24,7 @@ import {
   z,
   type ApplyOrder,
   type Change,
+  type EsoUpgrade,
   type Repo,
   type Report,
   type Resource,
@@ -86,7 +87,7 @@ export const rule = defineRule({
     },
   },
   options,
-  *detect({ repo, options }): Generator<Report<M>> {
+  *detect({ repo, options }): Generator<Report<M, EsoUpgrade>> {
     for (const hr of esoReleases(repo)) {
       const name = hr.name ?? '(unnamed)';
       const pin = esoChartPin(repo, hr);
@@ -110,7 +111,7 @@ export const rule = defineRule({
       }
       const n = u.objects.length;
       const objects = n ? `, moving ${n} object${n === 1 ? '' : 's'} from ${V1BETA1} to v1 (${u.targetText} serves only v1)` : '';
-      yield { messageId: 'upgrade', resource: hr, path, data: { ...data, objects }, detail: hr.id };
+      yield { messageId: 'upgrade', resource: hr, path, data: { ...data, objects }, detail: u };
     }
   },
   checklist({ repo }) {
@@ -124,12 +125,8 @@ export const rule = defineRule({
   fix: {
     kind: 'edit',
     safe: false,
-    apply(report, { repo, options }) {
-      const hr = esoReleases(repo).find((r) => r.id === report.detail);
-      if (!hr) return { changes: [], skipped: 'the HelmRelease is gone' };
-      const u = esoUpgrade(repo, hr, options.targetVersion);
-      if (!u) return { changes: [], skipped: 'the chart version no longer needs an upgrade' };
-      if (u.blockers.length) return { changes: [], skipped: u.blockers.map(esoBlockerText).join('; ') };
+    apply({ detail: u }, { repo }) {
+      const { hr } = u;
       const from = u.pin.text;
       const to = u.targetText;
       const changes: Change[] = [{ op: 'set', resource: u.pin.resource, path: u.pin.path, value: to }];

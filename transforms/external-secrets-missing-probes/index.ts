@@ -1,6 +1,7 @@
 import {
   clean,
   defineRule,
+  getIn,
   ESO_CHART_NEWEST,
   esoUpgrade,
   helmReleases,
@@ -13,6 +14,7 @@ import {
   type Report,
   type Resource,
   type Version,
+  type YamlPath,
 } from '../../src/kit/index.js';
 
 /** A probe switch of the External Secrets chart, and the first chart version that has it (domain: values.yaml history). */
@@ -50,19 +52,20 @@ const PROBES: readonly Probe[] = [
   },
 ];
 
-function get(values: Record<string, unknown>, path: readonly string[]): unknown {
-  let cur: unknown = values;
-  for (const seg of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
-  return cur;
-}
-
 /** Probes of this chart version that are off. */
+type M = 'disabled' | 'noReadiness' | 'tooOld' | 'unknownVersion';
+
+/** What the fix turns on (a probe switch, where the release keeps it), or the chart version too old for any. */
+type Detail =
+  | { readonly type: 'probe'; readonly release: Resource; readonly probe: Probe; readonly at: { readonly resource: Resource; readonly path: YamlPath } }
+  | { readonly type: 'tooOld'; readonly version: string };
+
 function disabledProbes(repo: Repo, hr: Resource, version: Version): Probe[] {
   const values = repo.flux.values(hr);
   return PROBES.filter((p) => {
     if (!versionAtLeast(version, p.since)) return false;
-    if (p.create && get(values, p.create) === false) return false;
-    const on = get(values, p.key);
+    if (p.create && getIn(values, p.create) === false) return false;
+    const on = getIn(values, p.key);
     return on === undefined || on === null ? !p.defaultOn : on !== true;
   });
 }
@@ -87,7 +90,7 @@ export const rule = defineRule({
         'HelmRelease {name}: External Secrets chart version "{version}" is not an exact version, so the probe keys it has are unknown; pin a version (0.20.1 adds the controller liveness probe, 2.2.0 the readiness probe)',
     },
   },
-  *detect({ repo }): Generator<Report<'disabled' | 'noReadiness' | 'tooOld' | 'unknownVersion'>> {
+  *detect({ repo }): Generator<Report<M, Detail>> {
     for (const hr of helmReleases(repo)) {
       if (!isExternalSecrets(repo, hr)) continue;
       const name = hr.name ?? '(unnamed)';
@@ -102,7 +105,7 @@ export const rule = defineRule({
       if (!versionAtLeast(version, '0.20.1')) {
         const upgrade = esoUpgrade(repo, hr, ESO_CHART_NEWEST);
         const fixable = !!upgrade && !upgrade.blockers.length;
-        yield { messageId: 'tooOld', resource: hr, path: versionPath, data: { name, version: text }, fixable, detail: { release: hr.id, key: [] } };
+        yield { messageId: 'tooOld', resource: hr, path: versionPath, data: { name, version: text }, fixable, detail: { type: 'tooOld', version: text } };
         continue;
       }
       for (const p of disabledProbes(repo, hr, version)) {
@@ -113,7 +116,7 @@ export const rule = defineRule({
           resource: at.resource,
           path: at.path,
           data: { name, component: p.component, probe: p.probe, key: p.key.join('.'), version: text },
-          detail: { release: hr.id, key: p.key },
+          detail: { type: 'probe', release: hr, probe: p, at },
         };
       }
     }
@@ -125,23 +128,19 @@ export const rule = defineRule({
   fix: {
     kind: 'edit',
     safe: true,
-    apply(report, { repo }) {
-      const { release, key } = report.detail as { release: string; key: string[] };
-      const hr = helmReleases(repo).find((r) => r.id === release);
-      if (!hr) return { changes: [], skipped: 'the HelmRelease is gone' };
-      if (report.messageId === 'tooOld')
+    apply({ messageId, detail }) {
+      if (detail.type === 'tooOld')
         return {
-          changes: [],
-          skipped: `chart ${String(report.data?.version)} has no probe keys, and the chart upgrade (external-secrets-chart-upgrade) did not run before this fix: see its finding`,
+          skipped: `chart ${detail.version} has no probe keys, and the chart upgrade (external-secrets-chart-upgrade) did not run before this fix: see its finding`,
         };
-      const at = valueTarget(repo, hr, key);
+      const { release: hr, probe, at } = detail;
       const notes =
-        report.messageId === 'noReadiness'
+        messageId === 'noReadiness'
           ? [
               `HelmRelease ${hr.name}: the controller gets a liveness probe only; upgrade the External Secrets chart to 2.2.0 or later for readinessProbe.enabled.`,
             ]
           : [];
-      return { changes: [{ op: 'set', resource: at.resource, path: at.path, value: true }], summary: `${key.join('.')}: true`, notes };
+      return { changes: [{ op: 'set', resource: at.resource, path: at.path, value: true }], summary: `${probe.key.join('.')}: true`, notes };
     },
   },
 });

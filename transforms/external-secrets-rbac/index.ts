@@ -1,6 +1,7 @@
 import {
   clean,
   defineRule,
+  getIn,
   ESO_CHART_NEWEST,
   esoUpgrade,
   GROUPS,
@@ -14,6 +15,8 @@ import {
   z,
   type Change,
   type Report,
+  type Resource,
+  type StoreUsers,
 } from '../../src/kit/index.js';
 
 const options = z
@@ -31,11 +34,11 @@ const options = z
 
 type M = 'unrestrictedStore' | 'unusedStore' | 'unresolvedUsers' | 'aggregatedRoles' | 'alwaysAggregated' | 'unknownVersion';
 
-function get(values: Record<string, unknown>, path: readonly string[]): unknown {
-  let cur: unknown = values;
-  for (const seg of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
-  return cur;
-}
+/** What the fix changes: a store's conditions (for the users found), the release's aggregation switches, or nothing on a chart without them. */
+type Detail =
+  | { readonly type: 'store'; readonly users: StoreUsers }
+  | { readonly type: 'chart'; readonly release: Resource; readonly keys: readonly string[]; readonly adminFixed: boolean }
+  | { readonly type: 'tooOld'; readonly version: string };
 
 export const rule = defineRule({
   meta: {
@@ -63,7 +66,7 @@ export const rule = defineRule({
     },
   },
   options,
-  *detect({ repo, options }): Generator<Report<M>> {
+  *detect({ repo, options }): Generator<Report<M, Detail>> {
     for (const store of repo.ofKind('ClusterSecretStore', GROUPS.eso)) {
       const conditions = store.get(['spec', 'conditions']);
       if (Array.isArray(conditions) && conditions.length > 0) continue;
@@ -80,13 +83,13 @@ export const rule = defineRule({
           ...(users.namespaces.length ? [`namespace${users.namespaces.length > 1 ? 's' : ''} ${users.namespaces.join(', ')}`] : []),
           ...(users.selectors.length ? ['the namespaces its ClusterExternalSecrets/ClusterPushSecrets select'] : []),
         ];
-        yield { messageId: 'unrestrictedStore', resource: store, path, data: { name, namespaces: parts.join(' and ') }, detail: users };
+        yield { messageId: 'unrestrictedStore', resource: store, path, data: { name, namespaces: parts.join(' and ') }, detail: { type: 'store', users } };
       }
     }
     for (const hr of helmReleases(repo)) {
       if (!isExternalSecrets(repo, hr)) continue;
       const values = repo.flux.values(hr);
-      if (get(values, ['rbac', 'create']) === false) continue;
+      if (getIn(values, ['rbac', 'create']) === false) continue;
       const name = hr.name ?? '(unnamed)';
       const raw = repo.flux.helmChart(hr).version;
       const version = parseVersion(raw);
@@ -94,7 +97,7 @@ export const rule = defineRule({
         ['aggregateToEdit', options.aggregateToEdit, '0.16.2'],
         ['aggregateToAdmin', options.aggregateToAdmin, '2.8.0'],
       ];
-      const aggregated = wants.filter(([key, want]) => !want && get(values, ['rbac', key]) !== false);
+      const aggregated = wants.filter(([key, want]) => !want && getIn(values, ['rbac', key]) !== false);
       if (!aggregated.length) continue;
       const versionPath = ['spec', 'chart', 'spec', 'version'];
       if (!version) {
@@ -109,6 +112,7 @@ export const rule = defineRule({
           path: versionPath,
           data: { name, version: raw!.replace(/^v/, '') },
           fixable: !!upgrade && !upgrade.blockers.length,
+          detail: { type: 'tooOld', version: raw!.replace(/^v/, '') },
         };
         continue;
       }
@@ -126,7 +130,7 @@ export const rule = defineRule({
           who: roles.map((r) => (r === 'edit' ? 'editor' : 'admin')).join(' and '),
           keys: keys.map((k) => `rbac.${k}`).join(' and '),
         },
-        detail: { release: hr.id, keys, adminFixed: versionAtLeast(version, '2.8.0') },
+        detail: { type: 'chart', release: hr, keys, adminFixed: versionAtLeast(version, '2.8.0') },
       };
     }
   },
@@ -149,9 +153,9 @@ export const rule = defineRule({
   fix: {
     kind: 'edit',
     safe: false,
-    apply(report, { repo }) {
-      if (report.messageId === 'unrestrictedStore' && report.resource) {
-        const users = report.detail as ReturnType<typeof storeUsers>;
+    apply({ resource, detail }, { repo }) {
+      if (detail.type === 'store') {
+        const { users } = detail;
         const conditions: Record<string, unknown>[] = [];
         if (users.namespaces.length) conditions.push({ namespaces: users.namespaces });
         for (const s of users.selectors) conditions.push({ namespaceSelector: s });
@@ -160,21 +164,18 @@ export const rule = defineRule({
           ...(users.selectors.length ? ['the namespaces its ClusterExternalSecrets/ClusterPushSecrets select'] : []),
         ];
         return {
-          changes: [{ op: 'set', resource: report.resource, path: ['spec', 'conditions'], value: conditions }],
+          changes: [{ op: 'set', resource, path: ['spec', 'conditions'], value: conditions }],
           summary: `conditions: ${who.join(' and ')}`,
           notes: [
-            `ClusterSecretStore ${report.resource.name} now serves only ${who.join(' and ')}. An ExternalSecret in another namespace that uses it (one applied from outside this repository) stops syncing: add that namespace to spec.conditions before merging.`,
+            `ClusterSecretStore ${resource.name} now serves only ${who.join(' and ')}. An ExternalSecret in another namespace that uses it (one applied from outside this repository) stops syncing: add that namespace to spec.conditions before merging.`,
           ],
         };
       }
-      if (report.messageId === 'alwaysAggregated')
+      if (detail.type === 'tooOld')
         return {
-          changes: [],
-          skipped: `chart ${String(report.data?.version)} has no rbac.aggregateToEdit, and the chart upgrade (external-secrets-chart-upgrade) did not run before this fix: see its finding`,
+          skipped: `chart ${detail.version} has no rbac.aggregateToEdit, and the chart upgrade (external-secrets-chart-upgrade) did not run before this fix: see its finding`,
         };
-      const { release, keys, adminFixed } = report.detail as { release: string; keys: string[]; adminFixed: boolean };
-      const hr = helmReleases(repo).find((r) => r.id === release);
-      if (!hr) return { changes: [], skipped: 'the HelmRelease is gone' };
+      const { release: hr, keys, adminFixed } = detail;
       const changes: Change[] = keys.map((k) => {
         const at = valueTarget(repo, hr, ['rbac', k]);
         return { op: 'set', resource: at.resource, path: at.path, value: false } satisfies Change;

@@ -1,6 +1,7 @@
 import {
   clean,
   defineRule,
+  durationMs,
   durationOption,
   formatDuration,
   GROUPS,
@@ -31,6 +32,7 @@ export const rule = defineRule({
     id: 'externalsecret-slow-refresh',
     title: 'Require a short ExternalSecret refresh interval',
     reviewItem: 6,
+    quickWin: true,
     severity: 'high',
     phase: 2,
     messages: {
@@ -41,7 +43,7 @@ export const rule = defineRule({
   },
   options,
   *detect({ repo, options }) {
-    const max = parseDuration(options.maxInterval)!;
+    const max = durationMs(options.maxInterval);
     for (const r of [...repo.ofKind('ExternalSecret', GROUPS.eso), ...repo.ofKind('ClusterExternalSecret', GROUPS.eso)]) {
       if (r.group !== GROUPS.eso) continue;
       const spec = specPath(r);
@@ -68,7 +70,6 @@ export const rule = defineRule({
     kind: 'edit',
     safe: true,
     apply({ resource }, { options }) {
-      if (!resource) return [];
       return {
         changes: [{ op: 'set', resource, path: [...specPath(resource), 'refreshInterval'], value: options.interval }],
         summary: `refreshInterval → ${options.interval}`,

@@ -138,7 +138,7 @@ export const rule = defineRule({
     },
   },
   options,
-  *detect({ repo, options }): Generator<Report<M>> {
+  *detect({ repo, options }): Generator<Report<M, Installation>> {
     const op = prometheusOperator(repo, options.prometheusOperator);
     const seen = new Set<string>();
     for (const inst of fluxInstallations(repo)) {
@@ -148,7 +148,7 @@ export const rule = defineRule({
       if (monitorsOf(repo, inst.namespace).length) continue;
       const data = { namespace: inst.namespace, where: dirOf(inst.anchor.file) || '.' };
       if (!op.present) yield { messageId: 'noOperator', resource: inst.anchor, path: ['metadata', 'name'], data, fixable: false };
-      else yield { messageId: 'unmonitored', resource: inst.anchor, path: ['metadata', 'name'], data, detail: inst.namespace };
+      else yield { messageId: 'unmonitored', resource: inst.anchor, path: ['metadata', 'name'], data, detail: inst };
     }
   },
   checklist({ repo }) {
@@ -160,8 +160,7 @@ export const rule = defineRule({
   fix: {
     kind: 'generate',
     safe: true,
-    apply(report, { repo, options }) {
-      const inst = { anchor: report.resource!, namespace: report.detail as string };
+    apply({ detail: inst }, { repo, options }) {
       const op = prometheusOperator(repo, options.prometheusOperator);
       const where = placement(repo, inst, op.installer);
       const selector = monitorSelector(repo, 'podMonitor');
@@ -174,7 +173,7 @@ export const rule = defineRule({
         vars: { name: 'flux-system', namespace: where.namespace, labels, fluxNamespace: inst.namespace },
         todo: selector ? [] : ['labels'],
       });
-      if ('reason' in g) return { changes: [], skipped: `cannot place the PodMonitor: ${g.reason}` };
+      if ('reason' in g) return { skipped: `cannot place the PodMonitor: ${g.reason}` };
       const notes = [
         selector
           ? `The PodMonitor carries ${

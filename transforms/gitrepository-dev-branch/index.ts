@@ -56,7 +56,6 @@ export const rule = defineRule({
     kind: 'edit',
     safe: true,
     apply({ resource }, { repo }) {
-      if (!resource) return [];
       const main = repo.settings.mainBranch;
       const notes = [`Make sure "${main}" contains everything production needs before merging: the cluster reconciles it within the GitRepository interval.`];
       if (/gotk-sync\.ya?ml$/.test(resource.file)) {

@@ -1,4 +1,4 @@
-import { clean, defineRule, durationOption, formatDuration, GROUPS, notApplicable, parseDuration, z } from '../../src/kit/index.js';
+import { clean, defineRule, durationMs, durationOption, formatDuration, GROUPS, notApplicable, parseDuration, z } from '../../src/kit/index.js';
 
 const options = z
   .object({
@@ -20,7 +20,7 @@ export const rule = defineRule({
   },
   options,
   *detect({ repo, options }) {
-    const max = parseDuration(options.maxInterval)!;
+    const max = durationMs(options.maxInterval);
     for (const r of repo.ofKind('HelmRepository', GROUPS.fluxSource)) {
       if (r.get(['spec', 'type']) === 'oci') continue; // OCI repositories are not polled
       const ms = parseDuration(r.get(['spec', 'interval']));
@@ -42,7 +42,6 @@ export const rule = defineRule({
     kind: 'edit',
     safe: true,
     apply({ resource }, { options }) {
-      if (!resource) return [];
       return { changes: [{ op: 'set', resource, path: ['spec', 'interval'], value: options.interval }], summary: `interval → ${options.interval}` };
     },
   },

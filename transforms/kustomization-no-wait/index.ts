@@ -26,6 +26,7 @@ export const rule = defineRule({
     id: 'kustomization-no-wait',
     title: 'Require Flux Kustomizations to wait for their resources to become healthy',
     reviewItem: 17,
+    quickWin: true,
     severity: 'medium',
     phase: 3,
     messages: {
@@ -61,7 +62,6 @@ export const rule = defineRule({
     kind: 'edit',
     safe: true,
     apply({ resource }, { options }) {
-      if (!resource) return [];
       const changes: Change[] = [{ op: 'set', resource, path: ['spec', 'wait'], value: true }];
       if (resource.get(['spec', 'timeout']) === undefined) changes.push({ op: 'set', resource, path: ['spec', 'timeout'], value: options.timeout });
       return {

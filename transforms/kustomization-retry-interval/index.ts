@@ -1,10 +1,17 @@
-import { clean, defineRule, durationOption, formatDuration, GROUPS, notApplicable, parseDuration, z } from '../../src/kit/index.js';
+import { clean, defineRule, durationMs, durationOption, formatDuration, GROUPS, notApplicable, parseDuration, z, type Report } from '../../src/kit/index.js';
 
 const options = z
   .object({
     retryInterval: durationOption('2m', 'retryInterval written by the fix (capped at the Kustomization interval).'),
   })
   .strict();
+
+type M = 'missing' | 'tooLong';
+
+/** The Kustomization's interval (ms): the fix caps the retryInterval at it. */
+interface Detail {
+  readonly interval: number;
+}
 
 export const rule = defineRule({
   meta: {
@@ -19,19 +26,19 @@ export const rule = defineRule({
     },
   },
   options,
-  *detect({ repo }) {
+  *detect({ repo }): Generator<Report<M, Detail>> {
     for (const ks of repo.ofKind('Kustomization', GROUPS.fluxKustomize)) {
       const interval = parseDuration(ks.get(['spec', 'interval']));
       if (interval === undefined) continue;
       const retryRaw = ks.get(['spec', 'retryInterval']);
       const data = { name: ks.name ?? '(unnamed)', interval: formatDuration(interval) };
       if (retryRaw === undefined || retryRaw === null) {
-        yield { messageId: 'missing', resource: ks, path: ['spec', 'retryInterval'], data };
+        yield { messageId: 'missing', resource: ks, path: ['spec', 'retryInterval'], data, detail: { interval } };
         continue;
       }
       const retry = parseDuration(retryRaw);
       if (retry !== undefined && retry > interval) {
-        yield { messageId: 'tooLong', resource: ks, path: ['spec', 'retryInterval'], data: { ...data, retry: formatDuration(retry) } };
+        yield { messageId: 'tooLong', resource: ks, path: ['spec', 'retryInterval'], data: { ...data, retry: formatDuration(retry) }, detail: { interval } };
       }
     }
   },
@@ -43,10 +50,8 @@ export const rule = defineRule({
   fix: {
     kind: 'edit',
     safe: true,
-    apply({ resource }, { options }) {
-      if (!resource) return [];
-      const interval = parseDuration(resource.get(['spec', 'interval']))!;
-      const wanted = parseDuration(options.retryInterval)!;
+    apply({ resource, detail: { interval } }, { options }) {
+      const wanted = durationMs(options.retryInterval);
       const value = wanted <= interval ? options.retryInterval : formatDuration(interval);
       return { changes: [{ op: 'set', resource, path: ['spec', 'retryInterval'], value }], summary: `retryInterval → ${value}` };
     },

@@ -22,6 +22,7 @@ import {
   vaultTcpListeners,
   workloads,
   type Repo,
+  type DocumentDetail,
   type Report,
 } from '../../src/kit/index.js';
 
@@ -177,14 +178,16 @@ export const rule = defineRule({
       undocumented: 'Linkerd is used here ({evidence}) but nothing documents what it meshes or how Vault and its clients work with it; {doc} would',
     },
   },
-  *detect({ repo }): Generator<Report<'undocumented'>> {
+  *detect({ repo }): Generator<Report<'undocumented', DocumentDetail>> {
     const evidence = linkerdEvidence(repo);
     if (!evidence || existingDocument(repo, NAMES)) return;
+    const file = docPath(repo, 'linkerd.md');
     yield {
       messageId: 'undocumented',
       resource: evidence,
       path: ['metadata', 'name'],
-      data: { evidence: `${evidence.kind} ${evidence.name}`, doc: docPath(repo, 'linkerd.md') },
+      data: { evidence: `${evidence.kind} ${evidence.name}`, doc: file },
+      detail: { file },
     };
   },
   checklist({ repo }) {
@@ -195,8 +198,7 @@ export const rule = defineRule({
   fix: {
     kind: 'generate',
     safe: true,
-    apply(_report, { repo }) {
-      const file = docPath(repo, 'linkerd.md');
+    apply({ detail: { file } }, { repo }) {
       const text = mdDocument([
         generatedDocHeader(ID),
         '# Linkerd service mesh',

@@ -7,6 +7,7 @@ import {
   findBlocks,
   getAttribute,
   getIn,
+  hasParsedConfig,
   GROUPS,
   isReachable,
   goTruthy,
@@ -37,6 +38,7 @@ import {
   z,
   type Change,
   type Repo,
+  type ParsedVaultServer,
   type Report,
   type Resource,
   scalarText,
@@ -78,6 +80,9 @@ const options = z
 type Options = z.infer<typeof options>;
 
 type M = 'vault' | 'vaultNoOperator' | 'vaultOldChart' | 'eso' | 'esoNoOperator' | 'monitorCollision';
+
+/** What the fix changes: the Vault server's telemetry and ServiceMonitor (the gaps found), or the External Secrets release's monitors. */
+type Detail = { readonly type: 'vault'; readonly server: ParsedVaultServer; readonly gaps: VaultGaps } | { readonly type: 'eso'; readonly release: Resource };
 
 /**
  * ServiceMonitors and PodMonitors the repository applies that already scrape the target: their selector matches its
@@ -128,9 +133,8 @@ interface VaultGaps {
   readonly metricsAccess: boolean;
 }
 
-function vaultGaps(server: ReturnType<typeof configuredVaultServers>[number], o: Options): VaultGaps | undefined {
+function vaultGaps(server: ParsedVaultServer, o: Options): VaultGaps {
   const doc = server.config.doc;
-  if (!doc) return undefined; // JSON or unparseable configuration: not ours to read
   const telemetry = findBlocks(doc, 'telemetry');
   const retention = telemetry.map((t) => getAttribute(t, 'prometheus_retention_time')?.value);
   const sinkOff = retention.some((r) => r !== undefined && (r === 0 || parseDuration(scalarText(r)) === 0));
@@ -181,15 +185,15 @@ export const rule = defineRule({
     },
   },
   options,
-  *detect({ repo, options }): Generator<Report<M>> {
+  *detect({ repo, options }): Generator<Report<M, Detail>> {
     const op = prometheusOperator(repo, options.prometheusOperator);
     for (const server of configuredVaultServers(repo)) {
       const name = server.release.name ?? '(unnamed)';
       // A monitor of the repository already scrapes it: nothing to report, and no chart monitor to add.
       if (scrapers(repo, vaultServiceTarget(server), /\/v1\/sys\/metrics/).length) continue;
+      if (!hasParsedConfig(server)) continue; // JSON or unparseable configuration: not ours to read
       const old = onlyVersionsBelow(server.chartVersion, '0.22.0');
       const g = vaultGaps(server, options);
-      if (!g) continue;
       const gaps = old ? { ...g, serviceMonitor: false, metricsAccess: false } : g;
       const site = { resource: server.config.resource, path: server.config.path };
       if (old && g.serviceMonitor)
@@ -211,7 +215,7 @@ export const rule = defineRule({
           data: { name, monitor: `${server.namespace}/${server.fullname}`, file: taken.file, what: 'Vault' },
           fixable: false,
         };
-      else yield { messageId: 'vault', ...site, data: { name, missing }, detail: { release: server.release.id } };
+      else yield { messageId: 'vault', ...site, data: { name, missing }, detail: { type: 'vault', server, gaps: g } };
     }
     for (const hr of helmReleases(repo)) {
       if (!isExternalSecrets(repo, hr) || esoMonitored(repo, hr)) continue;
@@ -228,7 +232,7 @@ export const rule = defineRule({
           data: { ...data, monitor: `${eso.monitorNamespace}/${taken.m}`, file: taken.r!.file, what: 'External Secrets' },
           fixable: false,
         };
-      else yield { messageId: 'eso', ...at, data, detail: { release: hr.id } };
+      else yield { messageId: 'eso', ...at, data, detail: { type: 'eso', release: hr } };
     }
   },
   checklist({ repo }) {
@@ -242,13 +246,12 @@ export const rule = defineRule({
   fix: {
     kind: 'edit',
     safe: true,
-    apply(report, { repo, options }) {
-      const { release } = report.detail as { release: string };
+    apply({ detail }, { repo, options }) {
       const selector = monitorSelector(repo, 'serviceMonitor');
       const notes: string[] = [];
       const changes: Change[] = [];
-      if (report.messageId === 'eso') {
-        const hr = helmReleases(repo).find((r) => r.id === release)!;
+      if (detail.type === 'eso') {
+        const hr = detail.release;
         const values = repo.flux.values(hr) as {
           metrics?: { service?: { enabled?: unknown } };
           serviceMonitor?: { additionalLabels?: Record<string, unknown> };
@@ -265,7 +268,6 @@ export const rule = defineRule({
             const annotations = getIn(values, [...k.slice(0, -1), 'annotations']);
             if (annotations && typeof annotations === 'object' && Object.keys(annotations).length)
               return {
-                changes: [],
                 skipped: `External Secrets chart ${repo.flux.helmChart(hr).version ?? '(unpinned)'} renders the metrics Service from serviceMonitor.enabled too, so ${k.join('.')}: true would render it twice; it carries annotations (${[...k.slice(0, -1), 'annotations'].join('.')}) that the ServiceMonitor's Service would not: turn it off by hand, or upgrade the chart to 0.14.1 or later`,
               };
             changes.push({ op: 'set', ...valueTarget(repo, hr, k), value: false });
@@ -284,17 +286,16 @@ export const rule = defineRule({
         );
         return { changes, notes, summary: merged ? 'serviceMonitor.enabled, metrics.service.enabled' : 'serviceMonitor.enabled' };
       }
-      const server = configuredVaultServers(repo).find((s) => s.release.id === release)!;
-      const g = vaultGaps(server, options)!;
+      const { server, gaps: g } = detail;
       let text = server.config.text;
       if (g.telemetry) {
-        const block = findBlocks(server.config.doc!, 'telemetry')[0];
+        const block = findBlocks(server.config.doc, 'telemetry')[0];
         text = block
           ? setAttribute(text, { block: { type: 'telemetry' } }, 'prometheus_retention_time', options.prometheusRetentionTime)
           : appendBlock(text, `telemetry {\n  prometheus_retention_time = ${renderHclValue(options.prometheusRetentionTime)}\n  disable_hostname = true\n}`);
       }
       if (g.metricsAccess) {
-        const n = vaultTcpListeners(server.config.doc!).length;
+        const n = vaultTcpListeners(server.config.doc).length;
         if (n === 1) {
           text = setBlockAttribute(text, { type: 'telemetry', parent: { type: 'listener', label: 'tcp' } }, 'unauthenticated_metrics_access', true);
           notes.push(

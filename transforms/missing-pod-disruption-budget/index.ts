@@ -1,6 +1,7 @@
 import {
   clean,
   defineRule,
+  getIn,
   effectiveReplicas,
   generateNear,
   helmReleases,
@@ -35,11 +36,12 @@ const options = z
 type M =
   'unprotected' | 'singleReplica' | 'vaultStandalone' | 'vaultBudgetDisabled' | 'injectorUnprotected' | 'esoSingle' | 'esoBudgetOnOne' | 'esoUnprotected';
 
+/** What the fix writes: a budget for a workload manifest, or values of a chart release. */
 type Detail =
-  | { readonly type: 'workload' }
+  | { readonly type: 'workload'; readonly workload: Workload }
   | {
       readonly type: 'values';
-      readonly release: string;
+      readonly release: Resource;
       readonly set: readonly { readonly path: readonly string[]; readonly value: TemplateValue; readonly comment?: string }[];
     };
 
@@ -49,12 +51,6 @@ const ESO_COMPONENTS = [
   { component: 'webhook', prefix: ['webhook'], leader: false },
 ];
 const REVIEW = 'TODO(gitops-fix): review: 2 replicas so that a PodDisruptionBudget can allow one eviction';
-
-function get(values: Record<string, unknown>, path: readonly string[]): unknown {
-  let cur: unknown = values;
-  for (const seg of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
-  return cur;
-}
 
 function int(v: unknown, fallback: number): number | undefined {
   if (v === undefined || v === null) return fallback;
@@ -71,7 +67,7 @@ function isProtected(repo: Repo, w: Workload): boolean {
   });
 }
 
-function* chartFindings(repo: Repo, hr: Resource): Generator<Report<M>> {
+function* chartFindings(repo: Repo, hr: Resource): Generator<Report<M, Detail>> {
   const values = repo.flux.values(hr);
   const name = hr.name ?? '(unnamed)';
   const at = (path: readonly string[]) => valueTarget(repo, hr, path);
@@ -91,12 +87,12 @@ function* chartFindings(repo: Repo, hr: Resource): Generator<Report<M>> {
         messageId: 'vaultBudgetDisabled',
         ...loc(set[0]!.path),
         data: { name, replicas },
-        detail: { type: 'values', release: hr.id, set } satisfies Detail,
+        detail: { type: 'values', release: hr, set },
       };
     }
     const injectorOn = server.value(['injector', 'enabled']);
-    const injectorReplicas = int(get(values, ['injector', 'replicas']), 1);
-    const budget = get(values, ['injector', 'podDisruptionBudget']);
+    const injectorReplicas = int(getIn(values, ['injector', 'replicas']), 1);
+    const budget = getIn(values, ['injector', 'podDisruptionBudget']);
     const empty = budget === undefined || budget === null || (typeof budget === 'object' && Object.keys(budget).length === 0);
     if (injectorOn !== false && injectorOn !== 'false' && injectorReplicas !== undefined && injectorReplicas >= 2 && empty) {
       const set = [{ path: ['injector', 'podDisruptionBudget', 'maxUnavailable'], value: 1 }];
@@ -104,41 +100,41 @@ function* chartFindings(repo: Repo, hr: Resource): Generator<Report<M>> {
         messageId: 'injectorUnprotected',
         ...loc(['injector', 'podDisruptionBudget']),
         data: { name, replicas: injectorReplicas },
-        detail: { type: 'values', release: hr.id, set } satisfies Detail,
+        detail: { type: 'values', release: hr, set },
       };
     }
     return;
   }
   if (!isExternalSecrets(repo, hr)) return;
   for (const c of ESO_COMPONENTS) {
-    if (c.component === 'webhook' && get(values, ['webhook', 'create']) === false) continue;
-    const replicas = int(get(values, [...c.prefix, 'replicaCount']), 1);
+    if (c.component === 'webhook' && getIn(values, ['webhook', 'create']) === false) continue;
+    const replicas = int(getIn(values, [...c.prefix, 'replicaCount']), 1);
     if (replicas === undefined || replicas === 0) continue;
-    const enabled = get(values, [...c.prefix, 'podDisruptionBudget', 'enabled']) === true;
+    const enabled = getIn(values, [...c.prefix, 'podDisruptionBudget', 'enabled']) === true;
     const prefix = c.prefix.length ? `${c.prefix.join('.')}.` : '';
     const pdbPath = [...c.prefix, 'podDisruptionBudget', 'enabled'];
     const twoReplicas = [
       { path: [...c.prefix, 'replicaCount'], value: 2, comment: REVIEW },
-      ...(c.leader && get(values, ['leaderElect']) !== true ? [{ path: ['leaderElect'], value: true }] : []),
+      ...(c.leader && getIn(values, ['leaderElect']) !== true ? [{ path: ['leaderElect'], value: true }] : []),
     ];
     const data = { name, component: c.component, prefix, replicas, leader: c.leader ? ' with leaderElect: true' : '' };
     if (replicas >= 2 && enabled) continue;
     if (replicas >= 2) {
-      const set = [{ path: pdbPath, value: true }, ...(c.leader && get(values, ['leaderElect']) !== true ? [{ path: ['leaderElect'], value: true }] : [])];
-      yield { messageId: 'esoUnprotected', ...loc(pdbPath), data, detail: { type: 'values', release: hr.id, set } satisfies Detail };
+      const set = [{ path: pdbPath, value: true }, ...(c.leader && getIn(values, ['leaderElect']) !== true ? [{ path: ['leaderElect'], value: true }] : [])];
+      yield { messageId: 'esoUnprotected', ...loc(pdbPath), data, detail: { type: 'values', release: hr, set } };
     } else if (enabled) {
       yield {
         messageId: 'esoBudgetOnOne',
         ...loc([...c.prefix, 'replicaCount']),
         data,
-        detail: { type: 'values', release: hr.id, set: twoReplicas } satisfies Detail,
+        detail: { type: 'values', release: hr, set: twoReplicas },
       };
     } else {
       yield {
         messageId: 'esoSingle',
         ...loc([...c.prefix, 'replicaCount']),
         data,
-        detail: { type: 'values', release: hr.id, set: [...twoReplicas, { path: pdbPath, value: true }] } satisfies Detail,
+        detail: { type: 'values', release: hr, set: [...twoReplicas, { path: pdbPath, value: true }] },
       };
     }
   }
@@ -172,13 +168,12 @@ export const rule = defineRule({
     },
   },
   options,
-  *detect({ repo, options }): Generator<Report<M>> {
+  *detect({ repo, options }): Generator<Report<M, Detail>> {
     for (const w of workloads(repo, ['Deployment', 'StatefulSet', 'ReplicaSet'])) {
       const replicas = effectiveReplicas(w);
       if (replicas === undefined || replicas === 0 || isProtected(repo, w)) continue;
       const data = { kind: w.kind, name: w.name, replicas };
-      if (replicas >= 2)
-        yield { messageId: 'unprotected', resource: w.resource, path: ['spec', 'replicas'], data, detail: { type: 'workload' } satisfies Detail };
+      if (replicas >= 2) yield { messageId: 'unprotected', resource: w.resource, path: ['spec', 'replicas'], data, detail: { type: 'workload', workload: w } };
       else if (options.singleReplica === 'report') yield { messageId: 'singleReplica', resource: w.resource, path: ['spec', 'replicas'], data, fixable: false };
     }
     for (const hr of helmReleases(repo)) yield* chartFindings(repo, hr);
@@ -192,10 +187,9 @@ export const rule = defineRule({
   fix: {
     kind: 'generate',
     safe: false,
-    apply(report, { repo, options }) {
-      const detail = report.detail as Detail;
+    apply({ detail }, { repo, options }) {
       if (detail.type === 'values') {
-        const hr = repo.resources.find((r) => r.id === detail.release)!;
+        const hr = detail.release;
         const changes: Change[] = detail.set.map((s) => {
           const t = valueTarget(repo, hr, s.path);
           return { op: 'set', resource: t.resource, path: t.path, value: s.value, ...(s.comment ? { comment: s.comment } : {}) };
@@ -213,13 +207,11 @@ export const rule = defineRule({
             : {}),
         };
       }
-      const w = repo.resources.find((r) => r.id === report.resource!.id);
-      const workload = w && workloads(repo).find((x) => x.resource.id === w.id);
-      if (!workload) return { changes: [], skipped: 'the workload is gone' };
+      const { workload } = detail;
       if (!workload.namespace)
-        return { changes: [], skipped: `${workload.kind} ${workload.name} has no namespace in the repository: write its PodDisruptionBudget by hand` };
+        return { skipped: `${workload.kind} ${workload.name} has no namespace in the repository: write its PodDisruptionBudget by hand` };
       const selector = workload.resource.get(['spec', 'selector']);
-      if (!selector || typeof selector !== 'object') return { changes: [], skipped: `${workload.kind} ${workload.name} has no spec.selector` };
+      if (!selector || typeof selector !== 'object') return { skipped: `${workload.kind} ${workload.name} has no spec.selector` };
       const sameName = workloads(repo).filter((x) => x.name === workload.name && x.namespace === workload.namespace).length > 1;
       const name = sameName ? `${workload.name}-${workload.kind.toLowerCase()}` : workload.name;
       const g = generateNear(repo, {
@@ -229,7 +221,7 @@ export const rule = defineRule({
         templates: ['pdb'],
         vars: { name, namespace: workload.namespace, maxUnavailable: options.maxUnavailable, selector: selector as TemplateValue },
       });
-      if ('reason' in g) return { changes: [], skipped: g.reason };
+      if ('reason' in g) return { skipped: g.reason };
       return { changes: g.changes, summary: `PodDisruptionBudget ${workload.namespace}/${name} (maxUnavailable ${options.maxUnavailable})` };
     },
   },

@@ -25,6 +25,7 @@ import {
   type PodGaps,
   type Report,
   type Resource,
+  type VaultServer,
   type YamlPath,
 } from '../../src/kit/index.js';
 
@@ -39,6 +40,11 @@ const options = z
   .strict();
 
 type M = 'notRestricted' | 'nonRootUnverified' | 'needsPrivileges' | 'chartPod' | 'chartPodBlocked' | 'chartTooOld';
+
+/** What the fix changes: a manifest's pod spec, or the values of a chart release's pod. */
+type Detail =
+  | { readonly type: 'manifest'; readonly spec: YamlPath; readonly gaps: PodGaps }
+  | { readonly type: 'chart'; readonly release: Resource; readonly server: VaultServer | undefined; readonly pod: ChartPod };
 
 const RO_ROOT = ' TODO(gitops-fix): mount an emptyDir wherever the app writes (e.g. /tmp)';
 
@@ -129,6 +135,7 @@ export const rule = defineRule({
     id: 'missing-security-context',
     title: 'Require security contexts that meet the Pod Security "restricted" profile',
     reviewItem: 11,
+    quickWin: true,
     severity: 'medium',
     phase: 2,
     staleComments: /\b(root|privilege[ds]?|capabilit(y|ies)|security ?context|seccomp|non-?root)\b/i,
@@ -145,7 +152,7 @@ export const rule = defineRule({
     },
   },
   options,
-  *detect({ repo, options }): Generator<Report<M>> {
+  *detect({ repo, options }): Generator<Report<M, Detail>> {
     const ro = { readOnlyRootFilesystem: options.readOnlyRootFilesystem };
     const profile = options.readOnlyRootFilesystem ? 'Pod Security "restricted" with read-only root filesystems' : 'Pod Security "restricted"';
     const inScope = (r: Resource) => options.scope === 'all' || repo.flux.isProduction(r);
@@ -167,16 +174,16 @@ export const rule = defineRule({
           resource: w.resource,
           path,
           data: { ...data, profile, problems: describeGaps(rest, ro).join('; ') },
-          detail: { spec: w.podSpecPath, keepUser: !!risk },
+          detail: { type: 'manifest', spec: w.podSpecPath, gaps: rest },
         };
     }
-    const charts: { hr: Resource; pods: readonly ChartPod[] | { tooOld: string } }[] = [
-      ...vaultServers(repo).map((s) => ({ hr: s.release, pods: vaultSecurityContexts(s) })),
+    const charts: { hr: Resource; server?: VaultServer; pods: readonly ChartPod[] | { tooOld: string } }[] = [
+      ...vaultServers(repo).map((s) => ({ hr: s.release, server: s, pods: vaultSecurityContexts(s) })),
       ...helmReleases(repo)
         .filter((hr) => isExternalSecrets(repo, hr))
         .map((hr) => ({ hr, pods: esoSecurityContexts(repo, hr) })),
     ];
-    for (const { hr, pods } of charts) {
+    for (const { hr, server, pods } of charts) {
       if (!inScope(hr)) continue;
       const name = hr.name ?? '(unnamed)';
       if ('tooOld' in pods) {
@@ -199,7 +206,7 @@ export const rule = defineRule({
             resource: at.resource,
             path: at.path,
             data: { name, component: pod.component, profile, problems: describeGaps(pod.gaps, ro).join('; ') },
-            detail: { release: hr.id, component: pod.component },
+            detail: { type: 'chart', release: hr, server, pod },
           };
       }
     }
@@ -215,20 +222,13 @@ export const rule = defineRule({
   fix: {
     kind: 'edit',
     safe: false,
-    apply(report, { repo, options }) {
+    apply({ resource, detail }, { repo, options }) {
       const ro = options.readOnlyRootFilesystem;
-      if (report.messageId === 'notRestricted' && report.resource) {
-        const { spec, keepUser } = report.detail as { spec: YamlPath; keepUser?: boolean };
-        const g = restrictedGaps(report.resource.get(spec));
-        const { changes, notes } = manifestChanges(report.resource, spec, keepUser ? { ...g, runAsNonRoot: false } : g, ro);
+      if (detail.type === 'manifest') {
+        const { changes, notes } = manifestChanges(resource, detail.spec, detail.gaps, ro);
         return { changes, notes, summary: 'restricted security context' };
       }
-      const { release, component } = report.detail as { release: string; component: string };
-      const server = vaultServers(repo).find((s) => s.release.id === release);
-      const hr = server?.release ?? helmReleases(repo).find((r) => r.id === release)!;
-      const pods = server ? vaultSecurityContexts(server) : esoSecurityContexts(repo, hr);
-      const pod = 'tooOld' in pods ? undefined : pods.find((p) => p.component === component);
-      if (!pod) return { changes: [], skipped: 'the release changed' };
+      const { release: hr, server, pod } = detail;
       const fix = pod.fix(ro);
       const changes: Change[] = fix.edits.map((e) => {
         if (e.op === 'delete') {
@@ -238,7 +238,7 @@ export const rule = defineRule({
         if (server) return e.op === 'append' ? vaultAppend(repo, server, e.path, e.value) : vaultSet(repo, server, e.path, e.value);
         return { op: 'set', ...valueTarget(repo, hr, e.path), value: e.value };
       });
-      return { changes, notes: fix.notes, summary: `${component} security context` };
+      return { changes, notes: fix.notes, summary: `${pod.component} security context` };
     },
   },
 });

@@ -32,6 +32,11 @@ const options = z
 
 type M = 'noPolicy';
 
+/** The production namespace the finding is about. */
+interface Detail {
+  readonly namespace: string;
+}
+
 /** Cluster-wide policy kinds: when the repository uses them, namespaces may be covered without a NetworkPolicy of their own. */
 const CLUSTER_POLICY_KINDS = ['CiliumClusterwideNetworkPolicy', 'GlobalNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'];
 const INGRESS_CHARTS = /^(ingress-nginx|nginx-ingress|traefik|haproxy-ingress|kubernetes-ingress|contour|kong|ingress)$/;
@@ -73,10 +78,10 @@ export const rule = defineRule({
     },
   },
   options,
-  *detect({ repo, options }): Generator<Report<M>> {
+  *detect({ repo, options }): Generator<Report<M, Detail>> {
     if (repo.resources.some((r) => CLUSTER_POLICY_KINDS.includes(r.kind ?? ''))) return;
     for (const gap of productionNamespacesWithout(repo, options.includeClusterNamespaces, (ns) => hasPolicy(repo, ns))) {
-      yield { messageId: 'noPolicy', resource: gap.resource, path: gap.path, data: { name: gap.name }, detail: gap.name };
+      yield { messageId: 'noPolicy', resource: gap.resource, path: gap.path, data: { name: gap.name }, detail: { namespace: gap.name } };
     }
   },
   checklist({ repo, options }) {
@@ -89,10 +94,9 @@ export const rule = defineRule({
   fix: {
     kind: 'generate',
     safe: false,
-    apply(report, { repo, options }) {
-      const namespace = report.detail as string;
+    apply({ detail: { namespace } }, { repo, options }) {
       const near = namespaceAnchor(repo, namespace);
-      if (!near) return { changes: [], skipped: `nothing in the repository is applied to namespace ${namespace}` };
+      if (!near) return { skipped: `nothing in the repository is applied to namespace ${namespace}` };
       const templates = ['default-deny', 'allow-dns', 'allow-same-namespace'];
       const vars: Record<string, TemplateValue> = { namespace, dnsNamespace: options.dnsNamespace, dnsLabels: options.dnsLabels };
       const todo: string[] = [];
@@ -131,7 +135,7 @@ export const rule = defineRule({
         to.push(`Vault (${vn}:8200)`);
       }
       const g = generateNear(repo, { near, baseName: `${namespace}-network-policies`, namespace, templates, vars, todo });
-      if ('reason' in g) return { changes: [], skipped: g.reason };
+      if ('reason' in g) return { skipped: g.reason };
       return {
         changes: g.changes,
         summary: `NetworkPolicies for ${namespace}: default deny; allow in from ${from.join(', ')}; allow out to ${to.join(', ')}`,

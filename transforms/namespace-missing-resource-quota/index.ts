@@ -50,6 +50,11 @@ type Options = z.infer<typeof options>;
 
 type M = 'noQuota';
 
+/** The production namespace the finding is about. */
+interface Detail {
+  readonly namespace: string;
+}
+
 interface Totals {
   cpu: number; // millicores, requests
   memory: number; // bytes, requests
@@ -134,6 +139,7 @@ export const rule = defineRule({
     id: 'namespace-missing-resource-quota',
     title: 'Require a ResourceQuota and LimitRange in production namespaces',
     reviewItem: 12,
+    quickWin: true,
     severity: 'medium',
     phase: 3,
     messages: {
@@ -141,11 +147,11 @@ export const rule = defineRule({
     },
   },
   options,
-  *detect({ repo, options }): Generator<Report<M>> {
+  *detect({ repo, options }): Generator<Report<M, Detail>> {
     const hasQuota = (ns: string) =>
       namespacedResources(repo).some((x) => x.namespace === ns && x.resource.kind === 'ResourceQuota' && x.resource.group === '');
     for (const gap of productionNamespacesWithout(repo, options.includeClusterNamespaces, hasQuota)) {
-      yield { messageId: 'noQuota', resource: gap.resource, path: gap.path, data: { name: gap.name }, detail: gap.name };
+      yield { messageId: 'noQuota', resource: gap.resource, path: gap.path, data: { name: gap.name }, detail: { namespace: gap.name } };
     }
   },
   checklist({ repo, options }) {
@@ -156,10 +162,9 @@ export const rule = defineRule({
   fix: {
     kind: 'generate',
     safe: false,
-    apply(report, { repo, options }) {
-      const namespace = report.detail as string;
+    apply({ detail: { namespace } }, { repo, options }) {
       const near = namespaceAnchor(repo, namespace);
-      if (!near) return { changes: [], skipped: `nothing in the repository is applied to namespace ${namespace}` };
+      if (!near) return { skipped: `nothing in the repository is applied to namespace ${namespace}` };
       const totals = declaredTotals(repo, namespace, options);
       const hard = totals ? sized(totals, options.headroom) : { ...options.quota };
       const hasLimitRange = namespacedResources(repo).some((x) => x.namespace === namespace && x.resource.kind === 'LimitRange');
@@ -179,7 +184,7 @@ export const rule = defineRule({
       const releases = helmReleases(repo).filter((hr) => releaseNamespace(repo, hr) === namespace);
       const todo = totals && !releases.length ? [] : ['hard'];
       const g = generateNear(repo, { near, baseName: `${namespace}-resource-quota`, namespace, templates, vars, todo });
-      if ('reason' in g) return { changes: [], skipped: g.reason };
+      if ('reason' in g) return { skipped: g.reason };
       const notes: string[] = [];
       const warnings: string[] = [];
       if (totals) {

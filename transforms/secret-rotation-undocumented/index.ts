@@ -1,4 +1,5 @@
 import {
+  asRecord,
   certificateInventory,
   clean,
   code,
@@ -20,6 +21,7 @@ import {
   vaultActiveSeals,
   vaultMountedCertDir,
   vaultServers,
+  type DocumentDetail,
   type ExternalSecretInfo,
   type Repo,
   type Report,
@@ -38,10 +40,6 @@ const NAMES = [
   'secret-rotation/README.md',
 ];
 
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
 function findStore(repo: Repo, es: ExternalSecretInfo): Resource | undefined {
   const ref = es.stores[0];
   if (!ref) return undefined;
@@ -50,17 +48,17 @@ function findStore(repo: Repo, es: ExternalSecretInfo): Resource | undefined {
 
 function storeRows(repo: Repo): unknown[][] {
   return [...repo.ofKind('ClusterSecretStore', GROUPS.eso), ...repo.ofKind('SecretStore', GROUPS.eso)].map((s) => {
-    const provider = rec(s.get(['spec', 'provider'])) ?? {};
+    const provider = asRecord(s.get(['spec', 'provider'])) ?? {};
     const type = Object.keys(provider)[0] ?? '–';
-    const v = rec(provider.vault);
-    const auth = rec(v?.auth) ?? {};
-    const k8s = rec(auth.kubernetes);
+    const v = asRecord(provider.vault);
+    const auth = asRecord(v?.auth) ?? {};
+    const k8s = asRecord(auth.kubernetes);
     const how = k8s
-      ? `Kubernetes auth, role ${code(k8s.role)}, ServiceAccount ${code(rec(k8s.serviceAccountRef)?.name ?? "(the controller's)")}: short-lived tokens, nothing to rotate`
+      ? `Kubernetes auth, role ${code(k8s.role)}, ServiceAccount ${code(asRecord(k8s.serviceAccountRef)?.name ?? "(the controller's)")}: short-lived tokens, nothing to rotate`
       : auth.tokenSecretRef
-        ? `**static Vault token** in Secret ${code(rec(auth.tokenSecretRef)?.name)}: rotate it like any credential`
+        ? `**static Vault token** in Secret ${code(asRecord(auth.tokenSecretRef)?.name)}: rotate it like any credential`
         : auth.appRole
-          ? `AppRole, SecretID in Secret ${code(rec(rec(rec(auth.appRole)?.secretRef))?.name)}: rotate the SecretID`
+          ? `AppRole, SecretID in Secret ${code(asRecord(asRecord(asRecord(auth.appRole)?.secretRef))?.name)}: rotate the SecretID`
           : Object.keys(auth).join(', ') || '–';
     const where = v ? `${code(v.server)} mount ${code(v.path ?? '(none)')} KV ${scalarText(v.version, 'v2')}` : '–';
     return [`${s.kind} ${s.name}`, type, where, how];
@@ -99,7 +97,7 @@ function vaultSection(repo: Repo): string | undefined {
     const seals = s.config?.doc ? vaultActiveSeals(s.config.doc) : [];
     const secretEnv = (
       Array.isArray(s.value(['server', 'extraSecretEnvironmentVars'])) ? (s.value(['server', 'extraSecretEnvironmentVars']) as unknown[]) : []
-    ).map(rec);
+    ).map(asRecord);
     const lines: string[] = [];
     const decisions: string[] = [];
     if (!seals.length) {
@@ -145,7 +143,7 @@ function vaultSection(repo: Repo): string | undefined {
 function procedure(repo: Repo, items: readonly ExternalSecretInfo[]): string {
   const example = items.find((e) => e.namespace && e.keys.length);
   const store = example ? findStore(repo, example) : undefined;
-  const v = rec(rec(store?.get(['spec', 'provider']))?.vault);
+  const v = asRecord(asRecord(store?.get(['spec', 'provider']))?.vault);
   const mount = typeof v?.path === 'string' ? v.path : 'secret';
   const first = example ? (example.keys.find((k) => /#.*(pass|secret|token|key)/i.test(k)) ?? example.keys[0]) : undefined;
   const key = first?.split('#')[0]?.replace(/ \(all properties\)$/, '') ?? '<path>';
@@ -181,13 +179,14 @@ export const rule = defineRule({
       undocumented: 'Secrets reach this cluster ({evidence}) but no document says who rotates them, how often, and how; {doc} would',
     },
   },
-  *detect({ repo }): Generator<Report<'undocumented'>> {
+  *detect({ repo }): Generator<Report<'undocumented', DocumentDetail>> {
     const es = externalSecretInventory(repo);
     const vault = vaultServers(repo).find((s) => s.mode !== 'external' && s.mode !== 'none');
     const evidence = es[0]?.resource ?? vault?.release;
     if (!evidence || existingDocument(repo, NAMES)) return;
-    const what = es.length ? `${es.length} ExternalSecret${es.length > 1 ? 's' : ''}` : `Vault ${vault!.release.name}`;
-    yield { messageId: 'undocumented', resource: evidence, path: ['metadata', 'name'], data: { evidence: what, doc: docPath(repo, 'secret-rotation.md') } };
+    const what = es.length ? `${es.length} ExternalSecret${es.length > 1 ? 's' : ''}` : `Vault ${vault?.release.name}`;
+    const file = docPath(repo, 'secret-rotation.md');
+    yield { messageId: 'undocumented', resource: evidence, path: ['metadata', 'name'], data: { evidence: what, doc: file }, detail: { file } };
   },
   checklist({ repo }) {
     const vault = vaultServers(repo).some((s) => s.mode !== 'external' && s.mode !== 'none');
@@ -197,8 +196,7 @@ export const rule = defineRule({
   fix: {
     kind: 'generate',
     safe: true,
-    apply(_report, { repo }) {
-      const file = docPath(repo, 'secret-rotation.md');
+    apply({ detail: { file } }, { repo }) {
       const items = externalSecretInventory(repo);
       const esRows = items.map((e) => [
         `${e.namespace ?? '(cluster)'}/${e.resource.name}`,

@@ -5,6 +5,7 @@ import {
   GROUPS,
   helmReleases,
   isExternalSecrets,
+  nonEmptyString,
   notApplicable,
   releaseNamespace,
   z,
@@ -35,10 +36,6 @@ interface Detail {
   readonly account: string;
 }
 
-function str(v: unknown, fallback: string): string {
-  return typeof v === 'string' && v ? v : fallback;
-}
-
 /** Where External Secrets runs: the ServiceAccount of a ClusterSecretStore goes there. */
 function esoNamespace(repo: Repo): string | undefined {
   for (const hr of helmReleases(repo)) if (isExternalSecrets(repo, hr)) return releaseNamespace(repo, hr);
@@ -54,6 +51,7 @@ export const rule = defineRule({
     id: 'secretstore-default-serviceaccount',
     title: "Require a dedicated ServiceAccount for External Secrets' Vault Kubernetes auth",
     reviewItem: 5,
+    quickWin: true,
     severity: 'high',
     phase: 1,
     messages: {
@@ -64,15 +62,15 @@ export const rule = defineRule({
     },
   },
   options,
-  *detect({ repo, options }): Generator<Report<M>> {
+  *detect({ repo, options }): Generator<Report<M, Detail>> {
     for (const kind of ['SecretStore', 'ClusterSecretStore'] as const) {
       for (const store of repo.ofKind(kind, GROUPS.eso)) {
         if (store.group !== GROUPS.eso || store.get([...REF, 'name']) !== 'default') continue;
         const data = {
           kind,
           name: store.name ?? '(unnamed)',
-          mount: str(store.get([...AUTH, 'mountPath']), 'kubernetes'),
-          role: str(store.get([...AUTH, 'role']), '(none)'),
+          mount: nonEmptyString(store.get([...AUTH, 'mountPath'])) ?? 'kubernetes',
+          role: nonEmptyString(store.get([...AUTH, 'role'])) ?? '(none)',
         };
         const refNs = store.get([...REF, 'namespace']);
         const path = [...REF, 'name'];
@@ -83,7 +81,7 @@ export const rule = defineRule({
             resource: store,
             path,
             data: { ...data, namespace },
-            detail: { namespace, account: accountName(store) } satisfies Detail,
+            detail: { namespace, account: accountName(store) },
           };
         } else if (typeof refNs === 'string' && refNs) {
           yield {
@@ -91,11 +89,11 @@ export const rule = defineRule({
             resource: store,
             path,
             data: { ...data, namespace: refNs },
-            detail: { namespace: refNs, account: accountName(store) } satisfies Detail,
+            detail: { namespace: refNs, account: accountName(store) },
           };
         } else {
           const namespace = options.namespace ?? esoNamespace(repo) ?? 'external-secrets';
-          yield { messageId: 'defaultAccountEveryNamespace', resource: store, path, data, detail: { namespace, account: accountName(store) } satisfies Detail };
+          yield { messageId: 'defaultAccountEveryNamespace', resource: store, path, data, detail: { namespace, account: accountName(store) } };
         }
       }
     }
@@ -110,9 +108,7 @@ export const rule = defineRule({
   fix: {
     kind: 'generate',
     safe: false,
-    apply(report, { repo }) {
-      const store = report.resource!;
-      const { namespace, account } = report.detail as Detail;
+    apply({ resource: store, detail: { namespace, account } }, { repo }) {
       const changes: Change[] = [];
       const exists = repo.ofKind('ServiceAccount').some((sa) => sa.group === '' && sa.name === account && repo.flux.namespaceOf(sa) === namespace);
       if (!exists) {
@@ -123,14 +119,14 @@ export const rule = defineRule({
           templates: ['serviceaccount'],
           vars: { name: account, namespace },
         });
-        if ('reason' in g) return { changes: [], skipped: `cannot place the ServiceAccount: ${g.reason}` };
+        if ('reason' in g) return { skipped: `cannot place the ServiceAccount: ${g.reason}` };
         changes.push(...g.changes);
       }
       changes.push({ op: 'set', resource: store, path: [...REF, 'name'], value: account });
       if (store.kind === 'ClusterSecretStore' && store.get([...REF, 'namespace']) === undefined)
         changes.push({ op: 'set', resource: store, path: [...REF, 'namespace'], value: namespace });
-      const mount = str(store.get([...AUTH, 'mountPath']), 'kubernetes');
-      const role = str(store.get([...AUTH, 'role']), '<role>');
+      const mount = nonEmptyString(store.get([...AUTH, 'mountPath'])) ?? 'kubernetes';
+      const role = nonEmptyString(store.get([...AUTH, 'role'])) ?? '<role>';
       const audiences = store.get([...REF, 'audiences']);
       const audience = Array.isArray(audiences) && audiences.length ? ` audience=${String(audiences[0])}` : '';
       return {

@@ -3,6 +3,7 @@ import {
   configuredVaultServers,
   defineRule,
   getAttribute,
+  hasParsedConfig,
   notApplicable,
   parseHcl,
   vaultAddToRaft,
@@ -20,7 +21,10 @@ import {
   vaultStorage,
   vaultValueSite,
   type Change,
+  type HclBlock,
+  type ParsedVaultServer,
   type Repo,
+  type Report,
   scalarText,
 } from '../../src/kit/index.js';
 import { vaultFileToRaft } from './raft.js';
@@ -28,8 +32,23 @@ import { vaultFileToRaft } from './raft.js';
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
 const COMPLETE = { complete: true };
 
-function fileStorageServers(repo: Repo) {
-  return configuredVaultServers(repo, COMPLETE).filter((s) => s.config.doc && vaultStorage(s.config.doc)?.labels[0] === 'file');
+type M = 'fileStorage' | 'invalidConfig' | 'devMode';
+
+/** A server with storage "file", its storage block, and whether the repository has other such servers (runbook names). */
+interface Detail {
+  readonly server: ParsedVaultServer;
+  readonly storage: HclBlock;
+  readonly several: boolean;
+}
+
+/** The servers that keep their data in storage "file", with that block. */
+function fileStorageServers(repo: Repo): { server: ParsedVaultServer; storage: HclBlock }[] {
+  return configuredVaultServers(repo, COMPLETE)
+    .filter(hasParsedConfig)
+    .flatMap((server) => {
+      const storage = vaultStorage(server.config.doc);
+      return storage?.labels[0] === 'file' ? [{ server, storage }] : [];
+    });
 }
 
 export const rule = defineRule({
@@ -49,7 +68,7 @@ export const rule = defineRule({
         'Vault {release} runs in dev mode (server.dev.enabled: true): in-memory storage, emptied on every restart, and a known root token; use it only for throw-away tests (turn dev mode off and configure storage)',
     },
   },
-  *detect({ repo }) {
+  *detect({ repo }): Generator<Report<M, Detail>> {
     for (const s of vaultServers(repo, COMPLETE)) {
       if (s.mode !== 'dev') continue;
       const site = vaultValueSite(repo, s, ['server', 'dev', 'enabled']);
@@ -73,14 +92,15 @@ export const rule = defineRule({
         subject: s.release.id,
       };
     }
-    for (const s of fileStorageServers(repo)) {
-      const where = vaultConfigWhere(repo, s.config, vaultStorage(s.config.doc!)!.range.start);
+    const files = fileStorageServers(repo);
+    for (const { server: s, storage } of files) {
+      const where = vaultConfigWhere(repo, s.config, storage.range.start);
       yield {
         messageId: 'fileStorage',
         resource: s.config.resource,
         path: s.config.path,
         data: { release: `${s.namespace}/${s.release.name}`, where },
-        detail: s.release.id,
+        detail: { server: s, storage, several: files.length > 1 },
         subject: s.release.id,
       };
     }
@@ -93,12 +113,9 @@ export const rule = defineRule({
   fix: {
     kind: 'edit',
     safe: false,
-    apply(report, { repo }) {
-      const all = fileStorageServers(repo);
-      const s = all.find((x) => x.release.id === report.detail);
-      if (!s) return { changes: [], skipped: 'the Vault configuration no longer has storage "file"' };
-      const doc = s.config.doc!;
-      const path = getAttribute(vaultStorage(doc)!, 'path')?.value;
+    apply({ detail: { server: s, storage, several } }, { repo }) {
+      const doc = s.config.doc;
+      const path = getAttribute(storage, 'path')?.value;
       const dataPath = typeof path === 'string' ? path : '/vault/data';
       const replicas = vaultReplicas(s);
       const raft = vaultFileToRaft(s.config.text);
@@ -107,7 +124,7 @@ export const rule = defineRule({
       const tls = vaultListenerTls(doc);
       const mountPath = scalarText(s.value(['server', 'dataStorage', 'mountPath']), '/vault/data').replace(/\/+$/, '');
       const onVolume = String(s.value(['server', 'dataStorage', 'enabled'])) === 'true' && (dataPath === mountPath || dataPath.startsWith(`${mountPath}/`));
-      const file = vaultRunbookPath(repo, 'vault-file-to-raft-migration', s, all.length > 1);
+      const file = vaultRunbookPath(repo, 'vault-file-to-raft-migration', s, several);
       const changes: Change[] = [vaultSetConfig(s, text)];
       const notes = [`Migrate the data before this change reaches the cluster: ${file}.`];
       if (repo.exists(file)) notes.push(`${file} already exists and was left as it is: check that it describes this migration.`);

@@ -3,6 +3,7 @@ import {
   configuredVaultServers,
   defineRule,
   goTruthy,
+  hasParsedConfig,
   notApplicable,
   vaultCertFiles,
   vaultConfigWhere,
@@ -12,6 +13,8 @@ import {
   vaultSetConfig,
   vaultTcpListeners,
   z,
+  type ParsedVaultServer,
+  type Report,
   type VaultServer,
   scalarText,
 } from '../../src/kit/index.js';
@@ -25,6 +28,8 @@ const options = z
     dualStack: z.boolean().default(false).describe('The cluster is dual-stack or IPv6: report listeners bound to 0.0.0.0 (IPv4 only).'),
   })
   .strict();
+
+type M = 'tlsDisabled' | 'noCertificate' | 'ipv4Only';
 
 /** Dual stack declared by the option or by the release's own Service settings. */
 function dualStack(s: VaultServer, option: boolean): boolean {
@@ -51,14 +56,13 @@ export const rule = defineRule({
     },
   },
   options,
-  *detect({ repo, options: o }) {
-    for (const s of configuredVaultServers(repo, COMPLETE)) {
+  *detect({ repo, options: o }): Generator<Report<M, ParsedVaultServer>> {
+    for (const s of configuredVaultServers(repo, COMPLETE).filter(hasParsedConfig)) {
       const { config } = s;
-      if (!config.doc) continue;
       for (const b of vaultTcpListeners(config.doc)) {
         const st = vaultListenerState(b);
         const data = { release: `${s.namespace}/${s.release.name}`, address: st.address, where: vaultConfigWhere(repo, config, b.range.start), value: '' };
-        const base = { resource: config.resource, path: config.path, detail: s.release.id, subject: s.release.id };
+        const base = { resource: config.resource, path: config.path, detail: s, subject: s.release.id };
         if (st.tlsDisabled) {
           const raw = b.attributes.filter((a) => a.name === 'tls_disable').pop()!;
           yield { messageId: 'tlsDisabled', ...base, data: { ...data, value: raw.raw, where: vaultConfigWhere(repo, config, raw.range.start) } };
@@ -77,9 +81,7 @@ export const rule = defineRule({
   fix: {
     kind: 'edit',
     safe: false,
-    apply(report, { repo, options: o }) {
-      const s = configuredVaultServers(repo, COMPLETE).find((x) => x.release.id === report.detail);
-      if (!s?.config.doc) return { changes: [], skipped: 'the Vault configuration is gone or does not parse' };
+    apply({ detail: s }, { options: o }) {
       const needsTls = vaultTcpListeners(s.config.doc).some((b) => {
         const st = vaultListenerState(b);
         return st.tlsDisabled || st.missingCertFiles;
@@ -87,24 +89,23 @@ export const rule = defineRule({
       const dir = vaultMountedCertDir(s);
       if (needsTls && goTruthy(s.value(['global', 'tlsDisable']))) {
         return {
-          changes: [],
           skipped:
             "global.tlsDisable is still true: a TLS listener would fail the chart's plain-HTTP probes. Fix vault-tls-disabled together with this rule (it mounts the certificate this listener uses).",
         };
       }
       if (needsTls && !dir) {
         return {
-          changes: [],
           skipped:
             'no server certificate Secret is mounted under /vault/userconfig/ (server.volumes/volumeMounts or extraVolumes): vault-tls-disabled generates and mounts one.',
         };
       }
-      const files = dir ? vaultCertFiles(dir) : undefined;
-      let text = vaultSecureListeners(s.config.text, needsTls ? files : undefined, { dualStack: dualStack(s, o.dualStack) });
-      if (needsTls) text = vaultOwnAddressesToHttps(text, files!.ca);
-      const notes = needsTls
+      // Certificate files only where the listener needs TLS (then a certificate is mounted: checked above).
+      const files = needsTls && dir ? vaultCertFiles(dir) : undefined;
+      let text = vaultSecureListeners(s.config.text, files, { dualStack: dualStack(s, o.dualStack) });
+      if (files) text = vaultOwnAddressesToHttps(text, files.ca);
+      const notes = files
         ? [
-            `The listener now serves TLS with ${files!.cert}. tls_client_ca_file needs ca.crt in that Secret: cert-manager writes it for CA, self-signed and Vault issuers, not for ACME issuers.`,
+            `The listener now serves TLS with ${files.cert}. tls_client_ca_file needs ca.crt in that Secret: cert-manager writes it for CA, self-signed and Vault issuers, not for ACME issuers.`,
           ]
         : [];
       return { changes: [vaultSetConfig(s, text)], notes, summary: `TLS listener for Vault ${s.namespace}/${s.release.name}` };

@@ -1,4 +1,5 @@
 import {
+  hasParsedConfig,
   appendBlock,
   clean,
   configuredVaultServers,
@@ -34,10 +35,12 @@ import {
   scalarText,
   z,
   type Change,
+  type ParsedVaultServer,
   type Repo,
+  type Report,
   type VaultServer,
 } from '../../src/kit/index.js';
-import { unsealersOf, unsealKeySecrets } from './unsealers.js';
+import { unsealersOf, unsealKeySecrets, type Unsealer } from './unsealers.js';
 
 /** Releases whose values are all in the repository: an absent key then really means the chart default. */
 const COMPLETE = { complete: true };
@@ -261,6 +264,22 @@ function sealPlan(repo: Repo, s: VaultServer, o: Options): SealPlan {
   }
 }
 
+type M = 'noSeal' | 'shamirOnly' | 'unsealedInCluster';
+
+/** A server without an auto-unseal seal, what unseals it in the cluster, and whether the repository has other such servers. */
+interface Detail {
+  readonly server: ParsedVaultServer;
+  readonly unsealers: readonly Unsealer[];
+  readonly several: boolean;
+}
+
+/** The servers without an auto-unseal seal (no seal stanza, or Shamir only). */
+function manuallyUnsealed(repo: Repo): ParsedVaultServer[] {
+  return configuredVaultServers(repo, COMPLETE)
+    .filter(hasParsedConfig)
+    .filter((s) => !vaultActiveSeals(s.config.doc).some((b) => b.labels[0] !== 'shamir'));
+}
+
 export const rule = defineRule({
   meta: {
     id: 'vault-manual-unseal',
@@ -303,15 +322,14 @@ export const rule = defineRule({
     },
   },
   options,
-  *detect({ repo }) {
-    for (const s of configuredVaultServers(repo, COMPLETE)) {
-      if (!s.config.doc) continue;
+  *detect({ repo }): Generator<Report<M, Detail>> {
+    const all = manuallyUnsealed(repo);
+    for (const s of all) {
       const seals = vaultActiveSeals(s.config.doc);
-      if (seals.some((b) => b.labels[0] !== 'shamir')) continue;
       const where = vaultConfigWhere(repo, s.config, seals[0]?.range.start);
-      const base = { resource: s.config.resource, path: s.config.path, detail: s.release.id };
-      const release = `${s.namespace}/${s.release.name}`;
       const unsealers = unsealersOf(repo, s);
+      const base = { resource: s.config.resource, path: s.config.path, detail: { server: s, unsealers, several: all.length > 1 } };
+      const release = `${s.namespace}/${s.release.name}`;
       if (unsealers.length) {
         const keys = [...new Set([...unsealers.flatMap((u) => u.keys), ...unsealKeySecrets(repo, s.namespace)])];
         yield {
@@ -333,41 +351,34 @@ export const rule = defineRule({
   fix: {
     kind: 'edit',
     safe: false,
-    apply(report, { repo, options }) {
-      const all = configuredVaultServers(repo, COMPLETE).filter((x) => x.config.doc && !vaultActiveSeals(x.config.doc).some((b) => b.labels[0] !== 'shamir'));
-      const s = all.find((x) => x.release.id === report.detail);
-      if (!s) return { changes: [], skipped: 'the Vault configuration is gone or already has a seal' };
+    apply({ detail: { server: s, unsealers, several } }, { repo, options }) {
       const key = `${s.namespace}/${s.release.name}`;
       const own = options.releases?.[key];
       const o = optionsFor(options, key);
-      const unsealers = report.messageId === 'unsealedInCluster' ? unsealersOf(repo, s) : [];
       if (unsealers.length && !o.replaceUnsealer)
         return {
-          changes: [],
           skipped: `Vault ${key} is already unsealed by ${unsealers.map((u) => u.what).join(', ')}; no seal change unless you opt in with rules.vault-manual-unseal.replaceUnsealer: true (the unsealer must then run vault operator unseal -migrate for the migration or be removed; the runbook says how)`,
         };
-      if (!o.method) return { changes: [], skipped: `set rules.vault-manual-unseal.method (${METHODS.join(' | ')}) and that method's options` };
+      if (!o.method) return { skipped: `set rules.vault-manual-unseal.method (${METHODS.join(' | ')}) and that method's options` };
       const missing = REQUIRED[o.method].filter((k) => !o[k]);
-      if (missing.length) return { changes: [], skipped: `method ${o.method} needs ${missing.map((k) => `rules.vault-manual-unseal.${k}`).join(', ')}` };
+      if (missing.length) return { skipped: `method ${o.method} needs ${missing.map((k) => `rules.vault-manual-unseal.${k}`).join(', ')}` };
       if (o.method === 'transit') {
         const clients = transitClientsOf(repo, s);
         if (clients.length && !own?.method && !own?.transitAddress)
           return {
-            changes: [],
             skipped: `Vault ${key} is the transit backend of ${clients.map((c) => `${c.namespace}/${c.release.name}`).join(', ')}: it does not get the repository-wide transit seal; give it its own with rules.vault-manual-unseal.releases["${key}"] (another method, or a transit Vault of its own)`,
           };
         if (transitBackendAt(repo, s, o.transitAddress!)?.release.id === s.release.id)
           return {
-            changes: [],
             skipped: `rules.vault-manual-unseal.transitAddress ${o.transitAddress} is Vault ${key} itself: a Vault cannot unseal through its own transit engine`,
           };
         const ca = transitCa(repo, s, o);
-        if (ca.missing) return { changes: [], skipped: ca.missing };
+        if (ca.missing) return { skipped: ca.missing };
       }
       const plan = sealPlan(repo, s, o);
       const width = Math.max(...plan.attrs.map(([k]) => k.length));
       const block = [`seal "${o.method}" {`, ...plan.attrs.map(([k, v]) => `  ${k.padEnd(width)} = ${renderHclValue(v)}`), '}'].join('\n');
-      const doc = s.config.doc!;
+      const doc = s.config.doc;
       const shamir = vaultActiveSeals(doc)[0];
       let config = s.config.text;
       if (shamir) config = replaceBlock(config, { type: 'seal', label: 'shamir' }, block);
@@ -394,7 +405,7 @@ export const rule = defineRule({
         file = storage;
         changes.push({ op: 'createText', file, text: vaultStorageAndSealRunbook(repo, s, migrationInput(s, file), input), replace: true });
       } else {
-        file = vaultRunbookPath(repo, 'vault-auto-unseal', s, all.length > 1);
+        file = vaultRunbookPath(repo, 'vault-auto-unseal', s, several);
         if (!repo.exists(file)) changes.push({ op: 'createText', file, text: vaultAutoUnsealRunbook(repo, s, input) });
       }
       const notes = [

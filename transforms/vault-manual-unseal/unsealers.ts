@@ -5,6 +5,7 @@
  * its unseal keys are stored in the cluster.
  */
 import {
+  asRecord,
   helmReleases,
   serviceConsumers,
   vaultServiceTarget,
@@ -28,26 +29,22 @@ export interface Unsealer {
   readonly keys: readonly string[];
 }
 
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
 /** ConfigMaps a workload mounts or reads its environment from. */
 function configMapsOf(repo: Repo, w: Workload): Resource[] {
-  const spec = rec(w.resource.get(w.podSpecPath)) ?? {};
+  const spec = asRecord(w.resource.get(w.podSpecPath)) ?? {};
   const names = new Set<string>();
   for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) {
-    const cm = rec(rec(v)?.configMap)?.name;
+    const cm = asRecord(asRecord(v)?.configMap)?.name;
     if (typeof cm === 'string') names.add(cm);
-    for (const src of Array.isArray(rec(rec(v)?.projected)?.sources) ? (rec(rec(v)?.projected)!.sources as unknown[]) : []) {
-      const p = rec(rec(src)?.configMap)?.name;
+    for (const src of Array.isArray(asRecord(asRecord(v)?.projected)?.sources) ? (asRecord(asRecord(v)?.projected)!.sources as unknown[]) : []) {
+      const p = asRecord(asRecord(src)?.configMap)?.name;
       if (typeof p === 'string') names.add(p);
     }
   }
   for (const c of [...w.containers, ...w.initContainers]) {
     const envFrom = w.resource.get([...c.path, 'envFrom']);
     for (const e of Array.isArray(envFrom) ? envFrom : []) {
-      const cm = rec(rec(e)?.configMapRef)?.name;
+      const cm = asRecord(asRecord(e)?.configMapRef)?.name;
       if (typeof cm === 'string') names.add(cm);
     }
   }
@@ -57,19 +54,19 @@ function configMapsOf(repo: Repo, w: Workload): Resource[] {
 /** Secrets a workload reads whose name or key says "unseal". */
 function keySecrets(w: Workload): string[] {
   const out = new Set<string>();
-  const spec = rec(w.resource.get(w.podSpecPath)) ?? {};
+  const spec = asRecord(w.resource.get(w.podSpecPath)) ?? {};
   const add = (name: unknown, key?: unknown) => {
     if (typeof name === 'string' && (KEY_NAME.test(name) || (typeof key === 'string' && KEY_NAME.test(key)))) out.add(`${w.namespace ?? '?'}/${name}`);
   };
-  for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) add(rec(rec(v)?.secret)?.secretName);
+  for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) add(asRecord(asRecord(v)?.secret)?.secretName);
   for (const c of [...w.containers, ...w.initContainers]) {
     const env = w.resource.get([...c.path, 'env']);
     for (const e of Array.isArray(env) ? env : []) {
-      const ref = rec(rec(rec(e)?.valueFrom)?.secretKeyRef);
-      add(ref?.name, ref?.key ?? rec(e)?.name);
+      const ref = asRecord(asRecord(asRecord(e)?.valueFrom)?.secretKeyRef);
+      add(ref?.name, ref?.key ?? asRecord(e)?.name);
     }
     const envFrom = w.resource.get([...c.path, 'envFrom']);
-    for (const e of Array.isArray(envFrom) ? envFrom : []) add(rec(rec(e)?.secretRef)?.name);
+    for (const e of Array.isArray(envFrom) ? envFrom : []) add(asRecord(asRecord(e)?.secretRef)?.name);
   }
   return [...out];
 }
@@ -111,7 +108,7 @@ export function unsealKeySecrets(repo: Repo, namespace: string): string[] {
   const out: string[] = [];
   for (const s of repo.ofKind('Secret')) {
     if (s.group !== '' || repo.flux.namespaceOf(s) !== namespace) continue;
-    const keys = [...Object.keys(rec(s.get(['data'])) ?? {}), ...Object.keys(rec(s.get(['stringData'])) ?? {})];
+    const keys = [...Object.keys(asRecord(s.get(['data'])) ?? {}), ...Object.keys(asRecord(s.get(['stringData'])) ?? {})];
     if (KEY_NAME.test(s.name ?? '') || keys.some((k) => KEY_NAME.test(k))) out.push(`${namespace}/${s.name}`);
   }
   return out;

@@ -1,8 +1,12 @@
 import {
+  asArray,
+  asRecord,
   clean,
   configuredVaultServers,
   defineRule,
   getAttribute,
+  hasParsedConfig,
+  isRecord,
   locateValue,
   onlyVersionsBelow,
   notApplicable,
@@ -16,7 +20,9 @@ import {
   vaultSetConfig,
   vaultStorageType,
   type Change,
+  type ParsedVaultServer,
   type Repo,
+  type Report,
   type VaultServer,
   scalarText,
 } from '../../src/kit/index.js';
@@ -28,15 +34,17 @@ const COMPLETE = { complete: true };
  * Official images and mlock (domain.md §2.3): the IPC_LOCK file capability was baked into 1.19.17, 1.20.11, 1.21.6
  * and 2.0.1, and removed again from 1.19.18, 1.20.12, 1.21.7 and 2.0.2 on.
  */
-function imageLine(v: readonly number[] | undefined): 'window' | 'removed' | 'older' | 'unknown' {
+function imageLine(v: readonly [number, number, number] | undefined): 'window' | 'removed' | 'older' | 'unknown' {
   if (!v) return 'unknown';
-  const [major, minor, patch] = v as [number, number, number];
+  const [major, minor, patch] = v;
   const window: Record<string, number> = { '1.19': 17, '1.20': 11, '1.21': 6, '2.0': 1 };
   const at = window[`${major}.${minor}`];
   if (major > 2 || (major === 2 && minor > 0) || (at !== undefined && patch > at)) return 'removed';
   if (at !== undefined && patch === at) return 'window';
   return 'older';
 }
+
+type M = 'raftImplicit' | 'raftMlock' | 'mlockDisabled' | 'imageCannotLock';
 
 function release(s: VaultServer): string {
   return `${s.namespace}/${s.release.name}`;
@@ -46,12 +54,11 @@ function release(s: VaultServer): string {
 function ipcLock(repo: Repo, s: VaultServer): { changes: Change[] } | { problem: string } {
   const path = ['server', 'statefulSet', 'securityContext', 'container'];
   const own = locateValue(repo, s.release, path).value;
-  if (own !== undefined && (typeof own !== 'object' || own === null || Array.isArray(own))) {
+  if (own !== undefined && !isRecord(own)) {
     return { problem: `${path.join('.')} is a template string: add the IPC_LOCK capability there by hand` };
   }
-  const current = (own ?? {}) as Record<string, unknown>;
-  const caps = (current.capabilities ?? {}) as Record<string, unknown>;
-  const add: unknown[] = Array.isArray(caps.add) ? (caps.add as unknown[]) : [];
+  const current = own ?? {};
+  const add = asArray(asRecord(current.capabilities)?.add);
   if (add.includes('IPC_LOCK')) return { changes: [] };
   if (Object.keys(current).length === 0)
     return { changes: [vaultSet(repo, s, path, { allowPrivilegeEscalation: false, capabilities: { add: ['IPC_LOCK'] } })] };
@@ -77,10 +84,9 @@ export const rule = defineRule({
         "Vault {release} uses {storage} storage with memory locking disabled ({where}); image {image} cannot lock memory as the chart's non-root user: move to Vault 2.0.2+ and keep disable_mlock = true with swap off on the nodes",
     },
   },
-  *detect({ repo }) {
-    for (const s of configuredVaultServers(repo, COMPLETE)) {
+  *detect({ repo }): Generator<Report<M, ParsedVaultServer>> {
+    for (const s of configuredVaultServers(repo, COMPLETE).filter(hasParsedConfig)) {
       const doc = s.config.doc;
-      if (!doc) continue;
       // Charts before 0.32.0 always add `disable_mlock = true` to the rendered configuration (vault.config in
       // _helpers.tpl): Vault runs with it whatever the release writes, and a second disable_mlock is a duplicate
       // attribute that Vault 1.21+ rejects. Nothing to report or edit there.
@@ -89,7 +95,7 @@ export const rule = defineRule({
       const mlock = vaultDisableMlock(doc);
       const attr = getAttribute(doc, 'disable_mlock');
       const where = vaultConfigWhere(repo, s.config, attr?.range.start);
-      const base = { resource: s.config.resource, path: s.config.path, detail: s.release.id };
+      const base = { resource: s.config.resource, path: s.config.path, detail: s };
       if (storage === 'raft') {
         if (mlock === undefined) yield { messageId: 'raftImplicit', ...base, data: { release: release(s), where } };
         else if (!mlock) yield { messageId: 'raftMlock', ...base, data: { release: release(s), where } };
@@ -107,11 +113,11 @@ export const rule = defineRule({
   checklist({ repo }) {
     const na = vaultNotApplicable(repo);
     if (na) return notApplicable(na);
-    const servers = configuredVaultServers(repo, COMPLETE).filter((s) => s.config.doc);
+    const servers = configuredVaultServers(repo, COMPLETE).filter(hasParsedConfig);
     if (!servers.length) return notApplicable('Vault runs in dev mode only (no configuration)');
     // Each server without a finding either runs with mlock off where HashiCorp recommends it, or locks memory.
     const state = servers.map((s) => {
-      const doc = s.config.doc!;
+      const doc = s.config.doc;
       const mlock = vaultDisableMlock(doc);
       if (vaultStorageType(doc) === 'raft') return 'recommended';
       if (mlock === false) return 'locked';
@@ -126,10 +132,8 @@ export const rule = defineRule({
   fix: {
     kind: 'edit',
     safe: false,
-    apply(report, { repo }) {
-      const s = configuredVaultServers(repo, COMPLETE).find((x) => x.release.id === report.detail);
-      if (!s?.config.doc) return { changes: [], skipped: 'the Vault configuration is gone or does not parse' };
-      if (report.messageId !== 'mlockDisabled') {
+    apply({ messageId, detail: s }, { repo }) {
+      if (messageId !== 'mlockDisabled') {
         return {
           changes: [vaultSetConfig(s, setAttribute(s.config.text, {}, 'disable_mlock', true))],
           notes: [
@@ -139,7 +143,7 @@ export const rule = defineRule({
         };
       }
       const cap = ipcLock(repo, s);
-      if ('problem' in cap) return { changes: [], skipped: cap.problem };
+      if ('problem' in cap) return { skipped: cap.problem };
       return {
         changes: [vaultSetConfig(s, setAttribute(s.config.text, {}, 'disable_mlock', false)), ...cap.changes],
         warnings: [

@@ -9,7 +9,7 @@ import {
   helmReleases,
   namespaceObject,
   notApplicable,
-  parseDuration,
+  durationMs,
   releaseNamespace,
   vaultNotApplicable,
   vaultImage,
@@ -19,6 +19,7 @@ import {
   vaultServices,
   vaultStorageType,
   z,
+  type FixOutput,
   type Repo,
   type Report,
   type Resource,
@@ -111,7 +112,7 @@ function method(repo: Repo, options: Options): Options['method'] {
   return options.method ?? (runsVelero(repo) ? 'velero' : undefined);
 }
 
-function veleroFix(repo: Repo, vault: Vault, options: Options) {
+function veleroFix(repo: Repo, vault: Vault, options: Options): FixOutput {
   const velero = veleroRelease(repo);
   const namespace = options.namespace ?? (velero && releaseNamespace(repo, velero)) ?? 'velero';
   const name = vault.release === vault.namespace ? vault.release : `${vault.namespace}-${vault.release}`.slice(0, 63).replace(/-+$/, '');
@@ -127,10 +128,10 @@ function veleroFix(repo: Repo, vault: Vault, options: Options) {
       schedule: options.schedule,
       namespaces: [vault.namespace],
       storageLocation: options.storageLocation,
-      ttl: formatDuration(parseDuration(options.ttl)!),
+      ttl: formatDuration(durationMs(options.ttl)),
     },
   });
-  if ('reason' in g) return { changes: [], skipped: g.reason };
+  if ('reason' in g) return { skipped: g.reason };
   const warnings = [
     `The Velero backup of ${vault.namespace} snapshots Vault's volumes while Vault runs: crash-consistent only. Test a restore; for consistent backups ${vault.storage === 'raft' ? 'add Raft snapshots (method raft-snapshot)' : 'add Raft snapshots (method raft-snapshot) once Vault runs on integrated storage (review item 3)'}.`,
   ];
@@ -148,13 +149,12 @@ function veleroFix(repo: Repo, vault: Vault, options: Options) {
   };
 }
 
-function raftFix(repo: Repo, vault: Vault, options: Options) {
+function raftFix(repo: Repo, vault: Vault, options: Options): FixOutput {
   const { server } = vault;
   const tls = vaultServesTls(server);
   const image = vaultImage(repo, server);
   if (!image.tag)
     return {
-      changes: [],
       skipped: `the image Vault ${vault.namespace}/${vault.name} runs cannot be told (chart version ${server.chartVersion ?? 'unpinned'}, no server.image.tag): set server.image.tag so the snapshot job runs the same Vault`,
     };
   const active = server.mode === 'ha' ? vaultServices(server).find((x) => x.role === 'active' && x.rendered) : undefined;
@@ -163,13 +163,12 @@ function raftFix(repo: Repo, vault: Vault, options: Options) {
   const cert = tls ? vaultMountedCert(server) : undefined;
   if (tls && !cert)
     return {
-      changes: [],
       skipped: `Vault ${vault.namespace}/${vault.name} serves TLS, but no Secret holding its certificate is mounted into the server (server.volumes or extraVolumes): the snapshot job would not know which CA to trust`,
     };
   const name = `${server.fullname}-raft-snapshot`.slice(0, 52);
   const serviceAccount = name;
   const claim = `${name}s`;
-  const days = Math.max(1, Math.round(parseDuration(options.ttl)! / 86_400_000));
+  const days = Math.max(1, Math.round(durationMs(options.ttl) / 86_400_000));
   const script = [
     `export VAULT_TOKEN="$(vault write -field=token auth/${options.authMount}/login role=${options.vaultRole} jwt="$(cat /var/run/secrets/kubernetes.io/serviceaccount/token)")"`,
     'vault operator raft snapshot save "/snapshots/vault-$(date +%Y%m%d-%H%M%S).snap"',
@@ -211,7 +210,7 @@ function raftFix(repo: Repo, vault: Vault, options: Options) {
     },
     todo,
   });
-  if ('reason' in g) return { changes: [], skipped: g.reason };
+  if ('reason' in g) return { skipped: g.reason };
   return {
     changes: g.changes,
     summary: `CronJob ${vault.namespace}/${name}: Raft snapshot ${options.schedule}, kept ${days} days`,
@@ -246,13 +245,13 @@ export const rule = defineRule({
     ],
   },
   options,
-  *detect({ repo, options }): Generator<Report<M>> {
+  *detect({ repo, options }): Generator<Report<M, Vault>> {
     if (hasSnapshotJob(repo)) return;
     for (const vault of vaults(repo)) {
       if (coveredByVelero(repo, vault.namespace)) continue;
       const data = { name: vault.name, namespace: vault.namespace, storage: vault.storage ?? 'unknown' };
       const chosen = method(repo, options);
-      yield { messageId: chosen ? 'noBackup' : 'noBackupChooseMethod', resource: vault.hr, path: ['spec', 'values', 'server'], data, detail: vault.hr.id };
+      yield { messageId: chosen ? 'noBackup' : 'noBackupChooseMethod', resource: vault.hr, path: ['spec', 'values', 'server'], data, detail: vault };
     }
   },
   checklist({ repo }) {
@@ -264,15 +263,12 @@ export const rule = defineRule({
   fix: {
     kind: 'generate',
     safe: false,
-    apply(report, { repo, options }) {
-      const vault = vaults(repo).find((v) => v.hr.id === report.detail);
-      if (!vault) return { changes: [], skipped: 'the Vault release is gone' };
+    apply({ detail: vault }, { repo, options }) {
       const chosen = method(repo, options);
-      if (!chosen) return { changes: [], skipped: 'set rules.vault-no-backup.method (velero or raft-snapshot): this repository does not run Velero' };
+      if (!chosen) return { skipped: 'set rules.vault-no-backup.method (velero or raft-snapshot): this repository does not run Velero' };
       if (chosen === 'velero') return veleroFix(repo, vault, options);
       if (vault.storage !== 'raft')
         return {
-          changes: [],
           skipped: `Vault uses ${vault.storage ?? 'an unknown'} storage: Raft snapshots need integrated storage (review item 3); use method velero until then`,
         };
       return raftFix(repo, vault, options);

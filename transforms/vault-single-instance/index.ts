@@ -18,6 +18,9 @@ import {
   vaultStorage,
   vaultValueSite,
   type Change,
+  type ConfiguredVaultServer,
+  type Report,
+  type YamlPath,
   type Repo,
   type VaultConfig,
   type VaultServer,
@@ -28,6 +31,14 @@ import { vaultEnsureServiceRegistration } from './service-registration.js';
 const COMPLETE = { complete: true };
 
 const REPLICAS = 3;
+
+type M = 'singleInstance' | 'fewReplicas' | 'ignoredConfig';
+
+/** The server the fix changes, and for an ignored configuration key that key. */
+interface Detail {
+  readonly server: ConfiguredVaultServer;
+  readonly ignored?: YamlPath;
+}
 
 /** Remove the standalone settings the HA mode ignores: the whole `server.standalone` map when that is all it holds. */
 function dropStandalone(repo: Repo, s: VaultServer): Change[] {
@@ -80,7 +91,7 @@ export const rule = defineRule({
       ignoredConfig: 'Vault {release} sets {key}, which the chart ignores in this mode (it renders {effective}): edits there have no effect',
     },
   },
-  *detect({ repo }) {
+  *detect({ repo }): Generator<Report<M, Detail>> {
     for (const s of configuredVaultServers(repo, COMPLETE)) {
       const release = `${s.namespace}/${s.release.name}`;
       for (const c of vaultIgnoredConfigs(repo, s)) {
@@ -89,7 +100,7 @@ export const rule = defineRule({
           resource: c.resource,
           path: c.path,
           data: { release, key: c.key.join('.'), effective: s.config.key.join('.') },
-          detail: { id: s.release.id, key: c.key },
+          detail: { server: s, ignored: c.key },
           subject: s.release.id,
         };
       }
@@ -102,7 +113,7 @@ export const rule = defineRule({
           resource: site.resource,
           path: site.path,
           data: { release, reason },
-          detail: { id: s.release.id },
+          detail: { server: s },
           subject: s.release.id,
         };
       } else if (s.raft && vaultReplicas(s) < REPLICAS) {
@@ -112,7 +123,7 @@ export const rule = defineRule({
           resource: site.resource,
           path: site.path,
           data: { release, replicas: vaultReplicas(s) },
-          detail: { id: s.release.id },
+          detail: { server: s },
           subject: s.release.id,
         };
       }
@@ -127,20 +138,17 @@ export const rule = defineRule({
   fix: {
     kind: 'edit',
     safe: false,
-    apply(report, { repo }) {
-      const d = report.detail as { id: string; key?: string[] };
-      const s = configuredVaultServers(repo, COMPLETE).find((x) => x.release.id === d.id);
-      if (!s) return { changes: [], skipped: 'the Vault release is gone' };
+    apply({ messageId, detail: { server: s, ignored } }, { repo }) {
       const name = `${s.namespace}/${s.release.name}`;
-      if (report.messageId === 'ignoredConfig') {
-        const del = vaultDelete(repo, s, d.key!);
-        return { changes: del ? [del] : [], summary: `remove the ignored ${d.key!.join('.')} of Vault ${name}` };
+      if (ignored) {
+        const del = vaultDelete(repo, s, ignored);
+        return { changes: del ? [del] : [], summary: `remove the ignored ${ignored.join('.')} of Vault ${name}` };
       }
-      if (report.messageId === 'fewReplicas')
+      if (messageId === 'fewReplicas')
         return { changes: [vaultSet(repo, s, ['server', 'ha', 'replicas'], REPLICAS)], summary: `Vault ${name}: ${REPLICAS} replicas` };
       const warnings: string[] = [];
       const changes = haChanges(repo, s, warnings);
-      if (typeof changes === 'string') return { changes: [], skipped: changes };
+      if (typeof changes === 'string') return { skipped: changes };
       const affinity = s.value(['server', 'affinity']);
       // Read back what the release will run with: its replica count, budget and update strategy as it sets them.
       const replicas = Math.max(REPLICAS, vaultReplicas(s));

@@ -24,6 +24,7 @@ import {
   z,
   type Change,
   type Repo,
+  type Report,
   type VaultServer,
 } from '../../src/kit/index.js';
 import { moveClients, vaultCertificateNames } from './clients.js';
@@ -68,6 +69,8 @@ type Options = z.infer<typeof options>;
 
 const ACTIVE: readonly string[] = ['standalone', 'ha'];
 
+type M = 'disabled' | 'stringValue' | 'defaulted';
+
 /** The server's transit seals: address, whether it is https, whether the seal names its own CA. */
 function transitSeals(s: VaultServer): { address: string; https: boolean; ownCa: boolean }[] {
   const doc = s.config?.doc;
@@ -82,10 +85,6 @@ function transitSeals(s: VaultServer): { address: string; https: boolean; ownCa:
         ownCa: getAttribute(b, 'tls_ca_cert') !== undefined || getAttribute(b, 'tls_skip_verify') !== undefined,
       };
     });
-}
-
-function serverOf(repo: Repo, id: unknown): VaultServer | undefined {
-  return vaultServers(repo, COMPLETE).find((s) => s.release.id === id);
 }
 
 /** The Certificate (and, without an issuer, its bootstrap CA) next to the HelmRelease, in a directory whose build keeps
@@ -140,13 +139,13 @@ export const rule = defineRule({
     },
   },
   options,
-  *detect({ repo }) {
+  *detect({ repo }): Generator<Report<M, VaultServer>> {
     for (const s of vaultServers(repo, COMPLETE)) {
       if (!ACTIVE.includes(s.mode)) continue;
       const loc = locateValue(repo, s.release, ['global', 'tlsDisable']);
       const site = vaultValueSite(repo, s, ['global', 'tlsDisable']);
       const data = { release: `${s.namespace}/${s.release.name}`, value: String(loc.value) };
-      const base = { resource: site.resource, path: site.path, data, detail: s.release.id, subject: s.release.id };
+      const base = { resource: site.resource, path: site.path, data, detail: s, subject: s.release.id };
       if (!loc.source) yield { messageId: 'defaulted', ...base };
       else if (typeof loc.value === 'string' && goTruthy(loc.value) && !/^(true|1)$/i.test(loc.value)) yield { messageId: 'stringValue', ...base };
       else if (goTruthy(loc.value)) yield { messageId: 'disabled', ...base };
@@ -162,9 +161,7 @@ export const rule = defineRule({
   fix: {
     kind: 'generate',
     safe: false,
-    apply(report, { repo, options }) {
-      const s = serverOf(repo, report.detail);
-      if (!s) return { changes: [], skipped: 'the Vault release is gone' };
+    apply({ detail: s }, { repo, options }) {
       const o = optionsFor(options, `${s.namespace}/${s.release.name}`);
       // A certificate the release already mounts (or its listener already uses) is kept: nothing is generated.
       const listener = s.config?.doc ? vaultListenerTls(s.config.doc) : undefined;
@@ -175,12 +172,11 @@ export const rule = defineRule({
       const ownSecret = listener ? vaultSecretMounts(s).find((m) => m.dir === dir)?.secret : secret;
       const generate = !listener && !existing;
       const placed = generate ? certificateChanges(repo, s, secret, o) : undefined;
-      if (placed && 'reason' in placed) return { changes: [], skipped: `the server Certificate has no place: ${placed.reason}` };
+      if (placed && 'reason' in placed) return { skipped: `the server Certificate has no place: ${placed.reason}` };
       const cert = placed;
       const clients = moveClients({ repo, server: s, secret: ownSecret, clientCa: o.clientCa, clusterDomain: o.clusterDomain });
       if (clients.unresolved.length)
         return {
-          changes: [],
           skipped: `these clients of Vault ${s.namespace}/${s.release.name} cannot move to https in the same change, so TLS stays off until they can: ${clients.unresolved.join('; ')}`,
         };
       const changes: Change[] = [vaultSet(repo, s, ['global', 'tlsDisable'], false)];

@@ -10,6 +10,7 @@ import {
   vaultSet,
   vaultValueSite,
   type Change,
+  type Report,
   type VaultServer,
   scalarText,
 } from '../../src/kit/index.js';
@@ -28,6 +29,8 @@ const VAULT_READY_PATH = '/v1/sys/health?standbyok=true';
 
 const READINESS = ['server', 'readinessProbe'];
 const LIVENESS = ['server', 'livenessProbe'];
+
+type M = 'plainHttp' | 'livenessDisabled' | 'readinessCountsSealed' | 'livenessKillsSealed';
 
 function release(s: VaultServer): string {
   return `${s.namespace}/${s.release.name}`;
@@ -65,7 +68,7 @@ export const rule = defineRule({
         'Vault {release}: the liveness probe {path} fails for sealed (503) or uninitialised (501) servers, so Kubernetes restarts them before anyone can unseal them',
     },
   },
-  *detect({ repo }) {
+  *detect({ repo }): Generator<Report<M, VaultServer>> {
     for (const s of vaultServers(repo, COMPLETE)) {
       if (s.mode !== 'standalone' && s.mode !== 'ha') continue;
       const data = { release: release(s), path: '', value: '' };
@@ -75,17 +78,16 @@ export const rule = defineRule({
         if (goTruthy(s.value(['global', 'tlsDisable']))) {
           yield { messageId: 'plainHttp', ...site, data: { ...data, path: readPath }, fixable: false };
         }
-        if (sealedOk(readPath)) yield { messageId: 'readinessCountsSealed', ...site, data: { ...data, path: readPath }, detail: s.release.id };
+        if (sealedOk(readPath)) yield { messageId: 'readinessCountsSealed', ...site, data: { ...data, path: readPath }, detail: s };
       }
       const enabled = s.value([...LIVENESS, 'enabled']);
       const exec = s.value([...LIVENESS, 'execCommand']);
       if (!goTruthy(enabled) || String(enabled) === 'false') {
         const site = vaultValueSite(repo, s, [...LIVENESS, 'enabled']);
-        yield { messageId: 'livenessDisabled', ...site, data: { ...data, value: String(enabled) }, detail: s.release.id };
+        yield { messageId: 'livenessDisabled', ...site, data: { ...data, value: String(enabled) }, detail: s };
       } else if (!goTruthy(exec)) {
         const path = scalarText(s.value([...LIVENESS, 'path']));
-        if (!tolerant(path))
-          yield { messageId: 'livenessKillsSealed', ...vaultValueSite(repo, s, [...LIVENESS, 'path']), data: { ...data, path }, detail: s.release.id };
+        if (!tolerant(path)) yield { messageId: 'livenessKillsSealed', ...vaultValueSite(repo, s, [...LIVENESS, 'path']), data: { ...data, path }, detail: s };
       }
     }
   },
@@ -98,11 +100,9 @@ export const rule = defineRule({
   fix: {
     kind: 'edit',
     safe: true,
-    apply(report, { repo }) {
-      const s = vaultServers(repo, COMPLETE).find((x) => x.release.id === report.detail);
-      if (!s) return { changes: [], skipped: 'the Vault release is gone' };
+    apply({ messageId, detail: s }, { repo }) {
       const changes: Change[] = [];
-      if (report.messageId === 'readinessCountsSealed') {
+      if (messageId === 'readinessCountsSealed') {
         changes.push(vaultSet(repo, s, [...READINESS, 'path'], VAULT_READY_PATH));
         return {
           changes,

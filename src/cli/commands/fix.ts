@@ -22,7 +22,7 @@ import { commitMessage } from '../../engine/messages.js';
 import { checkOutputs, patchAuthor, removeStalePatches, writePatches, writeTextFile } from '../../engine/outputs.js';
 import { findingKey, planFixes, Planner, reintroducedAsync, withRequired, type Plan, type PlanOptions } from '../../engine/plan.js';
 import { prBody } from '../../engine/messages.js';
-import { parsePhases, QUICK_WIN_ITEMS, rules as allRules, selectRules } from '../../engine/registry.js';
+import { parsePhases, rules as allRules, selectRules } from '../../engine/registry.js';
 import { scanAsync, type Finding } from '../../engine/scan.js';
 import { openSessionAsync, type Session } from '../../engine/session.js';
 import { excludeSuppressed } from '../../engine/suppress.js';
@@ -129,7 +129,7 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
 
   // Selection: phases, rule ids and quick wins add up; `requires` pulls in more rules.
   const phases = parsePhases(flags.phase);
-  const selected = selectRules({ phases, ruleIds: flags.rule, reviewItems: flags.quickWins ? QUICK_WIN_ITEMS : [], excludeIds: flags.excludeRule });
+  const selected = selectRules({ phases, ruleIds: flags.rule, quickWins: !!flags.quickWins, excludeIds: flags.excludeRule });
   const { rules: closed, requiredBy } = withRequired(selected);
   for (const r of closed) {
     if (flags.excludeRule.includes(r.meta.id)) {

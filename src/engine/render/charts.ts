@@ -7,8 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import type { Repo, Resource } from '../../kit/index.js';
-import { joinPath, normaliseFluxPath } from '../flux-graph.js';
-import { exactVersion, highestMatching, parseConstraint } from './semver-range.js';
+import { asRecord, joinPath } from '../../kit/data.js';
+import { normaliseFluxPath } from '../flux-graph.js';
+import { exactVersion, highestMatching, parseConstraint } from '../../kit/semver.js';
 import { run } from './tools.js';
 
 /** Where a release's chart comes from. */
@@ -42,10 +43,6 @@ export interface ResolvedChart {
 }
 
 export type ChartResolution = { readonly ok: true; readonly chart: ResolvedChart } | { readonly ok: false; readonly reason: string };
-
-function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined;

@@ -4,6 +4,7 @@
  * the one the repository wrote, listener certificates outside any mounted volume, probes whose scheme does not match
  * the listener, PodDisruptionBudgets that select no pod.
  */
+import { asArray, asRecord, nonEmptyString } from '../../kit/data.js';
 import { findBlocks, getAttribute, isTruthyHcl, parseHcl, type HclDoc } from '../../kit/hcl.js';
 import { objectKey, objectLabel, type K8sObject } from './objects.js';
 
@@ -68,18 +69,6 @@ export interface Violation {
   readonly units: readonly string[];
 }
 
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v ? v : undefined;
-}
-
 function where(o: ScopedObject): string {
   return o.scope ? ` in ${o.scope}` : '';
 }
@@ -95,18 +84,18 @@ export function podTemplate(o: ScopedObject): PodTemplate | undefined {
   const d = o.data;
   let tpl: Record<string, unknown> | undefined;
   if (o.kind === 'Pod' && o.group === '') tpl = { metadata: d.metadata, spec: d.spec };
-  else if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(o.kind) && o.group === 'apps') tpl = rec(rec(d.spec)?.template);
-  else if (o.kind === 'Job' && o.group === 'batch') tpl = rec(rec(d.spec)?.template);
-  else if (o.kind === 'CronJob' && o.group === 'batch') tpl = rec(rec(rec(rec(d.spec)?.jobTemplate)?.spec)?.template);
-  const spec = rec(tpl?.spec);
+  else if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(o.kind) && o.group === 'apps') tpl = asRecord(asRecord(d.spec)?.template);
+  else if (o.kind === 'Job' && o.group === 'batch') tpl = asRecord(asRecord(d.spec)?.template);
+  else if (o.kind === 'CronJob' && o.group === 'batch') tpl = asRecord(asRecord(asRecord(asRecord(d.spec)?.jobTemplate)?.spec)?.template);
+  const spec = asRecord(tpl?.spec);
   if (!tpl || !spec) return undefined;
   const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rec(rec(tpl.metadata)?.labels) ?? {})) labels[k] = String(v);
+  for (const [k, v] of Object.entries(asRecord(asRecord(tpl.metadata)?.labels) ?? {})) labels[k] = String(v);
   return { object: o, labels, spec };
 }
 
 function containersOf(spec: Record<string, unknown>): Record<string, unknown>[] {
-  return [...arr(spec.initContainers), ...arr(spec.containers)].map(rec).filter((c): c is Record<string, unknown> => !!c);
+  return [...asArray(spec.initContainers), ...asArray(spec.containers)].map(asRecord).filter((c): c is Record<string, unknown> => !!c);
 }
 
 interface Reference {
@@ -118,35 +107,39 @@ interface Reference {
 /** Secrets and ConfigMaps a pod needs to start (optional references left out). */
 export function podReferences(spec: Record<string, unknown>): Reference[] {
   const out: Reference[] = [];
-  for (const v of arr(spec.volumes).map(rec)) {
+  for (const v of asArray(spec.volumes).map(asRecord)) {
     if (!v) continue;
-    const vol = str(v.name) ?? '?';
-    const s = rec(v.secret);
-    if (s && s.optional !== true && str(s.secretName)) out.push({ kind: 'Secret', name: str(s.secretName)!, how: `volume ${vol}` });
-    const c = rec(v.configMap);
-    if (c && c.optional !== true && str(c.name)) out.push({ kind: 'ConfigMap', name: str(c.name)!, how: `volume ${vol}` });
-    for (const src of arr(rec(v.projected)?.sources).map(rec)) {
-      const ps = rec(src?.secret);
-      if (ps && ps.optional !== true && str(ps.name)) out.push({ kind: 'Secret', name: str(ps.name)!, how: `projected volume ${vol}` });
-      const pc = rec(src?.configMap);
-      if (pc && pc.optional !== true && str(pc.name)) out.push({ kind: 'ConfigMap', name: str(pc.name)!, how: `projected volume ${vol}` });
+    const vol = nonEmptyString(v.name) ?? '?';
+    const s = asRecord(v.secret);
+    if (s && s.optional !== true && nonEmptyString(s.secretName)) out.push({ kind: 'Secret', name: nonEmptyString(s.secretName)!, how: `volume ${vol}` });
+    const c = asRecord(v.configMap);
+    if (c && c.optional !== true && nonEmptyString(c.name)) out.push({ kind: 'ConfigMap', name: nonEmptyString(c.name)!, how: `volume ${vol}` });
+    for (const src of asArray(asRecord(v.projected)?.sources).map(asRecord)) {
+      const ps = asRecord(src?.secret);
+      if (ps && ps.optional !== true && nonEmptyString(ps.name)) out.push({ kind: 'Secret', name: nonEmptyString(ps.name)!, how: `projected volume ${vol}` });
+      const pc = asRecord(src?.configMap);
+      if (pc && pc.optional !== true && nonEmptyString(pc.name))
+        out.push({ kind: 'ConfigMap', name: nonEmptyString(pc.name)!, how: `projected volume ${vol}` });
     }
   }
   for (const c of containersOf(spec)) {
-    const cn = str(c.name) ?? '?';
-    for (const e of arr(c.env).map(rec)) {
-      const from = rec(e?.valueFrom);
-      const sk = rec(from?.secretKeyRef);
-      if (sk && sk.optional !== true && str(sk.name)) out.push({ kind: 'Secret', name: str(sk.name)!, how: `env ${str(e?.name) ?? '?'} of container ${cn}` });
-      const ck = rec(from?.configMapKeyRef);
-      if (ck && ck.optional !== true && str(ck.name))
-        out.push({ kind: 'ConfigMap', name: str(ck.name)!, how: `env ${str(e?.name) ?? '?'} of container ${cn}` });
+    const cn = nonEmptyString(c.name) ?? '?';
+    for (const e of asArray(c.env).map(asRecord)) {
+      const from = asRecord(e?.valueFrom);
+      const sk = asRecord(from?.secretKeyRef);
+      if (sk && sk.optional !== true && nonEmptyString(sk.name))
+        out.push({ kind: 'Secret', name: nonEmptyString(sk.name)!, how: `env ${nonEmptyString(e?.name) ?? '?'} of container ${cn}` });
+      const ck = asRecord(from?.configMapKeyRef);
+      if (ck && ck.optional !== true && nonEmptyString(ck.name))
+        out.push({ kind: 'ConfigMap', name: nonEmptyString(ck.name)!, how: `env ${nonEmptyString(e?.name) ?? '?'} of container ${cn}` });
     }
-    for (const e of arr(c.envFrom).map(rec)) {
-      const sr = rec(e?.secretRef);
-      if (sr && sr.optional !== true && str(sr.name)) out.push({ kind: 'Secret', name: str(sr.name)!, how: `envFrom of container ${cn}` });
-      const cr = rec(e?.configMapRef);
-      if (cr && cr.optional !== true && str(cr.name)) out.push({ kind: 'ConfigMap', name: str(cr.name)!, how: `envFrom of container ${cn}` });
+    for (const e of asArray(c.envFrom).map(asRecord)) {
+      const sr = asRecord(e?.secretRef);
+      if (sr && sr.optional !== true && nonEmptyString(sr.name))
+        out.push({ kind: 'Secret', name: nonEmptyString(sr.name)!, how: `envFrom of container ${cn}` });
+      const cr = asRecord(e?.configMapRef);
+      if (cr && cr.optional !== true && nonEmptyString(cr.name))
+        out.push({ kind: 'ConfigMap', name: nonEmptyString(cr.name)!, how: `envFrom of container ${cn}` });
     }
   }
   return out;
@@ -163,19 +156,20 @@ export function externalMatch(patterns: readonly string[], kind: string, namespa
 
 /** Names of Secrets that objects make at run time (cert-manager, External Secrets, Sealed Secrets, Vault Secrets Operator). */
 function madeSecrets(o: ScopedObject): { namespace: string | undefined; name: string; what: string }[] {
-  const spec = rec(o.data.spec) ?? {};
+  const spec = asRecord(o.data.spec) ?? {};
   const label = objectLabel(o);
-  if (o.kind === 'Certificate' && o.group === 'cert-manager.io' && str(spec.secretName))
-    return [{ namespace: o.namespace, name: str(spec.secretName)!, what: label }];
+  if (o.kind === 'Certificate' && o.group === 'cert-manager.io' && nonEmptyString(spec.secretName))
+    return [{ namespace: o.namespace, name: nonEmptyString(spec.secretName)!, what: label }];
   if (o.kind === 'ExternalSecret' && o.group === 'external-secrets.io')
-    return [{ namespace: o.namespace, name: str(rec(spec.target)?.name) ?? o.name, what: label }];
+    return [{ namespace: o.namespace, name: nonEmptyString(asRecord(spec.target)?.name) ?? o.name, what: label }];
   if (o.kind === 'ClusterExternalSecret' && o.group === 'external-secrets.io') {
-    const name = str(spec.externalSecretName) ?? str(rec(rec(spec.externalSecretSpec)?.target)?.name) ?? o.name;
+    const name = nonEmptyString(spec.externalSecretName) ?? nonEmptyString(asRecord(asRecord(spec.externalSecretSpec)?.target)?.name) ?? o.name;
     return [{ namespace: undefined, name, what: label }];
   }
-  if (o.kind === 'SealedSecret') return [{ namespace: o.namespace, name: str(rec(rec(spec.template)?.metadata)?.name) ?? o.name, what: label }];
-  if (o.group === 'secrets.hashicorp.com' && str(rec(spec.destination)?.name))
-    return [{ namespace: o.namespace, name: str(rec(spec.destination)?.name)!, what: label }];
+  if (o.kind === 'SealedSecret')
+    return [{ namespace: o.namespace, name: nonEmptyString(asRecord(asRecord(spec.template)?.metadata)?.name) ?? o.name, what: label }];
+  if (o.group === 'secrets.hashicorp.com' && nonEmptyString(asRecord(spec.destination)?.name))
+    return [{ namespace: o.namespace, name: nonEmptyString(asRecord(spec.destination)?.name)!, what: label }];
   return [];
 }
 
@@ -238,10 +232,10 @@ function missingReferences(u: Universe): Violation[] {
 
 function selectorMatches(sel: Record<string, unknown> | undefined, labels: Record<string, string>): boolean {
   if (!sel) return false;
-  for (const [k, v] of Object.entries(rec(sel.matchLabels) ?? {})) if (labels[k] !== String(v)) return false;
-  for (const e of arr(sel.matchExpressions).map(rec)) {
-    const key = str(e?.key) ?? '';
-    const values = arr(e?.values).map(String);
+  for (const [k, v] of Object.entries(asRecord(sel.matchLabels) ?? {})) if (labels[k] !== String(v)) return false;
+  for (const e of asArray(sel.matchExpressions).map(asRecord)) {
+    const key = nonEmptyString(e?.key) ?? '';
+    const values = asArray(e?.values).map(String);
     const has = key in labels;
     switch (e?.operator) {
       case 'In':
@@ -268,7 +262,7 @@ function pdbs(u: Universe): Violation[] {
   const out: Violation[] = [];
   for (const o of u.objects) {
     if (o.kind !== 'PodDisruptionBudget' || o.group !== 'policy') continue;
-    const sel = rec(rec(o.data.spec)?.selector);
+    const sel = asRecord(asRecord(o.data.spec)?.selector);
     const match = pods.some((p) => p.object.scope === o.scope && p.object.namespace === o.namespace && selectorMatches(sel ?? {}, p.labels));
     if (match) continue;
     out.push({
@@ -305,12 +299,12 @@ function normalisedConfig(text: string): string {
 
 /** `server.standalone.config`-like values: strings under a `config` key that hold a Vault listener or storage. */
 function writtenConfigs(values: unknown, path: string[] = []): { path: string; text: string }[] {
-  const r = rec(values);
+  const r = asRecord(values);
   if (!r) return [];
   const out: { path: string; text: string }[] = [];
   for (const [k, v] of Object.entries(r)) {
     if (k === 'config' && typeof v === 'string' && /\b(listener|storage)\b/.test(v)) out.push({ path: [...path, k].join('.'), text: v });
-    else if (rec(v)) out.push(...writtenConfigs(v, [...path, k]));
+    else if (asRecord(v)) out.push(...writtenConfigs(v, [...path, k]));
   }
   return out;
 }
@@ -331,14 +325,14 @@ function vaultPods(u: Universe): VaultPod[] {
   for (const o of u.objects) {
     const pod = podTemplate(o);
     if (!pod) continue;
-    for (const v of arr(pod.spec.volumes).map(rec)) {
-      const cmName = str(rec(v?.configMap)?.name);
+    for (const v of asArray(pod.spec.volumes).map(asRecord)) {
+      const cmName = nonEmptyString(asRecord(v?.configMap)?.name);
       const cm = cmName ? cms.get(`${o.scope}|${o.namespace}|${cmName}`) : undefined;
       if (!cm) continue;
-      for (const [key, text] of Object.entries(rec(cm.data.data) ?? {})) {
+      for (const [key, text] of Object.entries(asRecord(cm.data.data) ?? {})) {
         if (!key.endsWith('.hcl') || typeof text !== 'string') continue;
-        for (const c of arr(pod.spec.containers).map(rec)) {
-          if (!c || !arr(c.volumeMounts).some((m) => rec(m)?.name === v!.name)) continue;
+        for (const c of asArray(pod.spec.containers).map(asRecord)) {
+          if (!c || !asArray(c.volumeMounts).some((m) => asRecord(m)?.name === v!.name)) continue;
           const cmd = JSON.stringify([c.command ?? [], c.args ?? []]);
           if (cmd.includes(key)) out.push({ object: o, container: c, configMap: cm, key, text });
         }
@@ -391,7 +385,7 @@ function vaultChecks(u: Universe): Violation[] {
     const written = writtenConfigs(rel.values);
     for (const cm of rel.objects) {
       if (cm.kind !== 'ConfigMap' || cm.group !== '') continue;
-      for (const [key, text] of Object.entries(rec(cm.data.data) ?? {})) {
+      for (const [key, text] of Object.entries(asRecord(cm.data.data) ?? {})) {
         if (!key.endsWith('.hcl') || typeof text !== 'string') continue;
         const base = `vault-config|${rel.scope}|${objectKey(cm)}|${key}`;
         if (!pods.some((p) => p.configMap === cm || (p.object.scope === rel.scope && objectKey(p.configMap) === objectKey(cm) && p.key === key))) {
@@ -419,8 +413,8 @@ function vaultChecks(u: Universe): Violation[] {
   }
   for (const p of pods) {
     const o = p.object;
-    const label = `${objectLabel(o)} container ${str(p.container.name) ?? '?'}`;
-    const base = `${o.scope}|${objectKey(o)}|${str(p.container.name) ?? ''}`;
+    const label = `${objectLabel(o)} container ${nonEmptyString(p.container.name) ?? '?'}`;
+    const base = `${o.scope}|${objectKey(o)}|${nonEmptyString(p.container.name) ?? ''}`;
     const parsed = parseConfig(p.text);
     if (parsed.error) {
       out.push({
@@ -435,8 +429,8 @@ function vaultChecks(u: Universe): Violation[] {
     }
     if (!parsed.doc) continue;
     const ls = listeners(parsed.doc);
-    const mounts = arr(p.container.volumeMounts)
-      .map((m) => str(rec(m)?.mountPath))
+    const mounts = asArray(p.container.volumeMounts)
+      .map((m) => nonEmptyString(asRecord(m)?.mountPath))
       .filter((m): m is string => !!m)
       .map((m) => m.replace(/\/+$/, ''));
     for (const l of ls) {
@@ -454,9 +448,10 @@ function vaultChecks(u: Universe): Violation[] {
       }
     }
     const ports = new Map<string, number>();
-    for (const cp of arr(p.container.ports).map(rec)) if (str(cp?.name) && typeof cp?.containerPort === 'number') ports.set(str(cp.name)!, cp.containerPort);
+    for (const cp of asArray(p.container.ports).map(asRecord))
+      if (nonEmptyString(cp?.name) && typeof cp?.containerPort === 'number') ports.set(nonEmptyString(cp.name)!, cp.containerPort);
     for (const probeName of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
-      const http = rec(rec(p.container[probeName])?.httpGet);
+      const http = asRecord(asRecord(p.container[probeName])?.httpGet);
       if (!http) continue;
       const port = typeof http.port === 'number' ? http.port : (ports.get(String(http.port)) ?? Number(http.port));
       const listener = ls.find((l) => l.port === port);
@@ -472,7 +467,7 @@ function vaultChecks(u: Universe): Violation[] {
         units: [o.unit],
       });
     }
-    for (const e of arr(p.container.env).map(rec)) {
+    for (const e of asArray(p.container.env).map(asRecord)) {
       if (e?.name !== 'VAULT_ADDR' || typeof e.value !== 'string') continue;
       const m = /^(https?):\/\/[^/]*?:(\d+)/.exec(e.value);
       const listener = m ? ls.find((l) => l.port === Number(m[2])) : undefined;

@@ -6,7 +6,6 @@ export * from './objects.js';
 export * from './proof.js';
 export * from './release.js';
 export * from './report.js';
-export * from './semver-range.js';
 export * from './setup.js';
 export * from './state.js';
 export * from './tools.js';

@@ -1,5 +1,6 @@
 /** Kubernetes objects as a render or a kustomize build produces them, and their identities. */
 import { parseAllDocuments, stringify } from 'yaml';
+import { asRecord } from '../../kit/data.js';
 
 export interface K8sObject {
   readonly apiVersion: string;
@@ -49,10 +50,6 @@ export const CLUSTER_SCOPED = new Set([
   'ValidatingWebhookConfiguration',
   'VolumeAttachment',
 ]);
-
-function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
 
 export function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';

@@ -3,6 +3,7 @@
  * chart source) is rendered before and after through its real chart, the whole desired state is checked in both,
  * and a violation that only the planned state has is blamed on the rule that introduced it.
  */
+import { isKustomizeFileName } from '../../kit/data.js';
 import type { Repo } from '../../kit/index.js';
 import { loadRepo } from '../load-repo.js';
 import type { Plan } from '../plan.js';
@@ -12,7 +13,7 @@ import { compareViolations, runChecks, type ComparedViolations, type Violation }
 import { diffObjects, type ObjectDiff } from './diff.js';
 import type { ReleaseRender, Renderer } from './helm.js';
 import { touches } from './release.js';
-import { buildState, buildUnits, KUSTOMIZE_NAMES, materialise, patchFiles, releaseUnit, repositoryApiVersions, type RepoState } from './state.js';
+import { buildState, buildUnits, materialise, patchFiles, releaseUnit, repositoryApiVersions, type RepoState } from './state.js';
 
 export interface ProofOptions {
   readonly renderer: Renderer;
@@ -152,7 +153,7 @@ export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions):
   // Builds whose kustomize configuration the plan changes (a kustomization file, a patch) are built exactly with
   // kubectl kustomize in both states; where only manifests change, the loaded manifests say what is applied.
   const patches = new Set([...patchFiles(before), ...patchFiles(after)]);
-  const kustomizeChanges = [...changed].filter((f) => KUSTOMIZE_NAMES.includes(f.slice(f.lastIndexOf('/') + 1)) || patches.has(f));
+  const kustomizeChanges = [...changed].filter((f) => isKustomizeFileName(f) || patches.has(f));
   const exact = new Set<string>();
   for (const u of [...buildUnits(before), ...buildUnits(after)]) if (u.kustomize && kustomizeChanges.some((f) => u.files.includes(f))) exact.add(u.id);
   const maxBuilds = opts.maxKustomizeBuilds ?? 8;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { GROUPS, type Repo, type Resource } from '../../kit/index.js';
-import { deepMerge, dirOf, joinPath } from '../flux-graph.js';
+import { asRecord, deepMerge, dirOf, isKustomizeFileName, joinPath, nonEmptyString } from '../../kit/data.js';
 import { chartRequest, type ChartRequest } from './charts.js';
 
 export interface PostRenderer {
@@ -44,14 +44,6 @@ export interface ReleaseInputs {
   readonly skipTests: boolean;
   /** install.disableHooks. */
   readonly noHooks: boolean;
-}
-
-function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v ? v : undefined;
 }
 
 /** Flux's release name: spec.releaseName, else `[targetNamespace-]name`; longer than 53 characters: 40 + `-` + 12 of its sha256. */
@@ -149,7 +141,7 @@ function kustomizationFiles(repo: Repo): Resource[] {
 }
 
 function kustomizationFilesOf(repo: Repo): Resource[] {
-  return repo.files.filter((f) => /(^|\/)(kustomization\.ya?ml|Kustomization)$/.test(f.path) && f.resources[0]).map((f) => f.resources[0]!);
+  return repo.files.filter((f) => isKustomizeFileName(f.path) && f.resources[0]).map((f) => f.resources[0]!);
 }
 
 /** SOPS-encrypted manifests the loader skipped: their kind and name are in clear text. */
@@ -176,7 +168,7 @@ function sopsObjectsOf(repo: Repo): { file: string; kind: string; name: string; 
       const d = asRecord(parse(text));
       const meta = asRecord(d?.metadata);
       if (typeof d?.kind === 'string' && typeof meta?.name === 'string')
-        out.push({ file: f.path, kind: d.kind, name: meta.name, namespace: str(meta.namespace) });
+        out.push({ file: f.path, kind: d.kind, name: meta.name, namespace: nonEmptyString(meta.namespace) });
     } catch {
       // not a single YAML document: nothing to learn
     }
@@ -234,7 +226,7 @@ function findValuesObject(repo: Repo, kind: 'ConfigMap' | 'Secret', name: string
     for (const g of gens) {
       const gen = asRecord(g);
       if (!gen || gen.name !== name) continue;
-      const genNs = str(gen.namespace) ?? str(k.get(['namespace'])) ?? repo.flux.namespaceOf(k);
+      const genNs = nonEmptyString(gen.namespace) ?? nonEmptyString(k.get(['namespace'])) ?? repo.flux.namespaceOf(k);
       if (genNs !== undefined && namespace !== undefined && genNs !== namespace) continue;
       const dir = dirOf(k.file);
       const got = generatorData(repo, dir, gen);
@@ -247,7 +239,7 @@ function findValuesObject(repo: Repo, kind: 'ConfigMap' | 'Secret', name: string
   if (sops) return { partial: `${kind} ${name} (${sops.file}) is SOPS-encrypted`, files: [sops.file] };
   if (kind === 'Secret') {
     for (const es of repo.ofKind('ExternalSecret', GROUPS.eso)) {
-      const target = str(es.get(['spec', 'target', 'name'])) ?? es.name;
+      const target = nonEmptyString(es.get(['spec', 'target', 'name'])) ?? es.name;
       if (target === name && (repo.flux.namespaceOf(es) ?? es.namespace) === namespace) {
         return { partial: `Secret ${name} is made by ExternalSecret ${es.name} (${es.file}) from an external store`, files: [es.file] };
       }
@@ -271,7 +263,7 @@ function substitutions(repo: Repo, hr: Resource): { vars: Map<string, string>; f
     for (const ref of Array.isArray(post.substituteFrom) ? post.substituteFrom : []) {
       const r = asRecord(ref);
       const kind = r?.kind === 'Secret' ? 'Secret' : 'ConfigMap';
-      const name = str(r?.name);
+      const name = nonEmptyString(r?.name);
       if (!name) continue;
       const found = findValuesObject(repo, kind, name, ns);
       if (found?.data) for (const [k, v] of found.data) vars.set(k, v);
@@ -305,7 +297,7 @@ export function releaseInputs(repo: Repo, hr: Resource): ReleaseInputs {
   const subst = substitutions(repo, hr);
   const spec = asRecord(subst ? substituteDeep(hr.get(['spec']), subst.vars) : hr.get(['spec'])) ?? {};
   const hrNs = repo.flux.namespaceOf(hr) ?? hr.namespace ?? 'default';
-  const target = str(spec.targetNamespace);
+  const target = nonEmptyString(spec.targetNamespace);
   const namespace = target ?? hrNs;
   const name = hr.name ?? 'release';
   const partial: string[] = [...(subst?.partial ?? [])];
@@ -314,9 +306,9 @@ export function releaseInputs(repo: Repo, hr: Resource): ReleaseInputs {
   for (const item of Array.isArray(spec.valuesFrom) ? spec.valuesFrom : []) {
     const ref = asRecord(item);
     const kind = ref?.kind === 'Secret' ? 'Secret' : ref?.kind === 'ConfigMap' ? 'ConfigMap' : undefined;
-    const refName = str(ref?.name);
+    const refName = nonEmptyString(ref?.name);
     if (!ref || !kind || !refName) continue;
-    const key = str(ref.valuesKey) ?? 'values.yaml';
+    const key = nonEmptyString(ref.valuesKey) ?? 'values.yaml';
     const optional = ref.optional === true;
     const found = findValuesObject(repo, kind, refName, hrNs);
     found?.files.forEach((f) => files.add(f));
@@ -333,7 +325,7 @@ export function releaseInputs(repo: Repo, hr: Resource): ReleaseInputs {
       if (!optional) partial.push(`valuesFrom ${kind} ${refName} has no key ${key}`);
       continue;
     }
-    const targetPath = str(ref.targetPath);
+    const targetPath = nonEmptyString(ref.targetPath);
     if (targetPath) {
       values = setPath(values, targetPath, ref.literal === true ? text : setValueType(text.replace(/^(["'])(.*)\1$/s, '$2')));
       continue;
@@ -375,9 +367,9 @@ export function releaseInputs(repo: Repo, hr: Resource): ReleaseInputs {
     id: `${hrNs}/${name}`,
     key: hr.id,
     resource: hr,
-    releaseName: fluxReleaseName(name, target, str(spec.releaseName)),
+    releaseName: fluxReleaseName(name, target, nonEmptyString(spec.releaseName)),
     namespace,
-    storageNamespace: str(spec.storageNamespace) ?? hrNs,
+    storageNamespace: nonEmptyString(spec.storageNamespace) ?? hrNs,
     chart,
     values,
     partial,

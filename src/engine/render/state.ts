@@ -9,14 +9,12 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { GROUPS, type Repo, type Resource } from '../../kit/index.js';
-import { joinPath } from '../flux-graph.js';
+import { asRecord, dirOf, joinPath, KUSTOMIZE_FILE_NAMES } from '../../kit/data.js';
 import type { Producer, ReleaseView, ScopedObject, Universe } from './checks.js';
 import type { ReleaseRender, Renderer } from './helm.js';
 import { parseManifests, toObject, type K8sObject } from './objects.js';
 import { releaseInputs, type ReleaseInputs } from './release.js';
 import { run } from './tools.js';
-
-export const KUSTOMIZE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 export interface BuildUnit {
   /** `Kustomization flux-system/apps`, or `repository` when no Flux Kustomization applies anything here. */
@@ -30,10 +28,6 @@ export interface BuildUnit {
   readonly files: readonly string[];
   /** The directory has a kustomization.yaml (only then can `kubectl kustomize` build it as Flux does). */
   readonly kustomize: boolean;
-}
-
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 function scopesOf(repo: Repo, file: string): string[] {
@@ -50,10 +44,10 @@ export function patchFiles(repo: Repo): Set<string> {
   const out = new Set<string>();
   patchMemo.set(repo, out);
   for (const f of repo.files) {
-    if (!KUSTOMIZE_NAMES.includes(basename(f.path))) continue;
-    const k = rec(f.resources[0]?.data);
+    if (!KUSTOMIZE_FILE_NAMES.includes(basename(f.path))) continue;
+    const k = asRecord(f.resources[0]?.data);
     if (!k) continue;
-    const dir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '';
+    const dir = dirOf(f.path);
     for (const p of Array.isArray(k.patchesStrategicMerge) ? k.patchesStrategicMerge : [])
       if (typeof p === 'string' && !p.includes('\n')) out.add(joinPath(dir, p));
     const listed: unknown[] = [
@@ -61,7 +55,7 @@ export function patchFiles(repo: Repo): Set<string> {
       ...(Array.isArray(k.patchesJson6902) ? (k.patchesJson6902 as unknown[]) : []),
     ];
     for (const p of listed) {
-      const path = rec(p)?.path;
+      const path = asRecord(p)?.path;
       if (typeof path === 'string') out.add(joinPath(dir, path));
     }
   }
@@ -94,7 +88,7 @@ export function buildUnits(repo: Repo): BuildUnit[] {
       targetNamespace: target,
       scopes,
       files: repo.flux.kustomizeFiles(dir),
-      kustomize: KUSTOMIZE_NAMES.some((n) => repo.exists(joinPath(dir, n))),
+      kustomize: KUSTOMIZE_FILE_NAMES.some((n) => repo.exists(joinPath(dir, n))),
     });
   }
   if (!units.size) {
@@ -111,7 +105,7 @@ export function unitObjectsFromRepo(repo: Repo, unit: BuildUnit, clusterScoped: 
     if (patches.has(path)) continue;
     const f = repo.file(path);
     if (!f) continue;
-    const isKustomization = KUSTOMIZE_NAMES.includes(basename(path));
+    const isKustomization = KUSTOMIZE_FILE_NAMES.includes(basename(path));
     for (const r of f.resources) {
       if (isKustomization) {
         // generated ConfigMaps and Secrets (named as generated, without the content hash)
@@ -121,9 +115,9 @@ export function unitObjectsFromRepo(repo: Repo, unit: BuildUnit, clusterScoped: 
         ] as const) {
           const gens = r.get([key]);
           for (const g of Array.isArray(gens) ? gens : []) {
-            const name = rec(g)?.name;
+            const name = asRecord(g)?.name;
             if (typeof name !== 'string') continue;
-            const ns = unit.targetNamespace ?? (rec(g)?.namespace as string | undefined) ?? (r.get(['namespace']) as string | undefined) ?? 'default';
+            const ns = unit.targetNamespace ?? (asRecord(g)?.namespace as string | undefined) ?? (r.get(['namespace']) as string | undefined) ?? 'default';
             const o = toObject({ apiVersion: 'v1', kind, metadata: { name, namespace: ns } }, `${unit.id} (${path}, ${key})`, ns, clusterScoped);
             if (o) out.push({ ...o, file: path });
           }
@@ -206,8 +200,8 @@ export function sopsProducers(repo: Repo): Producer[] {
   for (const f of repo.files) {
     if (f.skipReason !== 'sops-encrypted' || !f.text) continue;
     try {
-      const d = rec(parse(f.text));
-      const meta = rec(d?.metadata);
+      const d = asRecord(parse(f.text));
+      const meta = asRecord(d?.metadata);
       if ((d?.kind === 'Secret' || d?.kind === 'ConfigMap') && typeof meta?.name === 'string') {
         out.push({
           kind: d.kind,
@@ -259,10 +253,10 @@ export function repositoryApiVersions(repo: Repo, extra: readonly K8sObject[] = 
   for (const r of repo.resources) if (r.apiVersion && r.kind && r.apiVersion.includes('/') && !r.file.endsWith('kustomization.yaml')) out.add(r.apiVersion);
   for (const o of extra) {
     if (o.kind !== 'CustomResourceDefinition') continue;
-    const spec = rec(o.data.spec);
+    const spec = asRecord(o.data.spec);
     for (const v of Array.isArray(spec?.versions) ? spec.versions : []) {
-      const name = rec(v)?.name;
-      if (typeof spec?.group === 'string' && typeof name === 'string' && rec(v)?.served !== false) out.add(`${spec.group}/${name}`);
+      const name = asRecord(v)?.name;
+      if (typeof spec?.group === 'string' && typeof name === 'string' && asRecord(v)?.served !== false) out.add(`${spec.group}/${name}`);
     }
   }
   return [...out].sort();

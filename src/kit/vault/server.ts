@@ -5,13 +5,14 @@
  *
  * Semantics follow the chart's templates/_helpers.tpl (vault-helm 0.34.1; older behaviour noted where it differs).
  */
-import { getIn, isVaultServer, releaseName, releaseNamespace } from '../charts.js';
+import { isVaultServer, releaseName, releaseNamespace } from '../charts.js';
+import { deepMerge, getIn, isRecord } from '../data.js';
 import type { Repo, Resource, YamlPath } from '../repo.js';
 import { scalarText } from '../scalar.js';
 import type { ServiceTarget } from '../service-consumers.js';
 import type { Change } from '../rule.js';
 import { chartBefore, vaultCertDir, vaultConfigAt, vaultConfigKey, vaultListenerTls, type VaultConfig } from './config.js';
-import { deepMerge, goTruthy, helmTrue, isPlainObject, VAULT_CHART_DEFAULTS, vaultAppend } from './values.js';
+import { goTruthy, helmTrue, VAULT_CHART_DEFAULTS, vaultAppend } from './values.js';
 
 /** The chart's mode (`vault.mode`): `external` also covers a disabled server; `none` renders no server. */
 export type VaultMode = 'standalone' | 'ha' | 'dev' | 'external' | 'none';
@@ -125,9 +126,20 @@ export function vaultNotApplicable(repo: Repo): string | undefined {
   return undefined;
 }
 
+/** A Vault server that runs from a configuration. */
+export type ConfiguredVaultServer = VaultServer & { readonly config: VaultConfig };
+
+/** A configured Vault server whose configuration parses as HCL: what the rules that read or edit it need. */
+export type ParsedVaultServer = VaultServer & { readonly config: VaultConfig & { readonly doc: NonNullable<VaultConfig['doc']> } };
+
+/** Does the server's configuration parse (HCL, not JSON or a template)? */
+export function hasParsedConfig(s: VaultServer): s is ParsedVaultServer {
+  return s.config?.doc !== undefined;
+}
+
 /** Vault servers the rules act on: a server that runs from a configuration (not dev mode, not external, not disabled). */
-export function configuredVaultServers(repo: Repo, filter: VaultServerFilter = {}): (VaultServer & { config: VaultConfig })[] {
-  return vaultServers(repo, filter).filter((s): s is VaultServer & { config: VaultConfig } => s.config !== undefined);
+export function configuredVaultServers(repo: Repo, filter: VaultServerFilter = {}): ConfiguredVaultServer[] {
+  return vaultServers(repo, filter).filter((s): s is ConfiguredVaultServer => s.config !== undefined);
 }
 
 /** Servers that run pods (standalone, HA or dev mode). */
@@ -248,19 +260,19 @@ export function vaultSecretMounts(server: VaultServer): VaultSecretMount[] {
   const mounts: VaultSecretMount[] = [];
   const volumes = server.value(['server', 'volumes']);
   const secretOf = (name: unknown): string | undefined => {
-    const v = Array.isArray(volumes) ? (volumes as unknown[]).find((x) => isPlainObject(x) && x.name === name) : undefined;
-    const s = isPlainObject(v) && isPlainObject(v.secret) ? v.secret.secretName : undefined;
+    const v = Array.isArray(volumes) ? (volumes as unknown[]).find((x) => isRecord(x) && x.name === name) : undefined;
+    const s = isRecord(v) && isRecord(v.secret) ? v.secret.secretName : undefined;
     return typeof s === 'string' ? s : undefined;
   };
   const vm = server.value(['server', 'volumeMounts']);
   for (const m of Array.isArray(vm) ? vm : []) {
-    if (!isPlainObject(m) || typeof m.mountPath !== 'string') continue;
+    if (!isRecord(m) || typeof m.mountPath !== 'string') continue;
     const secret = secretOf(m.name);
     if (secret) mounts.push({ dir: m.mountPath.replace(/\/+$/, ''), secret, via: 'volumes' });
   }
   const ev = server.value(['server', 'extraVolumes']);
   for (const v of Array.isArray(ev) ? ev : []) {
-    if (!isPlainObject(v) || v.type !== 'secret' || typeof v.name !== 'string') continue;
+    if (!isRecord(v) || v.type !== 'secret' || typeof v.name !== 'string') continue;
     const base = typeof v.path === 'string' && v.path ? v.path.replace(/\/+$/, '') : '/vault/userconfig';
     mounts.push({ dir: `${base}/${v.name}`, secret: v.name, via: 'extraVolumes' });
   }
@@ -297,8 +309,8 @@ export function vaultMountsSecret(server: VaultServer, secret: string): boolean 
   const volumes = server.value(['server', 'volumes']);
   const ev = server.value(['server', 'extraVolumes']);
   return (
-    (Array.isArray(volumes) && volumes.some((v) => isPlainObject(v) && isPlainObject(v.secret) && v.secret.secretName === secret)) ||
-    (Array.isArray(ev) && ev.some((v) => isPlainObject(v) && v.type === 'secret' && v.name === secret))
+    (Array.isArray(volumes) && volumes.some((v) => isRecord(v) && isRecord(v.secret) && v.secret.secretName === secret)) ||
+    (Array.isArray(ev) && ev.some((v) => isRecord(v) && v.type === 'secret' && v.name === secret))
   );
 }
 

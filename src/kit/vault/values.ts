@@ -2,7 +2,8 @@
  * vault-helm chart values: the chart's defaults, the keys its templates read, Helm/Go truthiness as the templates test
  * it, and value edits written where the release keeps each value (checked against the chart's keys).
  */
-import { getIn, locateValue, valueTarget } from '../charts.js';
+import { locateValue, valueTarget } from '../charts.js';
+import { getIn, isRecord } from '../data.js';
 import type { Repo, Resource, YamlPath } from '../repo.js';
 import type { Change } from '../rule.js';
 import { VAULT_CHART_DEFAULTS, VAULT_CHART_VERSION } from './chart-defaults.js';
@@ -20,10 +21,6 @@ export const VAULT_TEMPLATE_ONLY_KEYS: readonly string[] = [
   'nameOverride',
   'server.readinessProbe.path',
 ];
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** The chart's default at a values path (undefined when values.yaml has none). */
 export function vaultChartDefault(path: YamlPath): unknown {
@@ -47,7 +44,7 @@ export function isVaultChartKey(path: YamlPath): boolean {
     // A template string the chart also takes as YAML (affinity, annotations); never an HCL `config` string.
     if (typeof cur === 'string') return cur.includes('\n') && last !== 'config';
     last = String(seg);
-    if (!isPlainObject(cur)) return false;
+    if (!isRecord(cur)) return false;
     if (!(String(seg) in cur)) return Object.keys(cur).length === 0;
     cur = cur[String(seg)];
   }
@@ -56,7 +53,7 @@ export function isVaultChartKey(path: YamlPath): boolean {
 
 /** Every values key path a change of values writes (leaves of maps; lists count as one value). */
 export function writtenValueKeys(value: unknown, base: YamlPath): YamlPath[] {
-  if (!isPlainObject(value) || Object.keys(value).length === 0) return [base];
+  if (!isRecord(value) || Object.keys(value).length === 0) return [base];
   return Object.entries(value).flatMap(([k, v]) => writtenValueKeys(v, [...base, k]));
 }
 
@@ -69,15 +66,8 @@ export function helmTrue(v: unknown): boolean {
 export function goTruthy(v: unknown): boolean {
   if (v === undefined || v === null || v === false || v === 0 || v === '') return false;
   if (Array.isArray(v)) return v.length > 0;
-  if (isPlainObject(v)) return Object.keys(v).length > 0;
+  if (isRecord(v)) return Object.keys(v).length > 0;
   return true;
-}
-
-export function deepMerge(base: unknown, over: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -105,7 +95,7 @@ export function vaultSet(repo: Repo, server: VaultServer, path: YamlPath, value:
 export function vaultMerge(repo: Repo, server: VaultServer, path: YamlPath, value: Record<string, unknown>): Change {
   for (const k of writtenValueKeys(value, path)) assertKey(k);
   const loc = locateValue(repo, server.release, path);
-  if (loc.source && isPlainObject(loc.value)) return { op: 'merge', resource: loc.source.resource, path: loc.path!, value };
+  if (loc.source && isRecord(loc.value)) return { op: 'merge', resource: loc.source.resource, path: loc.path!, value };
   return vaultSet(repo, server, path, value);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exactVersion, highestMatching, parseConstraint } from '../../src/engine/render/semver-range.js';
+import { exactVersion, highestMatching, parseConstraint } from '../../src/kit/semver.js';
 
 const VERSIONS = ['0.9.11', '0.10.4', '0.11.0', '0.20.1', '0.20.4', '1.2.1', '1.2.9', '1.3.0-rc.1', '2.9.0', '3.0.0'];
 
