@@ -1,6 +1,6 @@
 import { countParse, type Change, type FixOutput, type Repo, type Rule } from '../kit/index.js';
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, type Document } from 'yaml';
-import { appendToSeq, deleteKey, EditRefusedError, mergeValue, parseDocs, setValue } from '../kit/yaml-edit.js';
+import { appendToSeq, deleteKey, EditRefusedError, mergeValue, parseDocs, setValue } from './yaml-edit/index.js';
 import { joinPath } from './flux-graph.js';
 import { duplicateObjects } from './input-findings.js';
 import { runAsync, runSync, type Steps } from './cancel.js';
