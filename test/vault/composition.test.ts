@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { validateEdit } from '../../src/kit/hcl.js';
+import { validateEdit } from '../../src/kit/hcl/validate.js';
 import { configuredVaultServers, isVaultChartKey, type Repo, type Rule, type YamlPath } from '../../src/kit/index.js';
 import { loadRepo } from '../../src/engine/load-repo.js';
 import { planFixes, withRequired } from '../../src/engine/plan.js';

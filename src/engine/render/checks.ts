@@ -4,7 +4,8 @@
  * the one the repository wrote, listener certificates outside any mounted volume, probes whose scheme does not match
  * the listener, PodDisruptionBudgets that select no pod.
  */
-import { findBlocks, getAttribute, isTruthyHcl, parseHcl, type HclDoc } from '../../kit/hcl.js';
+import { parseHcl, type HclDoc } from '../../kit/hcl/parse.js';
+import { findBlocks, getAttribute, isTruthyHcl } from '../../kit/hcl/query.js';
 import { objectKey, objectLabel, type K8sObject } from './objects.js';
 
 /** An object of one cluster's desired state. `scope` is the cluster directory ('' when the repository has none). */
