@@ -4,20 +4,9 @@ import { CONFIG_FILE, saveRuleOption } from '../../engine/config.js';
 import { GitopsFixError } from '../../engine/errors.js';
 import { fixReportJson, nothingToFix, type FixMode, type FixOutcome } from '../../engine/fix-report.js';
 import { CancelledError, checkpoint } from '../../engine/cancel.js';
-import {
-  checkCommitted,
-  checkedOutHereError,
-  checkReviewBranch,
-  checkTempDir,
-  defaultBranchName,
-  findGitRepo,
-  ReviewBranch,
-  uncommittedPaths,
-  type BranchResult,
-  type BranchTarget,
-  type GitRepoInfo,
-  type UncommittedPath,
-} from '../../engine/git.js';
+import { checkedOutHereError, checkReviewBranch, checkTempDir, defaultBranchName, type BranchTarget } from '../../engine/git/branch.js';
+import { checkCommitted, findGitRepo, uncommittedPaths, type GitRepoInfo, type UncommittedPath } from '../../engine/git/repository.js';
+import { ReviewBranch, type BranchResult } from '../../engine/git/review-branch.js';
 import { commitMessage } from '../../engine/messages.js';
 import { checkOutputs, patchAuthor, removeStalePatches, writePatches, writeTextFile } from '../../engine/outputs.js';
 import { findingKey, planFixes, Planner, reintroducedAsync, withRequired, type Plan, type PlanOptions } from '../../engine/plan.js';
