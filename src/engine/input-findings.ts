@@ -5,7 +5,7 @@
  * They have no automatic fix; the message says what to do.
  */
 import { GROUPS, type Repo, type RepoFile, type Resource } from '../kit/index.js';
-import { dirOf, joinPath } from './flux-graph.js';
+import { dirOf, joinPath } from './repo/paths.js';
 import type { Finding } from './scan.js';
 
 export const MISSING_FILE_RULE_ID = 'kustomize-missing-file';

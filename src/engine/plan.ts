@@ -1,10 +1,10 @@
 import { countParse, type Change, type FixOutput, type Repo, type Rule } from '../kit/index.js';
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, type Document } from 'yaml';
 import { appendToSeq, deleteKey, EditRefusedError, mergeValue, parseDocs, setValue } from './yaml-edit/index.js';
-import { joinPath } from './flux-graph.js';
+import { joinPath } from './repo/paths.js';
 import { duplicateObjects } from './input-findings.js';
 import { runAsync, runSync, type Steps } from './cancel.js';
-import { loadRepoSteps } from './load-repo.js';
+import { loadRepoSteps } from './repo/load.js';
 import { canonicalOrder, ruleById } from './registry.js';
 import { detectRuleSteps, type Finding } from './scan.js';
 import { renderFile } from './template.js';

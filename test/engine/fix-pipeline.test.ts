@@ -5,7 +5,7 @@ import { defineRule, type Rule } from '../../src/kit/index.js';
 import { fromRaw, loadConfig, saveRuleOption } from '../../src/engine/config.js';
 import { diffStat, fileDiff, formatDiffStat } from '../../src/engine/diff.js';
 import { defaultBranchName } from '../../src/engine/git/branch.js';
-import { loadRepo } from '../../src/engine/load-repo.js';
+import { loadRepo } from '../../src/engine/repo/load.js';
 import { commitMessage, NOT_VERIFIED, prBody, VERIFIED } from '../../src/engine/messages.js';
 import { staleComments } from '../../src/engine/stale-comments.js';
 import { planFixes, Planner } from '../../src/engine/plan.js';

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import type { Repo, Resource } from '../../kit/index.js';
-import { joinPath, normaliseFluxPath } from '../flux-graph.js';
+import { joinPath, normaliseFluxPath } from '../repo/paths.js';
 import { exactVersion, highestMatching, parseConstraint } from './semver-range.js';
 import { run } from './tools.js';
 

@@ -4,7 +4,7 @@
  * and a violation that only the planned state has is blamed on the rule that introduced it.
  */
 import type { Repo } from '../../kit/index.js';
-import { loadRepo } from '../load-repo.js';
+import { loadRepo } from '../repo/load.js';
 import type { Plan } from '../plan.js';
 import { findingKey } from '../plan.js';
 import type { Finding } from '../scan.js';

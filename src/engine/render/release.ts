@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { GROUPS, type Repo, type Resource } from '../../kit/index.js';
-import { deepMerge, dirOf, joinPath } from '../flux-graph.js';
+import { deepMerge } from '../repo/helm-releases.js';
+import { dirOf, joinPath } from '../repo/paths.js';
 import { chartRequest, type ChartRequest } from './charts.js';
 
 export interface PostRenderer {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { GROUPS, type Repo, type Resource } from '../../kit/index.js';
-import { joinPath } from '../flux-graph.js';
+import { joinPath } from '../repo/paths.js';
 import type { Producer, ReleaseView, ScopedObject, Universe } from './checks.js';
 import type { ReleaseRender, Renderer } from './helm.js';
 import { parseManifests, toObject, type K8sObject } from './objects.js';
