@@ -10,3 +10,5 @@ export * from './semver-range.js';
 export * from './setup.js';
 export * from './state.js';
 export * from './tools.js';
+export * from './universe.js';
+export * from './vault-checks.js';
