@@ -1,8 +1,9 @@
-import { PHASE_TITLES, PHASES, SEVERITIES, type Rule } from '../kit/index.js';
+import { PHASE_TITLES, PHASES, SEVERITIES } from '../kit/index.js';
 import { fileDiff } from '../engine/diff.js';
+import { promptsFor } from '../engine/fix/ask.js';
+import type { PickChoice, PickOffer } from '../engine/fix/types.js';
 import { objectName } from '../engine/messages.js';
-import { findingKey, type FixRecord, type Plan, type RulePlan } from '../engine/plan.js';
-import { checkRuleOption, withRuleOption, type Session } from '../engine/session.js';
+import { findingKey, type FixRecord, type RulePlan } from '../engine/plan.js';
 import type { Paint } from './colors.js';
 import { colorDiff } from './fix-format.js';
 
@@ -36,79 +37,80 @@ function label(rp: RulePlan, x: FixRecord): string {
 }
 
 /** Key of a picker entry for a fix that needs an answer first (`ask:` + the finding key). */
-export const ASK = 'ask:';
+const ASK = 'ask:';
+
+type Separator = InstanceType<typeof import('@inquirer/prompts').Separator>;
+interface Choice {
+  value: string;
+  name: string;
+  checked?: boolean;
+  disabled?: string | boolean;
+  description?: string;
+}
+
+/** The entries of one rule: its fixes, the fixes that ask for an option first, and what is left unfixed (disabled). */
+function ruleChoices(rp: RulePlan, offer: PickOffer, chosen: ReadonlySet<string>): Choice[] {
+  const out: Choice[] = [];
+  const m = rp.rule.meta;
+  for (const x of rp.fixed) {
+    const key = findingKey(x.finding);
+    out.push({ value: key, name: label(rp, x), checked: chosen.has(key), description: `${m.id} (item ${m.reviewItem}): ${x.finding.message}` });
+  }
+  for (const d of rp.skipped) {
+    const asks = promptsFor(rp, d.reason, offer.askable);
+    const first = asks[0];
+    if (!d.finding || !first) continue;
+    const key = ASK + findingKey(d.finding);
+    const obj = objectName(d.finding);
+    out.push({
+      value: key,
+      name: `${m.title} [asks for ${asks.map((a) => a.option).join(', ')}] — ${obj ? `${obj} ` : ''}(${d.finding.file}:${d.finding.line})`,
+      checked: chosen.has(key),
+      description: `${m.id} (item ${m.reviewItem}): ${d.finding.message}. Check it to answer: ${first.message}`,
+    });
+  }
+  for (const d of [...rp.skipped, ...rp.dropped]) {
+    if (!d.finding || (rp.skipped.includes(d) && promptsFor(rp, d.reason, offer.askable).length)) continue;
+    out.push({ value: `left:${findingKey(d.finding)}`, name: `${m.title} (${d.finding.file}:${d.finding.line})`, disabled: oneLine(d.reason, 60) });
+  }
+  return out;
+}
+
+/** Every entry, grouped by phase then severity. */
+function choices(offer: PickOffer, chosen: ReadonlySet<string>, separator: (text: string) => Separator, paint: Paint): (Separator | Choice)[] {
+  const out: (Separator | Choice)[] = [];
+  for (const phase of PHASES) {
+    const inPhase = offer.plan.rules.filter((r) => r.rule.meta.phase === phase && (r.fixed.length || r.skipped.length || r.dropped.length));
+    if (!inPhase.length) continue;
+    out.push(separator(paint('bold', `── Phase ${phase}: ${PHASE_TITLES[phase]}`)));
+    for (const sev of SEVERITIES) {
+      const group = inPhase.filter((r) => r.rule.meta.severity === sev);
+      if (!group.length) continue;
+      out.push(separator(`   ${sev}`));
+      for (const rp of group) out.push(...ruleChoices(rp, offer, chosen));
+    }
+  }
+  return out;
+}
 
 /**
  * The interactive selection: a checkbox of every planned fix grouped by phase then severity, pre-checked for the
  * selected rules (unsafe fixes unchecked, marked "review"), then a menu to show the diff of any fix before
  * applying. Fixes that wait for an option with no safe default are offered unchecked, marked "asks for"; checking
- * one means answering the question afterwards. Returns the chosen keys (`ASK`-prefixed for those), or undefined
+ * one means answering the question afterwards. Returns the chosen fixes and the findings to answer for, or undefined
  * when the user cancels.
  */
-export async function pickFixes(
-  plan: Plan,
-  selected: ReadonlySet<string>,
-  askable: ReadonlyMap<string, readonly MissingPrompt[]>,
-  io: PickerIO,
-): Promise<Set<string> | undefined> {
+export async function pickFixes(offer: PickOffer, io: PickerIO): Promise<PickChoice | undefined> {
   const { checkbox, select, Separator } = await import('@inquirer/prompts');
   const ctx = { output: io.output, ...(io.signal ? { signal: io.signal } : {}) };
   const all = new Map<string, { rp: RulePlan; x: FixRecord }>();
-  for (const rp of plan.rules) for (const x of rp.fixed) all.set(findingKey(x.finding), { rp, x });
-  let chosen = new Set([...all].filter(([, v]) => preChecked(v.rp, selected)).map(([k]) => k));
-
-  const choices = () => {
-    const out: (InstanceType<typeof Separator> | { value: string; name: string; checked?: boolean; disabled?: string | boolean; description?: string })[] = [];
-    for (const phase of PHASES) {
-      const inPhase = plan.rules.filter((r) => r.rule.meta.phase === phase && (r.fixed.length || r.skipped.length || r.dropped.length));
-      if (!inPhase.length) continue;
-      out.push(new Separator(io.paint('bold', `── Phase ${phase}: ${PHASE_TITLES[phase]}`)));
-      for (const sev of SEVERITIES) {
-        const group = inPhase.filter((r) => r.rule.meta.severity === sev);
-        if (!group.length) continue;
-        out.push(new Separator(`   ${sev}`));
-        for (const rp of group) {
-          for (const x of rp.fixed) {
-            const key = findingKey(x.finding);
-            out.push({
-              value: key,
-              name: label(rp, x),
-              checked: chosen.has(key),
-              description: `${rp.rule.meta.id} (item ${rp.rule.meta.reviewItem}): ${x.finding.message}`,
-            });
-          }
-          const asksFor = (reason: string) => (askable.get(rp.rule.meta.id) ?? []).filter((a) => named(rp.rule, reason, a.option));
-          for (const d of rp.skipped) {
-            const asks = asksFor(d.reason);
-            if (!d.finding || !asks.length) continue;
-            const key = ASK + findingKey(d.finding);
-            const obj = objectName(d.finding);
-            out.push({
-              value: key,
-              name: `${rp.rule.meta.title} [asks for ${asks.map((a) => a.option).join(', ')}] — ${obj ? `${obj} ` : ''}(${d.finding.file}:${d.finding.line})`,
-              checked: chosen.has(key),
-              description: `${rp.rule.meta.id} (item ${rp.rule.meta.reviewItem}): ${d.finding.message}. Check it to answer: ${asks[0]!.message}`,
-            });
-          }
-          for (const d of [...rp.skipped, ...rp.dropped]) {
-            if (!d.finding || (rp.skipped.includes(d) && asksFor(d.reason).length)) continue;
-            out.push({
-              value: `left:${findingKey(d.finding)}`,
-              name: `${rp.rule.meta.title} (${d.finding.file}:${d.finding.line})`,
-              disabled: oneLine(d.reason, 60),
-            });
-          }
-        }
-      }
-    }
-    return out;
-  };
-
+  for (const rp of offer.plan.rules) for (const x of rp.fixed) all.set(findingKey(x.finding), { rp, x });
+  let chosen = new Set([...all].filter(([, v]) => preChecked(v.rp, offer.selected)).map(([k]) => k));
   for (;;) {
     const picked = await checkbox<string>(
       {
         message: 'Fixes to apply (space toggles, a toggles all, enter confirms)',
-        choices: choices(),
+        choices: choices(offer, chosen, (text) => new Separator(text), io.paint),
         pageSize: pageSize(io.output),
         loop: false,
         required: false,
@@ -116,111 +118,59 @@ export async function pickFixes(
       ctx,
     );
     chosen = new Set(picked);
-    for (;;) {
-      const action = await select<string>(
-        {
-          message: `${chosen.size} fix${chosen.size === 1 ? '' : 'es'} selected`,
-          choices: [
-            { value: 'apply', name: `Apply the selected fixes`, disabled: chosen.size === 0 ? 'nothing selected' : false },
-            { value: 'diff', name: 'Show the diff of a fix…' },
-            { value: 'change', name: 'Change the selection' },
-            { value: 'cancel', name: 'Cancel' },
-          ],
-        },
-        ctx,
-      );
-      if (action === 'apply') return chosen;
-      if (action === 'cancel') return undefined;
-      if (action === 'change') break;
-      const key = await select<string>(
-        {
-          message: 'Show the diff of',
-          choices: [...all].map(([k, v]) => ({ value: k, name: `${chosen.has(k) ? '◉' : '◯'} ${label(v.rp, v.x)}` })),
-          pageSize: pageSize(io.output),
-          loop: false,
-        },
-        ctx,
-      );
-      const entry = all.get(key)!;
-      io.output.write(`\n${entry.x.files.map((f) => colorDiff(fileDiff(f), io.paint)).join('')}\n`);
+    const action = await confirmSelection(chosen, all, io, ctx, select);
+    if (action === 'apply') {
+      const keys = [...chosen];
+      return { fixes: new Set(keys.filter((k) => !k.startsWith(ASK))), answer: new Set(keys.filter((k) => k.startsWith(ASK)).map((k) => k.slice(ASK.length))) };
     }
+    if (action === 'cancel') return undefined;
   }
 }
 
-export interface PromptAnswer {
-  readonly ruleId: string;
-  readonly option: string;
-  readonly value: string;
-}
-
-export interface MissingPrompt {
-  readonly rule: Rule;
-  readonly option: string;
-  readonly message: string;
-  readonly validate?: (v: string) => true | string;
-}
-
-function named(rule: Rule, reason: string, option: string): boolean {
-  return reason.includes(`rules.${rule.meta.id}.${option}`);
-}
-
-/**
- * Per rule whose fix was skipped for want of an option: the prompts (`meta.prompts`) whose option the skip reason
- * names as `rules.<id>.<option>`.
- */
-export function missingPrompts(plan: Plan): Map<string, MissingPrompt[]> {
-  const out = new Map<string, MissingPrompt[]>();
-  for (const rp of plan.rules) {
-    const prompts = (rp.rule.meta.prompts ?? []).filter((p) => rp.skipped.some((d) => named(rp.rule, d.reason, p.option)));
-    if (prompts.length)
-      out.set(
-        rp.rule.meta.id,
-        prompts.map((p) => ({ rule: rp.rule, ...p })),
-      );
-  }
-  return out;
-}
-
-/**
- * Ask for the options a rule's fix is waiting for, one at a time: after each answer the fix is tried again
- * (`skipReason`) and the next question is the option its skip reason names, until it no longer skips. Answers are
- * validated by the prompt and by the rule's option schema; then one question whether to save them to the config.
- */
-export async function askOptions(
-  rule: Rule,
-  start: Session,
-  skipReason: (s: Session) => string | undefined,
-  configFile: string,
+/** The menu after the checkbox: apply, show the diff of a fix (and come back), change the selection, or cancel. */
+async function confirmSelection(
+  chosen: ReadonlySet<string>,
+  all: ReadonlyMap<string, { rp: RulePlan; x: FixRecord }>,
   io: PickerIO,
-): Promise<{ session: Session; answers: PromptAnswer[]; save: boolean }> {
-  const { input, confirm } = await import('@inquirer/prompts');
-  const ctx = { output: io.output, ...(io.signal ? { signal: io.signal } : {}) };
-  const id = rule.meta.id;
-  const prompts = rule.meta.prompts ?? [];
-  let session = start;
-  const answers: PromptAnswer[] = [];
-  for (let i = 0; i < prompts.length; i++) {
-    const reason = skipReason(session);
-    const p = reason === undefined ? undefined : prompts.find((x) => named(rule, reason, x.option) && !answers.some((a) => a.option === x.option));
-    if (!p) break;
-    const current = session;
-    const value = (
-      await input(
-        {
-          message: `${id}: ${p.message}`,
-          validate: (v: string) => {
-            const own = p.validate ? p.validate(v.trim()) : true;
-            return own !== true ? own : checkRuleOption(current, id, p.option, v.trim());
-          },
-        },
-        ctx,
-      )
-    ).trim();
-    session = withRuleOption(session, id, p.option, value);
-    answers.push({ ruleId: id, option: p.option, value });
+  ctx: { output: NodeJS.WriteStream; signal?: AbortSignal },
+  select: typeof import('@inquirer/prompts').select,
+): Promise<'apply' | 'change' | 'cancel'> {
+  for (;;) {
+    const action = await select<string>(
+      {
+        message: `${chosen.size} fix${chosen.size === 1 ? '' : 'es'} selected`,
+        choices: [
+          { value: 'apply', name: `Apply the selected fixes`, disabled: chosen.size === 0 ? 'nothing selected' : false },
+          { value: 'diff', name: 'Show the diff of a fix…' },
+          { value: 'change', name: 'Change the selection' },
+          { value: 'cancel', name: 'Cancel' },
+        ],
+      },
+      ctx,
+    );
+    if (action === 'apply' || action === 'cancel' || action === 'change') return action;
+    const key = await select<string>(
+      {
+        message: 'Show the diff of',
+        choices: [...all].map(([k, v]) => ({ value: k, name: `${chosen.has(k) ? '◉' : '◯'} ${label(v.rp, v.x)}` })),
+        pageSize: pageSize(io.output),
+        loop: false,
+      },
+      ctx,
+    );
+    const entry = all.get(key);
+    if (entry) io.output.write(`\n${entry.x.files.map((f) => colorDiff(fileDiff(f), io.paint)).join('')}\n`);
   }
-  const save = answers.length
-    ? await confirm({ message: `Save ${answers.map((a) => `rules.${id}.${a.option}`).join(', ')} to ${configFile}?`, default: true }, ctx)
-    : false;
-  return { session, answers, save };
+}
+
+/** One value, validated as it is typed. */
+export async function inputPrompt(message: string, validate: (value: string) => true | string, io: PickerIO): Promise<string> {
+  const { input } = await import('@inquirer/prompts');
+  return input({ message, validate }, { output: io.output, ...(io.signal ? { signal: io.signal } : {}) });
+}
+
+/** A yes/no question, yes by default. */
+export async function confirmPrompt(message: string, io: PickerIO): Promise<boolean> {
+  const { confirm } = await import('@inquirer/prompts');
+  return confirm({ message, default: true }, { output: io.output, ...(io.signal ? { signal: io.signal } : {}) });
 }

@@ -1,4 +1,5 @@
 import type { ListrTask } from 'listr2';
+import type { Stage } from '../engine/fix/types.js';
 
 export type Task = ListrTask<object>;
 
@@ -26,4 +27,17 @@ export async function runTasks(tasks: Task[], opts: ProgressOptions): Promise<vo
     registerSignalListeners: false,
     exitOnError: true,
   }).run();
+}
+
+function toTask(stage: Stage): Task {
+  const { steps, run } = stage;
+  return {
+    title: stage.title,
+    task: steps ? (_, task) => task.newListr(steps().map(toTask), { concurrent: false }) : async (_, task) => run?.(task),
+  };
+}
+
+/** The engine's stages as listr2 tasks (steps as subtasks), with progress on stderr. */
+export function runStages(stages: readonly Stage[], opts: ProgressOptions): Promise<void> {
+  return runTasks(stages.map(toTask), opts);
 }

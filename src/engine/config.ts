@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
-import { setValue } from '../kit/yaml-edit.js';
+import { setValue } from './yaml-edit/index.js';
 import { z } from 'zod';
 import type { Rule, Settings } from '../kit/index.js';
 import { GitopsFixError } from './errors.js';

@@ -1,7 +1,8 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gitSync, initRepository, logStat } from './git.js';
+import { initRepository, logStat } from './git/repository.js';
+import { gitSync } from './git/run.js';
 import { packageRoot } from './package-root.js';
 
 /** A temporary git repository holding a copy of the bundled example repository (one commit on `main`). */

@@ -1,4 +1,4 @@
-import type { BranchResult } from './git.js';
+import type { BranchResult } from './git/review-branch.js';
 import { objectName } from './messages.js';
 import type { DroppedFix, Plan, RulePlan } from './plan.js';
 import type { Finding } from './scan.js';

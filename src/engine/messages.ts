@@ -1,6 +1,6 @@
 import { PHASE_TITLES } from '../kit/index.js';
 import { diffStat, formatDiffStat, unifiedDiff } from './diff.js';
-import type { CommitInfo } from './git.js';
+import type { CommitInfo } from './git/review-branch.js';
 import type { DroppedFix, Plan, RulePlan } from './plan.js';
 import type { Finding } from './scan.js';
 import { staleCommentsOf, type StaleComment } from './stale-comments.js';

@@ -1,8 +1,9 @@
 import { accessSync, closeSync, constants, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { GitopsFixError, ioReason } from './errors.js';
-import type { BranchResult, GitRepoInfo } from './git.js';
-import { FALLBACK_IDENTITY, gitSync } from './git.js';
+import type { GitRepoInfo } from './git/repository.js';
+import type { BranchResult } from './git/review-branch.js';
+import { FALLBACK_IDENTITY, gitSync } from './git/run.js';
 import { formatPatch, patchFileName, RULE_TRAILER, type PatchAuthor } from './messages.js';
 import { packageVersion } from './package-root.js';
 import type { Plan } from './plan.js';

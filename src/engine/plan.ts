@@ -1,14 +1,12 @@
-import { countParse, type Change, type FixOutput, type Repo, type Rule } from '../kit/index.js';
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, type Document } from 'yaml';
-import { appendToSeq, deleteKey, EditRefusedError, mergeValue, parseDocs, setValue } from '../kit/yaml-edit.js';
-import { joinPath, KUSTOMIZE_FILE_NAMES } from '../kit/data.js';
-import { duplicateObjects } from './input-findings.js';
+import type { FixableReport, FixOutput, Repo, RepoFile, ReportOn, Rule } from '../kit/index.js';
 import { runAsync, runSync, type Steps } from './cancel.js';
-import { loadRepoSteps } from './load-repo.js';
-import { canonicalOrder, ruleById } from './registry.js';
-import { detectRuleSteps, type Finding } from './scan.js';
-import { renderFile } from './template.js';
+import { applyChanges, DocumentIndex, Overlay, touchedPaths } from './changes.js';
 import { GitopsFixError } from './errors.js';
+import { duplicateObjects } from './input-findings.js';
+import { canonicalOrder, ruleById } from './registry.js';
+import { loadRepoSteps } from './repo/load.js';
+import { detectRuleSteps, type Finding } from './scan.js';
+import { EditRefusedError } from './yaml-edit/index.js';
 
 /** One file's change within one rule's commit. `before` is null for a new file. */
 export interface FileChange {
@@ -92,164 +90,54 @@ interface Unfixed {
   readonly reason: string;
 }
 
-class Overlay {
-  readonly current = new Map<string, string>();
-  readonly original = new Map<string, string | null>();
-  constructor(private readonly repo: Repo) {}
-  read(path: string): string | null {
-    if (this.current.has(path)) return this.current.get(path)!;
-    const f = this.repo.file(path);
-    if (f) return f.status === 'parsed' ? f.text : null;
-    return null;
-  }
-  exists(path: string): boolean {
-    return this.current.has(path) || this.repo.exists(path);
-  }
-  write(path: string, text: string): void {
-    if (!this.original.has(path)) this.original.set(path, this.repo.file(path) ? this.repo.file(path)!.text : null);
-    this.current.set(path, text);
-  }
-  snapshot(): Map<string, string> {
-    return new Map(this.current);
-  }
-  restore(snap: Map<string, string>): void {
-    for (const k of [...this.current.keys()])
-      if (!snap.has(k)) {
-        this.current.delete(k);
-        this.original.delete(k);
-      }
-    for (const [k, v] of snap) this.current.set(k, v);
-  }
-}
-
 function describe(e: unknown): string {
   return e instanceof EditRefusedError || e instanceof GitopsFixError ? e.message : `unexpected error: ${(e as Error).message}`;
 }
 
+/** What one attempt at a rule's fixes has done so far. */
+interface AttemptContext {
+  /** Findings whose fix failed verification in an earlier attempt: dropped with the reason. */
+  readonly refused: ReadonlyMap<string, string>;
+  /** Findings whose fix requires a fix that was not made: dropped with the reason. */
+  readonly withoutPartner: ReadonlyMap<string, string>;
+  readonly fixed: FixRecord[];
+  readonly dropped: DroppedFix[];
+  readonly skipped: DroppedFix[];
+  readonly notes: Set<string>;
+  readonly warnings: Set<string>;
+  /** The text of every touched file before this rule (null: it did not exist). */
+  readonly beforeTexts: Map<string, string | null>;
+}
+
 /**
- * Where each document of a multi-document file starts and ends, kept up to date as edits change one document at
- * a time: an edit then reads, edits and verifies only its own document, not the whole file, so that planning many
- * fixes in one large file costs in proportion to the fixes, not to fixes × file size. A document's part runs from
- * the end of the previous document (its `---` and directives included) to its own end; it is used alone only when
- * it reads, alone, as the same document (checked once per document; after an edit the editor has verified it).
+ * An attempt that failed verification: the fixes that broke a file or left their finding are refused (`refused`
+ * gets their reasons, for the next attempt) and every fix of the attempt is listed as dropped.
  */
-class DocumentIndex {
-  private readonly files = new Map<string, { text: string; bounds: number[]; docs: Document.Parsed[]; checked: Set<number> }>();
-
-  /** The part of `text` (the current text of `path`) that holds document `doc`, or undefined to edit the whole text. */
-  span(path: string, text: string, doc: number): [number, number] | undefined {
-    let e = this.files.get(path);
-    if (!e || e.text !== text) {
-      const docs = documentsOf(text);
-      if (!docs) {
-        this.files.delete(path);
-        return undefined;
-      }
-      e = { text, bounds: [0, ...docs.map((d) => d.range[2])], docs, checked: new Set() };
-      this.files.set(path, e);
-    }
-    const start = e.bounds[doc];
-    const end = e.bounds[doc + 1];
-    if (start === undefined || end === undefined) return undefined;
-    if (!e.checked.has(doc)) {
-      if (!readsAlone(text.slice(start, end), e.docs[doc]!)) return undefined;
-      e.checked.add(doc);
-    }
-    return [start, end];
+function refusedAttempt(
+  plan: Omit<RulePlan, 'rule' | 'findings'>,
+  broken: readonly RepoFile[],
+  persisting: readonly FixRecord[],
+  refused: Map<string, string>,
+): Omit<RulePlan, 'rule' | 'findings'> {
+  const brokenPaths = new Set(broken.map((b) => b.path));
+  const brokenReason = `the result no longer parses (${broken.map((b) => `${b.path}: ${b.skipDetail}`).join('; ')})`;
+  for (const x of plan.fixed) {
+    if (x.files.some((f) => brokenPaths.has(f.path))) refused.set(findingKey(x.finding), brokenReason);
   }
-
-  /** Document `doc` of `path` was replaced by `part`: the new text is `text`; later documents moved by the difference. */
-  edited(path: string, text: string, doc: number, oldLength: number, part: string): void {
-    const e = this.files.get(path);
-    if (!e) return;
-    const delta = part.length - oldLength;
-    for (let i = doc + 1; i < e.bounds.length; i++) e.bounds[i]! += delta;
-    e.text = text;
-    e.checked.add(doc); // the editor verified the new part alone
-  }
-}
-
-/** The documents of a multi-document text (undefined for one document, or when the text does not parse). */
-function documentsOf(text: string): Document.Parsed[] | undefined {
-  let docs: Document.Parsed[];
-  try {
-    countParse(text);
-    docs = parseAllDocuments(text, { logLevel: 'silent' }) as Document.Parsed[];
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(docs) || docs.length < 2 || docs.some((d) => d.errors.length)) return undefined;
-  return docs;
-}
-
-/** Does `part` read, alone, as the document `doc` (parsed with the whole text)? */
-function readsAlone(part: string, doc: Document.Parsed): boolean {
-  try {
-    const alone = parseDocs(part);
-    return alone.length === 1 && JSON.stringify(alone[0]!.toJS({ maxAliasCount: -1 })) === JSON.stringify(doc.toJS({ maxAliasCount: -1 }));
-  } catch {
-    return false;
-  }
-}
-
-/** Apply one finding's changes to the overlay; all or nothing. Returns what changed. */
-function applyChanges(overlay: Overlay, repo: Repo, rule: Rule, changes: readonly Change[], index: DocumentIndex): FileChange[] {
-  const staged = new Map<string, string>();
-  const read = (p: string) => (staged.has(p) ? staged.get(p)! : overlay.read(p));
-  const exists = (p: string) => staged.has(p) || overlay.exists(p);
-  for (const c of changes) {
-    if (c.op === 'create' || c.op === 'createText') {
-      const ownNew = c.op === 'createText' && c.replace && overlay.original.has(c.file) && overlay.original.get(c.file) === null;
-      if (exists(c.file) && !ownNew) throw new GitopsFixError('write-failed', `${c.file} already exists; not overwritten`);
-      const text = c.op === 'create' ? renderFile(rule.meta.id, c.templates, c.vars, c.todo, repo.root) : c.text;
-      staged.set(c.file, text);
-      continue;
-    }
-    if (c.op === 'addKustomizeResource') {
-      const k = repo.flux.kustomizeFile(c.dir);
-      const kPath = k?.file ?? KUSTOMIZE_FILE_NAMES.map((n) => joinPath(c.dir, n)).find((p) => staged.has(p));
-      if (!kPath) continue; // Flux builds directories without a kustomization.yaml from every manifest in them
-      const text = read(kPath);
-      if (text === null) continue;
-      const current = k?.get(['resources']);
-      if (Array.isArray(current) && current.some((e) => typeof e === 'string' && joinPath(c.dir, e) === joinPath(c.dir, c.entry))) continue;
-      staged.set(
-        kPath,
-        editDocument(index, kPath, text, k?.doc ?? 0, (part, o) => appendToSeq(part, ['resources'], c.entry, o)),
-      );
-      continue;
-    }
-    const res = c.resource;
-    const text = read(res.file);
-    if (text === null) throw new GitopsFixError('write-failed', `${res.file} cannot be edited (not a parsed YAML file)`);
-    const next = editDocument(index, res.file, text, res.doc, (part, o) => {
-      if (c.op === 'set' || c.op === 'merge') refuseSharedAnchor(part, o.doc, c.path);
-      if (c.op === 'set') return setValue(part, c.path, c.value, c.comment ? { ...o, comment: c.comment } : o);
-      if (c.op === 'merge') return mergeValue(part, c.path, c.value, o);
-      if (c.op === 'delete') return deleteKey(part, c.path, o);
-      return appendToSeq(part, c.path, c.value, o);
-    });
-    staged.set(res.file, next);
-  }
-  const files: FileChange[] = [];
-  for (const [p, t] of staged) {
-    const before = overlay.exists(p) ? overlay.read(p) : null;
-    if (before !== t) files.push({ path: p, before, after: t });
-    overlay.write(p, t);
-  }
-  return files.sort((a, b) => a.path.localeCompare(b.path));
-}
-
-/** Edit document `doc` of a file: only its own part of the text when it can be read alone, else the whole text. */
-function editDocument(index: DocumentIndex, path: string, text: string, doc: number, edit: (part: string, o: { doc: number }) => string): string {
-  const span = index.span(path, text, doc);
-  if (!span) return edit(text, { doc });
-  const part = text.slice(span[0], span[1]);
-  const edited = edit(part, { doc: 0 });
-  if (edited === part) return text;
-  const next = text.slice(0, span[0]) + edited + text.slice(span[1]);
-  index.edited(path, next, doc, part.length, edited);
-  return next;
+  for (const x of persisting) refused.set(findingKey(x.finding), `the finding persists after the fix (${x.finding.file}:${x.finding.line})`);
+  return {
+    ...plan,
+    fixed: [],
+    dropped: [
+      ...plan.dropped,
+      ...plan.fixed.map((x) => ({
+        finding: x.finding,
+        reason: refused.get(findingKey(x.finding)) ?? 'dropped with a fix of the same rule that failed verification',
+      })),
+    ],
+    notes: [],
+    warnings: [],
+  };
 }
 
 /**
@@ -418,6 +306,50 @@ export class Planner {
     }
   }
 
+  /** The fix to ask for `finding`, or why it gets none in this attempt (dropped or skipped, with the reason). */
+  private precheck(
+    rule: Rule,
+    finding: Finding,
+    refused: ReadonlyMap<string, string>,
+  ): { dropped: string } | { skipped: string } | { fix: NonNullable<Rule['fix']>; report: FixableReport<string, unknown, ReportOn> } {
+    const reason = refused.get(findingKey(finding));
+    if (reason !== undefined) return { dropped: reason };
+    if (!rule.fix) return { skipped: 'this rule reports only' };
+    if (!finding.fixable || !finding.report || finding.report.fixable === false) return { skipped: 'no automatic fix: see the message' };
+    const twin = finding.report.resource && this.duplicates.get(finding.report.resource.id);
+    if (twin) {
+      return { skipped: `the object is defined twice in one build (also at ${twin}; see duplicate-object): neither copy is fixed until one is removed` };
+    }
+    return { fix: rule.fix, report: finding.report };
+  }
+
+  /** Ask the rule for the fix of one finding and apply it to the overlay (all or nothing), recording the outcome. */
+  private fixOne(rule: Rule, options: unknown, finding: Finding, ctx: AttemptContext): void {
+    const pre = this.precheck(rule, finding, ctx.refused);
+    if ('dropped' in pre) return void ctx.dropped.push({ finding, reason: pre.dropped });
+    if ('skipped' in pre) return void ctx.skipped.push({ finding, reason: pre.skipped });
+    let out: FixOutput;
+    try {
+      out = pre.fix.apply(pre.report, { repo: this.current, options });
+    } catch (e) {
+      return void ctx.dropped.push({ finding, reason: `the rule's fix crashed: ${describe(e)}` });
+    }
+    if (out.skipped !== undefined) return void ctx.skipped.push({ finding, reason: out.skipped });
+    if (!out.changes.length) return void ctx.skipped.push({ finding, reason: 'the fix produced no change' });
+    const partner = ctx.withoutPartner.get(findingKey(finding));
+    if (partner !== undefined) return void ctx.dropped.push({ finding, reason: partner });
+    // applyChanges changes the overlay only once every change of the finding is made: nothing to undo on failure.
+    try {
+      for (const p of touchedPaths(out.changes, this.current)) if (!ctx.beforeTexts.has(p)) ctx.beforeTexts.set(p, this.overlay.read(p));
+      const files = applyChanges(this.overlay, this.current, rule, out.changes, this.documents);
+      ctx.fixed.push({ finding, summary: out.summary ?? finding.message, files });
+      out.notes?.forEach((n) => ctx.notes.add(n));
+      out.warnings?.forEach((w) => ctx.warnings.add(w));
+    } catch (e) {
+      ctx.dropped.push({ finding, reason: describe(e) });
+    }
+  }
+
   private *attempt(
     rule: Rule,
     options: unknown,
@@ -425,104 +357,34 @@ export class Planner {
     refused: Map<string, string>,
     withoutPartner: ReadonlyMap<string, string>,
   ): Steps<{ verified: boolean; plan: Omit<RulePlan, 'rule' | 'findings'> }> {
-    const { overlay } = this;
-    const current = this.current;
-    const fixed: FixRecord[] = [];
-    const dropped: DroppedFix[] = [];
-    const skipped: DroppedFix[] = [];
-    const notes = new Set<string>();
-    const warnings = new Set<string>();
-    const before = overlay.snapshot();
-    const beforeTexts = new Map<string, string | null>();
+    const ctx: AttemptContext = { refused, withoutPartner, fixed: [], dropped: [], skipped: [], notes: new Set(), warnings: new Set(), beforeTexts: new Map() };
+    const before = this.overlay.snapshot();
     for (const finding of findings) {
       yield;
-      const key = findingKey(finding);
-      if (refused.has(key)) {
-        dropped.push({ finding, reason: refused.get(key)! });
-        continue;
-      }
-      if (!rule.fix) {
-        skipped.push({ finding, reason: 'this rule reports only' });
-        continue;
-      }
-      if (!finding.fixable || !finding.report || finding.report.fixable === false) {
-        skipped.push({ finding, reason: 'no automatic fix: see the message' });
-        continue;
-      }
-      const twin = finding.report.resource && this.duplicates.get(finding.report.resource.id);
-      if (twin) {
-        skipped.push({
-          finding,
-          reason: `the object is defined twice in one build (also at ${twin}; see duplicate-object): neither copy is fixed until one is removed`,
-        });
-        continue;
-      }
-      let out: FixOutput;
-      try {
-        out = rule.fix.apply(finding.report, { repo: current, options });
-      } catch (e) {
-        dropped.push({ finding, reason: `the rule's fix crashed: ${describe(e)}` });
-        continue;
-      }
-      if (out.skipped !== undefined) {
-        skipped.push({ finding, reason: out.skipped });
-        continue;
-      }
-      if (!out.changes.length) {
-        skipped.push({ finding, reason: 'the fix produced no change' });
-        continue;
-      }
-      const partner = withoutPartner.get(key);
-      if (partner !== undefined) {
-        dropped.push({ finding, reason: partner });
-        continue;
-      }
-      // applyChanges changes the overlay only once every change of the finding is made: nothing to undo on failure.
-      try {
-        for (const p of touchedPaths(out.changes, current)) if (!beforeTexts.has(p)) beforeTexts.set(p, overlay.read(p));
-        const files = applyChanges(overlay, current, rule, out.changes, this.documents);
-        fixed.push({ finding, summary: out.summary ?? finding.message, files });
-        out.notes?.forEach((n) => notes.add(n));
-        out.warnings?.forEach((w) => warnings.add(w));
-      } catch (e) {
-        dropped.push({ finding, reason: describe(e) });
-      }
+      this.fixOne(rule, options, finding, ctx);
     }
-    const plan = { fixed, dropped, skipped, files: [] as FileChange[], notes: [...notes], warnings: [...warnings] };
-    if (!fixed.length) return { verified: true, plan };
+    const plan = {
+      fixed: ctx.fixed,
+      dropped: ctx.dropped,
+      skipped: ctx.skipped,
+      files: [] as FileChange[],
+      notes: [...ctx.notes],
+      warnings: [...ctx.warnings],
+    };
+    if (!ctx.fixed.length) return { verified: true, plan };
     // Verify the rule as a whole on the re-loaded repository.
+    const { overlay } = this;
     const next = yield* loadRepoSteps(this.repo.root, { settings: this.repo.settings, base: this.repo, overrides: overlay.current });
     const broken = next.files.filter((f) => overlay.current.has(f.path) && f.status === 'skipped' && f.skipReason !== 'sops-encrypted');
     const again = new Set((yield* detectRuleSteps(next, rule, options)).map(findingKey));
-    const persisting = fixed.filter((x) => again.has(findingKey(x.finding)));
+    const persisting = ctx.fixed.filter((x) => again.has(findingKey(x.finding)));
     if (broken.length || persisting.length) {
       overlay.restore(before);
-      const brokenPaths = new Set(broken.map((b) => b.path));
-      const brokenReason = `the result no longer parses (${broken.map((b) => `${b.path}: ${b.skipDetail}`).join('; ')})`;
-      for (const x of fixed) {
-        if (x.files.some((f) => brokenPaths.has(f.path))) refused.set(findingKey(x.finding), brokenReason);
-      }
-      for (const x of persisting) refused.set(findingKey(x.finding), `the finding persists after the fix (${x.finding.file}:${x.finding.line})`);
-      return {
-        verified: false,
-        plan: {
-          ...plan,
-          fixed: [],
-          dropped: [
-            ...dropped,
-            ...fixed.map((x) => ({
-              finding: x.finding,
-              reason: refused.get(findingKey(x.finding)) ?? 'dropped with a fix of the same rule that failed verification',
-            })),
-          ],
-          notes: [],
-          warnings: [],
-        },
-      };
+      return { verified: false, plan: refusedAttempt(plan, broken, persisting, refused) };
     }
     this.current = next;
-    plan.files = [...beforeTexts.keys()]
-      .map((p) => ({ path: p, before: beforeTexts.get(p) ?? null, after: overlay.current.get(p) ?? '' }))
+    plan.files = [...ctx.beforeTexts.keys()]
+      .map((p) => ({ path: p, before: ctx.beforeTexts.get(p) ?? null, after: overlay.current.get(p) ?? '' }))
       .filter((fc) => overlay.current.has(fc.path) && fc.before !== fc.after)
       .sort((a, b) => a.path.localeCompare(b.path));
     return { verified: true, plan };
@@ -553,44 +415,4 @@ function* reintroducedSteps(plan: Plan, after: Repo, options: ReadonlyMap<string
     out.push(...rp.fixed.filter((x) => again.has(findingKey(x.finding))).map((x) => x.finding));
   }
   return out;
-}
-
-function touchedPaths(changes: readonly Change[], repo: Repo): string[] {
-  return changes.map((c) => {
-    if (c.op === 'create' || c.op === 'createText') return c.file;
-    if (c.op === 'addKustomizeResource') return repo.flux.kustomizeFile(c.dir)?.file ?? joinPath(c.dir, 'kustomization.yaml');
-    return c.resource.file;
-  });
-}
-
-/**
- * A fix must change one place. Editing a node that carries an `&anchor` other places reuse through `*aliases`
- * would silently change those too, so such an edit is refused: the person decides.
- */
-function refuseSharedAnchor(text: string, docIndex: number, path: readonly (string | number)[]): void {
-  const docs = parseDocs(text);
-  let node: unknown = docs[docIndex]?.contents;
-  for (const seg of path) {
-    if (isMap(node)) node = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg))?.value;
-    else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
-    else return;
-    const anchor = (node as { anchor?: string } | undefined)?.anchor;
-    if (!anchor) continue;
-    let used = false; // anchors are scoped to their document
-    visit(docs[docIndex]!, {
-      Alias(_, a) {
-        if (isAlias(a) && a.source === anchor) {
-          used = true;
-          return visit.BREAK;
-        }
-        return undefined;
-      },
-    });
-    if (used) {
-      throw new EditRefusedError(
-        `${path.join('.')}: the value carries anchor &${anchor}, which *${anchor} reuses elsewhere; changing it here would change those places too. Edit it by hand.`,
-        path,
-      );
-    }
-  }
 }

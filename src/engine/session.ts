@@ -3,7 +3,7 @@ import { SEVERITIES, type Repo, type Rule, type Severity } from '../kit/index.js
 import { loadConfig, ruleOptions, validateRuleKeys, type Config, type LoadedConfig } from './config.js';
 import { reviewChecklist, type ChecklistItem } from './checklist.js';
 import { GitopsFixError } from './errors.js';
-import { loadRepo, loadRepoAsync } from './load-repo.js';
+import { loadRepo, loadRepoAsync } from './repo/load.js';
 import { rules as allRules, selectRules, type Selection } from './registry.js';
 import { optionsFor, scan, type Finding } from './scan.js';
 import { suppressionsOf, type SuppressedFinding } from './suppress.js';

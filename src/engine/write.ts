@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { atomicWrite } from './atomic-write.js';
 import { throwIfCancelled } from './cancel.js';
 import { GitopsFixError, ioReason } from './errors.js';
-import { dirtyPaths, findGitRepo, insideGitWorkTree, type GitRepoInfo } from './git.js';
+import { dirtyPaths, findGitRepo, insideGitWorkTree, type GitRepoInfo } from './git/repository.js';
 import type { Plan } from './plan.js';
 
 export interface WriteOptions {

@@ -1,7 +1,7 @@
 /** External Secrets objects: which stores they use and from which namespaces. */
 import { GROUPS, type Repo, type Resource, type YamlPath } from './repo.js';
 import { asRecord, dirOf, isKustomizeFileName } from './data.js';
-import { isReachable } from './generate.js';
+import { isReachable } from './placement.js';
 import { parseSelector, selectorMatches, type LabelSelector } from './workloads.js';
 
 export interface StoreRef {

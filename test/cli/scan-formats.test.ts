@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyReplacements, type Replacement } from '../../src/engine/fix-regions.js';
-import { loadRepo } from '../../src/engine/load-repo.js';
+import { loadRepo } from '../../src/engine/repo/load.js';
 import { findingKey } from '../../src/engine/plan.js';
 import { rules, ruleById } from '../../src/engine/registry.js';
 import { detectRule } from '../../src/engine/scan.js';

@@ -8,7 +8,7 @@ import { diffArrays } from 'diff';
 import { describe, expect, test } from 'vitest';
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node as YNode } from 'yaml';
-import { EditRefusedError, appendToSeq, deleteKey, insertPair, parseDocs, setScalar, setValue } from '../../src/kit/yaml-edit.js';
+import { EditRefusedError, appendToSeq, deleteKey, insertPair, parseDocs, setScalar, setValue } from '../../src/engine/yaml-edit/index.js';
 import { missing, skipTitle } from '../support/needs.js';
 import { CORPUS } from '../support/tree.js';
 

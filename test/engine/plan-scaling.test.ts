@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseWork } from '../../src/kit/index.js';
 import { fromRaw } from '../../src/engine/config.js';
-import { loadRepo } from '../../src/engine/load-repo.js';
+import { loadRepo } from '../../src/engine/repo/load.js';
 import { planFixes } from '../../src/engine/plan.js';
 import { ruleById } from '../../src/engine/registry.js';
 import { optionsFor } from '../../src/engine/scan.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineRule, type Rule } from '../../src/kit/index.js';
 import { fromRaw } from '../../src/engine/config.js';
-import { loadRepo } from '../../src/engine/load-repo.js';
+import { loadRepo } from '../../src/engine/repo/load.js';
 import { findingKey, planFixes, Planner, type Plan } from '../../src/engine/plan.js';
 import { ruleById } from '../../src/engine/registry.js';
 import { openSession } from '../../src/engine/session.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../src/kit/index.js';
 import { fromRaw } from '../../src/engine/config.js';
-import { loadRepo } from '../../src/engine/load-repo.js';
+import { loadRepo } from '../../src/engine/repo/load.js';
 import { ruleById } from '../../src/engine/registry.js';
 import { optionsFor, scan } from '../../src/engine/scan.js';
 import { tempDir, writeTree } from '../support/tree.js';

@@ -16,7 +16,7 @@ import {
 } from '../../src/kit/index.js';
 import { openSession } from '../../src/engine/session.js';
 import { fromRaw } from '../../src/engine/config.js';
-import { loadRepo } from '../../src/engine/load-repo.js';
+import { loadRepo } from '../../src/engine/repo/load.js';
 import { ROOT } from '../support/tree.js';
 
 const example = join(ROOT, 'fixtures', 'example-repo');

@@ -3,26 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { diffLines } from 'diff';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  appendBlock,
-  findBlocks,
-  getAttribute,
-  HclError,
-  isTruthyHcl,
-  matchBlocks,
-  parseHcl,
-  removeAttribute,
-  removeBlock,
-  renderHclValue,
-  replaceBlock,
-  resolveBlock,
-  setAttribute,
-  setBlockAttribute,
-  validateEdit,
-  type HclBlock,
-  type HclDoc,
-  type HclRange,
-} from '../../src/kit/hcl.js';
+import { appendBlock, removeAttribute, removeBlock, renderHclValue, replaceBlock, setAttribute, setBlockAttribute } from '../../src/kit/hcl/edit.js';
+import { HclError, parseHcl, type HclBlock, type HclDoc, type HclRange } from '../../src/kit/hcl/parse.js';
+import { findBlocks, getAttribute, isTruthyHcl, matchBlocks, resolveBlock } from '../../src/kit/hcl/query.js';
+import { validateEdit } from '../../src/kit/hcl/validate.js';
 import { expectTlsEdit, vaultConfigs } from '../support/vault-configs.js';
 
 // ---------------------------------------------------------------------------------------------------------------

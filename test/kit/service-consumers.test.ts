@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromRaw } from '../../src/engine/config.js';
-import { loadRepo } from '../../src/engine/load-repo.js';
+import { loadRepo } from '../../src/engine/repo/load.js';
 import { serviceConsumers, withScheme, type ServiceTarget } from '../../src/kit/index.js';
 import { tempDir, writeTree } from '../support/tree.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CheckId } from '../../src/engine/render/checks.js';
+import { type CheckId } from '../../src/engine/render/universe.js';
 import { Renderer } from '../../src/engine/render/helm.js';
 import { proveRender, renderGate, renderRefusals } from '../../src/engine/render/proof.js';
 import { CHARTS, helmBinary, renderSkipReason } from '../support/helm.js';

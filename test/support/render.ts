@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fromRaw } from '../../src/engine/config.js';
-import { loadRepo } from '../../src/engine/load-repo.js';
+import { loadRepo } from '../../src/engine/repo/load.js';
 import type { Plan, RulePlan } from '../../src/engine/plan.js';
 import type { Finding } from '../../src/engine/scan.js';
 import type { Repo, Rule } from '../../src/kit/index.js';

@@ -4,7 +4,10 @@ import { join, relative } from 'node:path';
 import { diffLines } from 'diff';
 import { expect } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { findBlocks, getAttribute, parseHcl, removeAttribute, setAttribute, validateEdit } from '../../src/kit/hcl.js';
+import { removeAttribute, setAttribute } from '../../src/kit/hcl/edit.js';
+import { parseHcl } from '../../src/kit/hcl/parse.js';
+import { findBlocks, getAttribute } from '../../src/kit/hcl/query.js';
+import { validateEdit } from '../../src/kit/hcl/validate.js';
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -17,7 +17,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
-import { listYamlFiles } from '../../src/engine/load-repo.js';
+import { listYamlFiles } from '../../src/engine/repo/list.js';
 import { corpusRepos, ROOT } from '../support/tree.js';
 import { DEFAULT_FLEET, generateFleet } from './fleet.js';
 

@@ -5,9 +5,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { validateEdit } from '../../src/kit/hcl.js';
+import { validateEdit } from '../../src/kit/hcl/validate.js';
 import { configuredVaultServers, isVaultChartKey, type Repo, type Rule, type YamlPath } from '../../src/kit/index.js';
-import { loadRepo } from '../../src/engine/load-repo.js';
+import { loadRepo } from '../../src/engine/repo/load.js';
 import { planFixes, withRequired } from '../../src/engine/plan.js';
 import { rules, selectRules } from '../../src/engine/registry.js';
 import { detectRule } from '../../src/engine/scan.js';

@@ -1,6 +1,6 @@
 /** Every Vault configuration a fixture's fix rewrites parses with HashiCorp's HCL parser whenever the original does. */
 import { describe, expect, it } from 'vitest';
-import { validateEdit } from '../../src/kit/hcl.js';
+import { validateEdit } from '../../src/kit/hcl/validate.js';
 import { configuredVaultServers } from '../../src/kit/index.js';
 import { openSession } from '../../src/engine/session.js';
 import { listCases } from '../support/fixtures.js';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fromRaw } from '../../src/engine/config.js';
-import { loadRepo } from '../../src/engine/load-repo.js';
+import { loadRepo } from '../../src/engine/repo/load.js';
 import { planFixes } from '../../src/engine/plan.js';
 import { rules } from '../../src/engine/registry.js';
 import { tempDir, writeTree } from '../support/tree.js';

@@ -25,7 +25,7 @@ import {
   type Repo,
   type Resource,
 } from '../../src/kit/index.js';
-import { loadRepo } from '../../src/engine/load-repo.js';
+import { loadRepo } from '../../src/engine/repo/load.js';
 import { commitMessage } from '../../src/engine/messages.js';
 import { planFixes, type Plan } from '../../src/engine/plan.js';
 import { rules } from '../../src/engine/registry.js';

@@ -116,9 +116,8 @@ export const rule = defineRule({
       // check fails and Kubernetes restarts the pod in a loop. Turning such a probe on is refused (a probe that is
       // already on only gets a better path).
       const probeHttps = !vaultChartTlsDisabled(s);
-      if (report.messageId === 'livenessDisabled' && probeHttps !== vaultServesTls(s)) {
+      if (messageId === 'livenessDisabled' && probeHttps !== vaultServesTls(s)) {
         return {
-          changes: [],
           skipped: `Vault ${release(s)}: the chart probes over ${probeHttps ? 'HTTPS' : 'HTTP'} (global.tlsDisable: ${String(!probeHttps)}) while the listener serves ${probeHttps ? 'plain HTTP (tls_disable)' : 'TLS'}, so a liveness probe would restart the pod in a loop; make the listener and global.tlsDisable agree first (vault-listener-insecure, vault-tls-disabled)`,
         };
       }

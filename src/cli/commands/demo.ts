@@ -1,4 +1,4 @@
-import { branchExists } from '../../engine/git.js';
+import { branchExists } from '../../engine/git/branch.js';
 import { branchReport, createDemoRepo } from '../../engine/demo.js';
 import { colorEnabled, painter } from '../colors.js';
 import { OK } from '../exit-codes.js';

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { CONFIG_FILE, DEFAULT_PRODUCTION_CLUSTERS } from '../../engine/config.js';
 import { GitopsFixError } from '../../engine/errors.js';
 import { starterConfig } from '../../engine/init.js';
-import { loadRepo } from '../../engine/load-repo.js';
+import { loadRepo } from '../../engine/repo/load.js';
 import { packageVersion } from '../../engine/package-root.js';
 import { rules as allRules } from '../../engine/registry.js';
 import { OK } from '../exit-codes.js';

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import type { Repo, Resource } from '../../kit/index.js';
 import { asRecord, joinPath } from '../../kit/data.js';
-import { normaliseFluxPath } from '../flux-graph.js';
+import { normaliseFluxPath } from '../repo/paths.js';
 import { exactVersion, highestMatching, parseConstraint } from '../../kit/semver.js';
 import { run } from './tools.js';
 

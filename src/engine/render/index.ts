@@ -9,3 +9,5 @@ export * from './report.js';
 export * from './setup.js';
 export * from './state.js';
 export * from './tools.js';
+export * from './universe.js';
+export * from './vault-checks.js';

@@ -5,15 +5,17 @@
  */
 import { isKustomizeFileName } from '../../kit/data.js';
 import type { Repo } from '../../kit/index.js';
-import { loadRepo } from '../load-repo.js';
+import { loadRepo } from '../repo/load.js';
 import type { Plan } from '../plan.js';
 import { findingKey } from '../plan.js';
 import type { Finding } from '../scan.js';
-import { compareViolations, runChecks, type ComparedViolations, type Violation } from './checks.js';
+import { compareViolations, runChecks, type ComparedViolations } from './checks.js';
+import type { Violation } from './universe.js';
 import { diffObjects, type ObjectDiff } from './diff.js';
 import type { ReleaseRender, Renderer } from './helm.js';
 import { touches } from './release.js';
-import { buildState, buildUnits, materialise, patchFiles, releaseUnit, repositoryApiVersions, type RepoState } from './state.js';
+import { buildState, buildUnits, materialise, patchFiles, releaseUnit, repositoryApiVersions, type RepoState, type StateOptions } from './state.js';
+import type { K8sObject } from './objects.js';
 
 export interface ProofOptions {
   readonly renderer: Renderer;
@@ -134,13 +136,135 @@ function renderFailures(state: RepoState, before?: RepoState): Violation[] {
   return out;
 }
 
+/**
+ * Builds whose kustomize configuration the plan changes (a kustomization file, a patch) are built exactly with
+ * kubectl kustomize in both states; where only manifests change, the loaded manifests say what is applied. A plan
+ * that changes more than `maxBuilds` of them (a fleet) reads all builds from the manifests, and says so.
+ */
+function exactBuildIds(before: Repo, after: Repo, changed: ReadonlySet<string>, maxBuilds: number, notices: string[]): Set<string> {
+  const patches = new Set([...patchFiles(before), ...patchFiles(after)]);
+  const kustomizeChanges = [...changed].filter((f) => isKustomizeFileName(f) || patches.has(f));
+  const exact = new Set<string>();
+  for (const u of [...buildUnits(before), ...buildUnits(after)]) if (u.kustomize && kustomizeChanges.some((f) => u.files.includes(f))) exact.add(u.id);
+  if (exact.size > maxBuilds) {
+    notices.push(
+      `these fixes change the kustomize configuration of ${exact.size} Flux Kustomizations (more than ${maxBuilds}): their objects are read from the manifests, not built with kubectl kustomize`,
+    );
+    exact.clear();
+  }
+  return exact;
+}
+
+/** What buildState needs besides the repository and its copy on disk, the same in every state. */
+type SharedState = Omit<StateOptions, 'exact' | 'root'>;
+
+/** Both states; a build that could not run in one state is read from the manifests in both, so that the two compare. */
+async function bothStates(before: Repo, after: Repo, exact: ReadonlySet<string>, afterRoot: string | undefined, shared: SharedState, notices: string[]) {
+  let b = await buildState(before, { ...shared, exact, root: before.root });
+  let a = await buildState(after, { ...shared, exact, root: afterRoot });
+  const failed = new Set([...b.buildProblems.keys(), ...a.buildProblems.keys()]);
+  if (failed.size) {
+    for (const [id, why] of new Map([...b.buildProblems, ...a.buildProblems])) notices.push(`${id}: ${why}`);
+    const narrowed = new Set([...exact].filter((id) => !failed.has(id)));
+    b = await buildState(before, { ...shared, exact: narrowed, root: before.root });
+    a = await buildState(after, { ...shared, exact: narrowed, root: afterRoot });
+  }
+  return { b, a, stillExact: new Set([...exact].filter((id) => !failed.has(id))) };
+}
+
+/** The releases whose inputs the plan touches, in id order, each rendered before and after. */
+function releaseProofs(b: RepoState, a: RepoState, changed: ReadonlySet<string>, changes: readonly RuleChange[]): ReleaseProof[] {
+  const keys = new Set<string>();
+  for (const k of [...b.inputs.keys(), ...a.inputs.keys()]) if (releaseTouched(b, k, changed) || releaseTouched(a, k, changed)) keys.add(k);
+  const inputsOf = (k: string) => (a.inputs.get(k) ?? b.inputs.get(k))!;
+  const idCount = new Map<string, number>();
+  for (const k of keys) idCount.set(inputsOf(k).id, (idCount.get(inputsOf(k).id) ?? 0) + 1);
+  const ok = (r: ReleaseRender | undefined): r is ReleaseRender => !!r && (r.status === 'rendered' || r.status === 'partial');
+  return [...keys]
+    .sort((x, y) => inputsOf(x).id.localeCompare(inputsOf(y).id) || x.localeCompare(y))
+    .map((k) => {
+      const br = b.renders.get(k);
+      const ar = a.renders.get(k);
+      const diff = ok(ar) && (ok(br) || !br) ? diffObjects(br?.objects ?? [], ar.objects) : !ar && ok(br) ? diffObjects(br.objects, []) : undefined;
+      const chart = (ar ?? br)?.chart;
+      const { id, resource } = inputsOf(k);
+      return {
+        id,
+        key: k,
+        label: (idCount.get(id) ?? 0) > 1 ? `${id} (${resource.file})` : id,
+        file: resource.file,
+        chart: chart ? `${chart.name} ${chart.version}` : undefined,
+        before: br,
+        after: ar,
+        ...statusOf(br, ar),
+        partial: [...new Set([...(br?.partial ?? []), ...(ar?.partial ?? [])])],
+        diff,
+        rules: changes.filter((c) => releaseTouched(b, k, c.files.keys()) || releaseTouched(a, k, c.files.keys())).map((c) => c.ruleId),
+      };
+    });
+}
+
+interface BlameContext {
+  readonly before: Repo;
+  readonly b: RepoState;
+  readonly a: RepoState;
+  readonly changes: readonly RuleChange[];
+  readonly exact: ReadonlySet<string>;
+  readonly shared: SharedState;
+  /** Copies of intermediate states on disk, disposed by the caller. */
+  readonly disks: { dispose(): void }[];
+}
+
+/**
+ * Blame each new violation on the first rule whose changes bring it in: the states after each candidate rule (with
+ * only the changes to the files the violation is about) are checked, by binary search.
+ */
+async function blameViolations(introduced: readonly Violation[], c: BlameContext): Promise<Map<string, Violation[]>> {
+  const { b, a, changes } = c;
+  const blame = new Map<string, Violation[]>();
+  const stateCache = new Map<string, Promise<Set<string>>>();
+  const keysAt = (k: number, involved: ReadonlySet<string>): Promise<Set<string>> => {
+    const cacheKey = `${k}\0${[...involved].sort().join('\0')}`;
+    let p = stateCache.get(cacheKey);
+    if (!p) stateCache.set(cacheKey, (p = violationKeysAt(k, involved, c)));
+    return p;
+  };
+  // One set of files for every new violation, so that the states between are built once and shared.
+  const certain = introduced.filter((v) => v.certain);
+  const involved = new Set(certain.flatMap((v) => v.units.flatMap((u) => [...unitFiles(b, u), ...unitFiles(a, u)])));
+  for (const v of certain) {
+    const own = new Set(v.units.flatMap((u) => [...unitFiles(b, u), ...unitFiles(a, u)]));
+    const candidates = changes.map((ch, i) => ({ ch, i })).filter(({ ch }) => [...ch.files.keys()].some((f) => involves(own, f)));
+    let lo = 0;
+    let hi = candidates.length - 1;
+    // the first candidate after which the violation is there (the last one has it: it is the planned state)
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((await keysAt(candidates[mid]!.i, involved)).has(v.key)) hi = mid;
+      else lo = mid + 1;
+    }
+    const culprit = candidates[lo]?.ch.ruleId ?? changes[changes.length - 1]?.ruleId;
+    if (culprit) blame.set(culprit, [...(blame.get(culprit) ?? []), v]);
+  }
+  return blame;
+}
+
+/** The keys of the violations in the state after the first `k + 1` rules' changes to the `involved` files. */
+async function violationKeysAt(k: number, involved: ReadonlySet<string>, c: BlameContext): Promise<Set<string>> {
+  const files = new Map<string, string>();
+  for (const ch of c.changes.slice(0, k + 1)) for (const [path, t] of ch.files) if (involves(involved, path)) files.set(path, t);
+  const d = c.exact.size ? materialise(c.before.root, files) : undefined;
+  if (d) c.disks.push(d);
+  const s = await buildState(stateRepo(c.before, files), { ...c.shared, exact: c.exact, root: d?.dir });
+  return new Set([...runChecks(s.universe), ...renderFailures(s, c.b)].map((v) => v.key));
+}
+
 /** Render and check the repository before and after a plan. */
 export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions): Promise<RenderProof> {
   const t0 = performance.now();
   const { renderer } = opts;
   const runs0 = renderer.stats.helmRuns;
   const hits0 = renderer.stats.cacheHits;
-  const external = opts.external ?? [];
   const changes = ruleChanges(plan);
   const finalFiles = new Map<string, string>();
   for (const c of changes) for (const [p, t] of c.files) finalFiles.set(p, t);
@@ -149,110 +273,17 @@ export async function proveRender(before: Repo, plan: Plan, opts: ProofOptions):
   const notices: string[] = [];
   const helm = await renderer.helm();
   if (!helm.ok) notices.push(`${helm.reason}: the releases these fixes touch are not render-verified (pass --helm PATH or put helm on PATH)`);
-
-  // Builds whose kustomize configuration the plan changes (a kustomization file, a patch) are built exactly with
-  // kubectl kustomize in both states; where only manifests change, the loaded manifests say what is applied.
-  const patches = new Set([...patchFiles(before), ...patchFiles(after)]);
-  const kustomizeChanges = [...changed].filter((f) => isKustomizeFileName(f) || patches.has(f));
-  const exact = new Set<string>();
-  for (const u of [...buildUnits(before), ...buildUnits(after)]) if (u.kustomize && kustomizeChanges.some((f) => u.files.includes(f))) exact.add(u.id);
-  const maxBuilds = opts.maxKustomizeBuilds ?? 8;
-  if (exact.size > maxBuilds) {
-    notices.push(
-      `these fixes change the kustomize configuration of ${exact.size} Flux Kustomizations (more than ${maxBuilds}): their objects are read from the manifests, not built with kubectl kustomize`,
-    );
-    exact.clear();
-  }
+  const exact = exactBuildIds(before, after, changed, opts.maxKustomizeBuilds ?? 8, notices);
   // The same capabilities in both states: a release whose inputs did not change renders once.
-  const builds = new Map<string, Promise<import('./objects.js').K8sObject[]>>();
   const apiVersions = [...new Set([...repositoryApiVersions(before), ...repositoryApiVersions(after)])].sort();
+  const shared: SharedState = { renderer, external: opts.external ?? [], apiVersions, builds: new Map<string, Promise<K8sObject[]>>() };
   const disk = exact.size ? materialise(before.root, finalFiles) : undefined;
   const disks: { dispose(): void }[] = disk ? [disk] : [];
   try {
-    let b = await buildState(before, { renderer, exact, root: before.root, external, apiVersions, builds });
-    let a = await buildState(after, { renderer, exact, root: disk?.dir, external, apiVersions, builds });
-    // A build that could not run in one state is read from the manifests in both, so that the two compare.
-    const failed = new Set([...b.buildProblems.keys(), ...a.buildProblems.keys()]);
-    if (failed.size) {
-      for (const [id, why] of new Map([...b.buildProblems, ...a.buildProblems])) notices.push(`${id}: ${why}`);
-      const narrowed = new Set([...exact].filter((id) => !failed.has(id)));
-      b = await buildState(before, { renderer, exact: narrowed, root: before.root, external, apiVersions, builds });
-      a = await buildState(after, { renderer, exact: narrowed, root: disk?.dir, external, apiVersions, builds });
-    }
+    const { b, a, stillExact } = await bothStates(before, after, exact, disk?.dir, shared, notices);
     const violations = compareViolations([...runChecks(b.universe), ...renderFailures(b)], [...runChecks(a.universe), ...renderFailures(a, b)]);
-
-    const keys = new Set<string>();
-    for (const k of [...b.inputs.keys(), ...a.inputs.keys()]) if (releaseTouched(b, k, changed) || releaseTouched(a, k, changed)) keys.add(k);
-    const inputsOf = (k: string) => (a.inputs.get(k) ?? b.inputs.get(k))!;
-    const idCount = new Map<string, number>();
-    for (const k of keys) idCount.set(inputsOf(k).id, (idCount.get(inputsOf(k).id) ?? 0) + 1);
-    const releases: ReleaseProof[] = [];
-    for (const k of [...keys].sort((x, y) => inputsOf(x).id.localeCompare(inputsOf(y).id) || x.localeCompare(y))) {
-      const br = b.renders.get(k);
-      const ar = a.renders.get(k);
-      const s = statusOf(br, ar);
-      const ok = (r: ReleaseRender | undefined) => r && (r.status === 'rendered' || r.status === 'partial');
-      const diff = ok(ar) && (ok(br) || !br) ? diffObjects(br?.objects ?? [], ar!.objects) : !ar && ok(br) ? diffObjects(br!.objects, []) : undefined;
-      const chart = (ar ?? br)?.chart;
-      const { id, resource } = inputsOf(k);
-      releases.push({
-        id,
-        key: k,
-        label: idCount.get(id)! > 1 ? `${id} (${resource.file})` : id,
-        file: resource.file,
-        chart: chart ? `${chart.name} ${chart.version}` : undefined,
-        before: br,
-        after: ar,
-        ...s,
-        partial: [...new Set([...(br?.partial ?? []), ...(ar?.partial ?? [])])],
-        diff,
-        rules: changes.filter((c) => releaseTouched(b, k, c.files.keys()) || releaseTouched(a, k, c.files.keys())).map((c) => c.ruleId),
-      });
-    }
-
-    // Blame each new violation on the first rule whose changes bring it in: the states after each candidate rule
-    // (with only the changes to the files the violation is about) are checked, by binary search.
-    const blame = new Map<string, Violation[]>();
-    const stillExact = new Set([...exact].filter((id) => !failed.has(id)));
-    const stateCache = new Map<string, Promise<Set<string>>>();
-    const keysAt = (k: number, involved: ReadonlySet<string>): Promise<Set<string>> => {
-      const cacheKey = `${k}\0${[...involved].sort().join('\0')}`;
-      let p = stateCache.get(cacheKey);
-      if (!p) {
-        p = (async () => {
-          const files = new Map<string, string>();
-          for (const c of changes.slice(0, k + 1)) for (const [path, t] of c.files) if (involves(involved, path)) files.set(path, t);
-          const d = stillExact.size ? materialise(before.root, files) : undefined;
-          if (d) disks.push(d);
-          const s = await buildState(stateRepo(before, files), { renderer, exact: stillExact, root: d?.dir, external, apiVersions, builds });
-          return new Set([...runChecks(s.universe), ...renderFailures(s, b)].map((v) => v.key));
-        })();
-        stateCache.set(cacheKey, p);
-      }
-      return p;
-    };
-    // One set of files for every new violation, so that the states between are built once and shared.
-    const certain = violations.introduced.filter((v) => v.certain);
-    const involved = new Set(certain.flatMap((v) => v.units.flatMap((u) => [...unitFiles(b, u), ...unitFiles(a, u)])));
-    for (const v of certain) {
-      const own = new Set(v.units.flatMap((u) => [...unitFiles(b, u), ...unitFiles(a, u)]));
-      const candidates = changes.map((c, i) => ({ c, i })).filter(({ c }) => [...c.files.keys()].some((f) => involves(own, f)));
-      let culprit = candidates.length === 1 ? candidates[0]!.c.ruleId : undefined;
-      if (!culprit && candidates.length) {
-        // the first candidate after which the violation is there (the last one has it: it is the planned state)
-        let lo = 0;
-        let hi = candidates.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if ((await keysAt(candidates[mid]!.i, involved)).has(v.key)) hi = mid;
-          else lo = mid + 1;
-        }
-        culprit = candidates[lo]!.c.ruleId;
-      }
-      culprit ??= changes[changes.length - 1]?.ruleId;
-      if (culprit) blame.set(culprit, [...(blame.get(culprit) ?? []), v]);
-    }
-
+    const releases = releaseProofs(b, a, changed, changes);
+    const blame = await blameViolations(violations.introduced, { before, b, a, changes, exact: stillExact, shared, disks });
     return {
       releases,
       violations,

@@ -1,5 +1,5 @@
 /** Render proof as text: for `fix --dry-run`, for commit messages (capped), for the pull-request body. */
-import { CHECK_TITLES, type Violation } from './checks.js';
+import { CHECK_TITLES, type Violation } from './universe.js';
 import { diffSummary, formatObjectDiff, isEmptyDiff } from './diff.js';
 import type { ReleaseProof, RenderProof } from './proof.js';
 

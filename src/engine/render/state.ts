@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { GROUPS, type Repo, type Resource } from '../../kit/index.js';
 import { asRecord, dirOf, joinPath, KUSTOMIZE_FILE_NAMES } from '../../kit/data.js';
-import type { Producer, ReleaseView, ScopedObject, Universe } from './checks.js';
+import type { Producer, ReleaseView, ScopedObject, Universe } from './universe.js';
 import type { ReleaseRender, Renderer } from './helm.js';
 import { parseManifests, toObject, type K8sObject } from './objects.js';
 import { releaseInputs, type ReleaseInputs } from './release.js';
@@ -262,23 +262,24 @@ export function repositoryApiVersions(repo: Repo, extra: readonly K8sObject[] = 
   return [...out].sort();
 }
 
-export async function buildState(repo: Repo, opts: StateOptions): Promise<RepoState> {
-  const { renderer } = opts;
-  const inputs = new Map<string, ReleaseInputs>();
-  for (const hr of helmReleasesOf(repo)) {
-    const i = releaseInputs(repo, hr);
-    inputs.set(i.key, i);
-  }
-  const apiVersions = opts.apiVersions ?? repositoryApiVersions(repo);
+/** Render the wanted releases, two helm processes at a time (the machine's cores, not more). */
+async function renderReleases(
+  inputs: ReadonlyMap<string, ReleaseInputs>,
+  opts: StateOptions,
+  apiVersions: readonly string[],
+): Promise<Map<string, ReleaseRender>> {
   const renders = new Map<string, ReleaseRender>();
-  const wanted = [...inputs.values()].filter((i) => !opts.releases || opts.releases.has(i.key));
-  // Two helm processes at a time: the machine's cores, not more.
-  const queue = [...wanted];
+  const queue = [...inputs.values()].filter((i) => !opts.releases || opts.releases.has(i.key));
   await Promise.all(
     [0, 1].map(async () => {
-      for (let i = queue.shift(); i; i = queue.shift()) renders.set(i.key, await renderer.renderRelease(i, { apiVersions }));
+      for (let i = queue.shift(); i; i = queue.shift()) renders.set(i.key, await opts.renderer.renderRelease(i, { apiVersions }));
     }),
   );
+  return renders;
+}
+
+/** The objects of the rendered releases in each scope; releases that did not render make their namespace opaque. */
+function releaseObjects(repo: Repo, inputs: ReadonlyMap<string, ReleaseInputs>, renders: ReadonlyMap<string, ReleaseRender>) {
   const objects: ScopedObject[] = [];
   const releases: ReleaseView[] = [];
   const opaque = new Set<string>();
@@ -294,23 +295,29 @@ export async function buildState(repo: Repo, opts: StateOptions): Promise<RepoSt
       releases.push({ id: i.id, unit: releaseUnit(i), scope: s, values: i.values, objects: r.objects });
     }
   }
-  const units = buildUnits(repo);
+  return { objects, releases, opaque };
+}
+
+/** The builds of `opts.exact` made with kubectl kustomize (shared through `opts.builds`), and why some could not be. */
+async function exactBuilds(units: readonly BuildUnit[], opts: StateOptions): Promise<{ built: Map<string, K8sObject[]>; problems: Map<string, string> }> {
+  const { renderer, root } = opts;
   const problems = new Map<string, string>();
-  const kubectl = opts.exact.size ? await renderer.kubectl() : undefined;
-  const builds = opts.builds ?? new Map<string, Promise<K8sObject[]>>();
   const built = new Map<string, K8sObject[]>();
   // A directory without kustomization.yaml is what Flux generates one for: all its manifests, as loaded.
   const exactUnits = units.filter((u) => opts.exact.has(u.id) && u.kustomize);
-  if (exactUnits.length && !kubectl?.ok) for (const u of exactUnits) problems.set(u.id, `kustomize builds need kubectl: ${kubectl?.reason ?? 'not found'}`);
-  else if (exactUnits.length && !opts.root) for (const u of exactUnits) problems.set(u.id, 'no copy of this state on disk');
-  else if (exactUnits.length) {
+  if (!exactUnits.length) return { built, problems };
+  const kubectl = await renderer.kubectl();
+  if (!kubectl.ok) for (const u of exactUnits) problems.set(u.id, `kustomize builds need kubectl: ${kubectl.reason ?? 'not found'}`);
+  else if (!root) for (const u of exactUnits) problems.set(u.id, 'no copy of this state on disk');
+  else {
+    const builds = opts.builds ?? new Map<string, Promise<K8sObject[]>>();
     const pending = [...exactUnits];
     await Promise.all(
       [0, 1].map(async () => {
         for (let u = pending.shift(); u; u = pending.shift()) {
-          const key = `${opts.root}\0${u.dir}\0${u.targetNamespace ?? ''}`;
+          const key = `${root}\0${u.dir}\0${u.targetNamespace ?? ''}`;
           let p = builds.get(key);
-          if (!p) builds.set(key, (p = unitObjectsFromKustomize((kubectl as { path: string }).path, opts.root!, u, renderer.clusterScoped)));
+          if (!p) builds.set(key, (p = unitObjectsFromKustomize(kubectl.path, root, u, renderer.clusterScoped)));
           try {
             built.set(u.id, await p);
           } catch (e) {
@@ -320,8 +327,21 @@ export async function buildState(repo: Repo, opts: StateOptions): Promise<RepoSt
       }),
     );
   }
+  return { built, problems };
+}
+
+export async function buildState(repo: Repo, opts: StateOptions): Promise<RepoState> {
+  const inputs = new Map<string, ReleaseInputs>();
+  for (const hr of helmReleasesOf(repo)) {
+    const i = releaseInputs(repo, hr);
+    inputs.set(i.key, i);
+  }
+  const renders = await renderReleases(inputs, opts, opts.apiVersions ?? repositoryApiVersions(repo));
+  const { objects, releases, opaque } = releaseObjects(repo, inputs, renders);
+  const units = buildUnits(repo);
+  const { built, problems } = await exactBuilds(units, opts);
   for (const u of units) {
-    const objs = built.get(u.id) ?? unitObjectsFromRepo(repo, u, renderer.clusterScoped);
+    const objs = built.get(u.id) ?? unitObjectsFromRepo(repo, u, opts.renderer.clusterScoped);
     // Without Flux Kustomizations the repository is one unit: each object belongs to the clusters of its file.
     for (const o of objs) for (const s of u.id === 'repository' && o.file ? scopesOf(repo, o.file) : u.scopes) objects.push({ ...o, scope: s, unit: u.id });
   }

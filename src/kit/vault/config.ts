@@ -4,7 +4,9 @@
  * Vault rules share.
  */
 import { locateValue, valueTarget } from '../charts.js';
-import { appendBlock, findBlocks, getAttribute, isTruthyHcl, parseHcl, renderHclValue, type HclBlock, type HclDoc } from '../hcl.js';
+import { appendBlock, renderHclValue } from '../hcl/edit.js';
+import { parseHcl, type HclBlock, type HclDoc } from '../hcl/parse.js';
+import { findBlocks, getAttribute, isTruthyHcl } from '../hcl/query.js';
 import type { Repo, Resource, YamlPath } from '../repo.js';
 import { scalarText } from '../scalar.js';
 import type { Change } from '../rule.js';

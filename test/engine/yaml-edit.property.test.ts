@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { diffArrays } from 'diff';
-import { appendToSeq, deleteKey, insertPair, setBlockScalar, setScalar, setValue, unintendedLines } from '../../src/kit/yaml-edit.js';
+import { appendToSeq, deleteKey, insertPair, setBlockScalar, setScalar, setValue, unintendedLines } from '../../src/engine/yaml-edit/index.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Model.

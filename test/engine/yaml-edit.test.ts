@@ -13,7 +13,7 @@ import {
   setScalar,
   setValue,
   unintendedLines,
-} from '../../src/kit/yaml-edit.js';
+} from '../../src/engine/yaml-edit/index.js';
 
 /** Replace exactly one occurrence of `from` (asserting it exists once). */
 function sub(src: string, from: string, to: string): string {

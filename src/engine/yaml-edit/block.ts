@@ -41,7 +41,7 @@ function lcs(a: string[], b: string[]): [number, number][] {
 }
 
 /** Replace the text of a literal block scalar in place (see setBlockScalar). */
-export function planBlockScalar(c: Ctx, path: Path, text: string): void {
+export function spliceBlockScalar(c: Ctx, path: Path, text: string): void {
   const s = c.src;
   const r = resolve(c.doc, path, c.path);
   if (!r.found) refuse(c.path, 'not found; setBlockScalar edits an existing literal block scalar');

@@ -1,10 +1,10 @@
 /**
- * Edit planners: each one locates nodes in the parsed document and records splices into the original text.
- * They never mutate the document; the caller applies the expected change and verifies afterwards.
+ * The edit operations: each one locates its nodes in the parsed document and records splices into the original text
+ * (insert, set a scalar, replace a value, set, append, delete, merge). They never mutate the document; the caller
+ * applies the expected change and verifies afterwards.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
-import type { CST, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
-import { planBlockScalar } from './block.js';
+import { isAlias, isMap, isScalar, isSeq } from 'yaml';
+import { spliceBlockScalar } from './block.js';
 import {
   colOf,
   contentEnd,
@@ -27,224 +27,36 @@ import {
   resolve,
   skipSubtreeTail,
   splice,
-  trimBack,
 } from './core.js';
 import type { Coll, Ctx, Hit, Path } from './core.js';
-import {
-  blockCanHold,
-  isObj,
-  isScalarVal,
-  literalBlock,
-  renderFlow,
-  renderItem,
-  renderJson,
-  renderKey,
-  renderMap,
-  renderNested,
-  renderScalar,
-  renderSeq,
-  styleOf,
-} from './render.js';
+import { blockCanHold, isObj, isScalarVal, literalBlock, renderJson, renderMap, renderNested, renderScalar, renderSeq, renderItem } from './render.js';
 import type { ScalarVal, Val } from './render.js';
+import {
+  addComment,
+  afterColonProps,
+  blockMapCol,
+  emptyDocEnd,
+  endsWithNl,
+  flowBrackets,
+  flowInsert,
+  flowKey,
+  flowNested,
+  flowPadded,
+  flowValue,
+  insertLines,
+  itemStart,
+  pad,
+  refuseAlias,
+  refuseLostAnchors,
+  replaceItem,
+  spliceInline,
+  style,
+  tailEol,
+  valueToBlock,
+  type Entry,
+} from './splice-text.js';
 
-export { planBlockScalar };
-
-type Key = string | number;
-type Entry = [Key, Val];
-
-const style = styleOf;
-const pad = (n: number) => ' '.repeat(n);
-const itemStart = (it: unknown): number | undefined => (isPair(it) ? (rangeOf(it.key)?.[0] ?? rangeOf(it.value)?.[0]) : rangeOf(it)?.[0]);
-const endsWithNl = (s: string, end: number) => end > 0 && s[end - 1] === '\n';
-/**
- * The line break after replacement lines ending at `end`: kept when the source had one there; added at the end of
- * a file without a final line break when the last line is empty (the kept trailing lines of a `|+` block need it).
- */
-const tailEol = (c: Ctx, end: number, lines: readonly string[]) => (endsWithNl(c.src, end) || lines[lines.length - 1] === '' ? c.eol : '');
-
-function refuseAlias(c: Ctx, n: unknown): void {
-  if (isAlias(n)) refuse(c.path, `path goes through alias *${n.source}; edit the anchor instead`);
-}
-
-/** Insert whole lines at a line start `at` (at EOF without a final newline, the newline goes first). */
-function insertLines(c: Ctx, at: number, lines: string[]): void {
-  const text = lines.join(c.eol);
-  if (at === c.src.length && c.src.length && !c.src.endsWith('\n')) splice(c, at, at, c.eol + text + tailEol(c, at, lines));
-  else splice(c, at, at, text + c.eol);
-}
-
-/** Replace an inline value's text; an empty value (`key:`, `key:   # c`) gets a separating space. */
-function spliceInline(c: Ctx, a: number, b: number, text: string): void {
-  const s = c.src;
-  if (a !== b) return splice(c, a, b, text);
-  const p = trimBack(s, a);
-  if (s[a] === '#') splice(c, p, p, ' ' + text);
-  else splice(c, p, a, (p > 0 && /[:\-?]/.test(s[p - 1]!) ? ' ' : '') + text);
-}
-
-/** Add ` # comment` at the end of the line holding `pos`, unless that line already has a comment there. */
-function addComment(c: Ctx, pos: number, comment: string): void {
-  const s = c.src;
-  const end = lineContentEnd(s, pos);
-  if (s.slice(pos, end).includes('#')) return;
-  const at = Math.max(pos, trimBack(s, end));
-  splice(c, at, at, ` # ${comment}`);
-}
-
-/** Key line of a block-map pair: position after the colon and the props (`&a`, `!tag`) that follow it. */
-function afterColonProps(c: Ctx, pair: Pair<unknown, unknown>): { at: number; commentPart: string; lce: number } {
-  const s = c.src;
-  const k = rangeOf(pair.key);
-  if (!k) refuse(c.path, 'complex keys are not supported');
-  const colon = s.indexOf(':', k[1]);
-  if (colon < 0 || s.slice(k[1], colon).includes('\n')) refuse(c.path, 'explicit (`? `) keys are not supported');
-  const lce = lineContentEnd(s, colon);
-  const rest = s.slice(colon + 1, lce);
-  const props = /^(?:[ \t]+[&!][^ \t]*)*/.exec(rest)![0];
-  const after = rest.slice(props.length);
-  return { at: colon + 1 + props.length, commentPart: after.includes('#') ? after : '', lce };
-}
-
-/**
- * Make the value of a block-map pair the given block lines (already indented), replacing whatever is there:
- * an inline value (keeping a trailing comment on the key line), a block scalar, or a block collection's lines.
- */
-function valueToBlock(c: Ctx, hit: Hit, lines: string[]): void {
-  const s = c.src;
-  const n = hit.node;
-  const pair = hit.pair!;
-  const r = rangeOf(n);
-  if (!r) refuse(c.path, 'value without a position (explicit key?)');
-  if (isBlockColl(n)) {
-    const end = skipSubtreeTail(s, eolEnd(s, contentEnd(n)!), colOf(s, keyStart(pair)!));
-    return splice(c, lineStart(s, r[0]), end, lines.join(c.eol) + tailEol(c, end, lines));
-  }
-  const keyEnd = rangeOf(pair.key)![1];
-  const sameLine = !s.slice(keyEnd, r[0]).includes('\n');
-  if (isBlockScalar(n)) {
-    const tok = (n as Scalar).srcToken as CST.BlockScalar | undefined;
-    const cm = tok?.props.find((t) => t.type === 'comment') as CST.SourceToken | undefined;
-    const start = sameLine ? trimBack(s, r[0]) : lineContentEnd(s, keyEnd);
-    const text = (sameLine && cm ? ` ${cm.source}` : '') + c.eol + lines.join(c.eol) + tailEol(c, r[1], lines);
-    return splice(c, start, r[1], text);
-  }
-  const empty = r[0] === r[1];
-  const lce = lineContentEnd(s, r[1]);
-  const tail = s.slice(empty ? trimBack(s, r[0]) : r[1], lce);
-  const commentPart = sameLine && tail.includes('#') ? tail : '';
-  const end = eolEnd(s, lce);
-  const start = sameLine ? trimBack(s, r[0]) : lineContentEnd(s, keyEnd);
-  splice(c, start, end, commentPart + c.eol + lines.join(c.eol) + tailEol(c, end, lines));
-}
-
-/** Replace a block-sequence item (from its `-` to the end of its lines) with freshly rendered `- ...` lines. */
-function replaceItem(c: Ctx, seq: YAMLSeq<unknown>, index: number, v: Val): void {
-  const s = c.src;
-  const d = dashOffsets(s, seq)[index]!;
-  const col = colOf(s, d);
-  const end = skipSubtreeTail(s, eolEnd(s, contentEnd(seq.items[index]) ?? d + 1), col);
-  const lines = renderItem(v, col, style(c));
-  splice(c, d, end, lines.join(c.eol).slice(col) + tailEol(c, end, lines));
-}
-
-function flowPadded(c: Ctx, n: Coll): boolean {
-  const r = rangeOf(n);
-  return !!r && c.src[r[0] + 1] === ' ' && n.items.length > 0;
-}
-
-/** Offsets of a flow collection's brackets; a bracket-less `[key: value]` pair map is refused. */
-function flowBrackets(c: Ctx, f: Coll): { open: number; close: number } {
-  const r = rangeOf(f)!;
-  const open = r[0];
-  const close = r[1] - 1;
-  if (!'{['.includes(c.src[open]!) || !'}]'.includes(c.src[close]!)) {
-    refuse(c.path, 'the flow collection has no brackets (a `[key: value]` pair); refusing');
-  }
-  return { open, close };
-}
-
-/** Add rendered items to a flow collection, following its layout (one line, or one item per line; trailing comma). */
-function flowInsert(c: Ctx, f: Coll, texts: string[]): void {
-  const s = c.src;
-  const { open, close } = flowBrackets(c, f);
-  if (!f.items.length) {
-    const inner = s.slice(open + 1, close);
-    if (!/^[ \t]*$/.test(inner)) refuse(c.path, 'flow collection with comments or line breaks; refusing');
-    return splice(c, open + 1, close, inner.length ? ` ${texts.join(', ')} ` : texts.join(', '));
-  }
-  const last = f.items[f.items.length - 1];
-  const lastEnd = contentEnd(last)!;
-  const gap = s.slice(lastEnd, close);
-  if (gap.includes('#')) refuse(c.path, 'flow collection has a comment after its last item; refusing');
-  const comma = gap.indexOf(',');
-  const ls = itemStart(last)!;
-  if (lineStart(s, ls) > open && gap.includes('\n')) {
-    const lead = s.slice(lineStart(s, ls), ls);
-    const ind = isBlankText(lead) ? lead : pad(colOf(s, ls));
-    if (comma >= 0) splice(c, lastEnd + comma + 1, lastEnd + comma + 1, texts.map((t) => c.eol + ind + t + ',').join(''));
-    else splice(c, lastEnd, lastEnd, texts.map((t) => ',' + c.eol + ind + t).join(''));
-  } else if (comma >= 0) splice(c, lastEnd + comma + 1, lastEnd + comma + 1, texts.map((t) => ` ${t},`).join(''));
-  else splice(c, lastEnd, lastEnd, texts.map((t) => `, ${t}`).join(''));
-}
-
-/** A key and a value in flow style: YAML, or JSON in a JSON document. */
-const flowKey = (c: Ctx, k: string | number): string => (c.json ? JSON.stringify(String(k)) : renderKey(k, true));
-const flowValue = (c: Ctx, v: Val, padded: boolean): string => (c.json ? renderJson(v, padded) : renderFlow(v, padded));
-
-const flowNested = (c: Ctx, missing: Path, entries: Entry[], padded: boolean): string => {
-  const [o, cl] = padded ? ['{ ', ' }'] : ['{', '}'];
-  const inner = (m: Path): string =>
-    m.length ? `${flowKey(c, m[0]!)}: ${o}${inner(m.slice(1))}${cl}` : entries.map(([k, v]) => `${flowKey(c, k)}: ${flowValue(c, v, padded)}`).join(', ');
-  return inner(missing);
-};
-
-/** Column of a block map's keys, from its first plain `key:` (explicit `? key` and complex keys do not tell it). */
-function blockMapCol(c: Ctx, m: YAMLMap<unknown, unknown>): number {
-  const s = c.src;
-  for (const p of m.items) {
-    const k = keyStart(p);
-    if (!isScalar(p.key) || k === undefined) continue;
-    const before = s.slice(lineStart(s, k), k);
-    if (/^[ \t]*(?:- +)*$/.test(before)) return colOf(s, k);
-  }
-  return refuse(c.path, 'the map has only complex or explicit (`? `) keys; refusing to insert into it');
-}
-
-/** Refuse when removing `n` (its own anchor too, unless `keepOwn`) would leave `*aliases` elsewhere without their anchor. */
-function refuseLostAnchors(c: Ctx, n: unknown, keepOwn: boolean): void {
-  const lost = new Set<string>();
-  const inside = new Set<unknown>();
-  const collect = (x: unknown, own: boolean) => {
-    if (x == null || typeof x !== 'object') return;
-    inside.add(x);
-    const a = (x as { anchor?: string }).anchor;
-    if (a && !(own && keepOwn)) lost.add(a);
-    if (isPair(x)) {
-      collect(x.key, false);
-      collect(x.value, false);
-    } else if (isMap(x) || isSeq(x)) for (const it of x.items) collect(it, false);
-  };
-  collect(n, true);
-  if (!lost.size) return;
-  visit(c.doc, {
-    Alias(_, a) {
-      if (lost.has(a.source) && !inside.has(a)) {
-        refuse(c.path, `the removed value defines anchor &${a.source} that *${a.source} still refers to; refusing`);
-      }
-    },
-  });
-}
-
-/** Where the content of an empty document goes (after its `---` line and comments), if it has no content at all. */
-function emptyDocEnd(c: Ctx): number | undefined {
-  const root = c.doc.contents;
-  if (!(root == null || (isScalar(root) && root.value === null && !root.source && !root.anchor && !root.tag))) return undefined;
-  if (c.synthetic) return c.src.length;
-  const at = c.doc.range[1];
-  return at > 0 && c.src[at - 1] !== '\n' ? eolEnd(c.src, at) : at;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
+export { spliceBlockScalar };
 
 export interface InsertOpts {
   after?: string;
@@ -252,7 +64,7 @@ export interface InsertOpts {
 }
 
 /** Insert entries into the map at mapPath, creating missing parents and filling placeholders. */
-export function planInsert(c: Ctx, mapPath: Path, entries: Entry[], o: InsertOpts = {}): void {
+export function spliceInsert(c: Ctx, mapPath: Path, entries: Entry[], o: InsertOpts = {}): void {
   const s = c.src;
   const r = resolve(c.doc, mapPath, c.path);
   const hit = r.hit;
@@ -333,19 +145,19 @@ function scalarToBlock(c: Ctx, hit: Hit, value: string, comment: string | undefi
 }
 
 /** Set an existing inline scalar (or alias); a missing key is inserted. */
-export function planScalar(c: Ctx, path: Path, value: ScalarVal, comment?: string): void {
+export function spliceScalar(c: Ctx, path: Path, value: ScalarVal, comment?: string): void {
   if (!path.length) refuse(c.path, 'cannot set the document root');
   const r = resolve(c.doc, path, c.path);
   if (!r.found) {
     if (r.depth === path.length - 1 && isSeq(r.hit.node)) refuse(c.path, `index ${String(path[path.length - 1])} is out of range; use appendToSeq`);
-    return planInsert(c, path.slice(0, -1), [[path[path.length - 1]!, value]], { comment });
+    return spliceInsert(c, path.slice(0, -1), [[path[path.length - 1]!, value]], { comment });
   }
   const { node: n, parent } = r.hit;
   if (isScalar(n) && isBlockScalar(n)) {
     if (n.type === 'BLOCK_FOLDED') refuse(c.path, 'is a folded block scalar (>); refusing to re-fold it');
     if (typeof value !== 'string') refuse(c.path, 'is a literal block scalar; only a string can replace its text');
-    if (!blockCanHold(value)) return planReplace(c, r.hit, value); // a one-line quoted string then
-    return planBlockScalar(c, path, value);
+    if (!blockCanHold(value)) return spliceReplace(c, r.hit, value); // a one-line quoted string then
+    return spliceBlockScalar(c, path, value);
   }
   if (!isScalar(n) && !isAlias(n)) refuse(c.path, `is a ${kindOf(n)}, not a scalar; use setValue to replace it`);
   const rr = rangeOf(n)!;
@@ -360,7 +172,7 @@ export function planScalar(c: Ctx, path: Path, value: ScalarVal, comment?: strin
 // Replacement, append, delete, merge.
 
 /** Replace an existing value with a new one (scalar or collection) in the surrounding style. */
-export function planReplace(c: Ctx, hit: Hit, v: Val): void {
+export function spliceReplace(c: Ctx, hit: Hit, v: Val): void {
   const s = c.src;
   const n = hit.node;
   const p = hit.parent;
@@ -400,25 +212,25 @@ export function planReplace(c: Ctx, hit: Hit, v: Val): void {
 }
 
 /** General "make the value at path equal v". */
-export function planSet(c: Ctx, path: Path, v: Val, comment?: string): void {
+export function spliceSet(c: Ctx, path: Path, v: Val, comment?: string): void {
   if (!path.length) refuse(c.path, 'cannot replace the whole document');
   const r = resolve(c.doc, path, c.path);
   if (!r.found) {
     const last = path[path.length - 1]!;
     if (r.depth === path.length - 1 && isSeq(r.hit.node)) {
-      if (last === r.hit.node.items.length) return planAppend(c, path.slice(0, -1), v);
+      if (last === r.hit.node.items.length) return spliceAppend(c, path.slice(0, -1), v);
       refuse(c.path, `index ${String(last)} is out of range`);
     }
-    return planInsert(c, path.slice(0, -1), [[last, v]], { comment });
+    return spliceInsert(c, path.slice(0, -1), [[last, v]], { comment });
   }
   const n = r.hit.node;
   if (sameData(c, n, v)) return;
   if (isScalarVal(v)) {
-    if (isBlockScalar(n) || isScalar(n) || isAlias(n)) return planScalar(c, path, v, comment);
+    if (isBlockScalar(n) || isScalar(n) || isAlias(n)) return spliceScalar(c, path, v, comment);
   } else if (isScalar(n) && n.type === 'BLOCK_FOLDED') {
     refuse(c.path, 'is a folded block scalar (>); refusing to rewrite it');
   }
-  planReplace(c, r.hit, v);
+  spliceReplace(c, r.hit, v);
 }
 
 function sameData(c: Ctx, n: unknown, v: Val): boolean {
@@ -444,12 +256,12 @@ const canonJS = (v: unknown): unknown =>
         : v;
 
 /** Append an item to the sequence at path (created when missing). */
-export function planAppend(c: Ctx, path: Path, v: Val): void {
+export function spliceAppend(c: Ctx, path: Path, v: Val): void {
   const s = c.src;
   const r = resolve(c.doc, path, c.path);
   if (!r.found) {
     if (r.depth === path.length - 1 && isSeq(r.hit.node)) refuse(c.path, `index ${String(path[path.length - 1])} is out of range`);
-    return planInsert(c, path.slice(0, -1), [[path[path.length - 1]!, [v]]]);
+    return spliceInsert(c, path.slice(0, -1), [[path[path.length - 1]!, [v]]]);
   }
   const hit = r.hit;
   const n = hit.node;
@@ -489,7 +301,7 @@ function emptyMarkerPos(c: Ctx, path: Path): number | undefined {
 }
 
 /** Delete a map key or a sequence item; returns false when the path does not exist. */
-export function planDelete(c: Ctx, path: Path): boolean {
+export function spliceDelete(c: Ctx, path: Path): boolean {
   const s = c.src;
   if (!path.length) refuse(c.path, 'cannot delete the whole document');
   const r = resolve(c.doc, path, c.path);
@@ -536,19 +348,19 @@ export function planDelete(c: Ctx, path: Path): boolean {
 }
 
 /** Deep-merge a map into the map at path. */
-export function planMerge(c: Ctx, path: Path, o: { [k: string]: Val }): void {
+export function spliceMerge(c: Ctx, path: Path, o: { [k: string]: Val }): void {
   const s = c.src;
   const r = resolve(c.doc, path, c.path);
   if (!r.found) {
     if (r.depth === path.length - 1 && isSeq(r.hit.node)) refuse(c.path, `index ${String(path[path.length - 1])} is out of range`);
-    return planInsert(c, path.slice(0, -1), [[path[path.length - 1]!, o]]);
+    return spliceInsert(c, path.slice(0, -1), [[path[path.length - 1]!, o]]);
   }
   const n = r.hit.node;
   refuseAlias(c, n);
   const entries = Object.entries(o);
   if (isPlaceholder(s, n, 'map') && !isMap(n)) {
-    if (entries.length) return planInsert(c, path, entries);
-    return planReplace(c, r.hit, {});
+    if (entries.length) return spliceInsert(c, path, entries);
+    return spliceReplace(c, r.hit, {});
   }
   if (!isMap(n)) refuse(c.path, `is a ${kindOf(n)}, not a map`);
   const map = n;
@@ -562,8 +374,8 @@ export function planMerge(c: Ctx, path: Path, o: { [k: string]: Val }): void {
       missing.push([k, v]);
     } else if (isObj(v) && isAlias(pair.value)) {
       refuse(sub, `path goes through alias *${pair.value.source}; edit the anchor instead`);
-    } else if (isObj(v) && isMap(pair.value)) planMerge({ ...c, path: sub }, sub, v);
-    else planSet({ ...c, path: sub }, sub, v);
+    } else if (isObj(v) && isMap(pair.value)) spliceMerge({ ...c, path: sub }, sub, v);
+    else spliceSet({ ...c, path: sub }, sub, v);
   }
-  if (missing.length) planInsert(c, path, missing);
+  if (missing.length) spliceInsert(c, path, missing);
 }

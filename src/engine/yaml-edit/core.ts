@@ -8,8 +8,8 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument } from 'yaml';
 import type { Document, Node as YNode, Pair, YAMLMap, YAMLSeq } from 'yaml';
-import { countParse } from '../parse-work.js';
-import { scalarText } from '../scalar.js';
+import { countParse } from '../../kit/parse-work.js';
+import { scalarText } from '../../kit/scalar.js';
 
 export type Path = readonly (string | number)[];
 export interface EditOpts {

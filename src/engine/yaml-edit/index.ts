@@ -8,11 +8,11 @@
  * edit cannot be made safely an EditRefusedError is thrown and no text is returned.
  */
 import { diffArrays } from 'diff';
-import { EditRefusedError, eolOf, finish, open, parseDocs, refuse } from './yaml-edit/core.js';
-import type { EditOpts, Path } from './yaml-edit/core.js';
-import { expectAppend, expectDelete, expectMerge, expectSet } from './yaml-edit/expect.js';
-import { planAppend, planBlockScalar, planDelete, planInsert, planMerge, planScalar, planSet } from './yaml-edit/plan.js';
-import { isObj, isScalarVal, normalize, renderScalar } from './yaml-edit/render.js';
+import { EditRefusedError, eolOf, finish, open, parseDocs, refuse } from './core.js';
+import type { EditOpts, Path } from './core.js';
+import { expectAppend, expectDelete, expectMerge, expectSet } from './expect.js';
+import { spliceAppend, spliceBlockScalar, spliceDelete, spliceInsert, spliceMerge, spliceScalar, spliceSet } from './splices.js';
+import { isObj, isScalarVal, normalize, renderScalar } from './render.js';
 
 export { EditRefusedError, eolOf, parseDocs, renderScalar };
 export type { EditOpts, Path };
@@ -33,7 +33,7 @@ function checkComment(path: Path, comment: string | undefined): string | undefin
 export function setScalar(src: string, path: Path, value: string | number | boolean | null, o?: EditOpts & { comment?: string }): string {
   const c = open(src, path, o);
   if (!isScalarVal(value)) refuse(path, 'setScalar takes a string, number, boolean or null; use setValue');
-  planScalar(c, path, value, checkComment(path, o?.comment));
+  spliceScalar(c, path, value, checkComment(path, o?.comment));
   return finish(c, (d) => expectSet(d, path, value));
 }
 
@@ -47,7 +47,7 @@ export function insertPair(src: string, mapPath: Path, key: string | number, val
   const path = [...mapPath, key];
   const c = open(src, path, o);
   const v = normalize(value, path);
-  planInsert(c, mapPath, [[key, v]], { after: o?.after, comment: checkComment(path, o?.comment) });
+  spliceInsert(c, mapPath, [[key, v]], { after: o?.after, comment: checkComment(path, o?.comment) });
   return finish(c, (d) => expectSet(d, path, v));
 }
 
@@ -61,7 +61,7 @@ export function insertPair(src: string, mapPath: Path, key: string | number, val
 export function setValue(src: string, path: Path, value: unknown, o?: EditOpts & { comment?: string }): string {
   const c = open(src, path, o);
   const v = normalize(value, path);
-  planSet(c, path, v, checkComment(path, o?.comment));
+  spliceSet(c, path, v, checkComment(path, o?.comment));
   return finish(c, (d) => expectSet(d, path, v));
 }
 
@@ -73,7 +73,7 @@ export function mergeValue(src: string, path: Path, value: Record<string, unknow
   const c = open(src, path, o);
   const v = normalize(value, path);
   if (!isObj(v)) refuse(path, 'mergeValue takes a plain object');
-  planMerge(c, path, v);
+  spliceMerge(c, path, v);
   return finish(c, (d) => expectMerge(d, path, v));
 }
 
@@ -85,7 +85,7 @@ export function mergeValue(src: string, path: Path, value: Record<string, unknow
  */
 export function deleteKey(src: string, path: Path, o?: EditOpts): string {
   const c = open(src, path, o);
-  if (!planDelete(c, path)) return src;
+  if (!spliceDelete(c, path)) return src;
   return finish(c, (d) => expectDelete(d, path));
 }
 
@@ -98,7 +98,7 @@ export function deleteKey(src: string, path: Path, o?: EditOpts): string {
 export function setBlockScalar(src: string, path: Path, text: string, o?: EditOpts): string {
   const c = open(src, path, o);
   if (typeof text !== 'string') refuse(path, 'setBlockScalar takes a string');
-  planBlockScalar(c, path, text);
+  spliceBlockScalar(c, path, text);
   return finish(c, (d) => expectSet(d, path, text));
 }
 
@@ -109,7 +109,7 @@ export function setBlockScalar(src: string, path: Path, text: string, o?: EditOp
 export function appendToSeq(src: string, path: Path, value: unknown, o?: EditOpts): string {
   const c = open(src, path, o);
   const v = normalize(value, path);
-  planAppend(c, path, v);
+  spliceAppend(c, path, v);
   return finish(c, (d) => expectAppend(d, path, v));
 }
 
