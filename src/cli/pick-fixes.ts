@@ -1,18 +1,25 @@
-import { PHASE_TITLES, PHASES, SEVERITIES } from '../kit/index.js';
-import { fileDiff } from '../engine/diff.js';
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fileDiff, unifiedDiff } from '../engine/diff.js';
 import { promptsFor } from '../engine/fix/ask.js';
+import { originalFindingLines } from '../engine/fix/original-lines.js';
 import type { PickChoice, PickOffer } from '../engine/fix/types.js';
 import { objectName } from '../engine/messages.js';
-import { findingKey, type FixRecord, type RulePlan } from '../engine/plan.js';
+import { findingKey, type RulePlan } from '../engine/plan.js';
+import type { Finding } from '../engine/scan.js';
 import type { Paint } from './colors.js';
 import { colorDiff } from './fix-format.js';
+import { pageView, pickView, type PickEntry, type PickGroup, type PickState } from './picker-view.js';
 
 export interface PickerIO {
   /** Where prompts and diffs are written (stdout; stderr with --format json). */
   readonly output: NodeJS.WriteStream;
   readonly paint: Paint;
-  /** Aborting it closes the open prompt (SIGTERM, SIGHUP). */
+  /** Aborting it closes the open prompt (SIGTERM, SIGHUP) and stops the pager. */
   readonly signal?: AbortSignal;
+  /** The environment the pager is chosen from (PAGER, PATH); the process's when absent. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** A fix is pre-checked when its rule was selected (or required) and its fix is safe. */
@@ -20,146 +27,177 @@ function preChecked(rp: RulePlan, selected: ReadonlySet<string>): boolean {
   return selected.has(rp.rule.meta.id) && rp.rule.fix?.safe !== false;
 }
 
-/** As many entries as the terminal shows, leaving room for the question and the help line. */
+/** As many entries as the terminal shows, leaving room for the question, the explanation and the help line. */
 function pageSize(out: NodeJS.WriteStream): number {
-  return Math.max(10, (out.rows ?? 24) - 8);
+  return Math.max(5, (out.rows ?? 24) - 7);
 }
 
-function oneLine(s: string, max = 70): string {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
-}
-
-function label(rp: RulePlan, x: FixRecord): string {
-  const obj = objectName(x.finding);
-  const review = rp.rule.fix?.safe === false ? ' [review]' : '';
-  return `${rp.rule.meta.title}${review} — ${obj ? `${obj} ` : ''}(${x.finding.file}:${x.finding.line}) — ${oneLine(x.summary)}`;
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
 }
 
 /** Key of a picker entry for a fix that needs an answer first (`ask:` + the finding key). */
 const ASK = 'ask:';
 
-type Separator = InstanceType<typeof import('@inquirer/prompts').Separator>;
-interface Choice {
-  value: string;
-  name: string;
-  checked?: boolean;
-  disabled?: string | boolean;
-  description?: string;
-}
-
-/** The entries of one rule: its fixes, the fixes that ask for an option first, and what is left unfixed (disabled). */
-function ruleChoices(rp: RulePlan, offer: PickOffer, chosen: ReadonlySet<string>): Choice[] {
-  const out: Choice[] = [];
-  const m = rp.rule.meta;
-  for (const x of rp.fixed) {
-    const key = findingKey(x.finding);
-    out.push({ value: key, name: label(rp, x), checked: chosen.has(key), description: `${m.id} (item ${m.reviewItem}): ${x.finding.message}` });
-  }
-  for (const d of rp.skipped) {
-    const asks = promptsFor(rp, d.reason, offer.askable);
-    const first = asks[0];
-    if (!d.finding || !first) continue;
-    const key = ASK + findingKey(d.finding);
-    const obj = objectName(d.finding);
-    out.push({
-      value: key,
-      name: `${m.title} [asks for ${asks.map((a) => a.option).join(', ')}] — ${obj ? `${obj} ` : ''}(${d.finding.file}:${d.finding.line})`,
-      checked: chosen.has(key),
-      description: `${m.id} (item ${m.reviewItem}): ${d.finding.message}. Check it to answer: ${first.message}`,
-    });
-  }
-  for (const d of [...rp.skipped, ...rp.dropped]) {
-    if (!d.finding || (rp.skipped.includes(d) && promptsFor(rp, d.reason, offer.askable).length)) continue;
-    out.push({ value: `left:${findingKey(d.finding)}`, name: `${m.title} (${d.finding.file}:${d.finding.line})`, disabled: oneLine(d.reason, 60) });
+/** The rules with something to offer, in plan order (phase, then severity), one group each. */
+function groupsOf(offer: PickOffer): PickGroup[] {
+  const lines = originalFindingLines(offer.plan);
+  const at = (f: Finding) => `${f.file}:${lines.get(f) ?? f.line}`;
+  const out: PickGroup[] = [];
+  for (const rp of offer.plan.rules) {
+    const m = rp.rule.meta;
+    const entries: PickEntry[] = rp.fixed.map((x) => ({
+      key: findingKey(x.finding),
+      where: at(x.finding),
+      object: objectName(x.finding),
+      summary: oneLine(x.summary),
+    }));
+    let asking = 0;
+    for (const d of rp.skipped) {
+      const asks = promptsFor(rp, d.reason, offer.askable);
+      if (!d.finding || !asks.length) continue;
+      asking++;
+      entries.push({
+        key: ASK + findingKey(d.finding),
+        where: at(d.finding),
+        object: objectName(d.finding),
+        summary: oneLine(d.finding.message),
+        note: `asks for ${asks.map((a) => a.option).join(', ')}`,
+      });
+    }
+    if (!entries.length) continue;
+    const leftUnfixed = rp.skipped.length - asking + rp.dropped.length;
+    out.push({ id: m.id, title: m.title, severity: m.severity, phase: m.phase, review: rp.rule.fix?.safe === false, entries, leftUnfixed });
   }
   return out;
 }
 
-/** Every entry, grouped by phase then severity. */
-function choices(offer: PickOffer, chosen: ReadonlySet<string>, separator: (text: string) => Separator, paint: Paint): (Separator | Choice)[] {
-  const out: (Separator | Choice)[] = [];
-  for (const phase of PHASES) {
-    const inPhase = offer.plan.rules.filter((r) => r.rule.meta.phase === phase && (r.fixed.length || r.skipped.length || r.dropped.length));
-    if (!inPhase.length) continue;
-    out.push(separator(paint('bold', `── Phase ${phase}: ${PHASE_TITLES[phase]}`)));
-    for (const sev of SEVERITIES) {
-      const group = inPhase.filter((r) => r.rule.meta.severity === sev);
-      if (!group.length) continue;
-      out.push(separator(`   ${sev}`));
-      for (const rp of group) out.push(...ruleChoices(rp, offer, chosen));
+/** The diff of one fix, or of every fix of a rule, coloured when the output is. */
+function diffText(offer: PickOffer, group: string, entry: string | undefined, paint: Paint): string {
+  const rp = offer.plan.rules.find((r) => r.rule.meta.id === group);
+  if (!rp) return '';
+  const x = entry ? rp.fixed.find((f) => findingKey(f.finding) === entry) : undefined;
+  if (entry && !x) {
+    const d = rp.skipped.find((s) => s.finding && ASK + findingKey(s.finding) === entry);
+    return d?.finding
+      ? `${d.finding.file}:${d.finding.line}: ${d.finding.message}\n\nThis fix is made once its question is answered (after the picker); there is no diff before that.\n`
+      : '';
+  }
+  const diff = x ? x.files.map((f) => fileDiff(f)).join('') : unifiedDiff(rp.files);
+  const head = x ? `# fix(${rp.rule.meta.id}) ${x.finding.file}: ${oneLine(x.summary)}\n` : `# fix(${rp.rule.meta.id}): ${rp.rule.meta.title}\n`;
+  return colorDiff(head + diff, paint);
+}
+
+/** Is `name` an executable file on PATH? */
+function onPath(name: string, env: NodeJS.ProcessEnv): boolean {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      // not here
     }
   }
-  return out;
+  return false;
 }
 
 /**
- * The interactive selection: a checkbox of every planned fix grouped by phase then severity, pre-checked for the
- * selected rules (unsafe fixes unchecked, marked "review"), then a menu to show the diff of any fix before
- * applying. Fixes that wait for an option with no safe default are offered unchecked, marked "asks for"; checking
- * one means answering the question afterwards. Returns the chosen fixes and the findings to answer for, or undefined
- * when the user cancels.
+ * The pager command: $PAGER (unless empty or `cat`), else `less -R` when less is installed, else none (the diff is
+ * paged in the picker itself).
  */
-export async function pickFixes(offer: PickOffer, io: PickerIO): Promise<PickChoice | undefined> {
-  const { checkbox, select, Separator } = await import('@inquirer/prompts');
-  const ctx = { output: io.output, ...(io.signal ? { signal: io.signal } : {}) };
-  const all = new Map<string, { rp: RulePlan; x: FixRecord }>();
-  for (const rp of offer.plan.rules) for (const x of rp.fixed) all.set(findingKey(x.finding), { rp, x });
-  let chosen = new Set([...all].filter(([, v]) => preChecked(v.rp, offer.selected)).map(([k]) => k));
-  for (;;) {
-    const picked = await checkbox<string>(
-      {
-        message: 'Fixes to apply (space toggles, a toggles all, enter confirms)',
-        choices: choices(offer, chosen, (text) => new Separator(text), io.paint),
-        pageSize: pageSize(io.output),
-        loop: false,
-        required: false,
-      },
-      ctx,
-    );
-    chosen = new Set(picked);
-    const action = await confirmSelection(chosen, all, io, ctx, select);
-    if (action === 'apply') {
-      const keys = [...chosen];
-      return { fixes: new Set(keys.filter((k) => !k.startsWith(ASK))), answer: new Set(keys.filter((k) => k.startsWith(ASK)).map((k) => k.slice(ASK.length))) };
-    }
-    if (action === 'cancel') return undefined;
-  }
+export function pagerCommand(env: NodeJS.ProcessEnv): string | undefined {
+  const pager = env.PAGER?.trim();
+  if (pager && pager !== 'cat') return pager;
+  if (pager === 'cat') return undefined;
+  return onPath('less', env) ? 'less -R' : undefined;
 }
 
-/** The menu after the checkbox: apply, show the diff of a fix (and come back), change the selection, or cancel. */
-async function confirmSelection(
-  chosen: ReadonlySet<string>,
-  all: ReadonlyMap<string, { rp: RulePlan; x: FixRecord }>,
-  io: PickerIO,
-  ctx: { output: NodeJS.WriteStream; signal?: AbortSignal },
-  select: typeof import('@inquirer/prompts').select,
-): Promise<'apply' | 'change' | 'cancel'> {
+/**
+ * Show `text` in the pager (a shell command, as git runs $PAGER), on the picker's output, reading keys from the
+ * terminal. Resolves false when no pager could run (the command was not found), so the caller pages it itself.
+ */
+function runPager(command: string, text: string, io: PickerIO, env: NodeJS.ProcessEnv): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(command, { shell: true, stdio: ['pipe', io.output, 'inherit'], env: { ...env, LESS: env.LESS ?? 'R' } });
+    const stop = () => child.kill('SIGTERM');
+    io.signal?.addEventListener('abort', stop, { once: true });
+    child.stdin.on('error', () => undefined); // the pager quit before reading everything (q)
+    child.stdin.end(text);
+    child.on('error', () => {
+      io.signal?.removeEventListener('abort', stop);
+      resolve(false);
+    });
+    child.on('close', (code) => {
+      io.signal?.removeEventListener('abort', stop);
+      resolve(code !== 127 && code !== 126);
+    });
+  });
+}
+
+async function showDiff(text: string, title: string, io: PickerIO): Promise<void> {
+  const env = io.env ?? process.env;
+  const command = pagerCommand(env);
+  if (command && (await runPager(command, text, io, env))) return;
+  const ctx = { output: io.output, ...(io.signal ? { signal: io.signal } : {}) };
+  await pageView({ title, lines: text.replace(/\n$/, '').split('\n'), pageSize: Math.max(5, (io.output.rows ?? 24) - 3), paint: io.paint }, ctx);
+}
+
+/** The pre-selection, explained on screen. */
+const EXPLAIN = [
+  'Checked: the safe fixes of the selected rules (mechanical edits, verified before writing).',
+  'Not checked: [review] fixes (not mechanical) and fixes that ask for an option: read the diff (tab), then check them.',
+];
+
+/**
+ * The interactive selection: the planned fixes of the selected rules, one line per rule (phase, then severity
+ * order) with a toggle for all its fixes, expanding to one line per fix with the line of the file on disk; typing
+ * filters; Tab shows the diff of the fix (or rule) under the cursor in the pager. Safe fixes are pre-checked, review
+ * fixes and fixes that wait for an option are not; checking one of the latter means answering its question
+ * afterwards. Returns the chosen fixes and the findings to answer for, or undefined when the user cancels.
+ */
+export async function pickFixes(offer: PickOffer, io: PickerIO): Promise<PickChoice | undefined> {
+  const { select } = await import('@inquirer/prompts');
+  const ctx = { output: io.output, ...(io.signal ? { signal: io.signal } : {}) };
+  const groups = groupsOf(offer);
+  const safe = new Set(offer.plan.rules.filter((rp) => preChecked(rp, offer.selected)).map((rp) => rp.rule.meta.id));
+  const total = groups.reduce((n, g) => n + g.entries.length, 0);
+  const rows = pageSize(io.output);
+  let state: PickState = {
+    checked: new Set(groups.flatMap((g) => (safe.has(g.id) ? g.entries.filter((e) => !e.key.startsWith(ASK)).map((e) => e.key) : []))),
+    // Everything open when it fits on one page; one line per rule otherwise.
+    expanded: new Set(groups.length + total <= rows ? groups.map((g) => g.id) : []),
+    filter: '',
+    cursor: groups[0] ? `rule:${groups[0].id}` : '',
+  };
   for (;;) {
+    const r = await pickView(
+      { message: 'Fixes to apply', explain: EXPLAIN, groups, state, columns: io.output.columns ?? 80, pageSize: rows, paint: io.paint },
+      ctx,
+    );
+    state = r.state;
+    if (r.action === 'diff') {
+      await showDiff(diffText(offer, r.group, r.entry, io.paint), r.entry ? `diff of one fix of ${r.group}` : `diff of ${r.group}`, io);
+      continue;
+    }
+    const chosen = state.checked;
+    const n = chosen.size;
     const action = await select<string>(
       {
-        message: `${chosen.size} fix${chosen.size === 1 ? '' : 'es'} selected`,
+        message: `${n} fix${n === 1 ? '' : 'es'} selected`,
         choices: [
-          { value: 'apply', name: `Apply the selected fixes`, disabled: chosen.size === 0 ? 'nothing selected' : false },
-          { value: 'diff', name: 'Show the diff of a fix…' },
+          { value: 'apply', name: 'Apply the selected fixes', disabled: n === 0 ? 'nothing selected' : false },
           { value: 'change', name: 'Change the selection' },
           { value: 'cancel', name: 'Cancel' },
         ],
       },
       ctx,
     );
-    if (action === 'apply' || action === 'cancel' || action === 'change') return action;
-    const key = await select<string>(
-      {
-        message: 'Show the diff of',
-        choices: [...all].map(([k, v]) => ({ value: k, name: `${chosen.has(k) ? '◉' : '◯'} ${label(v.rp, v.x)}` })),
-        pageSize: pageSize(io.output),
-        loop: false,
-      },
-      ctx,
-    );
-    const entry = all.get(key);
-    if (entry) io.output.write(`\n${entry.x.files.map((f) => colorDiff(fileDiff(f), io.paint)).join('')}\n`);
+    if (action === 'cancel') return undefined;
+    if (action === 'apply') {
+      const keys = [...chosen];
+      return { fixes: new Set(keys.filter((k) => !k.startsWith(ASK))), answer: new Set(keys.filter((k) => k.startsWith(ASK)).map((k) => k.slice(ASK.length))) };
+    }
   }
 }
 

@@ -94,7 +94,7 @@ export async function runInPty(args: readonly string[], steps: readonly PtyStep[
   return { ...parsed, output: parsed.output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') };
 }
 
-export const KEYS = { enter: '\r', space: ' ', down: '\u001b[B', up: '\u001b[A' } as const;
+export const KEYS = { enter: '\r', space: ' ', down: '\u001b[B', up: '\u001b[A', tab: '\t', escape: '\u001b' } as const;
 
 /** `git log` subjects and bodies of base..branch, oldest first. */
 export function commitsOf(dir: string, range: string): { sha: string; subject: string; body: string }[] {

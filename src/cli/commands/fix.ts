@@ -81,10 +81,10 @@ function fixRequest(dir: string, flags: FixFlags, io: CliIO, mode: FixMode, prom
 }
 
 /** The picker and prompts on the terminal (`output`), loaded when first asked for. */
-function terminalPrompts(output: NodeJS.WriteStream, paint: Paint): FixPrompts {
+function terminalPrompts(output: NodeJS.WriteStream, paint: Paint, env: NodeJS.ProcessEnv): FixPrompts {
   const picker = () => import('../pick-fixes.js');
   return {
-    pick: async (offer, signal) => (await picker()).pickFixes(offer, { output, paint, signal }),
+    pick: async (offer, signal) => (await picker()).pickFixes(offer, { output, paint, signal, env }),
     input: async (message, validate, signal) => (await picker()).inputPrompt(message, validate, { output, paint, signal }),
     confirm: async (message, signal) => (await picker()).confirmPrompt(message, { output, paint, signal }),
   };
@@ -131,7 +131,11 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
     if (!json) io.stderr.write(`note: ${s}\n`);
   };
   const req = fixRequest(dir, flags, io, mode, promptStream);
-  const ui = { run: (stages: readonly Stage[]) => runStages(stages, { silent: json, stderr: io.stderr }), note, prompts: terminalPrompts(promptStream, paint) };
+  const ui = {
+    run: (stages: readonly Stage[]) => runStages(stages, { silent: json, stderr: io.stderr }),
+    note,
+    prompts: terminalPrompts(promptStream, paint, io.env),
+  };
   const fix = FixRun.prepare(req, ui);
   const trap = trapSignals(() => fix.cleanup());
   try {

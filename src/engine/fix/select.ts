@@ -15,7 +15,7 @@ export interface FixSelection {
   readonly selectedIds: ReadonlySet<string>;
   /** Rules whose fixes wait for --include-review (or the picker), with the rules that require them. */
   readonly held: ReadonlySet<string>;
-  /** The rules planned first: every rule for the picker (unless rules were named), else the selection less the held. */
+  /** The rules planned first: the selection (the picker offers them all), less the held ones without the picker. */
   readonly universe: readonly Rule[];
   /** The user picks the fixes (no --yes, no --dry-run). */
   readonly interactive: boolean;
@@ -51,9 +51,7 @@ export function fixSelection(req: FixRequest): FixSelection {
   if (interactive && !req.terminal) throw new GitopsFixError('needs-terminal', NEEDS_TERMINAL);
   if (req.includeReview && interactive) throw usage('--include-review applies to --yes and --dry-run (the picker offers review fixes unchecked)');
   const held = heldRules(req, closed);
-  // The picker offers every rule's fixes (the selection pre-checked) unless rules were named (--rule, --quick-wins).
-  const narrowed = !!req.ruleIds.length || req.quickWins;
-  const universe =
-    interactive && !narrowed ? [...new Set([...closed, ...selectRules({ excludeIds: req.excludeIds })])] : closed.filter((r) => !held.has(r.meta.id));
+  // The picker offers the fixes of the selection only (`--phase 3` lists no phase-1 fix), review fixes unchecked.
+  const universe = interactive ? closed : closed.filter((r) => !held.has(r.meta.id));
   return { closed, requiredBy, selectedIds: new Set(closed.map((r) => r.meta.id)), held, universe, interactive };
 }
