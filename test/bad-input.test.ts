@@ -372,13 +372,16 @@ describe('git and the file system', () => {
     expect(git(repo, 'status', '--porcelain')).toBe('');
   });
 
-  it('an existing branch: exit 2, says to pass --force or --branch, the branch is unchanged', async () => {
-    const sha = git(repo, 'rev-parse', 'unicode');
-    const r = await runCli(['fix', '--yes', '--rule', 'externalsecret-slow-refresh', '--branch', 'unicode'], { cwd: repo });
+  it('an existing branch gitops-fix did not make: exit 2, says to pass --branch, the branch is unchanged', async () => {
+    git(repo, 'branch', 'theirs', 'main');
+    const sha = git(repo, 'rev-parse', 'theirs');
+    const r = await runCli(['fix', '--yes', '--rule', 'externalsecret-slow-refresh', '--branch', 'theirs'], { cwd: repo });
     expectOrderly(r);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/branch unicode already exists: pass --force to replace it, or --branch NAME/);
-    expect(git(repo, 'rev-parse', 'unicode')).toBe(sha);
+    expect(r.stderr).toMatch(
+      /branch theirs already exists and has a commit gitops-fix did not make \([0-9a-f]{12} "initial"\), so it is not rebuilt in place: pass --branch NAME/,
+    );
+    expect(git(repo, 'rev-parse', 'theirs')).toBe(sha);
   });
 
   it('detached HEAD: the branch starts from that commit, with a note', async () => {

@@ -1,3 +1,4 @@
+import type { PullRequestResult, PushResult } from './git/publish.js';
 import type { BranchResult } from './git/review-branch.js';
 import { objectName } from './messages.js';
 import type { DroppedFix, Plan, RulePlan } from './plan.js';
@@ -7,6 +8,11 @@ import type { RenderProof } from './render/proof.js';
 import { proofJson } from './render/report.js';
 
 export type FixMode = 'branch' | 'write' | 'dry-run';
+
+export interface Published {
+  readonly push?: PushResult;
+  readonly pullRequest?: PullRequestResult;
+}
 
 /** What a `fix` run did, for `--format json` and for the CLI's summary. */
 export interface FixOutcome {
@@ -22,6 +28,8 @@ export interface FixOutcome {
   readonly reintroduced: readonly Finding[];
   /** The touched HelmReleases rendered before and after, and the checks on the rendered state. */
   readonly render?: RenderProof;
+  /** --push and --open-pr: where the review branch went, and the pull request. */
+  readonly published?: Published;
 }
 
 export type RuleStatus = 'applied' | 'partial' | 'dropped' | 'skipped' | 'clean';

@@ -84,11 +84,14 @@ describe('branch names', { timeout: SLOW }, () => {
     expect(branches(dir)).toEqual(['main', 'topic']);
   });
 
-  it('an existing branch gitops-fix did not make is refused without --force and never replaced with it', async () => {
+  it('an existing branch gitops-fix did not make is never rebuilt in place, nor replaced with --force', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     git(dir, 'branch', 'release');
     const tip = git(dir, 'rev-parse', 'release').trim();
-    expectRefusedUpFront(await runCli(['fix', '--phase', '1', '--yes', '--branch', 'release'], { cwd: dir }), 'branch release already exists: pass --force');
+    expectRefusedUpFront(
+      await runCli(['fix', '--phase', '1', '--yes', '--branch', 'release'], { cwd: dir }),
+      `branch release already exists and has a commit gitops-fix did not make (${tip.slice(0, 12)} "initial")`,
+    );
     expectRefusedUpFront(
       await runCli(['fix', '--phase', '1', '--yes', '--branch', 'release', '--force'], { cwd: dir }),
       `branch release was not made by gitops-fix (its last commit ${tip.slice(0, 12)} "initial" has no Gitops-Fix-Rule trailer)`,

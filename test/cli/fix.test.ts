@@ -107,12 +107,15 @@ describe('fix --phase all --yes on the example repository', { timeout: SLOW }, (
     expect(git(clone, 'branch', '--list', 'gitops-fix/*').trim()).toBe('* gitops-fix/phase-all');
   });
 
-  it('refuses to overwrite the existing branch without --force, and replaces it with --force', async () => {
+  it('rebuilds the review branch it made in place, saying what changed, and replaces it with --force', async () => {
     const tip = git(dir, 'rev-parse', 'gitops-fix/phase-all').trim();
+    // Without --include-review this time: the review fixes are gone from the rebuilt branch.
     const again = await runCli(['fix', '--phase', 'all', '--yes'], { cwd: dir });
-    expect(again.code).toBe(2);
-    expect(again.stderr).toContain('branch gitops-fix/phase-all already exists: pass --force');
-    expect(git(dir, 'rev-parse', 'gitops-fix/phase-all').trim()).toBe(tip);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(
+      /Updated gitops-fix\/phase-all in place, rebuilt from [0-9a-f]{12}: 0 fixes added, [1-9]\d* fix(es)? removed, [1-9]\d* unchanged/,
+    );
+    expect(git(dir, 'rev-parse', 'gitops-fix/phase-all').trim()).not.toBe(tip);
     const forced = await runCli(['fix', '--phase', 'all', '--yes', '--include-review', '--force'], { cwd: dir });
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toContain('Replaced branch gitops-fix/phase-all');

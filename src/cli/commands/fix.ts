@@ -8,6 +8,7 @@ import { parsePhases } from '../../engine/registry.js';
 import { colorEnabled, painter, type Paint } from '../colors.js';
 import { INTERRUPTED, OK } from '../exit-codes.js';
 import { fixText } from '../fix-format.js';
+import { publishedText } from '../publish-text.js';
 import { lineWriter, type CliIO } from '../io.js';
 import { exitCodeFor, trapSignals, type SignalTrap } from '../signals.js';
 import { runStages } from '../tasks.js';
@@ -29,6 +30,10 @@ export interface FixFlags {
   allowDirty?: boolean;
   patchDir?: string;
   prBody?: string;
+  /** --push, --remote NAME, --open-pr. */
+  push?: boolean;
+  remote?: string;
+  openPr?: boolean;
   /** false with --no-gpg-sign: unsigned commits whatever the git configuration says. */
   gpgSign?: boolean;
   format: string;
@@ -49,6 +54,13 @@ function checkFlags(flags: FixFlags): FixMode {
   if (flags.dryRun && flags.write) throw usage('--dry-run and --write exclude each other');
   if (flags.write && flags.branch) throw usage('--branch names the review branch; --write changes the working tree instead');
   if (flags.allowDirty && !flags.write) throw usage('--allow-dirty applies to --write only (a review branch never touches your working tree)');
+  if ((flags.push || flags.openPr || flags.remote) && (flags.write || flags.dryRun)) {
+    throw usage(
+      `${flags.push ? '--push' : flags.openPr ? '--open-pr' : '--remote'} publishes the review branch; it does not go with ${flags.write ? '--write' : '--dry-run'}`,
+    );
+  }
+  if (flags.openPr && !flags.push) throw usage('--open-pr opens the pull request of the pushed branch: pass --push too');
+  if (flags.remote && !flags.push) throw usage('--remote names the remote --push pushes to: pass --push too');
   return flags.dryRun ? 'dry-run' : flags.write ? 'write' : 'branch';
 }
 
@@ -77,6 +89,9 @@ function fixRequest(dir: string, flags: FixFlags, io: CliIO, mode: FixMode, prom
     prBody: flags.prBody,
     render: { charts: (flags.charts ?? []).map(at), helm },
     env: io.env,
+    push: !!flags.push,
+    remote: flags.remote,
+    openPr: !!flags.openPr,
   };
 }
 
@@ -113,6 +128,8 @@ function report(result: FixResult, json: boolean, paint: Paint, out: (s: string)
     return OK;
   }
   out(json ? JSON.stringify(fixReportJson(result.outcome), null, 2) : fixText(result.outcome, paint, { renderDiff }));
+  const published = json ? '' : publishedText(result.outcome, paint);
+  if (published) out(published);
   if (result.failure) throw result.failure;
   return OK;
 }

@@ -21,6 +21,7 @@ import { openSessionAsync, type Session } from '../session.js';
 import { excludeSuppressed } from '../suppress.js';
 import { applyStages, writeOutputs, type Applied } from './apply.js';
 import { askOptions, missingPrompts } from './ask.js';
+import { publishBranch } from './publish.js';
 import { prepareFix, type Prepared } from './prepare.js';
 import { fixSelection, type FixSelection } from './select.js';
 import type { FixPrompts, FixRequest, FixResult, FixUI, MissingPrompt, PickChoice, Stage } from './types.js';
@@ -72,7 +73,10 @@ export class FixRun {
       if (applied.branch) outcome.branch = applied.branch;
       if (applied.written) outcome.written = applied.written;
       const failure = writeOutputs(this.req, this.prep, plan, render, outcome, this.ui.note);
-      return { status: 'done', outcome, ...(failure ? { failure } : {}) };
+      if (failure) return { status: 'done', outcome, failure };
+      const published = await publishBranch(this.prep, plan, render, outcome.branch, this.ui, signal);
+      if (published) outcome.published = published.published;
+      return { status: 'done', outcome, ...(published?.failure ? { failure: published.failure } : {}) };
     } finally {
       this.cleanup();
     }

@@ -2,6 +2,7 @@
 import { GitopsFixError } from '../errors.js';
 import { checkReviewBranch, checkTempDir, defaultBranchName, type BranchTarget } from '../git/branch.js';
 import { checkCommitted, findGitRepo, uncommittedPaths, type GitRepoInfo, type UncommittedPath } from '../git/repository.js';
+import { checkForgeTool, forgeOf, pushRemote, type Forge, type RemoteTarget } from '../git/publish.js';
 import { ReviewBranch } from '../git/review-branch.js';
 import { checkOutputs, type OutputPlan } from '../outputs.js';
 import type { FixRequest } from './types.js';
@@ -12,6 +13,8 @@ export interface Prepared {
   /** The review branch to make (branch mode). */
   readonly branch: { readonly info: GitRepoInfo; readonly target: BranchTarget } | undefined;
   readonly outputs: OutputPlan;
+  /** --push (and --open-pr): the remote, and the forge whose tool opens the pull request. */
+  readonly publish?: { readonly remote: RemoteTarget; readonly forge?: Forge | undefined; readonly base?: string | undefined } | undefined;
 }
 
 /** `a (modified), b (untracked)`, at most 10, then how many more. */
@@ -75,5 +78,21 @@ export function prepareFix(req: FixRequest, note: (text: string) => void): Prepa
     }
   }
   const outputs = checkOutputs({ patchDir: req.patchDir, prBody: req.prBody }, req.cwd);
-  return { info, branch, outputs };
+  const publish = branch && req.push ? publishTarget(req, branch.info) : undefined;
+  return { info, branch, outputs, ...(publish ? { publish } : {}) };
+}
+
+/** --push and --open-pr, checked before any work: the remote exists, the forge is known and its tool installed. */
+function publishTarget(req: FixRequest, info: GitRepoInfo): NonNullable<Prepared['publish']> {
+  const remote = pushRemote(info, req.remote);
+  if (!req.openPr) return { remote };
+  const forge = forgeOf(remote);
+  checkForgeTool(forge, remote);
+  if (!info.headRef) {
+    throw new GitopsFixError(
+      'detached-head',
+      `--open-pr: HEAD is detached, so there is no branch for the pull request to merge into: check out the base branch (e.g. main) and run again. Nothing was done`,
+    );
+  }
+  return { remote, forge, base: info.headRef };
 }

@@ -38,6 +38,11 @@ export interface FixRequest {
   readonly render: { readonly charts: readonly string[]; readonly helm?: string | undefined };
   /** The environment settings are read from (the render cache directory). */
   readonly env: NodeJS.ProcessEnv;
+  /** --push: push the review branch (to `remote`, else the current branch's upstream remote, else origin). */
+  readonly push?: boolean | undefined;
+  readonly remote?: string | undefined;
+  /** --open-pr: open or update the pull request (gh) or merge request (glab) once pushed. */
+  readonly openPr?: boolean | undefined;
 }
 
 /** A stage's title, which its work may change (a summary once it is done). */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Phase } from '../../kit/index.js';
 import { GitopsFixError, ioReason } from '../errors.js';
 import { RULE_TRAILER } from '../messages.js';
+import { foreignCommit } from './publish.js';
 import { gitProbe, gitSync } from './run.js';
 import { samePath, worktrees, type GitRepoInfo } from './repository.js';
 
@@ -42,6 +43,8 @@ export interface BranchTarget {
   readonly tip: string | undefined;
   /** The branch is the one checked out in DIR's worktree (a second run on the branch it made). */
   readonly checkedOutHere: boolean;
+  /** A review branch gitops-fix made, rebuilt from HEAD in place (without --force). */
+  readonly update?: boolean;
 }
 
 /**
@@ -81,7 +84,10 @@ export function checkReviewBranch(info: GitRepoInfo, name: string, force: boolea
   const tip = gitSync(info.topLevel, ['rev-parse', '--verify', '--quiet', `${full}^{commit}`]).trim();
   if (!force) {
     if (checkedOutHere) return { name, tip, checkedOutHere }; // a run on the branch it made: fine when there is nothing to fix
-    throw branchExistsError(name);
+    // A review branch gitops-fix made is rebuilt from HEAD in place (as Renovate does); any other branch is left alone.
+    const foreign = foreignCommit(info.topLevel, tip, info.head ?? tip);
+    if (foreign) throw notOursError(name, foreign);
+    return { name, tip, checkedOutHere, update: true };
   }
   if (checkedOutHere) throw checkedOutHereError(name);
   const trailer = gitSync(info.topLevel, ['log', '-1', `--format=%(trailers:key=${RULE_TRAILER},valueonly)`, tip]).trim();
@@ -120,4 +126,12 @@ export function checkTempDir(): void {
 
 export function branchExistsError(branch: string): GitopsFixError {
   return new GitopsFixError('branch-exists', `branch ${branch} already exists: pass --force to replace it, or --branch NAME`);
+}
+
+/** An existing branch with a commit gitops-fix did not make: never rebuilt in place. */
+function notOursError(branch: string, commit: { sha: string; subject: string }): GitopsFixError {
+  return new GitopsFixError(
+    'branch-exists',
+    `branch ${branch} already exists and has a commit gitops-fix did not make (${commit.sha.slice(0, 12)} "${commit.subject}"), so it is not rebuilt in place: pass --branch NAME (gitops-fix updates only the review branches it made)`,
+  );
 }

@@ -5,6 +5,7 @@ import { CancelledError, throwIfCancelled } from '../cancel.js';
 import { GitopsFixError } from '../errors.js';
 import type { FileChange } from '../plan.js';
 import type { BranchTarget } from './branch.js';
+import { branchChanges, type BranchChanges } from './publish.js';
 import { git, gitDetail, gitProbe, gitSync } from './run.js';
 import { posixJoin, worktrees, type GitRepoInfo } from './repository.js';
 
@@ -22,6 +23,8 @@ export interface BranchResult {
   readonly replaced: boolean;
   /** The commit the replaced branch pointed to. */
   readonly previous?: string;
+  /** A review branch rebuilt in place (without --force), and the fixes it gained and lost. */
+  readonly updated?: BranchChanges;
 }
 
 export interface CommitOptions {
@@ -222,7 +225,9 @@ export class ReviewBranch {
           );
         }
       }
-      return { branch: name, base: this.info.head!, commits: [...this.commits], replaced: !!previous, ...(previous ? { previous } : {}) };
+      const last = this.commits[this.commits.length - 1]?.sha;
+      const updated = previous && last && this.target.update ? { updated: branchChanges(this.info.topLevel, previous, last, this.info.head!) } : {};
+      return { branch: name, base: this.info.head!, commits: [...this.commits], replaced: !!previous, ...(previous ? { previous } : {}), ...updated };
     } finally {
       this.cleanup();
     }

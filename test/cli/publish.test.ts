@@ -1,0 +1,186 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { commitsOf, EXAMPLE_REPO, git, gitRepoFrom, runBin } from '../support/git-repo.js';
+import { tempDir } from '../support/tree.js';
+
+/** These tests run the built CLI on whole repositories; a loaded CI machine needs time. */
+const SLOW = 240_000;
+const URL = 'https://github.com/acme/flux.git';
+
+/** A repository whose origin is a GitHub URL that git rewrites (url.<base>.insteadOf) to a bare repository on disk. */
+function withRemote(url = URL): { dir: string; bare: string } {
+  const dir = gitRepoFrom(EXAMPLE_REPO);
+  const bare = join(tempDir('gitops-fix-remote-'), 'flux.git');
+  execFileSync('git', ['init', '-q', '--bare', bare]);
+  git(dir, 'remote', 'add', 'origin', url);
+  git(dir, 'config', `url.${bare}.insteadOf`, url);
+  git(dir, 'push', '-q', 'origin', 'main');
+  return { dir, bare };
+}
+
+function remoteSha(bare: string, branch: string): string | undefined {
+  const out = execFileSync('git', ['ls-remote', bare, `refs/heads/${branch}`], { encoding: 'utf8' }).trim();
+  return out ? out.split(/\s+/)[0] : undefined;
+}
+
+/**
+ * A stand-in gh on PATH: records its arguments (one JSON array a line) and the --body-file it was given; `pr list`
+ * answers with the pull requests `pr create` made.
+ */
+function standInGh(): { path: string; calls: () => string[][]; bodies: () => string } {
+  const bin = tempDir('gitops-fix-gh-');
+  const log = join(bin, 'calls.jsonl');
+  const state = join(bin, 'prs.json');
+  const bodies = join(bin, 'bodies.md');
+  const script = `#!${process.execPath}
+const fs = require('node:fs');
+const args = process.argv.slice(2);
+fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify(args) + '\\n');
+const at = args.indexOf('--body-file');
+if (at >= 0) fs.appendFileSync(${JSON.stringify(bodies)}, fs.readFileSync(args[at + 1], 'utf8') + '\\n<!-- end -->\\n');
+if (args[0] === '--version') console.log('gh version 2.0.0 (stand-in)');
+else if (args[0] === 'pr' && args[1] === 'list') console.log(fs.existsSync(${JSON.stringify(state)}) ? fs.readFileSync(${JSON.stringify(state)}, 'utf8') : '[]');
+else if (args[0] === 'pr' && args[1] === 'create') {
+  fs.writeFileSync(${JSON.stringify(state)}, JSON.stringify([{ number: 7, url: 'https://github.com/acme/flux/pull/7' }]));
+  console.log('https://github.com/acme/flux/pull/7');
+}
+`;
+  writeFileSync(join(bin, 'gh'), script, { mode: 0o755 });
+  return {
+    path: `${bin}${delimiter}${process.env.PATH ?? ''}`,
+    calls: () =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as string[])
+        : [],
+    bodies: () => (existsSync(bodies) ? readFileSync(bodies, 'utf8') : ''),
+  };
+}
+
+const RULES = ['--rule', 'gitrepository-dev-branch', '--rule', 'kustomization-no-wait'];
+
+describe('the review branch, pushed and proposed', { timeout: SLOW }, () => {
+  it('pushes only with --push: to origin, or to the remote of the current branch upstream, or to --remote', async () => {
+    const { dir, bare } = withRemote();
+    const first = await runBin(['fix', ...RULES, '--yes'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(remoteSha(bare, 'gitops-fix/fixes')).toBeUndefined();
+    const pushed = await runBin(['fix', ...RULES, '--yes', '--push'], { cwd: dir });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(remoteSha(bare, 'gitops-fix/fixes')).toBe(git(dir, 'rev-parse', 'gitops-fix/fixes').trim());
+    expect(pushed.stdout).toContain('Pushed gitops-fix/fixes to origin (new branch).');
+    // The upstream of main is on another remote: the branch goes there.
+    const fork = join(tempDir('gitops-fix-fork-'), 'fork.git');
+    execFileSync('git', ['init', '-q', '--bare', fork]);
+    git(dir, 'remote', 'add', 'fork', fork);
+    git(dir, 'push', '-q', '-u', 'fork', 'main');
+    const upstream = await runBin(['fix', ...RULES, '--yes', '--push'], { cwd: dir });
+    expect(upstream.code, upstream.stderr).toBe(0);
+    expect(remoteSha(fork, 'gitops-fix/fixes')).toBe(git(dir, 'rev-parse', 'gitops-fix/fixes').trim());
+    expect(upstream.stdout).toContain('Pushed gitops-fix/fixes to fork');
+    // --remote names it.
+    const named = await runBin(['fix', ...RULES, '--yes', '--push', '--remote', 'origin'], { cwd: dir });
+    expect(named.code, named.stderr).toBe(0);
+    expect(remoteSha(bare, 'gitops-fix/fixes')).toBe(git(dir, 'rev-parse', 'gitops-fix/fixes').trim());
+    const unknown = await runBin(['fix', ...RULES, '--yes', '--push', '--remote', 'nope'], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--push: there is no remote named nope (the remotes are: fork, origin)');
+  });
+
+  it('--open-pr opens the pull request with gh, passing the description; a rebuilt branch on a newer main updates it', async () => {
+    const { dir, bare } = withRemote();
+    const gh = standInGh();
+    const env = { PATH: gh.path };
+    const r = await runBin(['fix', ...RULES, '--yes', '--push', '--open-pr'], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Opened the pull request with gh: https://github.com/acme/flux/pull/7');
+    const create = gh.calls().find((c) => c[0] === 'pr' && c[1] === 'create')!;
+    expect(create).toEqual([
+      'pr',
+      'create',
+      '--repo',
+      'acme/flux',
+      '--head',
+      'gitops-fix/fixes',
+      '--base',
+      'main',
+      '--title',
+      expect.stringMatching(/^gitops-fix: 2 fixes/),
+      '--body-file',
+      expect.any(String),
+    ]);
+    expect(gh.bodies()).toContain('`gitops-fix/fixes`');
+    expect(gh.bodies()).toContain('gitrepository-dev-branch');
+    const before = commitsOf(dir, 'main..gitops-fix/fixes');
+
+    // main moves on: one finding fixed by hand, a new one added.
+    const sync = join(dir, 'flux/clusters/production/flux-system/gotk-sync.yaml');
+    writeFileSync(sync, readFileSync(sync, 'utf8').replace(/branch: .*/, 'branch: main'));
+    const apps = readFileSync(join(dir, 'flux/clusters/production/apps.yaml'), 'utf8');
+    writeFileSync(join(dir, 'flux/clusters/production/extras.yaml'), apps.replace('name: apps', 'name: extras'));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'main moves on');
+    const again = await runBin(['fix', ...RULES, '--yes', '--push', '--open-pr'], { cwd: dir, env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/Updated gitops-fix\/fixes in place, rebuilt from [0-9a-f]{12} \(the new HEAD\): 1 fix added, 1 fix removed, 1 unchanged/);
+    expect(again.stdout).toMatch(/\+ kustomization-no-wait: flux\/clusters\/production\/extras\.yaml: Kustomization extras/);
+    expect(again.stdout).toMatch(/- gitrepository-dev-branch: flux\/clusters\/production\/flux-system\/gotk-sync\.yaml: /);
+    // Rebuilt from the new HEAD, pushed over the old remote branch, and the open pull request updated.
+    expect(git(dir, 'rev-parse', 'gitops-fix/fixes~1').trim()).toBe(git(dir, 'rev-parse', 'main').trim());
+    const rebuilt = commitsOf(dir, 'main..gitops-fix/fixes');
+    expect(rebuilt.map((c) => c.subject)).toEqual(before.filter((c) => c.subject.startsWith('fix(kustomization-no-wait)')).map((c) => c.subject));
+    expect(git(dir, 'show', '--name-only', '--format=', rebuilt[0]!.sha).trim().split('\n').sort()).toEqual([
+      'flux/clusters/production/apps.yaml',
+      'flux/clusters/production/extras.yaml',
+    ]);
+    expect(remoteSha(bare, 'gitops-fix/fixes')).toBe(git(dir, 'rev-parse', 'gitops-fix/fixes').trim());
+    expect(again.stdout).toContain('Updated the open pull request with gh: https://github.com/acme/flux/pull/7');
+    const edit = gh.calls().filter((c) => c[0] === 'pr' && c[1] === 'edit');
+    expect(edit).toHaveLength(1);
+    expect(edit[0]!.slice(0, 5)).toEqual(['pr', 'edit', '7', '--repo', 'acme/flux']);
+    expect(gh.calls().filter((c) => c[1] === 'create')).toHaveLength(1);
+  });
+
+  it("never overwrites a remote review branch that has someone else's commit, nor a local branch gitops-fix did not make", async () => {
+    const { dir, bare } = withRemote();
+    expect((await runBin(['fix', ...RULES, '--yes', '--push'], { cwd: dir })).code).toBe(0);
+    // A reviewer pushes a commit of their own to the review branch.
+    const clone = join(tempDir('gitops-fix-clone-'), 'clone');
+    execFileSync('git', ['clone', '-q', '--branch', 'gitops-fix/fixes', bare, clone]);
+    writeFileSync(join(clone, 'NOTES.md'), 'reviewed\n');
+    git(clone, 'add', '-A');
+    git(clone, 'commit', '-q', '-m', 'review notes');
+    git(clone, 'push', '-q', 'origin', 'gitops-fix/fixes');
+    const theirs = remoteSha(bare, 'gitops-fix/fixes');
+    const r = await runBin(['fix', ...RULES, '--yes', '--push'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--push: gitops-fix\/fixes on origin has a commit gitops-fix did not make \([0-9a-f]{12} "review notes"\); it is not overwritten/);
+    expect(remoteSha(bare, 'gitops-fix/fixes')).toBe(theirs);
+    // A local branch of the user's own is never rebuilt in place.
+    git(dir, 'branch', 'mine');
+    const mine = await runBin(['fix', ...RULES, '--yes', '--branch', 'mine'], { cwd: dir });
+    expect(mine.code).toBe(2);
+    expect(mine.stderr).toContain('branch mine already exists and has a commit gitops-fix did not make');
+  });
+
+  it('--open-pr on GitLab without glab installed: a clear message before any work', async () => {
+    const { dir, bare } = withRemote('https://gitlab.com/acme/flux.git');
+    const bin = tempDir('gitops-fix-bin-');
+    symlinkSync(`${execFileSync('git', ['--exec-path'], { encoding: 'utf8' }).trim()}/git`, join(bin, 'git'));
+    const r = await runBin(['fix', ...RULES, '--yes', '--push', '--open-pr'], { cwd: dir, env: { PATH: bin } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      '--open-pr: the remote origin (https://gitlab.com/acme/flux.git) is on GitLab, and opening the merge request needs the GitLab CLI (glab',
+    );
+    expect(git(dir, 'branch', '--list', 'gitops-fix/*').trim()).toBe('');
+    expect(remoteSha(bare, 'gitops-fix/fixes')).toBeUndefined();
+    const usage = await runBin(['fix', ...RULES, '--yes', '--open-pr'], { cwd: dir });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--open-pr opens the pull request of the pushed branch: pass --push too');
+  });
+});
