@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runBin } from '../support/git-repo.js';
+import { selectRules } from '../../src/engine/registry.js';
+import { commitsOf, runBin } from '../support/git-repo.js';
 import { CHARTS, helmBinary, renderSkipReason } from '../support/helm.js';
 import { skipTitle } from '../support/needs.js';
 import { removeTree, tempDir } from '../support/tree.js';
@@ -35,6 +36,14 @@ describe('gitops-fix demo', { timeout: SLOW }, () => {
     // The demo keeps its repository for the person to inspect; the test does not need it.
     // eslint-disable-next-line no-control-regex -- removes ANSI colour sequences, which start with ESC
     const made = /Demo repository: (\S+)/.exec(r.stdout.replace(/\x1b\[[0-9;]*m/g, ''))?.[1];
+    // The picker's rule: the safe fixes are applied, the review fixes only previewed.
+    expect(r.stdout).toContain('running `gitops-fix fix --phase 1 --yes` on it: the safe fixes, the ones the picker checks');
+    const safe = selectRules({ phases: [1] }).filter((rule) => rule.fix?.safe);
+    const subjects = commitsOf(made!, 'main..gitops-fix/phase-1').map((c) => c.subject);
+    expect(subjects.length).toBeGreaterThan(0);
+    for (const s of subjects) expect(safe.map((rule) => `fix(${rule.meta.id}): ${rule.meta.title}`)).toContain(s);
+    expect(r.stdout).toContain('The review fixes of phase 1, not applied (the picker leaves them unchecked; --include-review applies them)');
+    expect(r.stdout).toMatch(/# fix\(vault-file-storage\): .*\[review/);
     if (made?.includes('gitops-fix-demo-')) removeTree(made.replace(/\/example-repo\/?$/, ''));
     removeTree(home);
   });
