@@ -46,9 +46,15 @@ export async function demoCommand(io: CliIO, render: { charts?: string[]; helm?:
   out(`\nInspect it: cd ${dir} && git log -p main..${DEMO_BRANCH}`);
   if (interactive) return OK;
   // The review fixes the picker leaves unchecked: shown, not applied.
-  const review = selectRules({ phases: [1] }).filter((r) => r.fix && !r.fix.safe).map((r) => r.meta.id);
+  const review = selectRules({ phases: [1] })
+    .filter((r) => r.fix && !r.fix.safe)
+    .map((r) => r.meta.id);
   if (!review.length) return OK;
   out(`\n${paint('bold', 'The review fixes of phase 1, not applied (the picker leaves them unchecked; --include-review applies them):')}`);
   out(`(running \`gitops-fix fix --dry-run ${review.map((id) => `--rule ${id}`).join(' ')}\`)\n`);
-  return fixCommand(dir, { phase: [], rule: review, excludeRule: [], dryRun: true, format: 'text', charts: render.charts ?? [], ...(render.helm ? { helm: render.helm } : {}) }, io);
+  return fixCommand(
+    dir,
+    { phase: [], rule: review, excludeRule: [], dryRun: true, format: 'text', charts: render.charts ?? [], ...(render.helm ? { helm: render.helm } : {}) },
+    io,
+  );
 }
