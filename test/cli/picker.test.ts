@@ -118,18 +118,24 @@ describe.skipIf(why)(skipTitle('fix picker on a terminal', why), { timeout: SLOW
     expect(subjects.some((s) => s.startsWith('fix(vault-file-storage)'))).toBe(false);
   });
 
-  it('cancels without changing anything', async () => {
+  it('fits each line in a narrow terminal, and cancels without changing anything', async () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const before = hashTree(dir, { withGit: false });
     const r = await runInPty(
-      ['fix', '--phase', '1'],
+      ['fix', '--phase', '1,3'],
       [
         { expect: 'Fixes to apply', send: KEYS.enter },
         { expect: 'selected', send: KEYS.up + KEYS.enter }, // wraps to "Cancel"
       ],
-      { cwd: dir },
+      { cwd: dir, env: { PTY_COLUMNS: '100' } },
     );
     expect(r.code, r.output).toBe(0);
+    // One line per item, cut to the width with an ellipsis, the line number kept.
+    const items = r.output.split(/\r?\n/).filter((l) => /[◉◯◐] /.test(l));
+    expect(items.length).toBeGreaterThan(10);
+    for (const l of items) expect([...l].length, l).toBeLessThanOrEqual(100);
+    expect(items.some((l) => l.endsWith('…'))).toBe(true);
+    expect(items.filter((l) => /^.\s{4}[◉◯] /.test(l)).every((l) => /\.yaml:\d+ /.test(l))).toBe(true);
     expect(r.output).toContain('Cancelled: nothing was changed.');
     expect(git(dir, 'branch', '--list', 'gitops-fix/*').trim()).toBe('');
     expect(git(dir, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { commitsOf, EXAMPLE_REPO, git, gitRepoFrom, runBin } from '../support/git-repo.js';
 import { tempDir } from '../support/tree.js';
 
@@ -65,6 +66,14 @@ else if (args[0] === 'pr' && args[1] === 'create') {
 const RULES = ['--rule', 'gitrepository-dev-branch', '--rule', 'kustomization-no-wait'];
 
 describe('the review branch, pushed and proposed', { timeout: SLOW }, () => {
+  it('fix --help describes --push, --remote and --open-pr', async () => {
+    const r = await runCli(['fix', '--help'], { cwd: tempDir() });
+    const help = r.stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/--push\s+push the review branch .*never pushed without it/);
+    expect(help).toMatch(/--remote <name>\s+with --push: the remote to push to/);
+    expect(help).toMatch(/--open-pr\s+with --push: open or update the pull request with gh \(GitHub\) or glab \(GitLab\)/);
+  });
+
   it('pushes only with --push: to origin, or to the remote of the current branch upstream, or to --remote', async () => {
     const { dir, bare } = withRemote();
     const first = await runBin(['fix', ...RULES, '--yes'], { cwd: dir });

@@ -20,6 +20,8 @@ import sys
 import time
 
 STEP_TIMEOUT = float(os.environ.get("PTY_STEP_TIMEOUT", "120"))
+# The terminal's width (PTY_COLUMNS, default 200: choice lines are not wrapped).
+COLUMNS = int(os.environ.get("PTY_COLUMNS", "200"))
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -34,16 +36,16 @@ def main() -> None:
     pid, fd = pty.fork()
     if pid == 0:
         os.environ["TERM"] = "xterm-256color"
-        os.environ.setdefault("COLUMNS", "200")
+        os.environ.setdefault("COLUMNS", str(COLUMNS))
         os.environ.setdefault("LINES", "50")
         os.execvp(cmd[0], cmd)
-    # A wide terminal so that choice lines are not wrapped.
+    # The terminal's size, as a real terminal reports it.
     try:
         import fcntl
         import struct
         import termios
 
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, COLUMNS, 0, 0))
     except Exception:
         pass
     out = bytearray()
