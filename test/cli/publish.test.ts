@@ -177,6 +177,43 @@ describe('the review branch, pushed and proposed', { timeout: SLOW }, () => {
     expect(mine.stderr).toContain('branch mine already exists and has a commit gitops-fix did not make');
   });
 
+  it('--open-pr on GitLab opens the merge request with glab, with the description', async () => {
+    const { dir, bare } = withRemote('https://gitlab.com/acme/flux.git');
+    const bin = tempDir('gitops-fix-glab-');
+    const log = join(bin, 'calls.jsonl');
+    const script = `#!${process.execPath}
+const fs = require('node:fs');
+const args = process.argv.slice(2);
+fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify(args) + '\\n');
+if (args[0] === 'mr' && args[1] === 'list') console.log('[]');
+else if (args[0] === 'mr' && args[1] === 'create') console.log('https://gitlab.com/acme/flux/-/merge_requests/3');
+`;
+    writeFileSync(join(bin, 'glab'), script, { mode: 0o755 });
+    const r = await runBin(['fix', ...RULES, '--yes', '--push', '--open-pr'], { cwd: dir, env: { PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(remoteSha(bare, 'gitops-fix/fixes')).toBe(git(dir, 'rev-parse', 'gitops-fix/fixes').trim());
+    expect(r.stdout).toContain('Opened the merge request with glab: https://gitlab.com/acme/flux/-/merge_requests/3');
+    const calls = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
+    const list = calls.find((c) => c[1] === 'list')!;
+    expect(list).toEqual(['mr', 'list', '--repo', 'https://gitlab.com/acme/flux.git', '--source-branch', 'gitops-fix/fixes', '--output', 'json']);
+    const create = calls.find((c) => c[1] === 'create')!;
+    expect(create.slice(0, 8)).toEqual([
+      'mr',
+      'create',
+      '--repo',
+      'https://gitlab.com/acme/flux.git',
+      '--source-branch',
+      'gitops-fix/fixes',
+      '--target-branch',
+      'main',
+    ]);
+    expect(create[create.indexOf('--description') + 1]).toContain('`gitops-fix/fixes`');
+    expect(create.at(-1)).toBe('--yes');
+  });
+
   it('--open-pr on GitLab without glab installed: a clear message before any work', async () => {
     const { dir, bare } = withRemote('https://gitlab.com/acme/flux.git');
     const bin = tempDir('gitops-fix-bin-');
