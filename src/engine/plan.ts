@@ -57,6 +57,11 @@ export interface PlanOptions {
   readonly options: ReadonlyMap<string, unknown>;
   /** Findings to leave alone (suppressed, or deselected in the picker): `ruleId file#doc messageId`. */
   readonly exclude?: (f: Finding) => boolean;
+  /**
+   * Verify each rule on the whole repository loaded again from disk with the planned texts laid over it, instead
+   * of re-parsing only the files the rule changed. Slow; the reference the plan-equality test compares against.
+   */
+  readonly fullReload?: boolean;
 }
 
 /** Stable identity of a finding across re-detection (positions shift when earlier edits add lines). */
@@ -350,6 +355,13 @@ export class Planner {
     }
   }
 
+  /** The repository with the planned texts: the reference reloads everything from disk. */
+  private *reloadSteps(): Steps<Repo> {
+    const { root, settings } = this.repo;
+    if (this.opts.fullReload) return yield* loadRepoSteps(root, { settings, overrides: this.overlay.current });
+    return yield* loadRepoSteps(root, { settings, base: this.repo, overrides: this.overlay.current });
+  }
+
   private *attempt(
     rule: Rule,
     options: unknown,
@@ -374,7 +386,7 @@ export class Planner {
     if (!ctx.fixed.length) return { verified: true, plan };
     // Verify the rule as a whole on the re-loaded repository.
     const { overlay } = this;
-    const next = yield* loadRepoSteps(this.repo.root, { settings: this.repo.settings, base: this.repo, overrides: overlay.current });
+    const next = yield* this.reloadSteps();
     const broken = next.files.filter((f) => overlay.current.has(f.path) && f.status === 'skipped' && f.skipReason !== 'sops-encrypted');
     const again = new Set((yield* detectRuleSteps(next, rule, options)).map(findingKey));
     const persisting = ctx.fixed.filter((x) => again.has(findingKey(x.finding)));
