@@ -355,11 +355,18 @@ export class Planner {
     }
   }
 
-  /** The repository with the planned texts: the reference reloads everything from disk. */
+  /**
+   * The repository with the planned texts: the files whose planned text differs from the current repository's are
+   * parsed again, every other file (and its resources) is reused; the indexes and the Flux graph are rebuilt. The
+   * reference (`fullReload`) loads the whole repository again from disk instead.
+   */
   private *reloadSteps(): Steps<Repo> {
     const { root, settings } = this.repo;
-    if (this.opts.fullReload) return yield* loadRepoSteps(root, { settings, overrides: this.overlay.current });
-    return yield* loadRepoSteps(root, { settings, base: this.repo, overrides: this.overlay.current });
+    const overrides = this.overlay.current;
+    if (this.opts.fullReload) return yield* loadRepoSteps(root, { settings, overrides });
+    const reparse = new Set<string>();
+    for (const [p, text] of overrides) if (this.current.file(p)?.text !== text) reparse.add(p);
+    return yield* loadRepoSteps(root, { settings, base: this.current, overrides, reparse });
   }
 
   private *attempt(

@@ -18,6 +18,11 @@ export interface LoadOptions {
   readonly overrides?: ReadonlyMap<string, string>;
   /** A repository loaded before: files without an override are reused from it instead of being read again. */
   readonly base?: Repo;
+  /**
+   * With `base`: the only files parsed again (from their override). Every other file of `base` is reused as it was
+   * parsed, override or not: planning passes the files one rule changed, with every planned text as `overrides`.
+   */
+  readonly reparse?: ReadonlySet<string>;
 }
 
 /** Load a directory into a Repo: every YAML file parsed or skipped with a reason. Never throws for file content. */
@@ -52,7 +57,8 @@ export function* loadRepoSteps(rootArg: string, opts: LoadOptions): Steps<Repo> 
   const add = (path: string): void => {
     seen.add(path);
     const override = opts.overrides?.get(path);
-    const reused = override === undefined ? opts.base?.file(path) : undefined;
+    const reuse = override === undefined || (opts.reparse !== undefined && !opts.reparse.has(path));
+    const reused = reuse ? opts.base?.file(path) : undefined;
     if (reused) {
       files.push(reused);
       return;
