@@ -73,11 +73,26 @@ function esc(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Every string leaf of a document, with its path. */
-function strings(data: unknown, path: YamlPath, out: { path: YamlPath; value: string }[]): void {
-  if (typeof data === 'string') out.push({ path, value: data });
-  else if (Array.isArray(data)) data.forEach((v, i) => strings(v, [...path, i], out));
-  else if (data && typeof data === 'object') for (const [k, v] of Object.entries(data)) strings(v, [...path, k], out);
+/**
+ * Visit every string leaf of a document in document order. `path` is the leaf's path, reused between calls: copy
+ * it to keep it (the walk allocates no path for the many leaves that nobody keeps).
+ */
+function eachString(data: unknown, path: (string | number)[], visit: (value: string, path: readonly (string | number)[]) => void): void {
+  if (typeof data === 'string') visit(data, path);
+  else if (Array.isArray(data)) {
+    for (let i = 0; i < data.length; i++) {
+      path.push(i);
+      eachString(data[i], path, visit);
+      path.pop();
+    }
+  } else if (data && typeof data === 'object') {
+    for (const k in data) {
+      if (!Object.prototype.hasOwnProperty.call(data, k)) continue;
+      path.push(k);
+      eachString((data as Record<string, unknown>)[k], path, visit);
+      path.pop();
+    }
+  }
 }
 
 interface Pattern {
@@ -151,43 +166,68 @@ function under(path: YamlPath, root: YamlPath): boolean {
   return root.length <= path.length && root.every((seg, i) => String(path[i]) === String(seg));
 }
 
+interface Leaf {
+  readonly resource: Resource;
+  readonly path: YamlPath;
+  readonly value: string;
+}
+
+/** Per repository: the string leaves that a quick test (by its source) matches, in resource and document order. */
+const leafCache = new WeakMap<Repo, Map<string, Leaf[]>>();
+
+/**
+ * The string leaves of every object that `quick` matches. Targets that name the same Services (the same release in
+ * many clusters) share one walk of the repository.
+ */
+function leavesMatching(repo: Repo, quick: RegExp): readonly Leaf[] {
+  let byQuick = leafCache.get(repo);
+  if (!byQuick) leafCache.set(repo, (byQuick = new Map<string, Leaf[]>()));
+  const key = `${quick.flags}/${quick.source}`;
+  let leaves = byQuick.get(key);
+  if (!leaves) {
+    const found: Leaf[] = [];
+    for (const resource of repo.resources) {
+      eachString(resource.data, [], (value, at) => {
+        if (quick.test(value)) found.push({ resource, path: [...at], value });
+      });
+    }
+    byQuick.set(key, (leaves = found));
+  }
+  return leaves;
+}
+
 /** References to the target's Services in the strings of every object. */
 function references(repo: Repo, t: ServiceTarget): ServiceConsumer[] {
   const pats = patterns(t);
   const roots = helmValueRoots(repo);
   const out: ServiceConsumer[] = [];
   const quick = new RegExp(t.services.map(esc).join('|'), 'i');
-  for (const r of repo.resources) {
-    const leaves: { path: YamlPath; value: string }[] = [];
-    strings(r.data, [], leaves);
+  for (const { resource: r, path, value } of leavesMatching(repo, quick)) {
     const own = repo.flux.namespaceOf(r);
-    for (const { path, value } of leaves) {
-      if (!quick.test(value)) continue;
-      const seen = new Set<number>();
-      for (const p of pats) {
-        if (p.local && own !== t.namespace) continue;
-        p.rx.lastIndex = 0;
-        for (let m = p.rx.exec(value); m; m = p.rx.exec(value)) {
-          if (seen.has(m.index)) continue;
-          seen.add(m.index);
-          const scheme = (m[1] ?? m[4] ?? undefined) || undefined;
-          const port = m[3] ?? m[6];
-          if (r.kind === 'Service' && r.group === '' && path[0] === 'metadata') continue;
-          const helm = [...(roots.get(r.id) ?? [])].some((root) => under(path, root));
-          const kind = kindOf(r, path, helm);
-          const container = kind === 'env' || kind === 'command' || kind === 'other' ? containerOf(repo, r, path) : undefined;
-          out.push({
-            kind,
-            resource: r,
-            path,
-            service: p.service,
-            ref: m[0],
-            offset: m.index,
-            ...(scheme ? { scheme: scheme.toLowerCase() } : {}),
-            ...(port ? { port: Number(port) } : {}),
-            ...(container ? { container } : {}),
-          });
-        }
+    const seen = new Set<number>();
+    for (const p of pats) {
+      if (p.local && own !== t.namespace) continue;
+      p.rx.lastIndex = 0;
+      for (let m = p.rx.exec(value); m; m = p.rx.exec(value)) {
+        if (seen.has(m.index)) continue;
+        seen.add(m.index);
+        const scheme = (m[1] ?? m[4] ?? undefined) || undefined;
+        const port = m[3] ?? m[6];
+        if (r.kind === 'Service' && r.group === '' && path[0] === 'metadata') continue;
+        const helm = [...(roots.get(r.id) ?? [])].some((root) => under(path, root));
+        const kind = kindOf(r, path, helm);
+        const container = kind === 'env' || kind === 'command' || kind === 'other' ? containerOf(repo, r, path) : undefined;
+        out.push({
+          kind,
+          resource: r,
+          path,
+          service: p.service,
+          ref: m[0],
+          offset: m.index,
+          ...(scheme ? { scheme: scheme.toLowerCase() } : {}),
+          ...(port ? { port: Number(port) } : {}),
+          ...(container ? { container } : {}),
+        });
       }
     }
   }
