@@ -3,6 +3,7 @@ import { runAsync, runSync, type Steps } from './cancel.js';
 import { ruleOptions, type Config } from './config.js';
 import { GitopsFixError } from './errors.js';
 import { inputFindings } from './input-findings.js';
+import type { OnProgress } from './progress.js';
 
 export const SYNTAX_RULE_ID = 'yaml-syntax';
 
@@ -99,6 +100,8 @@ export function syntaxFindings(repo: Repo): Finding[] {
 export interface ScanOptions {
   /** Add the loader's own findings (yaml-syntax and the other input checks); default true. */
   readonly syntax?: boolean;
+  /** Told before and after each rule (stage `scan`). */
+  readonly onProgress?: OnProgress;
 }
 
 export function scan(repo: Repo, rules: readonly Rule[], options: ReadonlyMap<string, unknown>, opts: ScanOptions = {}): Finding[] {
@@ -118,9 +121,13 @@ export function scanAsync(
 
 export function* scanSteps(repo: Repo, rules: readonly Rule[], options: ReadonlyMap<string, unknown>, opts: ScanOptions = {}): Steps<Finding[]> {
   const findings: Finding[] = [];
+  const { onProgress } = opts;
+  let done = 0;
   for (const r of rules) {
     yield;
+    onProgress?.({ stage: 'scan', done, total: rules.length, current: r.meta.id });
     findings.push(...(yield* detectRuleSteps(repo, r, options.get(r.meta.id))));
+    onProgress?.({ stage: 'scan', done: ++done, total: rules.length });
   }
   if (opts.syntax !== false) findings.push(...syntaxFindings(repo), ...inputFindings(repo));
   return findings.sort(compareFindings);

@@ -3,6 +3,7 @@ import { SEVERITIES, type Repo, type Rule, type Severity } from '../kit/index.js
 import { loadConfig, ruleOptions, validateRuleKeys, type Config, type LoadedConfig } from './config.js';
 import { reviewChecklist, type ChecklistItem } from './checklist.js';
 import { GitopsFixError } from './errors.js';
+import type { OnProgress } from './progress.js';
 import { loadRepo, loadRepoAsync } from './repo/load.js';
 import { rules as allRules, selectRules, type Selection } from './registry.js';
 import { optionsFor, scan, type Finding } from './scan.js';
@@ -20,9 +21,9 @@ export interface Session {
  * (default: `dir`) unless `configFile` names one: a review branch plans on a worktree of HEAD but uses the
  * configuration in the user's checkout.
  */
-export function openSession(dir: string, configFile?: string, configDir: string = dir): Session {
+export function openSession(dir: string, configFile?: string, configDir: string = dir, onProgress?: OnProgress): Session {
   const { root, loaded, options } = sessionConfig(dir, configFile, configDir);
-  const repo = loadRepo(root, { settings: loaded.settings });
+  const repo = loadRepo(root, { settings: loaded.settings, ...(onProgress ? { onProgress } : {}) });
   return { root, loaded, repo, options };
 }
 
@@ -89,10 +90,10 @@ export interface ScanReport {
   readonly checklist: readonly ChecklistItem[];
 }
 
-export function runScan(session: Session, selection: Selection = {}): ScanReport {
+export function runScan(session: Session, selection: Selection = {}, onProgress?: OnProgress): ScanReport {
   const rules = selectRules(selection);
   const filtered = !!(selection.ruleIds?.length || selection.phases?.length);
-  const scanned = scan(session.repo, rules, session.options, { syntax: !selection.ruleIds?.length }).filter(
+  const scanned = scan(session.repo, rules, session.options, { syntax: !selection.ruleIds?.length, ...(onProgress ? { onProgress } : {}) }).filter(
     (f) => !filtered || f.reviewItem === null || rules.some((r) => r.meta.id === f.ruleId),
   );
   const { findings, suppressed } = suppressionsOf(session).apply(scanned, !filtered);

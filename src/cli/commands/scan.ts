@@ -7,6 +7,7 @@ import { GitopsFixError } from '../../engine/errors.js';
 import { colorEnabled, painter } from '../colors.js';
 import { FINDINGS, OK } from '../exit-codes.js';
 import { lineWriter, type CliIO } from '../io.js';
+import { progressLine } from '../progress.js';
 import { scanJson, scanText } from '../format.js';
 
 export interface ScanFlags {
@@ -28,8 +29,15 @@ export async function scanCommand(dir: string, flags: ScanFlags, io: CliIO): Pro
   if (failOn !== 'none' && !(SEVERITIES as readonly string[]).includes(failOn)) {
     throw new GitopsFixError('usage', `--fail-on ${failOn}: expected critical, high, medium, low or none`);
   }
-  const session = openSession(resolve(io.cwd, dir), flags.config === undefined ? undefined : resolve(io.cwd, flags.config));
-  const report = runScan(session, { phases: parsePhases(flags.phase), ruleIds: flags.rule });
+  const configFile = flags.config === undefined ? undefined : resolve(io.cwd, flags.config);
+  const progress = progressLine(io.stderr);
+  let session, report;
+  try {
+    session = openSession(resolve(io.cwd, dir), configFile, undefined, progress.report);
+    report = runScan(session, { phases: parsePhases(flags.phase), ruleIds: flags.rule }, progress.report);
+  } finally {
+    progress.end();
+  }
   if (flags.format === 'sarif') {
     const [{ sarifLog }, { findingFixes }] = await Promise.all([import('../formats/sarif.js'), import('../../engine/fix-regions.js')]);
     out(JSON.stringify(sarifLog(report, { rules: allRules, version: packageVersion(), fixes: findingFixes(session, report.findings) }), null, 2));

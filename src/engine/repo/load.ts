@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Repo, RepoFile, Settings } from '../../kit/index.js';
 import { runAsync, runSync, type Steps } from '../cancel.js';
+import type { OnProgress } from '../progress.js';
 import { GitopsFixError } from '../errors.js';
 import { classifyFile, skipped, type Classified } from './classify.js';
 import { makeRepo } from './indexes.js';
@@ -23,6 +24,8 @@ export interface LoadOptions {
    * parsed, override or not: planning passes the files one rule changed, with every planned text as `overrides`.
    */
   readonly reparse?: ReadonlySet<string>;
+  /** Told after each file read and parsed (stage `load`). */
+  readonly onProgress?: OnProgress;
 }
 
 /** Load a directory into a Repo: every YAML file parsed or skipped with a reason. Never throws for file content. */
@@ -77,9 +80,12 @@ export function* loadRepoSteps(rootArg: string, opts: LoadOptions): Steps<Repo> 
     }
     files.push(withResources(path, c).file);
   };
+  const { onProgress } = opts;
+  let done = 0;
   for (const path of paths) {
     yield;
     add(path);
+    onProgress?.({ stage: 'load', done: ++done, total: paths.length });
   }
   // JSON manifests that a kustomization.yaml lists as resources are manifests too (kustomize reads JSON).
   for (const path of listedJsonFiles(files)) {
