@@ -87,6 +87,9 @@ class DocumentIndex {
 
 /** The documents of a multi-document text (undefined for one document, or when the text does not parse). */
 function documentsOf(text: string): Document.Parsed[] | undefined {
+  // A second document starts after a `---` or `...` marker at the start of a line (not the first line): without one
+  // the text holds at most one document, and parsing it would only say so.
+  if (!/\n(?:---|\.\.\.)(?:[ \t\r\n]|$)/.test(text)) return undefined;
   let docs: Document.Parsed[];
   try {
     countParse(text);
@@ -182,6 +185,8 @@ export function touchedPaths(changes: readonly Change[], repo: Repo): string[] {
  * would silently change those too, so such an edit is refused: the person decides.
  */
 function refuseSharedAnchor(text: string, docIndex: number, path: readonly (string | number)[]): void {
+  // A shared anchor needs an `&anchor` and an `*alias`: a text without both characters has none to protect.
+  if (!text.includes('&') || !text.includes('*')) return;
   const docs = parseDocs(text);
   let node: unknown = docs[docIndex]?.contents;
   for (const seg of path) {
