@@ -1,5 +1,6 @@
 export * from './phases.js';
 export * from './data.js';
+export * from './kinds.js';
 export * from './repo.js';
 export * from './rule.js';
 export * from './duration.js';

@@ -1,0 +1,313 @@
+/**
+ * Typed views of the kinds the rules read: the Flux objects (HelmRelease, Kustomization, GitRepository,
+ * HelmRepository, OCIRepository), External Secrets (ExternalSecret, ClusterExternalSecret, SecretStore,
+ * ClusterSecretStore), Namespace, the workloads' pod templates and kustomize's own kustomization file.
+ *
+ * Each view is a zod schema, as Renovate's Flux manager validates these kinds, but lenient: real repositories hold
+ * odd data. Every field is optional; a field of an unexpected type reads as absent (one odd field never hides the
+ * rest of the object); unknown fields are kept; a list keeps its indexes (an item that is not a map reads as
+ * undefined, so YAML paths built from an index stay right). A document of another kind or group has no view
+ * (`undefined`): "not that shape", never an error. Free-form maps (Helm values, labels) are the loaded data itself.
+ */
+import { z } from 'zod';
+import { isRecord } from './data.js';
+import { GROUPS, type Resource } from './repo.js';
+
+/** A field: its value when it has the shape, absent otherwise. */
+function opt<T extends z.ZodType>(t: T) {
+  return t.optional().catch(undefined);
+}
+
+/** A list whose items keep their index: an item without the shape reads as undefined. */
+function list<T extends z.ZodType>(item: T) {
+  return opt(z.array(opt(item)));
+}
+
+/** A map whose fields are all optional: a missing or odd one reads as `{}`. */
+function section<S extends z.ZodRawShape>(shape: S) {
+  const schema = z.looseObject(shape);
+  return schema.catch(() => schema.parse({}));
+}
+
+const str = opt(z.string());
+const bool = opt(z.boolean());
+/** A YAML scalar as the user wrote it (`branch: 1.0` is a number). */
+const scalar = opt(z.union([z.string(), z.number(), z.boolean()]));
+/** A free-form map (Helm values, labels, a selector): the loaded data itself, not a copy. */
+const record = opt(z.custom<Record<string, unknown>>((v) => isRecord(v)));
+
+/** `{kind, name, namespace}`: a Flux source or dependency reference, an ESO store reference. */
+export const ObjectRef = z.looseObject({ apiVersion: str, kind: str, name: str, namespace: str });
+export type ObjectRef = z.output<typeof ObjectRef>;
+
+const Metadata = section({ name: str, namespace: str, labels: record, annotations: record });
+
+// ---------------------------------------------------------------------------------------------- Flux
+
+const ValuesReference = z.looseObject({ kind: str, name: str, valuesKey: str, targetPath: str, optional: bool });
+
+export const HelmRelease = z.looseObject({
+  metadata: Metadata,
+  spec: section({
+    chart: opt(
+      z.looseObject({
+        spec: opt(z.looseObject({ chart: str, version: scalar, sourceRef: opt(ObjectRef), interval: str })),
+      }),
+    ),
+    chartRef: opt(ObjectRef),
+    releaseName: str,
+    targetNamespace: str,
+    storageNamespace: str,
+    interval: str,
+    dependsOn: list(ObjectRef),
+    values: record,
+    valuesFrom: list(ValuesReference),
+  }),
+});
+export type HelmRelease = z.output<typeof HelmRelease>;
+
+export const FluxKustomization = z.looseObject({
+  metadata: Metadata,
+  spec: section({
+    path: str,
+    sourceRef: opt(ObjectRef),
+    targetNamespace: str,
+    interval: str,
+    /** As written: absent, null and odd values mean different things to the rules. */
+    retryInterval: z.unknown(),
+    timeout: z.unknown(),
+    wait: z.unknown(),
+    prune: z.unknown(),
+    dependsOn: list(ObjectRef),
+    healthChecks: list(ObjectRef),
+  }),
+});
+export type FluxKustomization = z.output<typeof FluxKustomization>;
+
+/** As written: a rule tells an absent or null field from a present one of any type. */
+const GitRef = z.looseObject({ branch: z.unknown(), tag: z.unknown(), semver: z.unknown(), name: z.unknown(), commit: z.unknown() });
+
+export const GitRepository = z.looseObject({
+  metadata: Metadata,
+  spec: section({ url: str, interval: str, ref: opt(GitRef) }),
+});
+export type GitRepository = z.output<typeof GitRepository>;
+
+export const HelmRepository = z.looseObject({
+  metadata: Metadata,
+  spec: section({ url: str, type: str, interval: z.unknown() }),
+});
+export type HelmRepository = z.output<typeof HelmRepository>;
+
+export const OCIRepository = z.looseObject({
+  metadata: Metadata,
+  spec: section({ url: str, interval: str, ref: opt(z.looseObject({ tag: scalar, semver: scalar, digest: str })) }),
+});
+export type OCIRepository = z.output<typeof OCIRepository>;
+
+/** A source a HelmRelease's `chartRef` names: an OCIRepository or a HelmChart. */
+export const ChartSource = z.looseObject({
+  spec: section({ url: str, chart: z.unknown(), version: z.unknown(), ref: opt(z.looseObject({ tag: z.unknown(), semver: z.unknown() })) }),
+});
+export type ChartSource = z.output<typeof ChartSource>;
+
+// ---------------------------------------------------------------------------------------------- External Secrets
+
+const ExternalSecretSpec = section({
+  refreshInterval: z.unknown(),
+  refreshPolicy: z.unknown(),
+  secretStoreRef: opt(ObjectRef),
+  target: opt(z.looseObject({ name: str, creationPolicy: str, template: record })),
+  data: list(z.looseObject({ secretKey: str, remoteRef: opt(z.looseObject({ key: str, property: str })), sourceRef: record })),
+  dataFrom: list(
+    z.looseObject({
+      extract: opt(z.looseObject({ key: str, property: str })),
+      find: opt(z.looseObject({ path: str, name: opt(z.looseObject({ regexp: scalar })) })),
+      sourceRef: opt(z.looseObject({ storeRef: opt(ObjectRef), generatorRef: opt(ObjectRef) })),
+    }),
+  ),
+});
+export type ExternalSecretSpec = z.output<typeof ExternalSecretSpec>;
+
+export const ExternalSecret = z.looseObject({ metadata: Metadata, spec: ExternalSecretSpec });
+export type ExternalSecret = z.output<typeof ExternalSecret>;
+
+export const ClusterExternalSecret = z.looseObject({
+  metadata: Metadata,
+  spec: section({
+    externalSecretSpec: ExternalSecretSpec,
+    externalSecretName: str,
+    namespaces: list(z.string()),
+    namespaceSelector: record,
+    namespaceSelectors: list(z.custom<Record<string, unknown>>((v) => isRecord(v))),
+  }),
+});
+export type ClusterExternalSecret = z.output<typeof ClusterExternalSecret>;
+
+const ServiceAccountRef = z.looseObject({ name: str, namespace: str, audiences: list(z.string()) });
+
+export const SecretStore = z.looseObject({
+  metadata: Metadata,
+  spec: section({
+    provider: record,
+    conditions: list(z.custom<Record<string, unknown>>((v) => isRecord(v))),
+    refreshInterval: z.unknown(),
+  }),
+});
+export type SecretStore = z.output<typeof SecretStore>;
+
+/** `spec.provider.vault` of a SecretStore: the fields the rules read. */
+export const VaultProvider = z.looseObject({
+  server: str,
+  path: str,
+  version: str,
+  namespace: str,
+  caBundle: str,
+  caProvider: record,
+  auth: opt(
+    z.looseObject({
+      kubernetes: opt(z.looseObject({ mountPath: str, role: str, serviceAccountRef: opt(ServiceAccountRef), secretRef: record })),
+      tokenSecretRef: record,
+      appRole: record,
+      jwt: record,
+    }),
+  ),
+});
+export type VaultProvider = z.output<typeof VaultProvider>;
+
+// ---------------------------------------------------------------------------------------------- core
+
+export const Namespace = z.looseObject({ metadata: Metadata });
+export type Namespace = z.output<typeof Namespace>;
+
+const KeyToPath = z.looseObject({ key: str, path: str });
+
+export const Volume = z.looseObject({
+  name: str,
+  secret: opt(z.looseObject({ secretName: str, items: list(KeyToPath) })),
+  configMap: opt(z.looseObject({ name: str, items: list(KeyToPath) })),
+  projected: opt(z.looseObject({ sources: list(z.custom<Record<string, unknown>>((v) => isRecord(v))) })),
+  persistentVolumeClaim: opt(z.looseObject({ claimName: str })),
+  emptyDir: record,
+});
+export type Volume = z.output<typeof Volume>;
+
+export const VolumeMount = z.looseObject({ name: str, mountPath: str, readOnly: bool, subPath: str });
+export type VolumeMount = z.output<typeof VolumeMount>;
+
+const EnvVar = z.looseObject({ name: str, value: scalar, valueFrom: record });
+
+export const ContainerSpec = z.looseObject({
+  name: str,
+  image: str,
+  ports: list(z.looseObject({ name: str, containerPort: opt(z.union([z.number(), z.string()])), protocol: str })),
+  env: list(EnvVar),
+  volumeMounts: list(VolumeMount),
+  securityContext: record,
+  resources: record,
+});
+export type ContainerSpec = z.output<typeof ContainerSpec>;
+
+export const PodSpec = z.looseObject({
+  containers: list(ContainerSpec),
+  initContainers: list(ContainerSpec),
+  volumes: list(Volume),
+  securityContext: record,
+  serviceAccountName: str,
+});
+export type PodSpec = z.output<typeof PodSpec>;
+
+/** A PersistentVolumeClaim template of a StatefulSet (`spec.volumeClaimTemplates[]`). */
+export const ClaimTemplate = z.looseObject({
+  metadata: Metadata,
+  spec: section({ resources: section({ requests: section({ storage: scalar }) }), storageClassName: str }),
+});
+export type ClaimTemplate = z.output<typeof ClaimTemplate>;
+
+export const StatefulSet = z.looseObject({
+  metadata: Metadata,
+  spec: section({ replicas: z.unknown(), volumeClaimTemplates: list(ClaimTemplate) }),
+});
+export type StatefulSet = z.output<typeof StatefulSet>;
+
+// ---------------------------------------------------------------------------------------------- kustomize
+
+const Generator = z.looseObject({ name: str, behavior: str, files: list(z.string()), envs: list(z.string()), literals: list(z.string()) });
+export type KustomizeGenerator = z.output<typeof Generator>;
+
+/** kustomize's own configuration (`kustomization.yaml`, often without apiVersion or kind). */
+export const KustomizeFile = z.looseObject({
+  namespace: str,
+  resources: list(z.string()),
+  components: list(z.string()),
+  patches: list(z.looseObject({ path: str, patch: str, target: record })),
+  patchesStrategicMerge: list(z.string()),
+  patchesJson6902: list(z.looseObject({ path: str, patch: str, target: record })),
+  configMapGenerator: list(Generator),
+  secretGenerator: list(Generator),
+  helmCharts: list(z.custom<Record<string, unknown>>((v) => isRecord(v))),
+});
+export type KustomizeFile = z.output<typeof KustomizeFile>;
+
+// ---------------------------------------------------------------------------------------------- reading
+
+const cache = new WeakMap<Resource, Map<z.ZodType, unknown>>();
+
+/** Parse `value` with a view's schema: the typed view, or undefined when it does not have the shape at all. */
+export function viewOf<S extends z.ZodType>(schema: S, value: unknown): z.output<S> | undefined {
+  const r = schema.safeParse(value);
+  return r.success ? r.data : undefined;
+}
+
+/** A resource's document read through `schema`, once per resource. */
+function cached<S extends z.ZodType>(r: Resource, schema: S): z.output<S> | undefined {
+  let byView = cache.get(r);
+  if (!byView) cache.set(r, (byView = new Map()));
+  if (!byView.has(schema)) byView.set(schema, viewOf(schema, r.data));
+  return byView.get(schema) as z.output<S> | undefined;
+}
+
+function viewer<S extends z.ZodType>(group: string, kinds: readonly string[], schema: S): (r: Resource) => z.output<S> | undefined {
+  return (r) => (r.group === group && r.kind !== undefined && kinds.includes(r.kind) ? cached(r, schema) : undefined);
+}
+
+/** A helm.toolkit.fluxcd.io HelmRelease. */
+export const helmReleaseView = viewer(GROUPS.fluxHelm, ['HelmRelease'], HelmRelease);
+/** A kustomize.toolkit.fluxcd.io Kustomization (Flux's, not kustomize's own file). */
+export const fluxKustomizationView = viewer(GROUPS.fluxKustomize, ['Kustomization'], FluxKustomization);
+export const gitRepositoryView = viewer(GROUPS.fluxSource, ['GitRepository'], GitRepository);
+export const helmRepositoryView = viewer(GROUPS.fluxSource, ['HelmRepository'], HelmRepository);
+export const ociRepositoryView = viewer(GROUPS.fluxSource, ['OCIRepository'], OCIRepository);
+/** An OCIRepository or HelmChart a HelmRelease's `chartRef` names (any group: the reference says which kind). */
+export function chartSourceView(r: Resource): ChartSource | undefined {
+  return cached(r, ChartSource);
+}
+export const externalSecretView = viewer(GROUPS.eso, ['ExternalSecret'], ExternalSecret);
+export const clusterExternalSecretView = viewer(GROUPS.eso, ['ClusterExternalSecret'], ClusterExternalSecret);
+/** The ExternalSecret spec of an ExternalSecret or of a ClusterExternalSecret's template. */
+export function externalSecretSpecOf(r: Resource): ExternalSecretSpec | undefined {
+  return externalSecretView(r)?.spec ?? clusterExternalSecretView(r)?.spec.externalSecretSpec;
+}
+/** A SecretStore or ClusterSecretStore. */
+export const secretStoreView = viewer(GROUPS.eso, ['SecretStore', 'ClusterSecretStore'], SecretStore);
+/** The Vault provider of a SecretStore or ClusterSecretStore (undefined for other providers). */
+export function vaultProviderOf(r: Resource): VaultProvider | undefined {
+  return viewOf(VaultProvider, secretStoreView(r)?.spec.provider?.vault);
+}
+export const namespaceView = viewer('', ['Namespace'], Namespace);
+export const statefulSetView = viewer('apps', ['StatefulSet'], StatefulSet);
+
+/** kustomize's configuration in a kustomization file (the document, whatever its apiVersion and kind say). */
+export function kustomizeFileView(r: Resource): KustomizeFile | undefined {
+  return cached(r, KustomizeFile);
+}
+
+/** A pod spec (a workload's `spec.template.spec`, a Pod's `spec`) read from plain data. */
+export function podSpecOf(value: unknown): PodSpec | undefined {
+  return viewOf(PodSpec, value);
+}
+
+/** A container read from plain data. */
+export function containerSpecOf(value: unknown): ContainerSpec | undefined {
+  return viewOf(ContainerSpec, value);
+}
