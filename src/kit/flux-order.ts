@@ -1,4 +1,5 @@
 /** In which order Flux applies two files of a repository: through which Kustomizations, and whether one waits for the other. */
+import { fluxKustomizationView } from './kinds.js';
 import { GROUPS, type Repo, type Resource } from './repo.js';
 import { scalarText } from './scalar.js';
 
@@ -26,11 +27,9 @@ export function fluxDependencies(repo: Repo, ks: Resource): Resource[] {
   const queue = [ks];
   while (queue.length) {
     const k = queue.shift()!;
-    const deps = k.get(['spec', 'dependsOn']);
-    for (const d of Array.isArray(deps) ? (deps as unknown[]) : []) {
-      if (!d || typeof d !== 'object') continue;
-      const r = d as Record<string, unknown>;
-      const dk = key(r.name, r.namespace ?? k.namespace);
+    for (const d of fluxKustomizationView(k)?.spec.dependsOn ?? []) {
+      if (!d) continue;
+      const dk = key(d.name, d.namespace ?? k.namespace);
       if (seen.has(dk)) continue;
       seen.add(dk);
       const dep = byKey.get(dk);
@@ -45,11 +44,9 @@ export function fluxDependencies(repo: Repo, ks: Resource): Resource[] {
 
 /** Does the Kustomization become ready only once the HelmRelease is (`wait: true`, or a health check naming it)? */
 export function waitsForRelease(ks: Resource, hr: Resource): boolean {
-  if (ks.get(['spec', 'wait']) === true) return true;
-  const checks = ks.get(['spec', 'healthChecks']);
-  return (Array.isArray(checks) ? checks : []).some(
-    (c) => c && typeof c === 'object' && (c as Record<string, unknown>).kind === 'HelmRelease' && (c as Record<string, unknown>).name === hr.name,
-  );
+  const spec = fluxKustomizationView(ks)?.spec;
+  if (spec?.wait === true) return true;
+  return (spec?.healthChecks ?? []).some((c) => c?.kind === 'HelmRelease' && c.name === hr.name);
 }
 
 /** How Flux orders applying `laterFile` after the HelmRelease `first` has become ready; the worst case over its Kustomizations. */

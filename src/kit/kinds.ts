@@ -29,6 +29,8 @@ function section<S extends z.ZodRawShape>(shape: S) {
   return schema.catch(() => schema.parse({}));
 }
 
+/** A field as written, of any type (a rule tells absent, null and odd values apart). */
+const raw = z.unknown().optional();
 const str = opt(z.string());
 const bool = opt(z.boolean());
 /** A YAML scalar as the user wrote it (`branch: 1.0` is a number). */
@@ -46,14 +48,14 @@ const Metadata = section({ name: str, namespace: str, labels: record, annotation
 
 const ValuesReference = z.looseObject({ kind: str, name: str, valuesKey: str, targetPath: str, optional: bool });
 
+/** `spec.chart.spec` of a HelmRelease: a chart of a HelmRepository, GitRepository or Bucket (`version` as written). */
+export const HelmChartTemplateSpec = z.looseObject({ chart: str, version: raw, sourceRef: opt(ObjectRef), interval: str });
+export type HelmChartTemplateSpec = z.output<typeof HelmChartTemplateSpec>;
+
 export const HelmRelease = z.looseObject({
   metadata: Metadata,
   spec: section({
-    chart: opt(
-      z.looseObject({
-        spec: opt(z.looseObject({ chart: str, version: scalar, sourceRef: opt(ObjectRef), interval: str })),
-      }),
-    ),
+    chart: opt(z.looseObject({ spec: opt(HelmChartTemplateSpec) })),
     chartRef: opt(ObjectRef),
     releaseName: str,
     targetNamespace: str,
@@ -74,10 +76,10 @@ export const FluxKustomization = z.looseObject({
     targetNamespace: str,
     interval: str,
     /** As written: absent, null and odd values mean different things to the rules. */
-    retryInterval: z.unknown(),
-    timeout: z.unknown(),
-    wait: z.unknown(),
-    prune: z.unknown(),
+    retryInterval: raw,
+    timeout: raw,
+    wait: raw,
+    prune: raw,
     dependsOn: list(ObjectRef),
     healthChecks: list(ObjectRef),
   }),
@@ -85,7 +87,7 @@ export const FluxKustomization = z.looseObject({
 export type FluxKustomization = z.output<typeof FluxKustomization>;
 
 /** As written: a rule tells an absent or null field from a present one of any type. */
-const GitRef = z.looseObject({ branch: z.unknown(), tag: z.unknown(), semver: z.unknown(), name: z.unknown(), commit: z.unknown() });
+const GitRef = z.looseObject({ branch: raw, tag: raw, semver: raw, name: raw, commit: raw });
 
 export const GitRepository = z.looseObject({
   metadata: Metadata,
@@ -95,7 +97,7 @@ export type GitRepository = z.output<typeof GitRepository>;
 
 export const HelmRepository = z.looseObject({
   metadata: Metadata,
-  spec: section({ url: str, type: str, interval: z.unknown() }),
+  spec: section({ url: str, type: str, interval: raw }),
 });
 export type HelmRepository = z.output<typeof HelmRepository>;
 
@@ -107,15 +109,15 @@ export type OCIRepository = z.output<typeof OCIRepository>;
 
 /** A source a HelmRelease's `chartRef` names: an OCIRepository or a HelmChart. */
 export const ChartSource = z.looseObject({
-  spec: section({ url: str, chart: z.unknown(), version: z.unknown(), ref: opt(z.looseObject({ tag: z.unknown(), semver: z.unknown() })) }),
+  spec: section({ url: str, chart: raw, version: raw, ref: opt(z.looseObject({ tag: raw, semver: raw })) }),
 });
 export type ChartSource = z.output<typeof ChartSource>;
 
 // ---------------------------------------------------------------------------------------------- External Secrets
 
 const ExternalSecretSpec = section({
-  refreshInterval: z.unknown(),
-  refreshPolicy: z.unknown(),
+  refreshInterval: raw,
+  refreshPolicy: raw,
   secretStoreRef: opt(ObjectRef),
   target: opt(z.looseObject({ name: str, creationPolicy: str, template: record })),
   data: list(z.looseObject({ secretKey: str, remoteRef: opt(z.looseObject({ key: str, property: str })), sourceRef: record })),
@@ -151,7 +153,7 @@ export const SecretStore = z.looseObject({
   spec: section({
     provider: record,
     conditions: list(z.custom<Record<string, unknown>>((v) => isRecord(v))),
-    refreshInterval: z.unknown(),
+    refreshInterval: raw,
   }),
 });
 export type SecretStore = z.output<typeof SecretStore>;
@@ -226,7 +228,7 @@ export type ClaimTemplate = z.output<typeof ClaimTemplate>;
 
 export const StatefulSet = z.looseObject({
   metadata: Metadata,
-  spec: section({ replicas: z.unknown(), volumeClaimTemplates: list(ClaimTemplate) }),
+  spec: section({ replicas: raw, volumeClaimTemplates: list(ClaimTemplate) }),
 });
 export type StatefulSet = z.output<typeof StatefulSet>;
 

@@ -1,4 +1,14 @@
-import { clean, defineRule, GROUPS, notApplicable, type Repo, type Resource, scalarText } from '../../src/kit/index.js';
+import {
+  clean,
+  defineRule,
+  fluxKustomizationView,
+  gitRepositoryView,
+  GROUPS,
+  notApplicable,
+  type Repo,
+  type Resource,
+  scalarText,
+} from '../../src/kit/index.js';
 
 /**
  * GitRepositories that a Flux Kustomization applies THIS repository from: the cluster's own sync source. A
@@ -8,10 +18,10 @@ import { clean, defineRule, GROUPS, notApplicable, type Repo, type Resource, sca
 function syncSources(repo: Repo): Set<Resource> {
   const out = new Set<Resource>();
   for (const ks of repo.ofKind('Kustomization', GROUPS.fluxKustomize)) {
-    const ref = ks.get(['spec', 'sourceRef']) as { kind?: unknown; name?: unknown; namespace?: unknown } | undefined;
-    if (!ref || ref.kind !== 'GitRepository' || typeof ref.name !== 'string') continue;
+    const ref = fluxKustomizationView(ks)?.spec.sourceRef;
+    if (!ref || ref.kind !== 'GitRepository' || ref.name === undefined) continue;
     if (repo.flux.kustomizationDir(ks) === undefined) continue;
-    const ns = typeof ref.namespace === 'string' ? ref.namespace : ks.namespace;
+    const ns = ref.namespace ?? ks.namespace;
     const src = repo.find('GitRepository', ref.name, ns, GROUPS.fluxSource);
     if (src) out.add(src);
   }
@@ -34,9 +44,9 @@ export const rule = defineRule({
     const main = repo.settings.mainBranch;
     for (const src of syncSources(repo)) {
       if (!repo.flux.isProduction(src)) continue;
-      const ref = src.get(['spec', 'ref']) as Record<string, unknown> | undefined;
+      const ref = gitRepositoryView(src)?.spec.ref;
       // tag, semver, name and commit take precedence over branch: a pinned production source is fine.
-      if (ref && ['tag', 'semver', 'name', 'commit'].some((k) => ref[k] !== undefined && ref[k] !== null)) continue;
+      if (ref && [ref.tag, ref.semver, ref.name, ref.commit].some((v) => v !== undefined && v !== null)) continue;
       const branch = ref?.branch;
       const data = { name: src.name ?? '(unnamed)', main };
       if (branch === undefined || branch === null) {

@@ -1,4 +1,15 @@
-import { clean, defineRule, durationOption, GROUPS, notApplicable, z, type Change, type Repo, type Resource } from '../../src/kit/index.js';
+import {
+  clean,
+  defineRule,
+  durationOption,
+  fluxKustomizationView,
+  GROUPS,
+  notApplicable,
+  z,
+  type Change,
+  type Repo,
+  type Resource,
+} from '../../src/kit/index.js';
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'HelmRelease']);
 
@@ -10,8 +21,8 @@ const options = z
 
 function dependedOn(repo: Repo, ks: Resource): boolean {
   return repo.ofKind('Kustomization', GROUPS.fluxKustomize).some((other) => {
-    const deps = other.get(['spec', 'dependsOn']);
-    return Array.isArray(deps) && deps.some((d) => d && typeof d === 'object' && (d as { name?: unknown }).name === ks.name);
+    const deps = fluxKustomizationView(other)?.spec.dependsOn ?? [];
+    return deps.some((d) => d !== undefined && d.name === ks.name);
   });
 }
 

@@ -1,26 +1,18 @@
 /** What a HelmRelease installs: its chart and version (through its source), and the values Helm will see. */
-import { GROUPS, type ChartInfo, type Repo, type Resource, type ValuesSource } from '../../kit/index.js';
+import { GROUPS, HelmRelease, viewOf, type ChartInfo, type HelmChartTemplateSpec, type ObjectRef, type Repo, type Resource, type ValuesSource } from '../../kit/index.js';
 import { scalarText } from '../../kit/scalar.js';
 import type { KustomizeTree } from './kustomize-tree.js';
 import { asRecord, deepMerge, dirOf, joinPath, stringsOf as strings } from '../../kit/data.js';
 
 const NO_CHART: ChartInfo = { chart: undefined, version: undefined, sourceKind: undefined, sourceName: undefined, url: undefined, source: undefined };
 
-function sourceRef(ref: Record<string, unknown>): { kind: string | undefined; name: string | undefined; namespace: string | undefined } {
-  return {
-    kind: typeof ref.kind === 'string' ? ref.kind : undefined,
-    name: typeof ref.name === 'string' ? ref.name : undefined,
-    namespace: ref.namespace as string | undefined,
-  };
-}
-
 /** `spec.chart.spec`: a chart of a HelmRepository, GitRepository or Bucket. */
-function chartFromTemplate(repo: Repo, hr: Resource, spec: Record<string, unknown>): ChartInfo {
-  const { kind, name, namespace } = sourceRef(asRecord(spec.sourceRef) ?? {});
+function chartFromTemplate(repo: Repo, hr: Resource, spec: HelmChartTemplateSpec): ChartInfo {
+  const { kind, name, namespace } = spec.sourceRef ?? {};
   const source = kind && name ? repo.find(kind, name, namespace ?? hr.namespace, GROUPS.fluxSource) : undefined;
   const url = source?.get(['spec', 'url']);
   return {
-    chart: typeof spec.chart === 'string' ? spec.chart : undefined,
+    chart: spec.chart,
     version: spec.version === undefined ? undefined : scalarText(spec.version),
     sourceKind: kind,
     sourceName: name,
@@ -30,8 +22,8 @@ function chartFromTemplate(repo: Repo, hr: Resource, spec: Record<string, unknow
 }
 
 /** `spec.chartRef`: an OCIRepository or a HelmChart. */
-function chartFromRef(repo: Repo, hr: Resource, ref: Record<string, unknown>): ChartInfo {
-  const { kind, name, namespace } = sourceRef(ref);
+function chartFromRef(repo: Repo, hr: Resource, ref: ObjectRef): ChartInfo {
+  const { kind, name, namespace } = ref;
   const source = kind && name ? repo.find(kind, name, namespace ?? hr.namespace) : undefined;
   const url = source?.get(['spec', 'url']);
   const chartName = kind === 'HelmChart' ? source?.get(['spec', 'chart']) : typeof url === 'string' ? url.replace(/\/+$/, '').split('/').pop() : undefined;
@@ -47,10 +39,10 @@ function chartFromRef(repo: Repo, hr: Resource, ref: Record<string, unknown>): C
 }
 
 export function helmChart(repo: Repo, hr: Resource): ChartInfo {
-  const spec = asRecord(hr.get(['spec', 'chart', 'spec']));
-  if (spec) return chartFromTemplate(repo, hr, spec);
-  const ref = asRecord(hr.get(['spec', 'chartRef']));
-  return ref ? chartFromRef(repo, hr, ref) : NO_CHART;
+  // Any HelmRelease the graph asks about, whatever its group (the caller decides which releases count).
+  const view = viewOf(HelmRelease, hr.data)?.spec;
+  if (view?.chart?.spec) return chartFromTemplate(repo, hr, view.chart.spec);
+  return view?.chartRef ? chartFromRef(repo, hr, view.chartRef) : NO_CHART;
 }
 
 /** The values files a kustomize generator makes the ConfigMap or Secret `ref` from, in the builds that include `hr`. */
