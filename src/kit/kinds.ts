@@ -35,6 +35,8 @@ const str = opt(z.string());
 const bool = opt(z.boolean());
 /** A YAML scalar as the user wrote it (`branch: 1.0` is a number). */
 const scalar = opt(z.union([z.string(), z.number(), z.boolean()]));
+/** A Kubernetes quantity as written (`1Gi`, `512`). */
+const quantity = opt(z.union([z.string(), z.number()]));
 /** A free-form map (Helm values, labels, a selector): the loaded data itself, not a copy. */
 const record = opt(z.custom<Record<string, unknown>>((v) => isRecord(v)));
 
@@ -197,13 +199,20 @@ export type Volume = z.output<typeof Volume>;
 export const VolumeMount = z.looseObject({ name: str, mountPath: str, readOnly: bool, subPath: str });
 export type VolumeMount = z.output<typeof VolumeMount>;
 
-const EnvVar = z.looseObject({ name: str, value: scalar, valueFrom: record });
+const KeyRef = z.looseObject({ name: str, key: str, optional: bool });
+const EnvVar = z.looseObject({
+  name: str,
+  value: scalar,
+  valueFrom: opt(z.looseObject({ secretKeyRef: opt(KeyRef), configMapKeyRef: opt(KeyRef), fieldRef: record })),
+});
+const EnvFromSource = z.looseObject({ prefix: str, secretRef: opt(KeyRef), configMapRef: opt(KeyRef) });
 
 export const ContainerSpec = z.looseObject({
   name: str,
   image: str,
   ports: list(z.looseObject({ name: str, containerPort: opt(z.union([z.number(), z.string()])), protocol: str })),
   env: list(EnvVar),
+  envFrom: list(EnvFromSource),
   volumeMounts: list(VolumeMount),
   securityContext: record,
   resources: record,
@@ -219,16 +228,16 @@ export const PodSpec = z.looseObject({
 });
 export type PodSpec = z.output<typeof PodSpec>;
 
-/** A PersistentVolumeClaim template of a StatefulSet (`spec.volumeClaimTemplates[]`). */
-export const ClaimTemplate = z.looseObject({
+/** A PersistentVolumeClaim, or a StatefulSet's template of one (`spec.volumeClaimTemplates[]`). */
+export const PersistentVolumeClaim = z.looseObject({
   metadata: Metadata,
-  spec: section({ resources: section({ requests: section({ storage: scalar }) }), storageClassName: str }),
+  spec: section({ resources: section({ requests: section({ storage: quantity }) }), storageClassName: str }),
 });
-export type ClaimTemplate = z.output<typeof ClaimTemplate>;
+export type PersistentVolumeClaim = z.output<typeof PersistentVolumeClaim>;
 
 export const StatefulSet = z.looseObject({
   metadata: Metadata,
-  spec: section({ replicas: raw, volumeClaimTemplates: list(ClaimTemplate) }),
+  spec: section({ replicas: raw, volumeClaimTemplates: list(PersistentVolumeClaim) }),
 });
 export type StatefulSet = z.output<typeof StatefulSet>;
 
@@ -259,6 +268,11 @@ const cache = new WeakMap<Resource, Map<z.ZodType, unknown>>();
 export function viewOf<S extends z.ZodType>(schema: S, value: unknown): z.output<S> | undefined {
   const r = schema.safeParse(value);
   return r.success ? r.data : undefined;
+}
+
+/** The items of a list read through `schema`: an item without the shape is undefined; a value that is no list has none. */
+export function itemsOf<S extends z.ZodType>(schema: S, value: unknown): (z.output<S> | undefined)[] {
+  return Array.isArray(value) ? value.map((v) => viewOf(schema, v)) : [];
 }
 
 /** A resource's document read through `schema`, once per resource. */
@@ -298,6 +312,7 @@ export function vaultProviderOf(r: Resource): VaultProvider | undefined {
 }
 export const namespaceView = viewer('', ['Namespace'], Namespace);
 export const statefulSetView = viewer('apps', ['StatefulSet'], StatefulSet);
+export const persistentVolumeClaimView = viewer('', ['PersistentVolumeClaim'], PersistentVolumeClaim);
 
 /** kustomize's configuration in a kustomization file (the document, whatever its apiVersion and kind say). */
 export function kustomizeFileView(r: Resource): KustomizeFile | undefined {

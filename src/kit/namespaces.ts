@@ -2,6 +2,7 @@
  * Which namespaces objects land in, and which of them are production: the production-namespace policy that
  * namespace-wide controls (NetworkPolicy, ResourceQuota) follow.
  */
+import { namespaceView } from './kinds.js';
 import { isReachable } from './placement.js';
 import { GROUPS, type Repo, type Resource } from './repo.js';
 
@@ -84,10 +85,10 @@ export function productionNamespaces(repo: Repo): ProductionNamespace[] {
     if (n.group !== '' || !n.name) continue;
     seen.add(n.name);
     if (isProductionName(n.name)) add(n.name, 'name');
-    const labels = n.get(['metadata', 'labels']);
-    if (labels && typeof labels === 'object') {
+    const labels = namespaceView(n)?.metadata.labels;
+    if (labels) {
       for (const k of PROD_LABEL_KEYS) {
-        const v = (labels as Record<string, unknown>)[k];
+        const v = labels[k];
         if (typeof v === 'string' && /^(prod|production)$/i.test(v)) add(n.name, 'label');
       }
     }

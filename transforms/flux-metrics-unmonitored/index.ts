@@ -1,6 +1,8 @@
 import {
   clean,
   defineRule,
+  fluxKustomizationView,
+  kustomizeFileView,
   dirOf,
   generateNear,
   GROUPS,
@@ -67,8 +69,8 @@ function fluxInstallations(repo: Repo): Installation[] {
   for (const f of repo.files) {
     if (!isKustomizeFileName(f.path) || dirs.has(dirOf(f.path))) continue;
     const k = repo.flux.kustomizeFile(dirOf(f.path));
-    const resources = k?.get(['resources']);
-    if (!k || !Array.isArray(resources) || !resources.some((e) => typeof e === 'string' && GOTK_COMPONENTS.test(e.replace(/^\.\//, '')))) continue;
+    const resources = k && kustomizeFileView(k)?.resources;
+    if (!k || !resources?.some((e) => e !== undefined && GOTK_COMPONENTS.test(e.replace(/^\.\//, '')))) continue;
     out.push({ anchor: k, namespace: 'flux-system' });
     dirs.add(dirOf(f.path));
   }
@@ -85,10 +87,8 @@ function dependents(repo: Repo, targets: readonly Resource[]): Resource[] {
     changed = false;
     for (const k of all) {
       if (reached.has(key(k.name, k.namespace))) continue;
-      const deps = k.get(['spec', 'dependsOn']);
-      const hit = (Array.isArray(deps) ? deps : []).some(
-        (d) => d && typeof d === 'object' && reached.has(key((d as Record<string, unknown>).name, (d as Record<string, unknown>).namespace ?? k.namespace)),
-      );
+      const deps = fluxKustomizationView(k)?.spec.dependsOn ?? [];
+      const hit = deps.some((d) => d !== undefined && reached.has(key(d.name, d.namespace ?? k.namespace)));
       if (hit) {
         reached.add(key(k.name, k.namespace));
         out.push(k);

@@ -1,5 +1,6 @@
 import {
   clean,
+  containerSpecOf,
   defineRule,
   describeGaps,
   esoSecurityContexts,
@@ -50,9 +51,8 @@ const RO_ROOT = ' TODO(gitops-fix): mount an emptyDir wherever the app writes (e
 
 /** Why a container binds a port below 1024 (a containerPort, or an image known to), or undefined. */
 function lowPort(resource: Resource, container: YamlPath, image: string | undefined): string | undefined {
-  const ports = resource.get([...container, 'ports']);
-  const low = (Array.isArray(ports) ? (ports as unknown[]) : [])
-    .map((p) => (p as { containerPort?: unknown } | null)?.containerPort)
+  const low = (containerSpecOf(resource.get(container))?.ports ?? [])
+    .map((p) => p?.containerPort)
     .find((p): p is number => typeof p === 'number' && p > 0 && p < 1024);
   if (low !== undefined) return `it binds port ${low}`;
   return knownLowPortImage(image);
@@ -68,10 +68,9 @@ function nonRootRisk(resource: Resource, spec: YamlPath, g: PodGaps): string | u
   for (const c of containers) {
     const root = knownRootImage(c.image);
     if (root) return `container ${c.name}: ${root}`;
-    const mounts = resource.get([...spec, c.list, c.index, 'volumeMounts']);
-    const home = (Array.isArray(mounts) ? (mounts as unknown[]) : [])
-      .map((m) => (m as { mountPath?: unknown } | null)?.mountPath)
-      .find((m): m is string => typeof m === 'string' && /^\/root(\/|$)/.test(m));
+    const home = (containerSpecOf(resource.get([...spec, c.list, c.index]))?.volumeMounts ?? [])
+      .map((m) => m?.mountPath)
+      .find((m) => m !== undefined && /^\/root(\/|$)/.test(m));
     if (home) return `container ${c.name} mounts ${home}, so it runs as root`;
   }
   const podUser = resource.get([...spec, 'securityContext', 'runAsUser']);

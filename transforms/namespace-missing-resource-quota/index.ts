@@ -11,6 +11,8 @@ import {
   notApplicable,
   parseCpuMillis,
   parseQuantity,
+  persistentVolumeClaimView,
+  statefulSetView,
   productionNamespacesWithout,
   productionTargets,
   releaseNamespace,
@@ -104,9 +106,8 @@ function declaredTotals(repo: Repo, namespace: string, o: Options): Totals | und
     t.memoryLimit += n * podLim;
     t.pods += n;
     if (w.kind === 'StatefulSet') {
-      const templates = w.resource.get(['spec', 'volumeClaimTemplates']);
-      for (const vct of Array.isArray(templates) ? templates : []) {
-        const size = parseQuantity((vct as { spec?: { resources?: { requests?: { storage?: string } } } })?.spec?.resources?.requests?.storage);
+      for (const vct of statefulSetView(w.resource)?.spec.volumeClaimTemplates ?? []) {
+        const size = parseQuantity(vct?.spec.resources.requests.storage);
         t.claims += n;
         t.storage += n * (size ?? 0);
       }
@@ -115,7 +116,7 @@ function declaredTotals(repo: Repo, namespace: string, o: Options): Totals | und
   for (const { resource, namespace: pns } of namespacedResources(repo)) {
     if (pns !== namespace || resource.kind !== 'PersistentVolumeClaim' || resource.group !== '') continue;
     t.claims += 1;
-    t.storage += parseQuantity(resource.get(['spec', 'resources', 'requests', 'storage']) as string | undefined) ?? 0;
+    t.storage += parseQuantity(persistentVolumeClaimView(resource)?.spec.resources.requests.storage) ?? 0;
   }
   return t;
 }

@@ -6,7 +6,9 @@
  */
 import {
   asRecord,
+  containerSpecOf,
   helmReleases,
+  podSpecOf,
   serviceConsumers,
   vaultServiceTarget,
   workloads,
@@ -31,21 +33,17 @@ export interface Unsealer {
 
 /** ConfigMaps a workload mounts or reads its environment from. */
 function configMapsOf(repo: Repo, w: Workload): Resource[] {
-  const spec = asRecord(w.resource.get(w.podSpecPath)) ?? {};
   const names = new Set<string>();
-  for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) {
-    const cm = asRecord(asRecord(v)?.configMap)?.name;
-    if (typeof cm === 'string') names.add(cm);
-    for (const src of Array.isArray(asRecord(asRecord(v)?.projected)?.sources) ? (asRecord(asRecord(v)?.projected)!.sources as unknown[]) : []) {
-      const p = asRecord(asRecord(src)?.configMap)?.name;
+  for (const v of podSpecOf(w.resource.get(w.podSpecPath))?.volumes ?? []) {
+    if (v?.configMap?.name !== undefined) names.add(v.configMap.name);
+    for (const src of v?.projected?.sources ?? []) {
+      const p = asRecord(src?.configMap)?.name;
       if (typeof p === 'string') names.add(p);
     }
   }
   for (const c of [...w.containers, ...w.initContainers]) {
-    const envFrom = w.resource.get([...c.path, 'envFrom']);
-    for (const e of Array.isArray(envFrom) ? envFrom : []) {
-      const cm = asRecord(asRecord(e)?.configMapRef)?.name;
-      if (typeof cm === 'string') names.add(cm);
+    for (const e of containerSpecOf(w.resource.get(c.path))?.envFrom ?? []) {
+      if (e?.configMapRef?.name !== undefined) names.add(e.configMapRef.name);
     }
   }
   return repo.ofKind('ConfigMap').filter((cm) => cm.group === '' && cm.name && names.has(cm.name) && repo.flux.namespaceOf(cm) === w.namespace);
@@ -54,19 +52,17 @@ function configMapsOf(repo: Repo, w: Workload): Resource[] {
 /** Secrets a workload reads whose name or key says "unseal". */
 function keySecrets(w: Workload): string[] {
   const out = new Set<string>();
-  const spec = asRecord(w.resource.get(w.podSpecPath)) ?? {};
-  const add = (name: unknown, key?: unknown) => {
-    if (typeof name === 'string' && (KEY_NAME.test(name) || (typeof key === 'string' && KEY_NAME.test(key)))) out.add(`${w.namespace ?? '?'}/${name}`);
+  const add = (name: string | undefined, key?: string) => {
+    if (name !== undefined && (KEY_NAME.test(name) || (key !== undefined && KEY_NAME.test(key)))) out.add(`${w.namespace ?? '?'}/${name}`);
   };
-  for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) add(asRecord(asRecord(v)?.secret)?.secretName);
+  for (const v of podSpecOf(w.resource.get(w.podSpecPath))?.volumes ?? []) add(v?.secret?.secretName);
   for (const c of [...w.containers, ...w.initContainers]) {
-    const env = w.resource.get([...c.path, 'env']);
-    for (const e of Array.isArray(env) ? env : []) {
-      const ref = asRecord(asRecord(asRecord(e)?.valueFrom)?.secretKeyRef);
-      add(ref?.name, ref?.key ?? asRecord(e)?.name);
+    const container = containerSpecOf(w.resource.get(c.path));
+    for (const e of container?.env ?? []) {
+      const ref = e?.valueFrom?.secretKeyRef;
+      add(ref?.name, ref?.key ?? e?.name);
     }
-    const envFrom = w.resource.get([...c.path, 'envFrom']);
-    for (const e of Array.isArray(envFrom) ? envFrom : []) add(asRecord(asRecord(e)?.secretRef)?.name);
+    for (const e of container?.envFrom ?? []) add(e?.secretRef?.name);
   }
   return [...out];
 }

@@ -5,12 +5,16 @@
  */
 import {
   configuredVaultServers,
+  containerSpecOf,
   describeConsumer,
   findBlocks,
   getAttribute,
   helmTrue,
+  itemsOf,
+  ObjectRef,
   isReachable,
   parseHcl,
+  podSpecOf,
   serviceConsumers,
   setAttribute,
   vaultAppend,
@@ -20,6 +24,7 @@ import {
   vaultSecretDir,
   vaultServiceTarget,
   vaultSetConfig,
+  Volume,
   scalarText,
   withScheme,
   type Change,
@@ -118,8 +123,7 @@ function mountInVault(repo: Repo, r: VaultServer, ca: ClientCa): { changes: Chan
   }
   const name = `userconfig-${ca.name}`.slice(0, 63).replace(/-+$/, '');
   const dir = vaultCertDir(ca.name);
-  const vols = r.value(['server', 'volumes']);
-  const mounted = Array.isArray(vols) && vols.some((v) => (v as { configMap?: { name?: string } })?.configMap?.name === ca.name);
+  const mounted = itemsOf(Volume, r.value(['server', 'volumes'])).some((v) => v?.configMap?.name === ca.name);
   return {
     changes: mounted
       ? []
@@ -175,8 +179,8 @@ function vaultConfigs(
   return { changes, moved, unresolved };
 }
 
-function freeName(taken: readonly unknown[], base: string): string {
-  const names = new Set(taken.map((v) => (v as { name?: unknown })?.name));
+function freeName(taken: readonly ({ readonly name?: string } | undefined)[], base: string): string {
+  const names = new Set(taken.map((v) => v?.name));
   for (let i = 1; ; i++) if (!names.has(i === 1 ? base : `${base}-${i}`)) return i === 1 ? base : `${base}-${i}`;
 }
 
@@ -186,22 +190,18 @@ function vaultAddr(ctx: Ctx, c: ServiceConsumer): Change[] | string {
   const r = c.resource;
   const ct = c.container!;
   const changes: Change[] = [{ op: 'set', resource: r, path: c.path, value: withScheme(c, String(r.get(c.path)), 'https') }];
-  const env = r.get([...ct.path, 'env']);
-  if (Array.isArray(env) && env.some((e) => (e as { name?: unknown })?.name === 'VAULT_CACERT')) return changes;
+  const container = containerSpecOf(r.get(ct.path));
+  if (container?.env?.some((e) => e?.name === 'VAULT_CACERT')) return changes;
   const ca = caFor(ctx, repo.flux.namespaceOf(r));
   if (!ca) return noCa(ctx, c);
-  const volumes = r.get([...ct.podSpec, 'volumes']);
-  const existing = (Array.isArray(volumes) ? volumes : []).find((v) => {
-    const x = v as { secret?: { secretName?: unknown }; configMap?: { name?: unknown } };
-    return ca.kind === 'Secret' ? x?.secret?.secretName === ca.name : x?.configMap?.name === ca.name;
-  }) as { name?: string } | undefined;
-  const mounts = r.get([...ct.path, 'volumeMounts']);
-  const mounted =
-    existing && ((Array.isArray(mounts) ? mounts : []).find((m) => (m as { name?: unknown })?.name === existing.name) as { mountPath?: string } | undefined);
+  const volumes = podSpecOf(r.get(ct.podSpec))?.volumes ?? [];
+  const existing = volumes.find((v) => (ca.kind === 'Secret' ? v?.secret?.secretName === ca.name : v?.configMap?.name === ca.name));
+  const mounts = container?.volumeMounts ?? [];
+  const mounted = existing && mounts.find((m) => m?.name === existing.name);
   let dir = mounted?.mountPath?.replace(/\/+$/, '');
   if (!dir) {
-    const name = existing?.name ?? freeName(Array.isArray(volumes) ? volumes : [], 'vault-ca');
-    const taken = new Set((Array.isArray(mounts) ? mounts : []).map((m) => (m as { mountPath?: unknown })?.mountPath));
+    const name = existing?.name ?? freeName(volumes, 'vault-ca');
+    const taken = new Set(mounts.map((m) => m?.mountPath));
     dir = taken.has('/vault/tls') ? '/vault/tls-ca' : '/vault/tls';
     if (!existing) {
       const source = ca.kind === 'Secret' ? { secret: { secretName: ca.name } } : { configMap: { name: ca.name } };
@@ -254,7 +254,7 @@ function route(ctx: Ctx, c: ServiceConsumer): Change[] | string {
   const covered = ctx.repo.ofKind('BackendTLSPolicy', 'gateway.networking.k8s.io').some((p) => {
     if (ctx.repo.flux.namespaceOf(p) !== ns) return false;
     const refs = p.get(['spec', 'targetRefs']) ?? (p.get(['spec', 'targetRef']) ? [p.get(['spec', 'targetRef'])] : []);
-    return Array.isArray(refs) && refs.some((t) => (t as { name?: unknown })?.name === c.service);
+    return itemsOf(ObjectRef, refs).some((t) => t?.name === c.service);
   });
   if (covered) return [];
   return `${describeConsumer(ctx.repo, c)}: the gateway must originate TLS to Service ${ns}/${c.service}: add a BackendTLSPolicy for it (validation.caCertificateRefs: a ConfigMap with this Vault's CA, hostname ${c.service}.${ns}.svc)`;
