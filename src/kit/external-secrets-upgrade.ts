@@ -21,6 +21,7 @@ import {
 } from './external-secrets-chart.js';
 import { isScalar, parseAllDocuments } from 'yaml';
 import { dirOf, isKustomizeFileName } from './data.js';
+import { itemsOf, KustomizePatch, ObjectRef } from './kinds.js';
 import { GROUPS, type Repo, type Resource, type YamlPath } from './repo.js';
 import { scalarText } from './scalar.js';
 import { onlyVersionsBelow, parseVersion, versionAtLeast, type Version } from './semver.js';
@@ -87,13 +88,11 @@ function v1beta1References(repo: Repo, objects: readonly Resource[]): { refs: Es
   for (const o of objects) for (const ks of repo.flux.fluxKustomizationsFor(o.file)) kustomizations.set(ks.id, { resource: ks, base: ['spec'] });
   for (const { resource: k, base } of kustomizations.values()) {
     for (const list of ['patches', 'patchesJson6902']) {
-      const items = k.get([...base, list]);
-      (Array.isArray(items) ? items : []).forEach((p, i) => {
-        if (!p || typeof p !== 'object') return;
-        const t = (p as Record<string, unknown>).target as Record<string, unknown> | undefined;
+      itemsOf(KustomizePatch, k.get([...base, list])).forEach((p, i) => {
+        if (!p) return;
+        const t = p.target;
         if (t && t.group === GROUPS.eso && t.version === 'v1beta1') refs.push({ resource: k, path: [...base, list, i, 'target', 'version'], value: 'v1' });
-        const inline = (p as Record<string, unknown>).patch;
-        if (typeof inline === 'string' && inline.includes(V1BETA1))
+        if (p.patch?.includes(V1BETA1))
           blockers.push({
             resource: k,
             path: [...base, list, i, 'patch'],
@@ -101,9 +100,8 @@ function v1beta1References(repo: Repo, objects: readonly Resource[]): { refs: Es
           });
       });
     }
-    const checks = k.get([...base, 'healthChecks']);
-    (Array.isArray(checks) ? checks : []).forEach((c, i) => {
-      if (c && typeof c === 'object' && (c as Record<string, unknown>).apiVersion === V1BETA1)
+    itemsOf(ObjectRef, k.get([...base, 'healthChecks'])).forEach((c, i) => {
+      if (c?.apiVersion === V1BETA1)
         refs.push({ resource: k, path: [...base, 'healthChecks', i, 'apiVersion'], value: V1 });
     });
   }

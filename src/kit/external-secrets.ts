@@ -1,6 +1,7 @@
 /** External Secrets objects: which stores they use and from which namespaces. */
 import { GROUPS, type Repo, type Resource, type YamlPath } from './repo.js';
-import { asRecord, dirOf, isKustomizeFileName } from './data.js';
+import { asArray, asRecord, dirOf, isKustomizeFileName } from './data.js';
+import { externalSecretSpecOf, fluxKustomizationView, type ExternalSecretSpec, type ObjectRef } from './kinds.js';
 import { isReachable } from './placement.js';
 import { parseSelector, selectorMatches, type LabelSelector } from './workloads.js';
 
@@ -9,9 +10,8 @@ export interface StoreRef {
   readonly name: string;
 }
 
-function refOf(v: unknown): StoreRef | undefined {
-  const r = asRecord(v);
-  if (!r || typeof r.name !== 'string') return undefined;
+function refOf(r: ObjectRef | undefined): StoreRef | undefined {
+  if (r?.name === undefined) return undefined;
   return { kind: r.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore', name: r.name };
 }
 
@@ -21,15 +21,13 @@ export function externalSecretSpecPath(r: Resource): YamlPath {
 }
 
 /** Stores an ExternalSecret spec reads from: `secretStoreRef` and per-item `sourceRef.storeRef`. */
-function externalSecretStores(spec: Record<string, unknown>): StoreRef[] {
+function externalSecretStores(spec: ExternalSecretSpec): StoreRef[] {
   const out: StoreRef[] = [];
   const main = refOf(spec.secretStoreRef);
   if (main) out.push(main);
-  for (const list of [spec.data, spec.dataFrom]) {
-    for (const item of Array.isArray(list) ? list : []) {
-      const ref = refOf(asRecord(asRecord(item)?.sourceRef)?.storeRef);
-      if (ref) out.push(ref);
-    }
+  for (const item of [...(spec.data ?? []), ...(spec.dataFrom ?? [])]) {
+    const ref = refOf(item?.sourceRef?.storeRef);
+    if (ref) out.push(ref);
   }
   return out;
 }
@@ -41,7 +39,7 @@ function externalSecretStores(spec: Record<string, unknown>): StoreRef[] {
 export function storeRefsOf(r: Resource, stores: readonly Resource[] = []): StoreRef[] {
   if (r.group !== GROUPS.eso) return [];
   if (r.kind === 'ExternalSecret' || r.kind === 'ClusterExternalSecret') {
-    const spec = asRecord(r.get(externalSecretSpecPath(r)));
+    const spec = externalSecretSpecOf(r);
     return spec ? externalSecretStores(spec) : [];
   }
   if (r.kind === 'PushSecret' || r.kind === 'ClusterPushSecret') {
@@ -105,8 +103,8 @@ function namespacedKustomizations(repo: Repo): NamespacedKustomization[] {
  * `namespace:` kustomizations, or several Flux Kustomizations with a `targetNamespace`) lands in each of them.
  */
 export function namespacesOf(repo: Repo, r: Resource): string[] {
-  const targets = repo.flux.fluxKustomizationsFor(r.file).map((k) => k.get(['spec', 'targetNamespace']));
-  if (targets.length && targets.every((t) => typeof t === 'string' && t)) return [...new Set(targets as string[])].sort();
+  const targets = repo.flux.fluxKustomizationsFor(r.file).map((k) => fluxKustomizationView(k)?.spec.targetNamespace);
+  if (targets.length && targets.every((t): t is string => !!t)) return [...new Set(targets)].sort();
   const namespaced = namespacedKustomizations(repo).filter((k) => k.files.has(r.file));
   // The outermost kustomization that sets a namespace wins.
   const outer = namespaced.filter((k) => !namespaced.some((e) => e !== k && e.files.has(k.file)));
@@ -131,7 +129,7 @@ export function storeUsers(repo: Repo, store: Resource): StoreUsers {
         for (const n of Array.isArray(list) ? list : []) if (typeof n === 'string') namespaces.add(n);
         const sels = r.get(['spec', 'namespaceSelectors']);
         const one = r.get(['spec', 'namespaceSelector']);
-        for (const s of [...(Array.isArray(sels) ? (sels as unknown[]) : []), ...(one !== undefined && one !== null ? [one] : [])]) {
+        for (const s of [...asArray(sels), ...(one !== undefined && one !== null ? [one] : [])]) {
           const sel = parseSelector(s);
           const key = JSON.stringify(sel);
           if (sel && !seenSelectors.has(key)) {

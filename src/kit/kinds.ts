@@ -48,6 +48,14 @@ const Metadata = section({ name: str, namespace: str, labels: record, annotation
 
 // ---------------------------------------------------------------------------------------------- Flux
 
+/** A kustomize patch (`patches[]`, `patchesJson6902[]`), in a kustomization file or a Flux Kustomization's spec. */
+export const KustomizePatch = z.looseObject({
+  path: str,
+  patch: str,
+  target: opt(z.looseObject({ group: str, version: str, kind: str, name: str, namespace: str, labelSelector: str })),
+});
+export type KustomizePatch = z.output<typeof KustomizePatch>;
+
 const ValuesReference = z.looseObject({ kind: str, name: str, valuesKey: str, targetPath: str, optional: bool });
 
 /** `spec.chart.spec` of a HelmRelease: a chart of a HelmRepository, GitRepository or Bucket (`version` as written). */
@@ -117,17 +125,19 @@ export type ChartSource = z.output<typeof ChartSource>;
 
 // ---------------------------------------------------------------------------------------------- External Secrets
 
+const DataSourceRef = z.looseObject({ storeRef: opt(ObjectRef), generatorRef: opt(ObjectRef) });
+
 const ExternalSecretSpec = section({
   refreshInterval: raw,
   refreshPolicy: raw,
   secretStoreRef: opt(ObjectRef),
   target: opt(z.looseObject({ name: str, creationPolicy: str, template: record })),
-  data: list(z.looseObject({ secretKey: str, remoteRef: opt(z.looseObject({ key: str, property: str })), sourceRef: record })),
+  data: list(z.looseObject({ secretKey: str, remoteRef: opt(z.looseObject({ key: str, property: str })), sourceRef: opt(DataSourceRef) })),
   dataFrom: list(
     z.looseObject({
       extract: opt(z.looseObject({ key: str, property: str })),
       find: opt(z.looseObject({ path: str, name: opt(z.looseObject({ regexp: scalar })) })),
-      sourceRef: opt(z.looseObject({ storeRef: opt(ObjectRef), generatorRef: opt(ObjectRef) })),
+      sourceRef: opt(DataSourceRef),
     }),
   ),
 });
@@ -251,9 +261,9 @@ export const KustomizeFile = z.looseObject({
   namespace: str,
   resources: list(z.string()),
   components: list(z.string()),
-  patches: list(z.looseObject({ path: str, patch: str, target: record })),
+  patches: list(KustomizePatch),
   patchesStrategicMerge: list(z.string()),
-  patchesJson6902: list(z.looseObject({ path: str, patch: str, target: record })),
+  patchesJson6902: list(KustomizePatch),
   configMapGenerator: list(Generator),
   secretGenerator: list(Generator),
   helmCharts: list(z.custom<Record<string, unknown>>((v) => isRecord(v))),

@@ -1,7 +1,8 @@
 /** What a secret-rotation document needs to know: ExternalSecrets, their stores and consumers, certificates. */
-import { asArray, asRecord } from './data.js';
+import { asRecord } from './data.js';
 import { formatDuration, parseDuration } from './duration.js';
-import { externalSecretSpecPath, storeRefsOf, type StoreRef } from './external-secrets.js';
+import { storeRefsOf, type StoreRef } from './external-secrets.js';
+import { clusterExternalSecretView, externalSecretSpecOf, podSpecOf, type ExternalSecretSpec } from './kinds.js';
 import { GROUPS, type Repo, type Resource } from './repo.js';
 import { workloads, type Workload } from './workloads.js';
 import { scalarText } from './scalar.js';
@@ -20,22 +21,17 @@ export interface ExternalSecretInfo {
   readonly keys: readonly string[];
 }
 
-function remoteKeys(spec: Record<string, unknown>): string[] {
+function remoteKeys(spec: ExternalSecretSpec): string[] {
   const out: string[] = [];
-  for (const d of asArray(spec.data)) {
-    const ref = asRecord(asRecord(d)?.remoteRef);
-    if (typeof ref?.key === 'string') out.push(typeof ref.property === 'string' ? `${ref.key}#${ref.property}` : ref.key);
+  for (const d of spec.data ?? []) {
+    const ref = d?.remoteRef;
+    if (ref?.key !== undefined) out.push(ref.property !== undefined ? `${ref.key}#${ref.property}` : ref.key);
   }
-  for (const d of asArray(spec.dataFrom)) {
-    const x = asRecord(d);
-    const extract = asRecord(x?.extract);
-    const find = asRecord(x?.find);
-    if (typeof extract?.key === 'string') out.push(`${extract.key} (all properties)`);
-    else if (find)
-      out.push(
-        `find ${typeof find.path === 'string' ? find.path : ''}${asRecord(find.name)?.regexp ? ` /${String(asRecord(find.name)!.regexp)}/` : ''}`.trim(),
-      );
-    else if (asRecord(x?.sourceRef)?.generatorRef) out.push(`generator ${scalarText(asRecord(asRecord(x!.sourceRef)!.generatorRef)!.name)}`);
+  for (const x of spec.dataFrom ?? []) {
+    const regexp = x?.find?.name?.regexp;
+    if (x?.extract?.key !== undefined) out.push(`${x.extract.key} (all properties)`);
+    else if (x?.find) out.push(`find ${x.find.path ?? ''}${regexp ? ` /${scalarText(regexp)}/` : ''}`.trim());
+    else if (x?.sourceRef?.generatorRef) out.push(`generator ${scalarText(x.sourceRef.generatorRef.name)}`);
   }
   return [...new Set(out)];
 }
@@ -44,7 +40,8 @@ function remoteKeys(spec: Record<string, unknown>): string[] {
 export function externalSecretInventory(repo: Repo): ExternalSecretInfo[] {
   const out: ExternalSecretInfo[] = [];
   for (const r of [...repo.ofKind('ExternalSecret', GROUPS.eso), ...repo.ofKind('ClusterExternalSecret', GROUPS.eso)]) {
-    const spec = asRecord(r.get(externalSecretSpecPath(r))) ?? {};
+    const spec = externalSecretSpecOf(r);
+    if (!spec) continue;
     const policy = spec.refreshPolicy;
     const raw = spec.refreshInterval;
     const ms = raw === undefined || raw === null ? 3_600_000 : parseDuration(scalarText(raw));
@@ -54,19 +51,15 @@ export function externalSecretInventory(repo: Repo): ExternalSecretInfo[] {
     else if (raw === undefined || raw === null) refresh = '1h (default)';
     else if (ms === 0) refresh = 'never (0: fetched once)';
     else refresh = ms === undefined ? scalarText(raw) : formatDuration(ms);
-    const target = asRecord(spec.target)?.name;
+    const target = spec.target?.name;
+    const templateName = clusterExternalSecretView(r)?.spec.externalSecretName;
     out.push({
       resource: r,
       namespace: r.kind === 'ClusterExternalSecret' ? undefined : repo.flux.namespaceOf(r),
       stores: storeRefsOf(r),
       refresh,
       refreshMs: policy === 'CreatedOnce' || policy === 'OnChange' || !ms ? undefined : ms,
-      target:
-        typeof target === 'string'
-          ? target
-          : typeof r.get(['spec', 'externalSecretName']) === 'string'
-            ? String(r.get(['spec', 'externalSecretName']))
-            : (r.name ?? ''),
+      target: target ?? templateName ?? r.name ?? '',
       keys: remoteKeys(spec),
     });
   }
@@ -103,21 +96,16 @@ export function secretConsumers(repo: Repo, namespace: string | undefined, secre
   const out: SecretConsumer[] = [];
   for (const w of workloads(repo)) {
     if (namespace !== undefined && w.namespace !== namespace) continue;
-    const spec = asRecord(w.resource.get(w.podSpecPath)) ?? {};
-    const volumes = asArray(spec.volumes)
-      .filter(
-        (v) =>
-          asRecord(asRecord(v)?.secret)?.secretName === secret ||
-          asArray(asRecord(asRecord(v)?.projected)?.sources).some((s) => asRecord(asRecord(s)?.secret)?.name === secret),
-      )
-      .map((v) => asRecord(v)?.name);
-    for (const c of [...asArray(spec.initContainers), ...asArray(spec.containers)]) {
-      const cr = asRecord(c);
+    const spec = podSpecOf(w.resource.get(w.podSpecPath));
+    const volumes = (spec?.volumes ?? [])
+      .filter((v) => v && (v.secret?.secretName === secret || (v.projected?.sources ?? []).some((s) => asRecord(s?.secret)?.name === secret)))
+      .map((v) => v?.name);
+    for (const cr of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
       if (!cr) continue;
-      const name = scalarText(cr.name);
-      const env = asArray(cr.env).some((e) => asRecord(asRecord(asRecord(e)?.valueFrom)?.secretKeyRef)?.name === secret);
-      const envFrom = asArray(cr.envFrom).some((e) => asRecord(asRecord(e)?.secretRef)?.name === secret);
-      const mounted = asArray(cr.volumeMounts).some((m) => volumes.includes(asRecord(m)?.name));
+      const name = cr.name ?? '';
+      const env = (cr.env ?? []).some((e) => e?.valueFrom?.secretKeyRef?.name === secret);
+      const envFrom = (cr.envFrom ?? []).some((e) => e?.secretRef?.name === secret);
+      const mounted = (cr.volumeMounts ?? []).some((m) => volumes.includes(m?.name));
       const r = reloads(w, secret);
       if (env) out.push({ workload: w, container: name, how: 'env', reloads: r });
       if (envFrom) out.push({ workload: w, container: name, how: 'envFrom', reloads: r });
