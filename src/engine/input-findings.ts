@@ -4,7 +4,7 @@
  * object defined twice in one kustomize build.
  * They have no automatic fix; the message says what to do.
  */
-import { GROUPS, type Repo, type RepoFile, type Resource } from '../kit/index.js';
+import { GROUPS, kustomizeFileView, type Repo, type RepoFile, type Resource } from '../kit/index.js';
 import { dirOf, isKustomizeFileName, joinPath } from '../kit/data.js';
 import type { Finding } from './scan.js';
 
@@ -37,23 +37,14 @@ function listedFiles(k: Resource): { path: (string | number)[]; entry: string; f
     psm.forEach(
       (e, i) => typeof e === 'string' && !/[\n:]/.test(e) && out.push({ path: ['patchesStrategicMerge', i], entry: e, field: 'patchesStrategicMerge' }),
     );
-  const patches = k.get(['patches']);
-  if (Array.isArray(patches)) {
-    patches.forEach((p, i) => {
-      const path = p && typeof p === 'object' ? (p as { path?: unknown }).path : undefined;
-      if (typeof path === 'string') out.push({ path: ['patches', i, 'path'], entry: path, field: 'patches' });
-    });
-  }
-  for (const gen of ['configMapGenerator', 'secretGenerator']) {
-    const gens = k.get([gen]);
-    if (!Array.isArray(gens)) continue;
-    gens.forEach((g, gi) => {
-      if (!g || typeof g !== 'object') return;
-      const files = (g as { files?: unknown }).files;
-      if (Array.isArray(files))
-        files.forEach((f, fi) => typeof f === 'string' && out.push({ path: [gen, gi, 'files', fi], entry: generatorPath(f), field: `${gen} files` }));
-      const envs = (g as { envs?: unknown }).envs;
-      if (Array.isArray(envs)) envs.forEach((f, fi) => typeof f === 'string' && out.push({ path: [gen, gi, 'envs', fi], entry: f, field: `${gen} envs` }));
+  const view = kustomizeFileView(k);
+  view?.patches?.forEach((p, i) => {
+    if (p?.path !== undefined) out.push({ path: ['patches', i, 'path'], entry: p.path, field: 'patches' });
+  });
+  for (const gen of ['configMapGenerator', 'secretGenerator'] as const) {
+    view?.[gen]?.forEach((g, gi) => {
+      g?.files?.forEach((f, fi) => f !== undefined && out.push({ path: [gen, gi, 'files', fi], entry: generatorPath(f), field: `${gen} files` }));
+      g?.envs?.forEach((f, fi) => f !== undefined && out.push({ path: [gen, gi, 'envs', fi], entry: f, field: `${gen} envs` }));
     });
   }
   return out.filter((x) => x.entry && !isRemote(x.entry));

@@ -253,7 +253,15 @@ export type StatefulSet = z.output<typeof StatefulSet>;
 
 // ---------------------------------------------------------------------------------------------- kustomize
 
-const Generator = z.looseObject({ name: str, behavior: str, files: list(z.string()), envs: list(z.string()), literals: list(z.string()) });
+const Generator = z.looseObject({
+  name: str,
+  namespace: str,
+  behavior: str,
+  files: list(z.string()),
+  envs: list(z.string()),
+  env: str,
+  literals: list(z.string()),
+});
 export type KustomizeGenerator = z.output<typeof Generator>;
 
 /** kustomize's own configuration (`kustomization.yaml`, often without apiVersion or kind). */

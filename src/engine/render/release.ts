@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { GROUPS, type Repo, type Resource } from '../../kit/index.js';
-import { asRecord, deepMerge, dirOf, isKustomizeFileName, joinPath, nonEmptyString } from '../../kit/data.js';
+import { asArray, asRecord, deepMerge, dirOf, isKustomizeFileName, joinPath, nonEmptyString } from '../../kit/data.js';
 import { chartRequest, type ChartRequest } from './charts.js';
 
 export interface PostRenderer {
@@ -195,7 +195,7 @@ function generatorData(repo: Repo, dir: string, gen: Record<string, unknown>): {
     if (typeof l !== 'string' || !l.includes('=')) continue;
     data.set(l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).replace(/^(["'])(.*)\1$/, '$2'));
   }
-  const envs: unknown[] = [...(Array.isArray(gen.envs) ? (gen.envs as unknown[]) : []), ...(typeof gen.env === 'string' ? [gen.env] : [])];
+  const envs = [...asArray(gen.envs), ...(typeof gen.env === 'string' ? [gen.env] : [])];
   for (const e of envs) {
     if (typeof e !== 'string') continue;
     const path = joinPath(dir, e);

@@ -8,8 +8,8 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmS
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { GROUPS, type Repo, type Resource } from '../../kit/index.js';
-import { asRecord, dirOf, joinPath, KUSTOMIZE_FILE_NAMES } from '../../kit/data.js';
+import { GROUPS, kustomizeFileView, type Repo, type Resource } from '../../kit/index.js';
+import { asArray, asRecord, dirOf, joinPath, KUSTOMIZE_FILE_NAMES } from '../../kit/data.js';
 import type { Producer, ReleaseView, ScopedObject, Universe } from './universe.js';
 import type { ReleaseRender, Renderer } from './helm.js';
 import { parseManifests, toObject, type K8sObject } from './objects.js';
@@ -50,11 +50,7 @@ export function patchFiles(repo: Repo): Set<string> {
     const dir = dirOf(f.path);
     for (const p of Array.isArray(k.patchesStrategicMerge) ? k.patchesStrategicMerge : [])
       if (typeof p === 'string' && !p.includes('\n')) out.add(joinPath(dir, p));
-    const listed: unknown[] = [
-      ...(Array.isArray(k.patches) ? (k.patches as unknown[]) : []),
-      ...(Array.isArray(k.patchesJson6902) ? (k.patchesJson6902 as unknown[]) : []),
-    ];
-    for (const p of listed) {
+    for (const p of [...asArray(k.patches), ...asArray(k.patchesJson6902)]) {
       const path = asRecord(p)?.path;
       if (typeof path === 'string') out.add(joinPath(dir, path));
     }
@@ -113,11 +109,11 @@ export function unitObjectsFromRepo(repo: Repo, unit: BuildUnit, clusterScoped: 
           ['configMapGenerator', 'ConfigMap'],
           ['secretGenerator', 'Secret'],
         ] as const) {
-          const gens = r.get([key]);
-          for (const g of Array.isArray(gens) ? gens : []) {
-            const name = asRecord(g)?.name;
-            if (typeof name !== 'string') continue;
-            const ns = unit.targetNamespace ?? (asRecord(g)?.namespace as string | undefined) ?? (r.get(['namespace']) as string | undefined) ?? 'default';
+          const k = kustomizeFileView(r);
+          for (const g of k?.[key] ?? []) {
+            const name = g?.name;
+            if (name === undefined) continue;
+            const ns = unit.targetNamespace ?? g?.namespace ?? k?.namespace ?? 'default';
             const o = toObject({ apiVersion: 'v1', kind, metadata: { name, namespace: ns } }, `${unit.id} (${path}, ${key})`, ns, clusterScoped);
             if (o) out.push({ ...o, file: path });
           }

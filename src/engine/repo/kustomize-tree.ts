@@ -4,7 +4,7 @@
  * the sub-directories that have their own kustomization file built as kustomize directories.
  */
 import type { Repo, Resource } from '../../kit/index.js';
-import { asRecord, dirOf, isKustomizeFileName, joinPath, stringsOf as strings } from '../../kit/data.js';
+import { asArray, asRecord, dirOf, isKustomizeFileName, joinPath, stringsOf as strings } from '../../kit/data.js';
 import { under } from './paths.js';
 
 /** The paths a kustomization lists: resources, components, bases, patches, CRDs and generator files. */
@@ -20,10 +20,7 @@ function kustomizationEntries(data: Record<string, unknown>): string[] {
     const path = asRecord(p)?.path;
     if (typeof path === 'string') entries.push(path);
   }
-  for (const gen of [
-    ...(Array.isArray(data.configMapGenerator) ? (data.configMapGenerator as unknown[]) : []),
-    ...(Array.isArray(data.secretGenerator) ? (data.secretGenerator as unknown[]) : []),
-  ]) {
+  for (const gen of [...asArray(data.configMapGenerator), ...asArray(data.secretGenerator)]) {
     for (const f of strings(asRecord(gen)?.files)) entries.push(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f);
   }
   return entries.filter((e) => !/^[a-z]+:\/\//i.test(e) && !e.startsWith('github.com/'));
