@@ -107,10 +107,9 @@ function listeners(doc: HclDoc): Listener[] {
   });
 }
 
-export function vaultChecks(u: Universe): Violation[] {
+/** The rendered configuration ConfigMaps: each must be read by a pod and be the configuration the repository wrote. */
+function configMapChecks(u: Universe, pods: readonly VaultPod[]): Violation[] {
   const out: Violation[] = [];
-  const pods = vaultPods(u);
-  // The rendered ConfigMap must be the configuration the repository wrote, and must be read by a pod.
   for (const rel of u.releases) {
     const written = writtenConfigs(rel.values);
     for (const cm of rel.objects) {
@@ -141,76 +140,92 @@ export function vaultChecks(u: Universe): Violation[] {
       }
     }
   }
-  for (const p of pods) {
-    const o = p.object;
-    const label = `${objectLabel(o)} container ${nonEmptyString(p.container.name) ?? '?'}`;
-    const base = `${o.scope}|${objectKey(o)}|${nonEmptyString(p.container.name) ?? ''}`;
-    const parsed = parseConfig(p.text);
-    if (parsed.error) {
-      out.push({
-        check: 'vault-config',
-        key: `vault-config|${base}|parse`,
-        message: `${objectLabel(p.configMap)} key ${p.key}, read by ${label}, does not parse: ${parsed.error}`,
-        scope: o.scope,
-        certain: true,
-        units: [o.unit],
-      });
-      continue;
-    }
-    if (!parsed.doc) continue;
-    const ls = listeners(parsed.doc);
-    const mounts = asArray(p.container.volumeMounts)
-      .map((m) => nonEmptyString(asRecord(m)?.mountPath))
-      .filter((m): m is string => !!m)
-      .map((m) => m.replace(/\/+$/, ''));
-    for (const l of ls) {
-      if (!l.tls) continue;
-      for (const f of l.files) {
-        if (mounts.some((m) => f.path.startsWith(`${m}/`))) continue;
-        out.push({
-          check: 'listener-cert-path',
-          key: `listener-cert-path|${base}|${f.attr}|${f.path}`,
-          message: `${label}: listener ${f.attr} = "${f.path}" is not under any mounted volume (${mounts.join(', ') || 'none'}); Vault cannot read it`,
-          scope: o.scope,
-          certain: true,
-          units: [o.unit],
-        });
-      }
-    }
-    const ports = new Map<string, number>();
-    for (const cp of asArray(p.container.ports).map(asRecord))
-      if (nonEmptyString(cp?.name) && typeof cp?.containerPort === 'number') ports.set(nonEmptyString(cp.name)!, cp.containerPort);
-    for (const probeName of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
-      const http = asRecord(asRecord(p.container[probeName])?.httpGet);
-      if (!http) continue;
-      const port = typeof http.port === 'number' ? http.port : (ports.get(String(http.port)) ?? Number(http.port));
-      const listener = ls.find((l) => l.port === port);
-      if (!listener) continue;
-      const scheme = (typeof http.scheme === 'string' ? http.scheme : 'HTTP').toUpperCase();
-      if ((scheme === 'HTTPS') === listener.tls) continue;
-      out.push({
-        check: 'probe-scheme',
-        key: `probe-scheme|${base}|${probeName}`,
-        message: `${label}: ${probeName} uses ${scheme} on port ${port}, but the listener there ${listener.tls ? 'serves TLS' : 'has TLS disabled'}; the probe fails`,
-        scope: o.scope,
-        certain: true,
-        units: [o.unit],
-      });
-    }
-    for (const e of asArray(p.container.env).map(asRecord)) {
-      if (e?.name !== 'VAULT_ADDR' || typeof e.value !== 'string') continue;
-      const m = /^(https?):\/\/[^/]*?:(\d+)/.exec(e.value);
-      const listener = m ? ls.find((l) => l.port === Number(m[2])) : undefined;
-      if (!m || !listener || (m[1] === 'https') === listener.tls) continue;
-      out.push({
-        check: 'probe-scheme',
-        key: `probe-scheme|${base}|VAULT_ADDR`,
-        message: `${label}: VAULT_ADDR is ${e.value}, but the listener on port ${m[2]} ${listener.tls ? 'serves TLS' : 'has TLS disabled'}; \`vault status\` probes and the CLI in the pod fail`,
-        scope: o.scope,
-        certain: true,
-        units: [o.unit],
-      });
+  return out;
+}
+
+/** What the pod checks say about one container: its label, its key prefix, where its violations belong. */
+interface PodContext {
+  readonly pod: VaultPod;
+  readonly label: string;
+  readonly base: string;
+  readonly listeners: readonly Listener[];
+}
+
+function podViolation(c: PodContext, check: Violation['check'], key: string, message: string): Violation {
+  return { check, key, message, scope: c.pod.object.scope, certain: true, units: [c.pod.object.unit] };
+}
+
+/** Listener certificate files outside every mounted volume. */
+function certPathChecks(c: PodContext): Violation[] {
+  const mounts = asArray(c.pod.container.volumeMounts)
+    .map((m) => nonEmptyString(asRecord(m)?.mountPath))
+    .filter((m): m is string => !!m)
+    .map((m) => m.replace(/\/+$/, ''));
+  const out: Violation[] = [];
+  for (const l of c.listeners) {
+    if (!l.tls) continue;
+    for (const f of l.files) {
+      if (mounts.some((m) => f.path.startsWith(`${m}/`))) continue;
+      const message = `${c.label}: listener ${f.attr} = "${f.path}" is not under any mounted volume (${mounts.join(', ') || 'none'}); Vault cannot read it`;
+      out.push(podViolation(c, 'listener-cert-path', `listener-cert-path|${c.base}|${f.attr}|${f.path}`, message));
     }
   }
   return out;
+}
+
+/** HTTP probes whose scheme does not match the listener on their port. */
+function probeChecks(c: PodContext): Violation[] {
+  const container = c.pod.container;
+  const ports = new Map<string, number>();
+  for (const cp of asArray(container.ports).map(asRecord)) {
+    const name = nonEmptyString(cp?.name);
+    if (name && typeof cp?.containerPort === 'number') ports.set(name, cp.containerPort);
+  }
+  const out: Violation[] = [];
+  for (const probeName of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+    const http = asRecord(asRecord(container[probeName])?.httpGet);
+    if (!http) continue;
+    const port = typeof http.port === 'number' ? http.port : (ports.get(String(http.port)) ?? Number(http.port));
+    const listener = c.listeners.find((l) => l.port === port);
+    if (!listener) continue;
+    const scheme = (typeof http.scheme === 'string' ? http.scheme : 'HTTP').toUpperCase();
+    if ((scheme === 'HTTPS') === listener.tls) continue;
+    const message = `${c.label}: ${probeName} uses ${scheme} on port ${port}, but the listener there ${listener.tls ? 'serves TLS' : 'has TLS disabled'}; the probe fails`;
+    out.push(podViolation(c, 'probe-scheme', `probe-scheme|${c.base}|${probeName}`, message));
+  }
+  return out;
+}
+
+/** A VAULT_ADDR whose scheme does not match the listener on its port. */
+function vaultAddrChecks(c: PodContext): Violation[] {
+  const out: Violation[] = [];
+  for (const e of asArray(c.pod.container.env).map(asRecord)) {
+    if (e?.name !== 'VAULT_ADDR' || typeof e.value !== 'string') continue;
+    const m = /^(https?):\/\/[^/]*?:(\d+)/.exec(e.value);
+    const listener = m ? c.listeners.find((l) => l.port === Number(m[2])) : undefined;
+    if (!m || !listener || (m[1] === 'https') === listener.tls) continue;
+    const message = `${c.label}: VAULT_ADDR is ${e.value}, but the listener on port ${m[2]} ${listener.tls ? 'serves TLS' : 'has TLS disabled'}; \`vault status\` probes and the CLI in the pod fail`;
+    out.push(podViolation(c, 'probe-scheme', `probe-scheme|${c.base}|VAULT_ADDR`, message));
+  }
+  return out;
+}
+
+/** The configuration a Vault container reads: it parses, and its files, probes and VAULT_ADDR fit its listeners. */
+function podChecks(p: VaultPod): Violation[] {
+  const o = p.object;
+  const label = `${objectLabel(o)} container ${nonEmptyString(p.container.name) ?? '?'}`;
+  const base = `${o.scope}|${objectKey(o)}|${nonEmptyString(p.container.name) ?? ''}`;
+  const parsed = parseConfig(p.text);
+  if (parsed.error) {
+    const message = `${objectLabel(p.configMap)} key ${p.key}, read by ${label}, does not parse: ${parsed.error}`;
+    return [{ check: 'vault-config', key: `vault-config|${base}|parse`, message, scope: o.scope, certain: true, units: [o.unit] }];
+  }
+  if (!parsed.doc) return [];
+  const c: PodContext = { pod: p, label, base, listeners: listeners(parsed.doc) };
+  return [...certPathChecks(c), ...probeChecks(c), ...vaultAddrChecks(c)];
+}
+
+export function vaultChecks(u: Universe): Violation[] {
+  const pods = vaultPods(u);
+  return [...configMapChecks(u, pods), ...pods.flatMap(podChecks)];
 }
