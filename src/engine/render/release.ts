@@ -292,69 +292,84 @@ function substituteDeep(v: unknown, vars: ReadonlyMap<string, string>): unknown 
   return v;
 }
 
-/** Everything Flux would pass to Helm for this HelmRelease, from the repository alone. */
-export function releaseInputs(repo: Repo, hr: Resource): ReleaseInputs {
-  const subst = substitutions(repo, hr);
-  const spec = asRecord(subst ? substituteDeep(hr.get(['spec']), subst.vars) : hr.get(['spec'])) ?? {};
-  const hrNs = repo.flux.namespaceOf(hr) ?? hr.namespace ?? 'default';
-  const target = nonEmptyString(spec.targetNamespace);
-  const namespace = target ?? hrNs;
-  const name = hr.name ?? 'release';
-  const partial: string[] = [...(subst?.partial ?? [])];
-  const files = new Set<string>([hr.file, ...(subst?.files ?? [])]);
-  let values: Record<string, unknown> = {};
-  for (const item of Array.isArray(spec.valuesFrom) ? spec.valuesFrom : []) {
-    const ref = asRecord(item);
-    const kind = ref?.kind === 'Secret' ? 'Secret' : ref?.kind === 'ConfigMap' ? 'ConfigMap' : undefined;
-    const refName = nonEmptyString(ref?.name);
-    if (!ref || !kind || !refName) continue;
-    const key = nonEmptyString(ref.valuesKey) ?? 'values.yaml';
-    const optional = ref.optional === true;
-    const found = findValuesObject(repo, kind, refName, hrNs);
-    found?.files.forEach((f) => files.add(f));
-    if (!found) {
-      if (!optional) partial.push(`valuesFrom ${kind} ${refName} is not in this repository`);
-      continue;
-    }
-    if (found.partial) {
-      partial.push(`valuesFrom ${found.partial}`);
-      continue;
-    }
-    const text = found.data!.get(key);
-    if (text === undefined) {
-      if (!optional) partial.push(`valuesFrom ${kind} ${refName} has no key ${key}`);
-      continue;
-    }
-    const targetPath = nonEmptyString(ref.targetPath);
-    if (targetPath) {
-      values = setPath(values, targetPath, ref.literal === true ? text : setValueType(text.replace(/^(["'])(.*)\1$/s, '$2')));
-      continue;
-    }
-    let parsed: unknown;
-    try {
-      parsed = parse(text);
-    } catch (e) {
-      partial.push(`valuesFrom ${kind} ${refName} key ${key} is not YAML (${(e as Error).message.split('\n')[0]})`);
-      continue;
-    }
-    const map = asRecord(parsed);
-    if (map) values = deepMerge(values, map);
-    else if (parsed != null) partial.push(`valuesFrom ${kind} ${refName} key ${key} is not a map of values`);
-  }
-  const inline = asRecord(spec.values);
-  if (inline) values = deepMerge(values, inline);
+/** Where the inputs of a release are collected: the files read and what the repository cannot tell. */
+interface Collected {
+  readonly files: Set<string>;
+  readonly partial: string[];
+}
 
-  // How the HelmRelease itself reaches the cluster: the kustomizations that include it (namespace, patches) and the
-  // Flux Kustomizations that apply it (targetNamespace, patches, postBuild).
+/** The values one `valuesFrom` item adds to `values` (`hrNs`: where Flux looks for the ConfigMap or Secret). */
+function valuesFromItem(repo: Repo, item: unknown, hrNs: string, values: Record<string, unknown>, out: Collected): Record<string, unknown> {
+  const ref = asRecord(item);
+  const kind = ref?.kind === 'Secret' ? 'Secret' : ref?.kind === 'ConfigMap' ? 'ConfigMap' : undefined;
+  const refName = nonEmptyString(ref?.name);
+  if (!ref || !kind || !refName) return values;
+  const key = nonEmptyString(ref.valuesKey) ?? 'values.yaml';
+  const optional = ref.optional === true;
+  const found = findValuesObject(repo, kind, refName, hrNs);
+  found?.files.forEach((f) => out.files.add(f));
+  if (!found) {
+    if (!optional) out.partial.push(`valuesFrom ${kind} ${refName} is not in this repository`);
+    return values;
+  }
+  if (found.partial) {
+    out.partial.push(`valuesFrom ${found.partial}`);
+    return values;
+  }
+  const text = found.data?.get(key);
+  if (text === undefined) {
+    if (!optional) out.partial.push(`valuesFrom ${kind} ${refName} has no key ${key}`);
+    return values;
+  }
+  const targetPath = nonEmptyString(ref.targetPath);
+  if (targetPath) return setPath(values, targetPath, ref.literal === true ? text : setValueType(text.replace(/^(["'])(.*)\1$/s, '$2')));
+  let parsed: unknown;
+  try {
+    parsed = parse(text);
+  } catch (e) {
+    out.partial.push(`valuesFrom ${kind} ${refName} key ${key} is not YAML (${(e as Error).message.split('\n')[0]})`);
+    return values;
+  }
+  const map = asRecord(parsed);
+  if (map) return deepMerge(values, map);
+  if (parsed != null) out.partial.push(`valuesFrom ${kind} ${refName} key ${key} is not a map of values`);
+  return values;
+}
+
+/** The values Helm sees: `valuesFrom` in order, then the inline `values`. */
+function releaseValues(repo: Repo, spec: Record<string, unknown>, hrNs: string, out: Collected): Record<string, unknown> {
+  let values: Record<string, unknown> = {};
+  for (const item of Array.isArray(spec.valuesFrom) ? spec.valuesFrom : []) values = valuesFromItem(repo, item, hrNs, values, out);
+  const inline = asRecord(spec.values);
+  return inline ? deepMerge(values, inline) : values;
+}
+
+/**
+ * How the HelmRelease itself reaches the cluster: the kustomizations that include it (namespace, patches) and the
+ * Flux Kustomizations that apply it (targetNamespace, patches, postBuild).
+ */
+function applyingFiles(repo: Repo, hr: Resource, files: Set<string>): void {
   for (let d = dirOf(hr.file); ; d = dirOf(d)) {
     const k = repo.flux.kustomizeFile(d);
     if (k && repo.flux.kustomizeFiles(d).includes(hr.file)) files.add(k.file);
     if (d === '') break;
   }
   for (const ks of repo.flux.fluxKustomizationsFor(hr.file)) files.add(ks.file);
+}
+
+/** Everything Flux would pass to Helm for this HelmRelease, from the repository alone. */
+export function releaseInputs(repo: Repo, hr: Resource): ReleaseInputs {
+  const subst = substitutions(repo, hr);
+  const spec = asRecord(subst ? substituteDeep(hr.get(['spec']), subst.vars) : hr.get(['spec'])) ?? {};
+  const hrNs = repo.flux.namespaceOf(hr) ?? hr.namespace ?? 'default';
+  const target = nonEmptyString(spec.targetNamespace);
+  const name = hr.name ?? 'release';
+  const out: Collected = { files: new Set<string>([hr.file, ...(subst?.files ?? [])]), partial: [...(subst?.partial ?? [])] };
+  const values = releaseValues(repo, spec, hrNs, out);
+  applyingFiles(repo, hr, out.files);
 
   const chart = chartRequest(repo, hr);
-  chart.sources.forEach((s) => files.add(s.file));
+  chart.sources.forEach((s) => out.files.add(s.file));
   const dirs: string[] = [];
   if (chart.localPath) dirs.push(joinPath('', chart.localPath.slice(repo.root.length + 1)));
   const postRenderers: PostRenderer[] = [];
@@ -368,12 +383,12 @@ export function releaseInputs(repo: Repo, hr: Resource): ReleaseInputs {
     key: hr.id,
     resource: hr,
     releaseName: fluxReleaseName(name, target, nonEmptyString(spec.releaseName)),
-    namespace,
+    namespace: target ?? hrNs,
     storageNamespace: nonEmptyString(spec.storageNamespace) ?? hrNs,
     chart,
     values,
-    partial,
-    inputFiles: [...files].sort(),
+    partial: out.partial,
+    inputFiles: [...out.files].sort(),
     inputDirs: dirs,
     postRenderers,
     includeCrds: install.crds !== 'Skip' && install.skipCRDs !== true,
