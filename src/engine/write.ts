@@ -41,23 +41,16 @@ function repositoryOf(root: string, allowDirty: boolean): GitRepoInfo | undefine
   }
 }
 
-/**
- * Apply a plan to the files in `root` (the directory it was planned on), all or nothing. Every file must still hold
- * what the plan read (`originalFiles`; absent for new files), and in a git repository no touched file may have
- * uncommitted changes unless `allowDirty`; both are checked for every file before any is written. Then every new
- * content is written to a temporary file beside its file (keeping the file's mode), and only when all of them are
- * written are they renamed over the originals. When a temporary file cannot be written, the others are removed and
- * nothing is changed; the error names the file.
- */
-export function writePlan(plan: Plan, root: string, opts: WriteOptions = {}): WrittenFile[] {
-  const changes = [...plan.finalFiles]
-    .map(([path, after]) => ({ path, before: plan.originalFiles.get(path) ?? null, after }))
-    .filter((c) => c.before !== c.after)
-    .sort((a, b) => a.path.localeCompare(b.path));
-  if (!changes.length) return [];
-  const abs = (p: string) => join(root, ...p.split('/'));
+interface FileChange {
+  readonly path: string;
+  /** What the plan read (null: a new file). */
+  readonly before: string | null;
+  readonly after: string;
+}
 
-  if (!opts.allowDirty) {
+/** Refuse to write over uncommitted changes (unless `allowDirty`) or over a file that changed since it was read. */
+function checkUntouched(changes: readonly FileChange[], root: string, allowDirty: boolean): void {
+  if (!allowDirty) {
     const repo = repositoryOf(root, false);
     const dirty = repo
       ? dirtyPaths(
@@ -74,15 +67,24 @@ export function writePlan(plan: Plan, root: string, opts: WriteOptions = {}): Wr
   }
   const changed: string[] = [];
   for (const c of changes) {
-    const p = abs(c.path);
+    const p = absolute(root, c.path);
     const onDisk = existsSync(p) ? readFileSync(p, 'utf8') : null;
     if (onDisk !== c.before) changed.push(c.path);
   }
   if (changed.length) {
     throw new GitopsFixError('file-changed', `these files changed on disk since they were read: ${changed.join(', ')}. Nothing was written; run again`);
   }
+}
 
-  // 1. Every new content into a temporary file beside its file.
+function absolute(root: string, path: string): string {
+  return join(root, ...path.split('/'));
+}
+
+/**
+ * Every new content into a temporary file beside its file (keeping the file's mode). On a failure, or when `signal`
+ * is aborted, the temporary files and the directories made for them are removed and the error is thrown.
+ */
+function stage(changes: readonly FileChange[], root: string, signal: AbortSignal | undefined): Staged[] {
   const staged: Staged[] = [];
   const madeDirs: string[] = [];
   const undo = () => {
@@ -96,7 +98,7 @@ export function writePlan(plan: Plan, root: string, opts: WriteOptions = {}): Wr
     }
   };
   for (const c of changes) {
-    const p = abs(c.path);
+    const p = absolute(root, c.path);
     try {
       const target = existsSync(p) && lstatSync(p).isSymbolicLink() ? realpathSync(p) : p;
       madeDirs.push(...missingDirs(dirname(target)));
@@ -112,13 +114,16 @@ export function writePlan(plan: Plan, root: string, opts: WriteOptions = {}): Wr
     }
   }
   try {
-    throwIfCancelled(opts.signal);
+    throwIfCancelled(signal);
   } catch (e) {
     undo();
     throw e;
   }
+  return staged;
+}
 
-  // 2. Rename them over the originals.
+/** Rename the staged files over the originals; on a failure, the rest are removed and the error says what was written. */
+function commitStaged(staged: readonly Staged[]): WrittenFile[] {
   const written: WrittenFile[] = [];
   for (const [i, s] of staged.entries()) {
     try {
@@ -134,6 +139,24 @@ export function writePlan(plan: Plan, root: string, opts: WriteOptions = {}): Wr
     written.push({ path: s.path, created: s.created });
   }
   return written;
+}
+
+/**
+ * Apply a plan to the files in `root` (the directory it was planned on), all or nothing. Every file must still hold
+ * what the plan read (`originalFiles`; absent for new files), and in a git repository no touched file may have
+ * uncommitted changes unless `allowDirty`; both are checked for every file before any is written. Then every new
+ * content is written to a temporary file beside its file (keeping the file's mode), and only when all of them are
+ * written are they renamed over the originals. When a temporary file cannot be written, the others are removed and
+ * nothing is changed; the error names the file.
+ */
+export function writePlan(plan: Plan, root: string, opts: WriteOptions = {}): WrittenFile[] {
+  const changes: FileChange[] = [...plan.finalFiles]
+    .map(([path, after]) => ({ path, before: plan.originalFiles.get(path) ?? null, after }))
+    .filter((c) => c.before !== c.after)
+    .sort((a, b) => a.path.localeCompare(b.path));
+  if (!changes.length) return [];
+  checkUntouched(changes, root, opts.allowDirty === true);
+  return commitStaged(stage(changes, root, opts.signal));
 }
 
 /** The directories that `mkdirSync(dir, { recursive: true })` would create, outermost first. */
