@@ -60,13 +60,92 @@ const VAULT_PODS: readonly VaultPodSpec[] = [
   },
 ];
 
+/** One Vault pod of a release, as its values set it: what its fix needs to know. */
+interface VaultPodValues {
+  readonly p: VaultPodSpec;
+  readonly server: VaultServer;
+  readonly openshift: boolean;
+  /** `<base>.pod` and `<base>.container` as the values set them. */
+  readonly podVal: unknown;
+  readonly conVal: unknown;
+  readonly defaultPod: Record<string, unknown>;
+  readonly uid: unknown;
+  readonly gid: unknown;
+  readonly gaps: PodGaps;
+}
+
+/** Close the pod-level gaps: set `<base>.pod` (restating the chart's defaults), or the missing keys of the one set. */
+function vaultPodEdits(x: VaultPodValues, edits: ChartValueEdit[], notes: string[]): void {
+  const { p, gaps } = x;
+  if (!gaps.runAsNonRoot && !gaps.seccomp) return;
+  if (!goTruthy(x.podVal)) {
+    const pod = x.openshift ? { runAsNonRoot: true } : x.defaultPod;
+    edits.push({ op: 'set', path: [...p.base, 'pod'], value: { ...pod, seccompProfile: RUNTIME_DEFAULT } });
+    if (!x.openshift)
+      notes.push(
+        `${p.component}: ${p.base.join('.')}.pod replaces the chart's default pod securityContext, so it restates runAsNonRoot, runAsUser ${scalarText(x.uid)}, runAsGroup ${scalarText(x.gid)} and fsGroup ${scalarText(x.gid)} next to the seccompProfile.`,
+      );
+    return;
+  }
+  if (gaps.runAsNonRoot) edits.push({ op: 'set', path: [...p.base, 'pod', 'runAsNonRoot'], value: true });
+  if (gaps.seccomp) edits.push({ op: 'set', path: [...p.base, 'pod', 'seccompProfile'], value: RUNTIME_DEFAULT });
+}
+
+/** Close the container-level gaps: set `<base>.container`, or the missing keys of the one set. */
+function vaultContainerEdits(x: VaultPodValues, roNeeded: boolean, edits: ChartValueEdit[], notes: string[]): void {
+  const { p } = x;
+  const c = x.gaps.containers[0];
+  if (!c || !(c.privilegeEscalation || c.capabilities || c.runAsRootAllowed || c.seccomp || roNeeded)) return;
+  if (!goTruthy(x.conVal)) {
+    edits.push({
+      op: 'set',
+      path: [...p.base, 'container'],
+      value: {
+        ...(x.openshift ? {} : p.defaultContainer),
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        ...(roNeeded ? { readOnlyRootFilesystem: true } : {}),
+      },
+    });
+    if (!x.openshift)
+      notes.push(
+        `${p.component}: ${p.base.join('.')}.container replaces the chart's default container securityContext, so it restates allowPrivilegeEscalation: false.`,
+      );
+    return;
+  }
+  if (c.privilegeEscalation) edits.push({ op: 'set', path: [...p.base, 'container', 'allowPrivilegeEscalation'], value: false });
+  if (c.capabilities) edits.push({ op: 'set', path: [...p.base, 'container', 'capabilities', 'drop'], value: ['ALL'] });
+  if (c.runAsRootAllowed) edits.push({ op: 'set', path: [...p.base, 'container', 'runAsNonRoot'], value: true });
+  if (c.seccomp) edits.push({ op: 'set', path: [...p.base, 'container', 'seccompProfile'], value: RUNTIME_DEFAULT });
+  if (roNeeded) edits.push({ op: 'set', path: [...p.base, 'container', 'readOnlyRootFilesystem'], value: true });
+}
+
+/** The fix of one Vault pod: its pod and container securityContext, and /tmp as an emptyDir under a read-only root. */
+function vaultPodFix(x: VaultPodValues, ro: boolean): { edits: ChartValueEdit[]; notes: string[] } {
+  const edits: ChartValueEdit[] = [];
+  const notes: string[] = [];
+  vaultPodEdits(x, edits, notes);
+  const roNeeded = ro && x.gaps.containers[0]?.writableRoot === true;
+  vaultContainerEdits(x, roNeeded, edits, notes);
+  if (roNeeded && x.p.idKey === 'server') {
+    const mounts = x.server.value(['server', 'volumeMounts']);
+    const hasTmp = Array.isArray(mounts) && mounts.some((m) => asRecord(m)?.mountPath === '/tmp' || asRecord(m)?.mountPath === '/tmp/');
+    if (!hasTmp) {
+      edits.push({ op: 'append', path: ['server', 'volumes'], value: { name: 'tmp', emptyDir: {} } });
+      edits.push({ op: 'append', path: ['server', 'volumeMounts'], value: { name: 'tmp', mountPath: '/tmp' } });
+      notes.push('Vault server: the root filesystem is read-only, so /tmp is an emptyDir (the chart copies and edits the configuration there at start).');
+    }
+  }
+  return { edits, notes };
+}
+
 /**
  * The Vault release's pods. A `pod`/`container` security context set in the values replaces the chart's default
  * wholesale, so a fix that sets one restates the defaults (runAsNonRoot, runAsUser 100, runAsGroup 1000, fsGroup
  * 1000; allowPrivilegeEscalation false). `{ tooOld }` for charts before 0.21.0, which have no such values.
  */
 export function vaultSecurityContexts(server: VaultServer): readonly ChartPod[] | { readonly tooOld: string } {
-  if (onlyVersionsBelow(server.chartVersion, '0.21.0')) return { tooOld: server.chartVersion! };
+  if (onlyVersionsBelow(server.chartVersion, '0.21.0')) return { tooOld: server.chartVersion ?? '' };
   const v = (path: YamlPath) => server.value(path);
   const openshift = helmTrue(v(['global', 'openshift']));
   const injectorOn = helmTrue(v(['injector', 'enabled'])) || (String(v(['injector', 'enabled'])) === '-' && helmTrue(v(['global', 'enabled'])));
@@ -89,64 +168,8 @@ export function vaultSecurityContexts(server: VaultServer): readonly ChartPod[] 
       containers: [{ name: p.container, securityContext: conSc }],
       volumes: Array.isArray(volumes) ? volumes : [],
     });
-    out.push({
-      component: p.component,
-      podKey: [...p.base, 'pod'],
-      gaps,
-      fix(ro) {
-        const edits: ChartValueEdit[] = [];
-        const notes: string[] = [];
-        if (gaps.runAsNonRoot || gaps.seccomp) {
-          if (!goTruthy(podVal)) {
-            const pod = openshift ? { runAsNonRoot: true } : defaultPod;
-            edits.push({ op: 'set', path: [...p.base, 'pod'], value: { ...pod, seccompProfile: RUNTIME_DEFAULT } });
-            if (!openshift)
-              notes.push(
-                `${p.component}: ${p.base.join('.')}.pod replaces the chart's default pod securityContext, so it restates runAsNonRoot, runAsUser ${scalarText(uid)}, runAsGroup ${scalarText(gid)} and fsGroup ${scalarText(gid)} next to the seccompProfile.`,
-              );
-          } else {
-            if (gaps.runAsNonRoot) edits.push({ op: 'set', path: [...p.base, 'pod', 'runAsNonRoot'], value: true });
-            if (gaps.seccomp) edits.push({ op: 'set', path: [...p.base, 'pod', 'seccompProfile'], value: RUNTIME_DEFAULT });
-          }
-        }
-        const c = gaps.containers[0]!;
-        const roNeeded = ro && c.writableRoot;
-        if (c.privilegeEscalation || c.capabilities || c.runAsRootAllowed || c.seccomp || roNeeded) {
-          if (!goTruthy(conVal)) {
-            edits.push({
-              op: 'set',
-              path: [...p.base, 'container'],
-              value: {
-                ...(openshift ? {} : p.defaultContainer),
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'] },
-                ...(roNeeded ? { readOnlyRootFilesystem: true } : {}),
-              },
-            });
-            if (!openshift)
-              notes.push(
-                `${p.component}: ${p.base.join('.')}.container replaces the chart's default container securityContext, so it restates allowPrivilegeEscalation: false.`,
-              );
-          } else {
-            if (c.privilegeEscalation) edits.push({ op: 'set', path: [...p.base, 'container', 'allowPrivilegeEscalation'], value: false });
-            if (c.capabilities) edits.push({ op: 'set', path: [...p.base, 'container', 'capabilities', 'drop'], value: ['ALL'] });
-            if (c.runAsRootAllowed) edits.push({ op: 'set', path: [...p.base, 'container', 'runAsNonRoot'], value: true });
-            if (c.seccomp) edits.push({ op: 'set', path: [...p.base, 'container', 'seccompProfile'], value: RUNTIME_DEFAULT });
-            if (roNeeded) edits.push({ op: 'set', path: [...p.base, 'container', 'readOnlyRootFilesystem'], value: true });
-          }
-        }
-        if (roNeeded && p.idKey === 'server') {
-          const mounts = v(['server', 'volumeMounts']);
-          const hasTmp = Array.isArray(mounts) && mounts.some((m) => asRecord(m)?.mountPath === '/tmp' || asRecord(m)?.mountPath === '/tmp/');
-          if (!hasTmp) {
-            edits.push({ op: 'append', path: ['server', 'volumes'], value: { name: 'tmp', emptyDir: {} } });
-            edits.push({ op: 'append', path: ['server', 'volumeMounts'], value: { name: 'tmp', mountPath: '/tmp' } });
-            notes.push('Vault server: the root filesystem is read-only, so /tmp is an emptyDir (the chart copies and edits the configuration there at start).');
-          }
-        }
-        return { edits, notes };
-      },
-    });
+    const values: VaultPodValues = { p, server, openshift, podVal, conVal, defaultPod, uid, gid, gaps };
+    out.push({ component: p.component, podKey: [...p.base, 'pod'], gaps, fix: (ro) => vaultPodFix(values, ro) });
   }
   return out;
 }
