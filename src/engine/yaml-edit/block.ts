@@ -5,7 +5,7 @@
 import { isScalar, isSeq } from 'yaml';
 import type { CST } from 'yaml';
 import { colOf, dashOffsets, isBlankText, keyStart, kindOf, rangeOf, refuse, resolve, splice } from './core.js';
-import type { Ctx, Path } from './core.js';
+import type { Ctx, Hit, Path } from './core.js';
 import { blockCanHold, styleOf } from './render.js';
 
 const pad = (n: number) => ' '.repeat(n);
@@ -40,6 +40,48 @@ function lcs(a: string[], b: string[]): [number, number][] {
   return out;
 }
 
+/**
+ * The indentation of a block scalar's body: the first non-blank line's, else its indentation indicator's, else its
+ * owner's (key or dash) plus the file's indentation step.
+ */
+function bodyIndent(c: Ctx, hit: Hit, tok: CST.BlockScalar, raw: readonly string[], value: readonly string[], explicit: number): number {
+  const k = raw.findIndex((l) => !isBlankText(l));
+  const first = k >= 0 ? raw[k] : undefined;
+  if (first !== undefined && value[k] !== undefined) return first.length - value[k].length;
+  if (explicit) return tok.indent + explicit;
+  const owner = hit.pair ? keyStart(hit.pair) : hit.parent && isSeq(hit.parent) ? dashOffsets(c.src, hit.parent)[hit.index!] : undefined;
+  return (owner === undefined ? 0 : colOf(c.src, owner)) + styleOf(c).indent;
+}
+
+/** The chomping indicator `text` needs (`cur`: the block's present one) and its lines as the body holds them. */
+function chompedLines(text: string, cur: string): { chomp: string; lines: string[] } {
+  const trailing = /\n*$/.exec(text)?.[0].length ?? 0;
+  const content = text.slice(0, text.length - trailing);
+  const chomp = text === '' ? cur : trailing === 0 ? '-' : trailing === 1 && content !== '' ? (cur === '+' ? '+' : '') : '+';
+  const lines = content === '' ? [] : content.split('\n');
+  if (chomp === '+') for (let i = content === '' ? 0 : 1; i < trailing; i++) lines.push('');
+  return { chomp, lines };
+}
+
+/** The new body: lines the old body already has are copied from the source, the others written at `ind`. */
+function newBody(c: Ctx, tok: CST.BlockScalar, srcLines: readonly string[], oldDec: string[], lines: string[], ind: number, text: string): string {
+  const bodyEol = tok.source.includes('\r\n')
+    ? '\r\n'
+    : tok.source.includes('\n')
+      ? '\n'
+      : (((tok.props.find((t) => t.type === 'newline') as CST.SourceToken | undefined)?.source as '\n' | '\r\n' | undefined) ?? c.eol);
+  const match = new Map(lcs(oldDec, lines).map(([i, j]) => [j, i]));
+  const out = lines
+    .map((l, j) => {
+      const i = match.get(j);
+      const kept = i === undefined ? undefined : srcLines[i];
+      if (kept !== undefined) return kept.endsWith('\n') ? kept : kept + bodyEol;
+      return (l === '' ? '' : pad(ind) + l) + bodyEol;
+    })
+    .join('');
+  return !tok.source.endsWith('\n') && tok.source !== '' && !text.endsWith('\n') ? out.replace(/\r?\n$/, '') : out;
+}
+
 /** Replace the text of a literal block scalar in place (see setBlockScalar). */
 export function spliceBlockScalar(c: Ctx, path: Path, text: string): void {
   const s = c.src;
@@ -62,22 +104,9 @@ export function spliceBlockScalar(c: Ctx, path: Path, text: string): void {
 
   const srcLines = tok.source ? tok.source.split(/(?<=\n)/) : [];
   const raw = srcLines.map((l) => l.replace(/\r?\n$/, ''));
-  const oldVal = (n.value as string).split('\n');
-  const k = raw.findIndex((l) => !isBlankText(l));
-  let ind: number;
-  if (k >= 0 && oldVal[k] !== undefined) ind = raw[k]!.length - oldVal[k].length;
-  else if (explicit) ind = tok.indent + explicit;
-  else {
-    const owner = r.hit.pair ? keyStart(r.hit.pair) : r.hit.parent && isSeq(r.hit.parent) ? dashOffsets(s, r.hit.parent)[r.hit.index!] : undefined;
-    ind = (owner === undefined ? 0 : colOf(s, owner)) + styleOf(c).indent;
-  }
+  const ind = bodyIndent(c, r.hit, tok, raw, (n.value as string).split('\n'), explicit);
   const oldDec = raw.map((l) => (l.length > ind ? l.slice(ind) : ''));
-
-  const trailing = /\n*$/.exec(text)![0].length;
-  const content = text.slice(0, text.length - trailing);
-  const chomp = text === '' ? cur : trailing === 0 ? '-' : trailing === 1 && content !== '' ? (cur === '+' ? '+' : '') : '+';
-  const lines = content === '' ? [] : content.split('\n');
-  if (chomp === '+') for (let i = content === '' ? 0 : 1; i < trailing; i++) lines.push('');
+  const { chomp, lines } = chompedLines(text, cur);
   const firstText = lines.find((l) => l !== '');
   // Text that starts with a space or a tab needs an indentation indicator: the body's indentation relative to its owner.
   let indicator = explicit;
@@ -85,21 +114,7 @@ export function spliceBlockScalar(c: Ctx, path: Path, text: string): void {
     indicator = ind - tok.indent;
     if (indicator < 1 || indicator > 9) refuse(c.path, `the new text starts with a space and would need an indentation indicator of ${indicator}; refusing`);
   }
-
-  const bodyEol = tok.source.includes('\r\n')
-    ? '\r\n'
-    : tok.source.includes('\n')
-      ? '\n'
-      : (((tok.props.find((t) => t.type === 'newline') as CST.SourceToken | undefined)?.source as '\n' | '\r\n' | undefined) ?? c.eol);
-  const match = new Map(lcs(oldDec, lines).map(([i, j]) => [j, i]));
-  let out = lines
-    .map((l, j) => {
-      const i = match.get(j);
-      if (i !== undefined) return srcLines[i]!.endsWith('\n') ? srcLines[i]! : srcLines[i]! + bodyEol;
-      return (l === '' ? '' : pad(ind) + l) + bodyEol;
-    })
-    .join('');
-  if (!tok.source.endsWith('\n') && tok.source !== '' && !text.endsWith('\n')) out = out.replace(/\r?\n$/, '');
+  const out = newBody(c, tok, srcLines, oldDec, lines, ind, text);
 
   let regionEnd = end;
   if (chomp === '+' && cur !== '+') {
