@@ -111,25 +111,27 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
  * Kustomization's path) adds every manifest below it, a sub-directory with its own kustomization.yaml as that
  * build. Patches and generator files are not resources.
  */
+/** The files of `sorted` (sorted by path) below `dir`: a contiguous run, found by binary search. */
+function filesBelow(sorted: readonly RepoFile[], dir: string): readonly RepoFile[] {
+  if (dir === '') return sorted;
+  const prefix = `${dir}/`;
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid]?.path ?? '') < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < sorted.length && sorted[end]?.path.startsWith(prefix)) end++;
+  return sorted.slice(lo, end);
+}
+
 function buildObjects(repo: Repo): Map<string, Resource[]> {
   const kustomizeDirs = new Set(repo.files.filter((f) => isKustomizeFileName(f.path) && f.status === 'parsed').map((f) => dirOf(f.path)));
   const memo = new Map<string, Resource[]>();
   const parsed = repo.files.filter((f) => f.status === 'parsed').sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  /** The parsed files below dir: a contiguous run of the sorted paths. */
-  const below = (dir: string): RepoFile[] => {
-    if (dir === '') return parsed;
-    const prefix = `${dir}/`;
-    let lo = 0;
-    let hi = parsed.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (parsed[mid]!.path < prefix) lo = mid + 1;
-      else hi = mid;
-    }
-    let end = lo;
-    while (end < parsed.length && parsed[end]!.path.startsWith(prefix)) end++;
-    return parsed.slice(lo, end);
-  };
+  const below = (dir: string) => filesBelow(parsed, dir);
   const build = (dir: string, stack: Set<string>): Resource[] => {
     const known = memo.get(dir);
     if (known) return known;

@@ -296,7 +296,7 @@ export function itemsOf<S extends z.ZodType>(schema: S, value: unknown): (z.outp
 /** A resource's document read through `schema`, once per resource. */
 function cached<S extends z.ZodType>(r: Resource, schema: S): z.output<S> | undefined {
   let byView = cache.get(r);
-  if (!byView) cache.set(r, (byView = new Map()));
+  if (!byView) cache.set(r, (byView = new Map<z.ZodType, unknown>()));
   if (!byView.has(schema)) byView.set(schema, viewOf(schema, r.data));
   return byView.get(schema) as z.output<S> | undefined;
 }
