@@ -1,4 +1,15 @@
-import { clean, defineRule, durationMs, durationOption, formatDuration, GROUPS, notApplicable, parseDuration, z } from '../../src/kit/index.js';
+import {
+  clean,
+  defineRule,
+  durationMs,
+  durationOption,
+  formatDuration,
+  GROUPS,
+  helmRepositoryView,
+  notApplicable,
+  parseDuration,
+  z,
+} from '../../src/kit/index.js';
 
 const options = z
   .object({
@@ -22,8 +33,9 @@ export const rule = defineRule({
   *detect({ repo, options }) {
     const max = durationMs(options.maxInterval);
     for (const r of repo.ofKind('HelmRepository', GROUPS.fluxSource)) {
-      if (r.get(['spec', 'type']) === 'oci') continue; // OCI repositories are not polled
-      const ms = parseDuration(r.get(['spec', 'interval']));
+      const spec = helmRepositoryView(r)?.spec;
+      if (spec?.type === 'oci') continue; // OCI repositories are not polled
+      const ms = parseDuration(spec?.interval);
       if (ms === undefined || ms <= max) continue;
       yield {
         messageId: 'tooSlow',
@@ -34,7 +46,7 @@ export const rule = defineRule({
     }
   },
   checklist({ repo, options }) {
-    const polled = repo.ofKind('HelmRepository', GROUPS.fluxSource).filter((r) => r.get(['spec', 'type']) !== 'oci');
+    const polled = repo.ofKind('HelmRepository', GROUPS.fluxSource).filter((r) => helmRepositoryView(r)?.spec.type !== 'oci');
     if (!polled.length) return notApplicable('no HelmRepository index to refresh (OCI repositories are not polled)');
     return clean(`every HelmRepository refreshes at least every ${options.maxInterval}`);
   },

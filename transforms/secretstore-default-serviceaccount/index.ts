@@ -8,6 +8,7 @@ import {
   nonEmptyString,
   notApplicable,
   releaseNamespace,
+  vaultProviderOf,
   z,
   type Change,
   type Repo,
@@ -42,6 +43,11 @@ function esoNamespace(repo: Repo): string | undefined {
   return undefined;
 }
 
+/** The store's Vault Kubernetes auth (`spec.provider.vault.auth.kubernetes`), when it has one. */
+function kubernetesAuth(store: Resource) {
+  return vaultProviderOf(store)?.auth?.kubernetes;
+}
+
 function accountName(store: Resource): string {
   return `${(store.name ?? 'secretstore').slice(0, 58)}-auth`;
 }
@@ -65,14 +71,15 @@ export const rule = defineRule({
   *detect({ repo, options }): Generator<Report<M, Detail>> {
     for (const kind of ['SecretStore', 'ClusterSecretStore'] as const) {
       for (const store of repo.ofKind(kind, GROUPS.eso)) {
-        if (store.group !== GROUPS.eso || store.get([...REF, 'name']) !== 'default') continue;
+        const auth = kubernetesAuth(store);
+        if (auth?.serviceAccountRef?.name !== 'default') continue;
         const data = {
           kind,
           name: store.name ?? '(unnamed)',
-          mount: nonEmptyString(store.get([...AUTH, 'mountPath'])) ?? 'kubernetes',
-          role: nonEmptyString(store.get([...AUTH, 'role'])) ?? '(none)',
+          mount: nonEmptyString(auth.mountPath) ?? 'kubernetes',
+          role: nonEmptyString(auth.role) ?? '(none)',
         };
-        const refNs = store.get([...REF, 'namespace']);
+        const refNs = auth.serviceAccountRef.namespace;
         const path = [...REF, 'name'];
         if (kind === 'SecretStore') {
           const namespace = repo.flux.namespaceOf(store) ?? 'default';
@@ -83,7 +90,7 @@ export const rule = defineRule({
             data: { ...data, namespace },
             detail: { namespace, account: accountName(store) },
           };
-        } else if (typeof refNs === 'string' && refNs) {
+        } else if (refNs) {
           yield {
             messageId: 'defaultAccount',
             resource: store,
@@ -125,8 +132,9 @@ export const rule = defineRule({
       changes.push({ op: 'set', resource: store, path: [...REF, 'name'], value: account });
       if (store.kind === 'ClusterSecretStore' && store.get([...REF, 'namespace']) === undefined)
         changes.push({ op: 'set', resource: store, path: [...REF, 'namespace'], value: namespace });
-      const mount = nonEmptyString(store.get([...AUTH, 'mountPath'])) ?? 'kubernetes';
-      const role = nonEmptyString(store.get([...AUTH, 'role'])) ?? '<role>';
+      const auth = kubernetesAuth(store);
+      const mount = nonEmptyString(auth?.mountPath) ?? 'kubernetes';
+      const role = nonEmptyString(auth?.role) ?? '<role>';
       const audiences = store.get([...REF, 'audiences']);
       const audience = Array.isArray(audiences) && audiences.length ? ` audience=${String(audiences[0])}` : '';
       return {

@@ -1,5 +1,5 @@
 /** What a HelmRelease installs: its chart and version (through its source), and the values Helm will see. */
-import { GROUPS, HelmRelease, viewOf, type ChartInfo, type HelmChartTemplateSpec, type ObjectRef, type Repo, type Resource, type ValuesSource } from '../../kit/index.js';
+import { chartSourceView, GROUPS, HelmRelease, viewOf, type ChartInfo, type HelmChartTemplateSpec, type ObjectRef, type Repo, type Resource, type ValuesSource } from '../../kit/index.js';
 import { scalarText } from '../../kit/scalar.js';
 import type { KustomizeTree } from './kustomize-tree.js';
 import { asRecord, deepMerge, dirOf, joinPath, stringsOf as strings } from '../../kit/data.js';
@@ -25,15 +25,16 @@ function chartFromTemplate(repo: Repo, hr: Resource, spec: HelmChartTemplateSpec
 function chartFromRef(repo: Repo, hr: Resource, ref: ObjectRef): ChartInfo {
   const { kind, name, namespace } = ref;
   const source = kind && name ? repo.find(kind, name, namespace ?? hr.namespace) : undefined;
-  const url = source?.get(['spec', 'url']);
-  const chartName = kind === 'HelmChart' ? source?.get(['spec', 'chart']) : typeof url === 'string' ? url.replace(/\/+$/, '').split('/').pop() : undefined;
-  const tag = source?.get(['spec', 'ref', 'tag']) ?? source?.get(['spec', 'ref', 'semver']) ?? source?.get(['spec', 'version']);
+  const spec = source && chartSourceView(source)?.spec;
+  const url = spec?.url;
+  const chartName = kind === 'HelmChart' ? spec?.chart : url?.replace(/\/+$/, '').split('/').pop();
+  const tag = spec?.ref?.tag ?? spec?.ref?.semver ?? spec?.version;
   return {
     chart: typeof chartName === 'string' ? chartName : undefined,
     version: tag === undefined ? undefined : scalarText(tag),
     sourceKind: kind,
     sourceName: name,
-    url: typeof url === 'string' ? url : undefined,
+    url,
     source,
   };
 }
