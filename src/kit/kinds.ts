@@ -59,7 +59,7 @@ export type KustomizePatch = z.output<typeof KustomizePatch>;
 const ValuesReference = z.looseObject({ kind: str, name: str, valuesKey: str, targetPath: str, optional: bool });
 
 /** `spec.chart.spec` of a HelmRelease: a chart of a HelmRepository, GitRepository or Bucket (`version` as written). */
-export const HelmChartTemplateSpec = z.looseObject({ chart: str, version: raw, sourceRef: opt(ObjectRef), interval: str });
+const HelmChartTemplateSpec = z.looseObject({ chart: str, version: raw, sourceRef: opt(ObjectRef), interval: str });
 export type HelmChartTemplateSpec = z.output<typeof HelmChartTemplateSpec>;
 
 export const HelmRelease = z.looseObject({
@@ -78,7 +78,7 @@ export const HelmRelease = z.looseObject({
 });
 export type HelmRelease = z.output<typeof HelmRelease>;
 
-export const FluxKustomization = z.looseObject({
+const FluxKustomization = z.looseObject({
   metadata: Metadata,
   spec: section({
     path: str,
@@ -99,26 +99,26 @@ export type FluxKustomization = z.output<typeof FluxKustomization>;
 /** As written: a rule tells an absent or null field from a present one of any type. */
 const GitRef = z.looseObject({ branch: raw, tag: raw, semver: raw, name: raw, commit: raw });
 
-export const GitRepository = z.looseObject({
+const GitRepository = z.looseObject({
   metadata: Metadata,
   spec: section({ url: str, interval: str, ref: opt(GitRef) }),
 });
 export type GitRepository = z.output<typeof GitRepository>;
 
-export const HelmRepository = z.looseObject({
+const HelmRepository = z.looseObject({
   metadata: Metadata,
   spec: section({ url: str, type: str, interval: raw }),
 });
 export type HelmRepository = z.output<typeof HelmRepository>;
 
-export const OCIRepository = z.looseObject({
+const OCIRepository = z.looseObject({
   metadata: Metadata,
   spec: section({ url: str, interval: str, ref: opt(z.looseObject({ tag: scalar, semver: scalar, digest: str })) }),
 });
 export type OCIRepository = z.output<typeof OCIRepository>;
 
 /** A source a HelmRelease's `chartRef` names: an OCIRepository or a HelmChart. */
-export const ChartSource = z.looseObject({
+const ChartSource = z.looseObject({
   spec: section({ url: str, chart: raw, version: raw, ref: opt(z.looseObject({ tag: raw, semver: raw })) }),
 });
 export type ChartSource = z.output<typeof ChartSource>;
@@ -143,10 +143,10 @@ const ExternalSecretSpec = section({
 });
 export type ExternalSecretSpec = z.output<typeof ExternalSecretSpec>;
 
-export const ExternalSecret = z.looseObject({ metadata: Metadata, spec: ExternalSecretSpec });
+const ExternalSecret = z.looseObject({ metadata: Metadata, spec: ExternalSecretSpec });
 export type ExternalSecret = z.output<typeof ExternalSecret>;
 
-export const ClusterExternalSecret = z.looseObject({
+const ClusterExternalSecret = z.looseObject({
   metadata: Metadata,
   spec: section({
     externalSecretSpec: ExternalSecretSpec,
@@ -160,7 +160,7 @@ export type ClusterExternalSecret = z.output<typeof ClusterExternalSecret>;
 
 const ServiceAccountRef = z.looseObject({ name: str, namespace: str, audiences: list(z.string()) });
 
-export const SecretStore = z.looseObject({
+const SecretStore = z.looseObject({
   metadata: Metadata,
   spec: section({
     provider: record,
@@ -171,7 +171,7 @@ export const SecretStore = z.looseObject({
 export type SecretStore = z.output<typeof SecretStore>;
 
 /** `spec.provider.vault` of a SecretStore: the fields the rules read. */
-export const VaultProvider = z.looseObject({
+const VaultProvider = z.looseObject({
   server: str,
   path: str,
   version: str,
@@ -191,7 +191,7 @@ export type VaultProvider = z.output<typeof VaultProvider>;
 
 // ---------------------------------------------------------------------------------------------- core
 
-export const Namespace = z.looseObject({ metadata: Metadata });
+const Namespace = z.looseObject({ metadata: Metadata });
 export type Namespace = z.output<typeof Namespace>;
 
 const KeyToPath = z.looseObject({ key: str, path: str });
@@ -217,7 +217,7 @@ const EnvVar = z.looseObject({
 });
 const EnvFromSource = z.looseObject({ prefix: str, secretRef: opt(KeyRef), configMapRef: opt(KeyRef) });
 
-export const ContainerSpec = z.looseObject({
+const ContainerSpec = z.looseObject({
   name: str,
   image: str,
   ports: list(z.looseObject({ name: str, containerPort: opt(z.union([z.number(), z.string()])), protocol: str })),
@@ -229,7 +229,7 @@ export const ContainerSpec = z.looseObject({
 });
 export type ContainerSpec = z.output<typeof ContainerSpec>;
 
-export const PodSpec = z.looseObject({
+const PodSpec = z.looseObject({
   containers: list(ContainerSpec),
   initContainers: list(ContainerSpec),
   volumes: list(Volume),
@@ -239,13 +239,13 @@ export const PodSpec = z.looseObject({
 export type PodSpec = z.output<typeof PodSpec>;
 
 /** A PersistentVolumeClaim, or a StatefulSet's template of one (`spec.volumeClaimTemplates[]`). */
-export const PersistentVolumeClaim = z.looseObject({
+const PersistentVolumeClaim = z.looseObject({
   metadata: Metadata,
   spec: section({ resources: section({ requests: section({ storage: quantity }) }), storageClassName: str }),
 });
 export type PersistentVolumeClaim = z.output<typeof PersistentVolumeClaim>;
 
-export const StatefulSet = z.looseObject({
+const StatefulSet = z.looseObject({
   metadata: Metadata,
   spec: section({ replicas: raw, volumeClaimTemplates: list(PersistentVolumeClaim) }),
 });
@@ -265,7 +265,7 @@ const Generator = z.looseObject({
 export type KustomizeGenerator = z.output<typeof Generator>;
 
 /** kustomize's own configuration (`kustomization.yaml`, often without apiVersion or kind). */
-export const KustomizeFile = z.looseObject({
+const KustomizeFile = z.looseObject({
   namespace: str,
   resources: list(z.string()),
   components: list(z.string()),

@@ -2,7 +2,7 @@
  * Pod Security Standards, "restricted" profile (kubernetes.io/docs/concepts/security/pod-security-standards):
  * what a pod spec lacks to meet it, and what makes it impossible without changing what the workload does.
  */
-import { asRecord } from './data.js';
+import { asArray, asRecord } from './data.js';
 
 /** Volume types the restricted profile allows. */
 export const RESTRICTED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
@@ -90,7 +90,7 @@ export function restrictedGaps(podSpec: unknown): PodGaps {
   const everyContainer = (f: (sc: Record<string, unknown>) => boolean) =>
     containers.length > 0 &&
     containers.every((g) => {
-      const c = asRecord((spec[g.list] as unknown[])[g.index]);
+      const c = asRecord(asArray(spec[g.list])[g.index]);
       return f(asRecord(c?.securityContext) ?? {});
     });
   const runAsNonRoot = !(podSc.runAsNonRoot === true || everyContainer((sc) => sc.runAsNonRoot === true));

@@ -7,6 +7,7 @@
  */
 import { isVaultServer, releaseName, releaseNamespace } from '../charts.js';
 import { deepMerge, getIn, isRecord } from '../data.js';
+import { itemsOf, Volume, VolumeMount } from '../kinds.js';
 import type { Repo, Resource, YamlPath } from '../repo.js';
 import { scalarText } from '../scalar.js';
 import type { ServiceTarget } from '../service-consumers.js';
@@ -258,15 +259,10 @@ export interface VaultSecretMount {
 /** Secret volumes the release mounts into the server container, with their directories. */
 export function vaultSecretMounts(server: VaultServer): VaultSecretMount[] {
   const mounts: VaultSecretMount[] = [];
-  const volumes = server.value(['server', 'volumes']);
-  const secretOf = (name: unknown): string | undefined => {
-    const v = Array.isArray(volumes) ? (volumes as unknown[]).find((x) => isRecord(x) && x.name === name) : undefined;
-    const s = isRecord(v) && isRecord(v.secret) ? v.secret.secretName : undefined;
-    return typeof s === 'string' ? s : undefined;
-  };
-  const vm = server.value(['server', 'volumeMounts']);
-  for (const m of Array.isArray(vm) ? vm : []) {
-    if (!isRecord(m) || typeof m.mountPath !== 'string') continue;
+  const volumes = itemsOf(Volume, server.value(['server', 'volumes']));
+  const secretOf = (name: string | undefined) => volumes.find((v) => v !== undefined && v.name === name)?.secret?.secretName;
+  for (const m of itemsOf(VolumeMount, server.value(['server', 'volumeMounts']))) {
+    if (m?.mountPath === undefined) continue;
     const secret = secretOf(m.name);
     if (secret) mounts.push({ dir: m.mountPath.replace(/\/+$/, ''), secret, via: 'volumes' });
   }
