@@ -113,36 +113,36 @@ removed providers), so only their \`apiVersion\` changes.`
 
 function esoBeforeMerging({ u, crossesV1, kinds }: EsoRunbook): string {
   return [
-      `- External Secrets recommends upgrading one minor version at a time; this change goes from ${u.from} to ${u.to} in
+    `- External Secrets recommends upgrading one minor version at a time; this change goes from ${u.from} to ${u.to} in
   one step. Read the release notes in between (https://github.com/external-secrets/external-secrets/releases) for
   changes in the controller's behaviour that concern your providers.`,
-      crossesV1
-        ? `- Objects that are not in this repository (created by hand, by another repository, or templated by other
+    crossesV1
+      ? `- Objects that are not in this repository (created by hand, by another repository, or templated by other
   charts) keep working in the cluster after the upgrade (the API server reads stored v1beta1 objects as v1), but
   their manifests must move to \`external-secrets.io/v1\` wherever they live, or their next apply fails. List them:
 
   \`\`\`sh
   kubectl get ${kinds} -A
   \`\`\``
-        : '',
-      `- Keep a copy of the objects and the current CRDs:
+      : '',
+    `- Keep a copy of the objects and the current CRDs:
 
   \`\`\`sh
   kubectl get ${kinds} -A -o yaml > external-secrets-objects.yaml
   kubectl get crd ${CRDS.join(' ')} -o yaml > external-secrets-crds.yaml
   \`\`\``,
-      u.installsCrds
-        ? ''
-        : `- **The release sets \`installCRDs: false\`**: the CRDs come from somewhere else. Update them to the ${u.to}
+    u.installsCrds
+      ? ''
+      : `- **The release sets \`installCRDs: false\`**: the CRDs come from somewhere else. Update them to the ${u.to}
   CRDs (\`deploy/crds/bundle.yaml\` at tag \`v${u.to}\`) before this change reaches the cluster.`,
-    ]
-      .filter(Boolean)
-      .join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 function esoCrdOrder({ u, hr, hrNs, crossesV1, servedAfter, risky, sameKs }: EsoRunbook): string {
   return [
-      `1. The HelmRelease upgrades first. With \`installCRDs: true\` the chart renders the CRDs from its templates (not from
+    `1. The HelmRelease upgrades first. With \`installCRDs: true\` the chart renders the CRDs from its templates (not from
    Helm's \`crds/\` folder), so Helm updates them with the release; the HelmRelease's \`install.crds\`/\`upgrade.crds\`
    policies do not apply to them.${
      crossesV1
@@ -150,8 +150,8 @@ function esoCrdOrder({ u, hr, hrNs, crossesV1, servedAfter, risky, sameKs }: Eso
    the CRDs, not served, and objects stored as v1beta1 are read as v1.`
        : ''
    }`,
-      crossesV1
-        ? `2. Then Flux applies the v1 objects. Applied before the new CRDs exist, they fail with \`no matches for kind ... in
+    crossesV1
+      ? `2. Then Flux applies the v1 objects. Applied before the new CRDs exist, they fail with \`no matches for kind ... in
    version external-secrets.io/v1\`.${
      risky.length
        ? ` **In this repository the order is not guaranteed** (see the table above):${
@@ -167,8 +167,8 @@ function esoCrdOrder({ u, hr, hrNs, crossesV1, servedAfter, risky, sameKs }: Eso
          ? ' In this repository the Kustomizations that apply them depend on the one that applies the HelmRelease and wait for it.'
          : ''
    }`
-        : `2. Both versions serve ${servedAfter}: the objects stay as they are.`,
-    ].join('\n');
+      : `2. Both versions serve ${servedAfter}: the objects stay as they are.`,
+  ].join('\n');
 }
 
 function esoChecks({ u, hr, hrNs, servedAfter }: EsoRunbook): string[] {

@@ -101,8 +101,7 @@ function v1beta1References(repo: Repo, objects: readonly Resource[]): { refs: Es
       });
     }
     itemsOf(ObjectRef, k.get([...base, 'healthChecks'])).forEach((c, i) => {
-      if (c?.apiVersion === V1BETA1)
-        refs.push({ resource: k, path: [...base, 'healthChecks', i, 'apiVersion'], value: V1 });
+      if (c?.apiVersion === V1BETA1) refs.push({ resource: k, path: [...base, 'healthChecks', i, 'apiVersion'], value: V1 });
     });
   }
   return { refs, blockers };

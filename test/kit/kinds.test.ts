@@ -126,7 +126,10 @@ describe('typed views of the kinds rules read', () => {
   });
 
   it('reads pod specs, containers and lists from plain data', () => {
-    const pod = podSpecOf({ containers: [{ name: 'app', ports: [{ containerPort: 80 }], env: 'odd' }, 'x'], volumes: [{ name: 'v', secret: { secretName: 's' } }] });
+    const pod = podSpecOf({
+      containers: [{ name: 'app', ports: [{ containerPort: 80 }], env: 'odd' }, 'x'],
+      volumes: [{ name: 'v', secret: { secretName: 's' } }],
+    });
     expect(pod?.containers?.[0]?.ports?.[0]?.containerPort).toBe(80);
     expect(pod?.containers?.[0]?.env).toBeUndefined();
     expect(pod?.containers?.[1]).toBeUndefined();

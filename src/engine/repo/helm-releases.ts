@@ -1,5 +1,16 @@
 /** What a HelmRelease installs: its chart and version (through its source), and the values Helm will see. */
-import { chartSourceView, GROUPS, HelmRelease, viewOf, type ChartInfo, type HelmChartTemplateSpec, type ObjectRef, type Repo, type Resource, type ValuesSource } from '../../kit/index.js';
+import {
+  chartSourceView,
+  GROUPS,
+  HelmRelease,
+  viewOf,
+  type ChartInfo,
+  type HelmChartTemplateSpec,
+  type ObjectRef,
+  type Repo,
+  type Resource,
+  type ValuesSource,
+} from '../../kit/index.js';
 import { scalarText } from '../../kit/scalar.js';
 import type { KustomizeTree } from './kustomize-tree.js';
 import { asRecord, deepMerge, dirOf, joinPath, stringsOf as strings } from '../../kit/data.js';
