@@ -3,6 +3,7 @@ import {
   defineRule,
   durationMs,
   durationOption,
+  externalSecretSpecOf,
   formatDuration,
   GROUPS,
   notApplicable,
@@ -45,12 +46,13 @@ export const rule = defineRule({
   *detect({ repo, options }) {
     const max = durationMs(options.maxInterval);
     for (const r of [...repo.ofKind('ExternalSecret', GROUPS.eso), ...repo.ofKind('ClusterExternalSecret', GROUPS.eso)]) {
-      if (r.group !== GROUPS.eso) continue;
+      const view = externalSecretSpecOf(r);
+      if (!view) continue;
       const spec = specPath(r);
-      const policy = r.get([...spec, 'refreshPolicy']);
+      const policy = view.refreshPolicy;
       if (policy === 'CreatedOnce' || policy === 'OnChange') continue; // interval unused by design
-      const raw = r.get([...spec, 'refreshInterval']);
-      const data = { kind: r.kind!, name: r.name ?? '(unnamed)', max: options.maxInterval };
+      const raw = view.refreshInterval;
+      const data = { kind: r.kind ?? 'ExternalSecret', name: r.name ?? '(unnamed)', max: options.maxInterval };
       if (raw === undefined || raw === null) {
         if (ESO_DEFAULT_MS > max) yield { messageId: 'defaulted', resource: r, path: spec, data };
         continue;
