@@ -149,10 +149,11 @@ export function selectorMatches(selector: LabelSelector | undefined, labels: Rea
   if (!selector) return false;
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const value = Object.prototype.hasOwnProperty.call(labels, e.key) ? labels[e.key] : undefined;
+    const has = value !== undefined;
     const vals = e.values ?? [];
-    if (e.operator === 'In' && !(has && vals.includes(labels[e.key]!))) return false;
-    if (e.operator === 'NotIn' && has && vals.includes(labels[e.key]!)) return false;
+    if (e.operator === 'In' && !(has && vals.includes(value))) return false;
+    if (e.operator === 'NotIn' && has && vals.includes(value)) return false;
     if (e.operator === 'Exists' && !has) return false;
     if (e.operator === 'DoesNotExist' && has) return false;
   }
@@ -164,9 +165,13 @@ export function parseSelector(v: unknown): LabelSelector | undefined {
   return selectorOf(v);
 }
 
+function isWorkloadKind(kind: string | undefined): kind is WorkloadKind {
+  return WORKLOAD_KINDS.some((k) => k === kind);
+}
+
 function isWorkloadResource(r: Resource): r is Resource & { kind: WorkloadKind } {
-  if (!r.kind || !(WORKLOAD_KINDS as readonly string[]).includes(r.kind)) return false;
-  return r.group === API_GROUP[r.kind as WorkloadKind] || (r.kind === 'CronJob' && r.group === 'batch');
+  if (!isWorkloadKind(r.kind)) return false;
+  return r.group === API_GROUP[r.kind] || (r.kind === 'CronJob' && r.group === 'batch');
 }
 
 /** Read one workload manifest (undefined when the document is not a workload). */
