@@ -195,12 +195,16 @@ const Namespace = z.looseObject({ metadata: Metadata });
 export type Namespace = z.output<typeof Namespace>;
 
 const KeyToPath = z.looseObject({ key: str, path: str });
+/** A reference to a key of a Secret or ConfigMap (`secretKeyRef`, `envFrom[].secretRef`, a projected source). */
+const KeyRef = z.looseObject({ name: str, key: str, optional: bool });
+
+const ProjectedSource = z.looseObject({ secret: opt(KeyRef), configMap: opt(KeyRef) });
 
 export const Volume = z.looseObject({
   name: str,
-  secret: opt(z.looseObject({ secretName: str, items: list(KeyToPath) })),
-  configMap: opt(z.looseObject({ name: str, items: list(KeyToPath) })),
-  projected: opt(z.looseObject({ sources: list(z.custom<Record<string, unknown>>((v) => isRecord(v))) })),
+  secret: opt(z.looseObject({ secretName: str, items: list(KeyToPath), optional: bool })),
+  configMap: opt(z.looseObject({ name: str, items: list(KeyToPath), optional: bool })),
+  projected: opt(z.looseObject({ sources: list(ProjectedSource) })),
   persistentVolumeClaim: opt(z.looseObject({ claimName: str })),
   emptyDir: record,
 });
@@ -209,7 +213,6 @@ export type Volume = z.output<typeof Volume>;
 export const VolumeMount = z.looseObject({ name: str, mountPath: str, readOnly: bool, subPath: str });
 export type VolumeMount = z.output<typeof VolumeMount>;
 
-const KeyRef = z.looseObject({ name: str, key: str, optional: bool });
 const EnvVar = z.looseObject({
   name: str,
   value: scalar,

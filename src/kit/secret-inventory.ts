@@ -98,7 +98,7 @@ export function secretConsumers(repo: Repo, namespace: string | undefined, secre
     if (namespace !== undefined && w.namespace !== namespace) continue;
     const spec = podSpecOf(w.resource.get(w.podSpecPath));
     const volumes = (spec?.volumes ?? [])
-      .filter((v) => v && (v.secret?.secretName === secret || (v.projected?.sources ?? []).some((s) => asRecord(s?.secret)?.name === secret)))
+      .filter((v) => v && (v.secret?.secretName === secret || (v.projected?.sources ?? []).some((s) => s?.secret?.name === secret)))
       .map((v) => v?.name);
     for (const cr of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
       if (!cr) continue;

@@ -37,8 +37,8 @@ function configMapsOf(repo: Repo, w: Workload): Resource[] {
   for (const v of podSpecOf(w.resource.get(w.podSpecPath))?.volumes ?? []) {
     if (v?.configMap?.name !== undefined) names.add(v.configMap.name);
     for (const src of v?.projected?.sources ?? []) {
-      const p = asRecord(src?.configMap)?.name;
-      if (typeof p === 'string') names.add(p);
+      const p = src?.configMap?.name;
+      if (p !== undefined) names.add(p);
     }
   }
   for (const c of [...w.containers, ...w.initContainers]) {

@@ -4,16 +4,13 @@
  * Vault checks (vault-checks.ts).
  */
 import { asArray, asRecord, nonEmptyString } from '../../kit/data.js';
+import { podSpecOf } from '../../kit/kinds.js';
 import { objectKey, objectLabel, type K8sObject } from './objects.js';
 import { podTemplate, type PodTemplate, type ScopedObject, type Universe, type Violation } from './universe.js';
 import { vaultChecks } from './vault-checks.js';
 
 function where(o: ScopedObject): string {
   return o.scope ? ` in ${o.scope}` : '';
-}
-
-function containersOf(spec: Record<string, unknown>): Record<string, unknown>[] {
-  return [...asArray(spec.initContainers), ...asArray(spec.containers)].map(asRecord).filter((c): c is Record<string, unknown> => !!c);
 }
 
 interface Reference {
@@ -23,41 +20,33 @@ interface Reference {
 }
 
 /** Secrets and ConfigMaps a pod needs to start (optional references left out). */
-export function podReferences(spec: Record<string, unknown>): Reference[] {
+export function podReferences(podSpec: Record<string, unknown>): Reference[] {
+  const spec = podSpecOf(podSpec);
   const out: Reference[] = [];
-  for (const v of asArray(spec.volumes).map(asRecord)) {
+  const add = (kind: Reference['kind'], ref: { readonly name?: string; readonly optional?: boolean } | undefined, how: string) => {
+    if (ref && ref.optional !== true && ref.name) out.push({ kind, name: ref.name, how });
+  };
+  for (const v of spec?.volumes ?? []) {
     if (!v) continue;
-    const vol = nonEmptyString(v.name) ?? '?';
-    const s = asRecord(v.secret);
-    if (s && s.optional !== true && nonEmptyString(s.secretName)) out.push({ kind: 'Secret', name: nonEmptyString(s.secretName)!, how: `volume ${vol}` });
-    const c = asRecord(v.configMap);
-    if (c && c.optional !== true && nonEmptyString(c.name)) out.push({ kind: 'ConfigMap', name: nonEmptyString(c.name)!, how: `volume ${vol}` });
-    for (const src of asArray(asRecord(v.projected)?.sources).map(asRecord)) {
-      const ps = asRecord(src?.secret);
-      if (ps && ps.optional !== true && nonEmptyString(ps.name)) out.push({ kind: 'Secret', name: nonEmptyString(ps.name)!, how: `projected volume ${vol}` });
-      const pc = asRecord(src?.configMap);
-      if (pc && pc.optional !== true && nonEmptyString(pc.name))
-        out.push({ kind: 'ConfigMap', name: nonEmptyString(pc.name)!, how: `projected volume ${vol}` });
+    const vol = v.name || '?';
+    add('Secret', v.secret && { name: v.secret.secretName, optional: v.secret.optional }, `volume ${vol}`);
+    add('ConfigMap', v.configMap, `volume ${vol}`);
+    for (const src of v.projected?.sources ?? []) {
+      add('Secret', src?.secret, `projected volume ${vol}`);
+      add('ConfigMap', src?.configMap, `projected volume ${vol}`);
     }
   }
-  for (const c of containersOf(spec)) {
-    const cn = nonEmptyString(c.name) ?? '?';
-    for (const e of asArray(c.env).map(asRecord)) {
-      const from = asRecord(e?.valueFrom);
-      const sk = asRecord(from?.secretKeyRef);
-      if (sk && sk.optional !== true && nonEmptyString(sk.name))
-        out.push({ kind: 'Secret', name: nonEmptyString(sk.name)!, how: `env ${nonEmptyString(e?.name) ?? '?'} of container ${cn}` });
-      const ck = asRecord(from?.configMapKeyRef);
-      if (ck && ck.optional !== true && nonEmptyString(ck.name))
-        out.push({ kind: 'ConfigMap', name: nonEmptyString(ck.name)!, how: `env ${nonEmptyString(e?.name) ?? '?'} of container ${cn}` });
+  for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
+    if (!c) continue;
+    const cn = c.name || '?';
+    for (const e of c.env ?? []) {
+      const how = `env ${e?.name || '?'} of container ${cn}`;
+      add('Secret', e?.valueFrom?.secretKeyRef, how);
+      add('ConfigMap', e?.valueFrom?.configMapKeyRef, how);
     }
-    for (const e of asArray(c.envFrom).map(asRecord)) {
-      const sr = asRecord(e?.secretRef);
-      if (sr && sr.optional !== true && nonEmptyString(sr.name))
-        out.push({ kind: 'Secret', name: nonEmptyString(sr.name)!, how: `envFrom of container ${cn}` });
-      const cr = asRecord(e?.configMapRef);
-      if (cr && cr.optional !== true && nonEmptyString(cr.name))
-        out.push({ kind: 'ConfigMap', name: nonEmptyString(cr.name)!, how: `envFrom of container ${cn}` });
+    for (const e of c.envFrom ?? []) {
+      add('Secret', e?.secretRef, `envFrom of container ${cn}`);
+      add('ConfigMap', e?.configMapRef, `envFrom of container ${cn}`);
     }
   }
   return out;
