@@ -65,8 +65,8 @@ export function externalMatch(patterns: readonly string[], kind: string, namespa
 function madeSecrets(o: ScopedObject): { namespace: string | undefined; name: string; what: string }[] {
   const spec = asRecord(o.data.spec) ?? {};
   const label = objectLabel(o);
-  if (o.kind === 'Certificate' && o.group === 'cert-manager.io' && nonEmptyString(spec.secretName))
-    return [{ namespace: o.namespace, name: nonEmptyString(spec.secretName)!, what: label }];
+  const certSecret = nonEmptyString(spec.secretName);
+  if (o.kind === 'Certificate' && o.group === 'cert-manager.io' && certSecret) return [{ namespace: o.namespace, name: certSecret, what: label }];
   if (o.kind === 'ExternalSecret' && o.group === 'external-secrets.io')
     return [{ namespace: o.namespace, name: nonEmptyString(asRecord(spec.target)?.name) ?? o.name, what: label }];
   if (o.kind === 'ClusterExternalSecret' && o.group === 'external-secrets.io') {
@@ -75,8 +75,8 @@ function madeSecrets(o: ScopedObject): { namespace: string | undefined; name: st
   }
   if (o.kind === 'SealedSecret')
     return [{ namespace: o.namespace, name: nonEmptyString(asRecord(asRecord(spec.template)?.metadata)?.name) ?? o.name, what: label }];
-  if (o.group === 'secrets.hashicorp.com' && nonEmptyString(asRecord(spec.destination)?.name))
-    return [{ namespace: o.namespace, name: nonEmptyString(asRecord(spec.destination)?.name)!, what: label }];
+  const destination = nonEmptyString(asRecord(spec.destination)?.name);
+  if (o.group === 'secrets.hashicorp.com' && destination) return [{ namespace: o.namespace, name: destination, what: label }];
   return [];
 }
 
