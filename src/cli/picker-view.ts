@@ -4,7 +4,19 @@
  * Enter (confirm), Tab (show a diff, then the picker opens again with the same state) or Ctrl-C; the caller keeps the
  * state between openings.
  */
-import { createPrompt, isBackspaceKey, isDownKey, isEnterKey, isSpaceKey, isTabKey, isUpKey, useKeypress, usePagination, useState } from '@inquirer/core';
+import {
+  createPrompt,
+  isBackspaceKey,
+  isDownKey,
+  isEnterKey,
+  isSpaceKey,
+  isTabKey,
+  isUpKey,
+  useKeypress,
+  usePagination,
+  useState,
+  type KeypressEvent,
+} from '@inquirer/core';
 import type { Paint } from './colors.js';
 
 /** One fix (or one fix that asks for an option first) in the picker. */
@@ -117,6 +129,53 @@ function fixLine(e: PickEntry, checked: ReadonlySet<string>, width: number): str
   return truncate(`${lead}${where} ${rest}`, width);
 }
 
+interface EditState {
+  readonly rows: readonly Row[];
+  readonly active: number;
+  readonly current: Row | undefined;
+  readonly checked: ReadonlySet<string>;
+  readonly expanded: ReadonlySet<string>;
+  readonly filter: string;
+  setChecked(v: ReadonlySet<string>): void;
+  setExpanded(v: ReadonlySet<string>): void;
+  setFilter(v: string): void;
+  setCursor(v: string): void;
+}
+
+/** The checked set with `keys` all off when they were all on, else all on (a rule's toggle, or one fix). */
+function toggled(checked: ReadonlySet<string>, keys: readonly string[]): Set<string> {
+  const next = new Set(checked);
+  const allOn = keys.every((k) => next.has(k));
+  for (const k of keys) {
+    if (allOn) next.delete(k);
+    else next.add(k);
+  }
+  return next;
+}
+
+/** Moving, toggling, expanding and filtering: every key but Enter and Tab. */
+function editKey(key: KeypressEvent, seq: string, s: EditState): void {
+  const { rows, current } = s;
+  if (isUpKey(key) || isDownKey(key)) {
+    if (!rows.length) return;
+    const next = Math.min(rows.length - 1, Math.max(0, s.active + (isUpKey(key) ? -1 : 1)));
+    s.setCursor(rowId(rows[next]!));
+  } else if (isSpaceKey(key)) {
+    if (current) s.setChecked(toggled(s.checked, current.kind === 'rule' ? current.entries.map((e) => e.key) : [current.entry.key]));
+  } else if (key.name === 'right' && current) {
+    s.setExpanded(new Set([...s.expanded, current.group.id]));
+  } else if (key.name === 'left' && current) {
+    s.setExpanded(new Set([...s.expanded].filter((id) => id !== current.group.id)));
+    s.setCursor(`rule:${current.group.id}`);
+  } else if (key.name === 'escape') {
+    s.setFilter('');
+  } else if (isBackspaceKey(key)) {
+    s.setFilter(s.filter.slice(0, -1));
+  } else if (!key.ctrl && seq.length === 1 && seq >= '!' && seq <= '~') {
+    s.setFilter(s.filter + seq);
+  }
+}
+
 const HELP = '↑↓ move · space toggle · → expand · ← collapse · tab diff · type to filter · esc clear filter · enter confirm';
 
 export const pickView = createPrompt<PickViewResult, PickViewConfig>((config, done) => {
@@ -149,32 +208,7 @@ export const pickView = createPrompt<PickViewResult, PickViewConfig>((config, do
     }
     // Typed characters filter; readline's own line is not used.
     rl.clearLine(0);
-    if (isUpKey(key) || isDownKey(key)) {
-      if (!rows.length) return;
-      const next = Math.min(rows.length - 1, Math.max(0, active + (isUpKey(key) ? -1 : 1)));
-      setCursor(rowId(rows[next]!));
-    } else if (isSpaceKey(key)) {
-      if (!current) return;
-      const keys = current.kind === 'rule' ? current.entries.map((e) => e.key) : [current.entry.key];
-      const next = new Set(checked);
-      const allOn = keys.every((k) => next.has(k));
-      for (const k of keys) {
-        if (allOn) next.delete(k);
-        else next.add(k);
-      }
-      setChecked(next);
-    } else if (key.name === 'right' && current) {
-      setExpanded(new Set([...expanded, current.group.id]));
-    } else if (key.name === 'left' && current) {
-      setExpanded(new Set([...expanded].filter((id) => id !== current.group.id)));
-      setCursor(`rule:${current.group.id}`);
-    } else if (key.name === 'escape') {
-      setFilter('');
-    } else if (isBackspaceKey(key)) {
-      setFilter(filter.slice(0, -1));
-    } else if (!key.ctrl && seq.length === 1 && seq >= '!' && seq <= '~') {
-      setFilter(filter + seq);
-    }
+    editKey(key, seq, { rows, active, current, checked, expanded, filter, setChecked, setExpanded, setFilter, setCursor });
   });
 
   const page = usePagination({
