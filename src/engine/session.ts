@@ -41,8 +41,9 @@ function sessionConfig(dir: string, configFile: string | undefined, configDir: s
     loaded.config,
     allRules.map((r) => r.meta.id),
     loaded.file,
+    loaded.locate,
   );
-  const options = optionsFor(allRules, loaded.config, loaded.file);
+  const options = optionsFor(allRules, loaded.config, loaded.file, loaded.locate);
   return { root, loaded, options };
 }
 
