@@ -126,7 +126,7 @@ function packedLines(group: readonly Finding[], paint: Paint, width: number): st
     `    ${paint('cyan', location(first))}  ${first.message}${fix}`,
     `    ${paint('dim', `the same for ${group.length - 1} more${dir ? ` in ${dir}` : ''}:`)}`,
     ...pack(
-      group.slice(1).map((f) => `${f.file.slice(dir.length)}:${f.line}`),
+      group.slice(1).map((f) => `${f.file.slice(dir.length)}:${f.line}:${f.column}`),
       '      ',
       width,
     ).map((l) => paint('cyan', l)),
@@ -158,17 +158,24 @@ function restLines(d: RuleDigest, paint: Paint, opts: TextOptions): string[] {
   ];
 }
 
+/** Skipped files with their reasons; a reason that many files share (SOPS, templates) lists the first few unless verbose. */
 function skippedLines(report: ScanReport, paint: Paint, opts: TextOptions): string[] {
   if (!report.skipped.length) return [];
-  const shown = opts.verbose ? report.skipped : report.skipped.slice(0, 10);
-  const more = report.skipped.length - shown.length;
-  return [
-    '',
-    paint('bold', 'Skipped files'),
-    ...shown.map((s) => `  ${s.file}: ${s.reason}${s.detail ? ` (${s.detail})` : ''}`),
-    ...(more ? [paint('dim', `  ${more} more not shown (--verbose lists them)`)] : []),
-  ];
+  const byReason = new Map<string, ScanReport['skipped'][number][]>();
+  for (const s of report.skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s]);
+  const lines = [...byReason.values()].flatMap((group) => {
+    const shown = opts.verbose || group.length <= SKIPPED_IN_FULL ? group : group.slice(0, FIRST_FEW);
+    const more = group.length - shown.length;
+    return [
+      ...shown.map((s) => `  ${s.file}: ${s.reason}${s.detail ? ` (${s.detail})` : ''}`),
+      ...(more ? [paint('dim', `  ${more} more ${group[0]!.reason} not shown (--verbose lists them)`)] : []),
+    ];
+  });
+  return ['', paint('bold', 'Skipped files'), ...lines];
 }
+
+/** Files skipped for one reason are listed one by one up to this many. */
+const SKIPPED_IN_FULL = 10;
 
 /**
  * The text report: the summary line and a table of rules, then every critical and high finding, then the medium and
