@@ -71,9 +71,27 @@ export function planSummary(o: FixOutcome, paint: Paint, opts: { verbose?: boole
       .join(', ');
     const review = rp.fixed.length && rp.rule.fix && !rp.rule.fix.safe ? ` ${paint('yellow', '[review]')}` : '';
     lines.push(`${mark} ${paint('bold', m.id)} ${paint('dim', `[item ${m.reviewItem}, ${m.severity}]`)}${review} ${counts}`);
-    lines.push(...firstFew(rp.fixed.map((x) => `    ${paint('cyan', `${x.finding.file}:${x.finding.line}`)} ${x.summary}`), opts.verbose, paint));
-    lines.push(...firstFew(rp.dropped.map((d) => `    ${paint('red', 'dropped')} ${left(d)}`), opts.verbose, paint));
-    lines.push(...firstFew(rp.skipped.map((d) => `    ${paint('yellow', 'skipped')} ${left(d)}`), opts.verbose, paint));
+    lines.push(
+      ...firstFew(
+        rp.fixed.map((x) => `    ${paint('cyan', `${x.finding.file}:${x.finding.line}`)} ${x.summary}`),
+        opts.verbose,
+        paint,
+      ),
+    );
+    lines.push(
+      ...firstFew(
+        rp.dropped.map((d) => `    ${paint('red', 'dropped')} ${left(d)}`),
+        opts.verbose,
+        paint,
+      ),
+    );
+    lines.push(
+      ...firstFew(
+        rp.skipped.map((d) => `    ${paint('yellow', 'skipped')} ${left(d)}`),
+        opts.verbose,
+        paint,
+      ),
+    );
   }
   const notes = o.plan.rules.flatMap((rp) => (rp.fixed.length ? rp.notes.map((n) => `${n} (${rp.rule.meta.id})`) : []));
   if (notes.length) lines.push('', paint('bold', 'Follow-up steps'), ...notes.map((n) => `  - ${n}`));

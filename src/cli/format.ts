@@ -81,7 +81,8 @@ function ruleTable(digests: readonly RuleDigest[], paint: Paint): string[] {
   return [
     paint('dim', `  ${'rule'.padEnd(w)}  severity  findings  fixable`),
     ...digests.map(
-      (d) => `  ${d.ruleId.padEnd(w)}  ${paint(SEVERITY_STYLE[d.severity], d.severity.padEnd(8))}  ${String(d.findings.length).padStart(8)}  ${fixableLabel(d)}`,
+      (d) =>
+        `  ${d.ruleId.padEnd(w)}  ${paint(SEVERITY_STYLE[d.severity], d.severity.padEnd(8))}  ${String(d.findings.length).padStart(8)}  ${fixableLabel(d)}`,
     ),
   ];
 }
@@ -117,16 +118,33 @@ function byMessage(findings: readonly Finding[]): Finding[][] {
   return [...groups.values()];
 }
 
-/** Many findings saying the same thing: the first message once, then every location packed into lines. */
+/**
+ * Many findings saying the same thing: the first message once, then every other location packed into lines. Those
+ * at the same file name, line and column (`externalsecret.yaml:7:1` in 40 directories) list only their directories.
+ */
 function packedLines(group: readonly Finding[], paint: Paint, width: number): string[] {
-  const first = group[0]!;
+  const [first, ...others] = group as [Finding, ...Finding[]];
   const dir = commonDir(group.map((f) => f.file));
   const fix = first.fixable ? '' : paint('dim', ' (no automatic fix)');
+  const base = (f: Finding) => `${f.file.slice(f.file.lastIndexOf('/') + 1)}:${f.line}:${f.column}`;
+  const byTail = new Map<string, Finding[]>();
+  for (const f of others) byTail.set(base(f), [...(byTail.get(base(f)) ?? []), f]);
+  const shared = [...byTail].filter(([, list]) => list.length >= 4);
+  const single = others.filter((f) => !shared.some(([tail]) => tail === base(f)));
+  const rel = (f: Finding) => f.file.slice(dir.length);
   return [
     `    ${paint('cyan', location(first))}  ${first.message}${fix}`,
-    `    ${paint('dim', `the same for ${group.length - 1} more${dir ? ` in ${dir}` : ''}:`)}`,
+    `    ${paint('dim', `the same for ${others.length} more${dir ? ` in ${dir}` : ''}:`)}`,
+    ...shared.flatMap(([tail, list]) => [
+      `      ${paint('dim', `${tail} in ${list.length} directories:`)}`,
+      ...pack(
+        list.map((f) => rel(f).slice(0, Math.max(0, rel(f).lastIndexOf('/'))) || '.'),
+        '        ',
+        width,
+      ).map((l) => paint('cyan', l)),
+    ]),
     ...pack(
-      group.slice(1).map((f) => `${f.file.slice(dir.length)}:${f.line}:${f.column}`),
+      single.map((f) => `${rel(f)}:${f.line}:${f.column}`),
       '      ',
       width,
     ).map((l) => paint('cyan', l)),
@@ -147,7 +165,9 @@ function restLines(d: RuleDigest, paint: Paint, opts: TextOptions): string[] {
   if (opts.verbose) return [ruleHeading(d, paint), ...d.findings.map((f) => findingLine(f, paint))];
   const first = d.findings[0]!;
   if (collapses(d)) {
-    return [ruleHeading(d, paint, `: ${first.message} ${paint('dim', `(first at ${location(first)}; ${d.findings.length - 1} more like it, --verbose lists them)`)}`)];
+    return [
+      ruleHeading(d, paint, `: ${first.message} ${paint('dim', `(first at ${location(first)}; ${d.findings.length - 1} more like it, --verbose lists them)`)}`),
+    ];
   }
   const shown = d.findings.slice(0, FIRST_FEW);
   const more = d.findings.length - shown.length;

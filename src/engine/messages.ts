@@ -159,7 +159,9 @@ function prRuleTable(applied: readonly RulePlan[]): string[] {
   for (const rp of applied) {
     const m = rp.rule.meta;
     const review = rp.rule.fix?.safe === false ? '**needs review**' : 'mechanical';
-    out.push(`| \`${m.id}\` ${cell(m.title)} | ${m.reviewItem} | ${m.severity} | ${rp.fixed.length} | ${rp.files.length} | ${review} | \`gitops-fix explain ${m.id}\` |`);
+    out.push(
+      `| \`${m.id}\` ${cell(m.title)} | ${m.reviewItem} | ${m.severity} | ${rp.fixed.length} | ${rp.files.length} | ${review} | \`gitops-fix explain ${m.id}\` |`,
+    );
   }
   return out;
 }
@@ -194,7 +196,12 @@ function prFollowUps(applied: readonly RulePlan[], cap: number, more: (n: number
   const out: string[] = [];
   const comments = applied.flatMap((rp) => commentsToReview(rp).map((c) => ({ id: rp.rule.meta.id, c })));
   if (comments.length) {
-    out.push('## Comments to review', '', 'Comments on or next to an edited line that the change may contradict. The files keep them; read and update them.', '');
+    out.push(
+      '## Comments to review',
+      '',
+      'Comments on or next to an edited line that the change may contradict. The files keep them; read and update them.',
+      '',
+    );
     out.push(...capped(comments, cap, ({ id, c }) => `- \`${cell(c.file)}:${c.line}\` ${cell(c.text)} (\`${id}\`)`, more), '');
   }
   const notes = applied.flatMap((rp) => rp.notes.map((n) => ({ id: rp.rule.meta.id, n })));

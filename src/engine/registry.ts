@@ -12,10 +12,7 @@ export function ruleById(id: string): Rule | undefined {
 /** `unknown rule "x" (did you mean "y"?)`, naming where the id came from (`--rule`, a key path...). */
 export function unknownRule(id: string, where?: string, extra: readonly string[] = []): GitopsFixError {
   const ids = [...allRules.map((r) => r.meta.id), ...extra];
-  return new GitopsFixError(
-    'unknown-rule',
-    `unknown rule "${id}"${where ? ` in ${where}` : ''}${didYouMean(id, ids)}; \`gitops-fix rules\` lists them`,
-  );
+  return new GitopsFixError('unknown-rule', `unknown rule "${id}"${where ? ` in ${where}` : ''}${didYouMean(id, ids)}; \`gitops-fix rules\` lists them`);
 }
 
 /** Canonical order: phase, then declared `after` constraints, then severity, then id. */

@@ -35,8 +35,7 @@ function ruleTable(digests: readonly RuleDigest[]): string[] {
 
 function findingRows(findings: readonly Finding[], cap: number, rules: readonly Rule[], withRule: boolean): string[] {
   const head = withRule ? ['| rule | location | finding | fix |', '|---|---|---|---|'] : ['| location | finding | fix |', '|---|---|---|'];
-  const row = (f: Finding) =>
-    `|${withRule ? ` \`${f.ruleId}\` |` : ''} \`${mdCell(location(f))}\` | ${mdCell(f.message)} | ${fixOf(f, rules)} |`;
+  const row = (f: Finding) => `|${withRule ? ` \`${f.ruleId}\` |` : ''} \`${mdCell(location(f))}\` | ${mdCell(f.message)} | ${fixOf(f, rules)} |`;
   return [...head, ...capped(findings, cap, row, (n) => `\n_${n} more not shown._`)];
 }
 
