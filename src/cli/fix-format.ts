@@ -3,7 +3,8 @@ import { commitSubject } from '../engine/messages.js';
 import { nothingToFix, ruleStatus, type FixOutcome } from '../engine/fix-report.js';
 import type { DroppedFix } from '../engine/plan.js';
 import type { Paint } from './colors.js';
-import { FIRST_FEW } from '../engine/digest.js';
+import { FIRST_FEW, REPOSITORY } from '../engine/digest.js';
+import type { Finding } from '../engine/scan.js';
 import { checksText, proofText, releaseLine } from '../engine/render/report.js';
 
 /** Colour a unified diff: headers bold, hunks cyan, additions green, deletions red. */
@@ -20,8 +21,13 @@ export function colorDiff(diff: string, paint: Paint): string {
     .join('\n');
 }
 
+/** `file:line`, or `(repository)`. */
+function place(f: Finding): string {
+  return f.file === REPOSITORY ? '(repository)' : `${f.file}:${f.line}`;
+}
+
 function left(d: DroppedFix): string {
-  return d.finding ? `${d.finding.file}:${d.finding.line} ${d.finding.message} — ${d.reason}` : d.reason;
+  return d.finding ? `${place(d.finding)} ${d.finding.message} — ${d.reason}` : d.reason;
 }
 
 export interface FixTextOptions {
@@ -73,7 +79,7 @@ export function planSummary(o: FixOutcome, paint: Paint, opts: { verbose?: boole
     lines.push(`${mark} ${paint('bold', m.id)} ${paint('dim', `[item ${m.reviewItem}, ${m.severity}]`)}${review} ${counts}`);
     lines.push(
       ...firstFew(
-        rp.fixed.map((x) => `    ${paint('cyan', `${x.finding.file}:${x.finding.line}`)} ${x.summary}`),
+        rp.fixed.map((x) => `    ${paint('cyan', place(x.finding))} ${x.summary}`),
         opts.verbose,
         paint,
       ),
@@ -99,7 +105,7 @@ export function planSummary(o: FixOutcome, paint: Paint, opts: { verbose?: boole
   if (warnings.length) lines.push('', paint('bold', paint('yellow', 'Warnings')), ...warnings.map((w) => `  - ${w}`));
   if (o.reintroduced.length) {
     lines.push('', paint('bold', paint('yellow', 'Undone by a later rule')));
-    for (const f of o.reintroduced) lines.push(`  - ${f.ruleId}: ${f.file}:${f.line} ${f.message}`);
+    for (const f of o.reintroduced) lines.push(`  - ${f.ruleId}: ${place(f)} ${f.message}`);
   }
   return lines.join('\n');
 }

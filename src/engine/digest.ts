@@ -63,9 +63,12 @@ export function commonDir(paths: readonly string[]): string {
   return n ? `${first.slice(0, n).join('/')}/` : '';
 }
 
-/** `file:line:column`. */
-export function location(f: Finding): string {
-  return `${f.file}:${f.line}:${f.column}`;
+/** Where a repository finding (about no one file) is reported from: the repository root, `.`. */
+export const REPOSITORY = '.';
+
+/** `file:line:column`, or `(repository)` for a finding about the repository as a whole. */
+export function location(f: Pick<Finding, 'file' | 'line' | 'column'>): string {
+  return f.file === REPOSITORY ? '(repository)' : `${f.file}:${f.line}:${f.column}`;
 }
 
 /** `1 finding`, `3 findings`. */

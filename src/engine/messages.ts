@@ -1,5 +1,6 @@
 import { PHASE_TITLES } from '../kit/index.js';
 import { capped, fitWithin, MARKDOWN_LIMIT, mdCell } from './budget.js';
+import { REPOSITORY } from './digest.js';
 import { diffStat, formatDiffStat, unifiedDiff } from './diff.js';
 import type { CommitInfo } from './git/review-branch.js';
 import type { DroppedFix, Plan, RulePlan } from './plan.js';
@@ -9,7 +10,7 @@ import { staleCommentsOf, type StaleComment } from './stale-comments.js';
 export const RULE_TRAILER = 'Gitops-Fix-Rule';
 
 function where(f: Finding): string {
-  return `${f.file}:${f.line}`;
+  return f.file === REPOSITORY ? '(repository)' : `${f.file}:${f.line}`;
 }
 
 /** `Kind/name` of the object a finding is about, when there is one. */
