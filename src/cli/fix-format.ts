@@ -175,7 +175,7 @@ export function fixText(o: FixOutcome, paint: Paint, opts: FixTextOptions = {}):
     out.push(
       diffStatText(diffStat(all), opts.verbose),
       '',
-      'Your working tree was not touched. Push the branch and open a pull request:',
+      `${o.savedConfig ? `The only change to your working tree: the answers saved to ${o.savedConfig}.` : 'Your working tree was not touched.'} Push the branch and open a pull request:`,
       `  git push -u origin ${b.branch}`,
     );
   }

@@ -22,6 +22,8 @@ export interface FixOutcome {
   readonly written?: readonly WrittenFile[];
   readonly patches?: readonly string[];
   readonly prBody?: string;
+  /** The configuration file the answers to the fix's questions were saved to (in the working tree), if any. */
+  readonly savedConfig?: string;
   /** The description with every list in full, written next to it. */
   readonly prBodyFull?: string;
   /** Rules added because a selected rule `requires` them: id → the rule that required it. */

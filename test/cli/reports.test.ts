@@ -213,3 +213,22 @@ describe.skipIf(noCorpus)(skipTitle('a real repository (ishioni__homelab-ops, 52
     }
   }, 120_000);
 });
+
+describe('the fix summary', () => {
+  it('after answers were saved to .gitops-fix.yaml, it says so instead of "Your working tree was not touched"', async () => {
+    const { openSession } = await import('../../src/engine/session.js');
+    const { planFixes } = await import('../../src/engine/plan.js');
+    const { rules } = await import('../../src/engine/registry.js');
+    const { fixText } = await import('../../src/cli/fix-format.js');
+    const { painter } = await import('../../src/cli/colors.js');
+    const { EXAMPLE_REPO } = await import('../support/git-repo.js');
+    const session = openSession(EXAMPLE_REPO);
+    const plan = planFixes(session.repo, { rules: rules.filter((r) => r.meta.id === 'kustomization-no-wait'), options: session.options });
+    const branch = { branch: 'gitops-fix/fixes', base: '0'.repeat(40), commits: [], replaced: false };
+    const base = { mode: 'branch' as const, plan, branch, required: new Map<string, string>(), reintroduced: [] };
+    expect(fixText(base, painter(false))).toContain('Your working tree was not touched.');
+    const saved = fixText({ ...base, savedConfig: join(EXAMPLE_REPO, '.gitops-fix.yaml') }, painter(false));
+    expect(saved).not.toContain('not touched');
+    expect(saved).toContain(`The only change to your working tree: the answers saved to ${join(EXAMPLE_REPO, '.gitops-fix.yaml')}.`);
+  });
+});
