@@ -1,5 +1,5 @@
 import { SEVERITIES } from '../kit/index.js';
-import { collapses, commonDir, digestByRule, FIRST_FEW, fixableLabel, isSevere, location, plural, type RuleDigest } from '../engine/digest.js';
+import { collapses, commonDir, digestByRule, FIRST_FEW, fixableLabel, isSevere, location, plural, skipText, type RuleDigest } from '../engine/digest.js';
 import type { Finding } from '../engine/scan.js';
 import type { ChecklistItem } from '../engine/checklist.js';
 import type { ScanReport } from '../engine/session.js';
@@ -187,7 +187,7 @@ function skippedLines(report: ScanReport, paint: Paint, opts: TextOptions): stri
     const shown = opts.verbose || group.length <= SKIPPED_IN_FULL ? group : group.slice(0, FIRST_FEW);
     const more = group.length - shown.length;
     return [
-      ...shown.map((s) => `  ${s.file}: ${s.reason}${s.detail ? ` (${s.detail})` : ''}`),
+      ...shown.map((s) => `  ${s.file}: ${skipText(s.reason, s.detail)}`),
       ...(more ? [paint('dim', `  ${more} more ${group[0]!.reason} not shown (--verbose lists them)`)] : []),
     ];
   });

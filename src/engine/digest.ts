@@ -75,3 +75,10 @@ export function location(f: Pick<Finding, 'file' | 'line' | 'column'>): string {
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
+
+/** A skipped file's reason for a reader: `reason (detail)`, or the detail alone when it starts by saying the reason. */
+export function skipText(reason: string, detail: string | undefined): string {
+  if (!detail) return reason;
+  const plain = (t: string) => t.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return plain(detail).startsWith(plain(reason)) ? detail : `${reason} (${detail})`;
+}

@@ -232,3 +232,23 @@ describe('the fix summary', () => {
     expect(saved).toContain(`The only change to your working tree: the answers saved to ${join(EXAMPLE_REPO, '.gitops-fix.yaml')}.`);
   });
 });
+
+describe('skipped files', () => {
+  it('a skip reason is said once ("SOPS-encrypted: never edited…", not "sops-encrypted: SOPS-encrypted: …")', async () => {
+    const dir = tempDir('gitops-fix-sops-');
+    writeFileSync(join(dir, 'es.yaml'), externalSecret('es'));
+    writeFileSync(
+      join(dir, 'secret.sops.yaml'),
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  a: ENC[AES256_GCM,data:abc,type:str]\nsops:\n  mac: ENC[AES256_GCM,data:x,type:str]\n  version: 3.8.1\n',
+    );
+    try {
+      for (const format of ['text', 'markdown']) {
+        const r = await runCli(['scan', dir, '--format', format, '--fail-on', 'none'], { cwd: dir });
+        expect(r.stdout, format).toMatch(/SOPS-encrypted: never edited/);
+        expect(r.stdout, format).not.toMatch(/sops-encrypted.{0,4}SOPS-encrypted/i);
+      }
+    } finally {
+      removeTree(dir);
+    }
+  });
+});

@@ -38,7 +38,12 @@ export async function explainCommand(id: string, io: CliIO): Promise<number> {
     return OK;
   }
   const rule = ruleById(id);
-  if (!rule) throw unknownRule(id, undefined, PSEUDO_RULES.map((p) => p.id));
+  if (!rule)
+    throw unknownRule(
+      id,
+      undefined,
+      PSEUDO_RULES.map((p) => p.id),
+    );
   const readme = readRuleReadme(id);
   if (!readme) throw new GitopsFixError('unknown-rule', `rule "${id}" has no README at ${ruleReadmePath(id)}: the package is incomplete; reinstall it`);
   out(renderMarkdown(readme, paint).trimEnd() + `\n\n${paint('dim', `fix: ${fixLabel(rule)} · gitops-fix scan --rule ${id} · gitops-fix fix --rule ${id}`)}`);

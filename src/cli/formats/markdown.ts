@@ -1,6 +1,6 @@
 import { SEVERITIES, type Rule } from '../../kit/index.js';
 import { capped, fitWithin, MARKDOWN_LIMIT, mdCell } from '../../engine/budget.js';
-import { digestByRule, fixableLabel, isSevere, location, plural, type RuleDigest } from '../../engine/digest.js';
+import { digestByRule, fixableLabel, isSevere, location, plural, skipText, type RuleDigest } from '../../engine/digest.js';
 import type { Finding } from '../../engine/scan.js';
 import type { ScanReport } from '../../engine/session.js';
 import { checklistLabel, checklistTitle } from '../format.js';
@@ -62,7 +62,7 @@ function foldedLists(report: ScanReport, cap: number): string[] {
   }
   if (report.skipped.length) {
     out.push('', `<details><summary>${plural(report.skipped.length, 'file')} skipped</summary>`, '', '| file | reason |', '|---|---|');
-    const row = (k: ScanReport['skipped'][number]) => `| \`${mdCell(k.file)}\` | ${mdCell(`${k.reason}${k.detail ? `: ${k.detail}` : ''}`)} |`;
+    const row = (k: ScanReport['skipped'][number]) => `| \`${mdCell(k.file)}\` | ${mdCell(skipText(k.reason, k.detail))} |`;
     out.push(...capped(report.skipped, cap, row, (n) => `\n_${n} more not shown._`), '', '</details>');
   }
   return out;
