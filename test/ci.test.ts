@@ -103,6 +103,12 @@ describe('pre-commit', () => {
     const config = parse(readmeBlock('.pre-commit-config.yaml')) as { repos: { repo: string; hooks: Record<string, unknown>[] }[] };
     const hooks = parse(readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as Record<string, unknown>[];
     expect(config.repos[0]!.repo).toBe('local');
-    expect(config.repos[0]!.hooks[0]).toMatchObject({ id: 'gitops-fix', entry: hooks[0]!.entry, language: 'system', pass_filenames: false, files: hooks[0]!.files });
+    expect(config.repos[0]!.hooks[0]).toMatchObject({
+      id: 'gitops-fix',
+      entry: hooks[0]!.entry,
+      language: 'system',
+      pass_filenames: false,
+      files: hooks[0]!.files,
+    });
   });
 });

@@ -19,7 +19,7 @@ export function configLocator(text: string): Locate {
     return { line: p.line, column: p.col };
   };
   return (path, where = 'value') => {
-    let node: Node | null | undefined = doc.contents as Node | null;
+    let node: Node | null | undefined = doc.contents;
     let found = at(node?.range?.[0]);
     for (const seg of path) {
       if (isMap(node)) {
@@ -76,7 +76,10 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
 
 type Schema = z.ZodType;
 
-type Walked = { description?: string; def?: { type?: string; innerType?: Schema; element?: Schema; valueType?: Schema; shape?: Record<string, Schema> } };
+interface Walked {
+  description?: string;
+  def?: { type?: string; innerType?: Schema; element?: Schema; valueType?: Schema; shape?: Record<string, Schema> };
+}
 
 /** The schema at a key path (through defaults, optionals, arrays and records). */
 function schemaAt(schema: Schema | undefined, path: readonly PropertyKey[]): Walked | undefined {
@@ -84,14 +87,13 @@ function schemaAt(schema: Schema | undefined, path: readonly PropertyKey[]): Wal
   let description = s?.description;
   const unwrap = () => {
     description = s?.description ?? description;
-    while (s?.def && (s.def.type === 'default' || s.def.type === 'optional' || s.def.type === 'nullable' || s.def.type === 'prefault'))
-      s = s.def.innerType as typeof s;
+    while (s?.def && (s.def.type === 'default' || s.def.type === 'optional' || s.def.type === 'nullable' || s.def.type === 'prefault')) s = s.def.innerType;
   };
   unwrap();
   for (const seg of path) {
-    if (s?.def?.type === 'object') s = s.def.shape?.[String(seg)] as typeof s;
-    else if (s?.def?.type === 'array') s = s.def.element as typeof s;
-    else if (s?.def?.type === 'record') s = s.def.valueType as typeof s;
+    if (s?.def?.type === 'object') s = s.def.shape?.[String(seg)];
+    else if (s?.def?.type === 'array') s = s.def.element;
+    else if (s?.def?.type === 'record') s = s.def.valueType;
     else return undefined;
     description = undefined;
     unwrap();
@@ -162,7 +164,7 @@ export function formatConfigIssues(
         const full = [...prefix, ...path];
         const pos = opts.locate?.(full, issue.code === 'unrecognized_keys' ? 'key' : 'value');
         const where = `${opts.file}${pos ? `:${pos.line}:${pos.column}` : ''}`;
-        return `  ${where}: ${keyPath(full)}: ${plainIssue(issue as Issue, opts.raw, opts.schema)}`;
+        return `  ${where}: ${keyPath(full)}: ${plainIssue(issue, opts.raw, opts.schema)}`;
       });
     })
     .join('\n');
