@@ -311,7 +311,7 @@ describe('bad configuration', () => {
 
   it.each([
     ['unknown keys', 'mainBranh: main\nrules:\n  externalsecret-slow-refresh:\n    maxIntervall: 5m\n', [/\.gitops-fix\.yaml/, /mainBranh/]],
-    ['wrong types', 'production:\n  clusters: prod\n', [/\.gitops-fix\.yaml/, /production\.clusters: .*expected array/]],
+    ['wrong types', 'production:\n  clusters: prod\n', [/\.gitops-fix\.yaml:2:13: production\.clusters: expected a list, found the string "prod"/]],
     [
       'a wrong option type',
       'rules:\n  externalsecret-slow-refresh:\n    maxInterval: fast\n',

@@ -101,13 +101,18 @@ describe('scan on the example repository', () => {
     expect(q.findings.map((f) => f.ruleId)).toEqual(['gitrepository-dev-branch']);
   });
 
-  it('text output groups by phase and severity, then the summary, and ends with the review checklist', async () => {
+  it('text output opens with the summary and a table of rules, lists critical and high findings, and ends with the review checklist', async () => {
     const t = await run(['scan', EXAMPLE]);
-    expect(t.stdout).toMatch(/^Phase 1 — Critical security fixes/m);
-    expect(t.stdout).toMatch(/flux\/clusters\/production\/flux-system\/gotk-sync\.yaml:11:5 {2}gitrepository-dev-branch/);
     const lines = t.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^35 files read; \d+ documents; \d+ findings \(\d+ critical, \d+ high, \d+ medium, \d+ low\)$/);
+    expect(lines[2]).toMatch(/^ {2}rule +severity +findings +fixable$/);
+    expect(lines[3]).toMatch(/^ {2}vault-file-storage +critical +1 +yes$/);
+    const severe = lines.indexOf('Critical and high');
+    const rest = lines.indexOf('Medium and low');
+    expect(severe).toBeGreaterThan(3);
+    expect(rest).toBeGreaterThan(severe);
+    expect(lines.slice(severe, rest).join('\n')).toMatch(/flux\/clusters\/production\/flux-system\/gotk-sync\.yaml:11:5 {2}GitRepository flux-system/);
     const at = lines.indexOf('Review checklist');
-    expect(lines[at - 2]).toMatch(/^35 files read; \d+ documents; \d+ findings \(\d+ critical, \d+ high, \d+ medium, \d+ low\)$/);
     expect(lines.slice(at + 1)).toHaveLength(24);
     expect(lines[at + 1]).toMatch(/^ {3}1 {2}found \(1\) +vault-tls-disabled$/);
     expect(lines).toContain('  16  not applicable here  disable_mlock = true is recommended for this storage and image; keep swap off on the nodes');

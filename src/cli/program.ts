@@ -23,6 +23,7 @@ function addScan(program: Command, io: CliIO, done: Done): void {
     .option('-r, --rule <id>', 'only this rule (repeatable)', collect, [])
     .option('--fail-on <severity>', 'exit 1 when a finding at or above: critical | high | medium | low | none', 'low')
     .option('-c, --config <file>', 'configuration file (default: <dir>/.gitops-fix.yaml)')
+    .option('-v, --verbose', 'list every finding (by default many alike findings of a medium or low rule take one line)')
     .option('--debug', 'print stack traces of unexpected errors')
     .action(async (dir: string, flags: ScanFlags) => {
       const { scanCommand } = await import('./commands/scan.js');
@@ -54,6 +55,7 @@ function addFix(program: Command, io: CliIO, done: Done): void {
     .option('--open-pr', 'with --push: open or update the pull request with gh (GitHub) or glab (GitLab), with the --pr-body description')
     .option('--no-gpg-sign', 'make the review commits unsigned, whatever the git configuration says (commit.gpgsign)')
     .option('-f, --format <format>', 'text | json', 'text')
+    .option('-v, --verbose', 'list every fix and finding in the summary (by default the first few per rule)')
     .option('--charts <dir>', 'render touched HelmReleases with the charts in this directory (<name>-<version>/ or .tgz; repeatable)', collect, [])
     .option('--helm <path>', 'the helm binary that renders them (default: helm on PATH)')
     .option('--debug', 'print stack traces of unexpected errors')

@@ -1,4 +1,6 @@
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { z } from 'zod';
+import { packageRoot } from './package-root.js';
 import type { Rule } from '../kit/index.js';
 import { configSchema } from './config.js';
 import { PSEUDO_RULES, ruleDocsUrl } from './rule-docs.js';
@@ -6,9 +8,15 @@ import { PSEUDO_RULES, ruleDocsUrl } from './rule-docs.js';
 /** Where the JSON Schema of `.gitops-fix.yaml` is in the package. */
 export const SCHEMA_FILE = 'schema/gitops-fix.schema.json';
 
-/** The schema as published with a given version of the package (for `# yaml-language-server: $schema=`). */
-export function schemaUrl(version: string): string {
-  return `https://unpkg.com/gitops-fix@${version}/${SCHEMA_FILE}`;
+/**
+ * How a configuration file in `configDir` names the schema of the installed package (for
+ * `# yaml-language-server: $schema=`): a relative path when the package is installed below that directory
+ * (`./node_modules/gitops-fix/schema/gitops-fix.schema.json`), else the absolute path of the installed file.
+ */
+export function schemaReference(configDir: string): string {
+  const file = join(packageRoot(), SCHEMA_FILE);
+  const rel = relative(configDir, file).split(sep).join('/');
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) && rel.includes('node_modules/') ? `./${rel}` : file;
 }
 
 type JsonSchema = Record<string, unknown>;
@@ -51,7 +59,7 @@ export function configJsonSchema(rules: readonly Rule[]): JsonSchema {
   if (ruleField) ruleField.enum = ['*', ...rules.map((r) => r.meta.id).sort(), ...PSEUDO_RULES.map((p) => p.id)];
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
-    $id: `https://unpkg.com/gitops-fix/${SCHEMA_FILE}`,
+    $id: 'urn:gitops-fix:configuration',
     title: 'gitops-fix configuration (.gitops-fix.yaml)',
     ...base,
   };

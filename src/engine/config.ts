@@ -6,6 +6,8 @@ import { z } from 'zod';
 import type { Rule, Settings } from '../kit/index.js';
 import { GitopsFixError } from './errors.js';
 import { atomicWrite } from './atomic-write.js';
+import { configLocator, formatConfigIssues, type Locate } from './config-errors.js';
+import { didYouMean } from './suggest.js';
 
 export const CONFIG_FILE = '.gitops-fix.yaml';
 
@@ -77,21 +79,8 @@ export interface LoadedConfig {
   /** Absolute path of the file read, if any. */
   readonly file: string | undefined;
   readonly settings: Settings;
-}
-
-function issuePath(path: readonly PropertyKey[]): string {
-  return path.map(String).join('.') || '(root)';
-}
-
-/** One line per problem, each naming its key path (`production.clusters.0: expected string`, `docsdir: unknown key`). */
-export function formatZodIssues(prefix: string, error: z.ZodError): string {
-  return error.issues
-    .flatMap((i) =>
-      i.code === 'unrecognized_keys'
-        ? i.keys.map((k) => `${prefix}${issuePath([...i.path, k])}: unknown key`)
-        : [`${prefix}${issuePath(i.path)}: ${i.message}`],
-    )
-    .join('\n');
+  /** Where a key path is in the file (for error messages); absent without a file. */
+  readonly locate?: Locate;
 }
 
 /**
@@ -108,6 +97,7 @@ export function saveRuleOption(file: string, ruleId: string, option: string, val
 export function loadConfig(root: string, explicit?: string): LoadedConfig {
   const file = explicit ? resolve(explicit) : join(root, CONFIG_FILE);
   let raw: unknown = {};
+  let locate: Locate | undefined;
   if (existsSync(file)) {
     const text = readFileSync(file, 'utf8');
     const doc = parseDocument(text, { logLevel: 'error' });
@@ -117,18 +107,20 @@ export function loadConfig(root: string, explicit?: string): LoadedConfig {
       throw new GitopsFixError('invalid-config', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`);
     }
     raw = doc.toJS() ?? {};
+    locate = configLocator(text);
   } else if (explicit) {
     throw new GitopsFixError('invalid-config', `${file}: config file not found`);
   }
-  return fromRaw(raw, existsSync(file) ? file : undefined);
+  return fromRaw(raw, existsSync(file) ? file : undefined, locate);
 }
 
-export function fromRaw(raw: unknown, file?: string): LoadedConfig {
+export function fromRaw(raw: unknown, file?: string, locate?: Locate): LoadedConfig {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
+    const name = file ?? CONFIG_FILE;
     throw new GitopsFixError(
       'invalid-config',
-      `${file ?? CONFIG_FILE}: invalid configuration\n${formatZodIssues('  ', parsed.error)}\nSee the schema in the package (schema/gitops-fix.schema.json).`,
+      `${name}: invalid configuration\n${formatConfigIssues(parsed.error, { raw, schema: configSchema, file: name, locate })}\n${SCHEMA_HINT}`,
     );
   }
   const config = parsed.data;
@@ -136,29 +128,47 @@ export function fromRaw(raw: unknown, file?: string): LoadedConfig {
     config,
     file,
     settings: { mainBranch: config.mainBranch, production: config.production, docsDir: config.docsDir },
+    locate,
   };
 }
 
+/** Where the reference of the file is. */
+const SCHEMA_HINT =
+  'The keys and options are described by `gitops-fix init` (a commented starter file) and by the JSON Schema in the installed package, schema/gitops-fix.schema.json.';
+
 /** Validate and default one rule's options with its own zod schema. Errors name the key path. */
-export function ruleOptions(rule: Rule, config: Config, file?: string): unknown {
+export function ruleOptions(rule: Rule, config: Config, file?: string, locate?: Locate): unknown {
   const raw = config.rules[rule.meta.id];
+  const name = file ?? CONFIG_FILE;
+  const prefix = ['rules', rule.meta.id];
   if (!rule.options) {
     if (raw !== undefined && raw !== null && !(typeof raw === 'object' && Object.keys(raw).length === 0)) {
-      throw new GitopsFixError('invalid-config', `${file ?? CONFIG_FILE}: rules.${rule.meta.id}: this rule has no options`);
+      throw new GitopsFixError('invalid-config', `${at(name, locate, prefix)}: rules.${rule.meta.id}: this rule has no options; remove the entry`);
     }
     return undefined;
   }
   const parsed = rule.options.safeParse(raw ?? {});
   if (!parsed.success) {
-    throw new GitopsFixError('invalid-config', `${file ?? CONFIG_FILE}: invalid options\n${formatZodIssues(`  rules.${rule.meta.id}.`, parsed.error)}`);
+    throw new GitopsFixError(
+      'invalid-config',
+      `${name}: invalid options\n${formatConfigIssues(parsed.error, { raw: raw ?? {}, schema: rule.options, file: name, locate, prefix })}\n\`gitops-fix explain ${rule.meta.id}\` describes them.`,
+    );
   }
   return parsed.data;
 }
 
-export function validateRuleKeys(config: Config, knownIds: readonly string[], file?: string): void {
+function at(file: string, locate: Locate | undefined, path: readonly string[], where: 'key' | 'value' = 'value'): string {
+  const pos = locate?.(path, where);
+  return pos ? `${file}:${pos.line}:${pos.column}` : file;
+}
+
+export function validateRuleKeys(config: Config, knownIds: readonly string[], file?: string, locate?: Locate): void {
   for (const id of Object.keys(config.rules)) {
     if (!knownIds.includes(id)) {
-      throw new GitopsFixError('invalid-config', `${file ?? CONFIG_FILE}: rules.${id}: unknown rule id (see \`gitops-fix rules\`)`);
+      throw new GitopsFixError(
+        'invalid-config',
+        `${at(file ?? CONFIG_FILE, locate, ['rules', id], 'key')}: rules.${id}: unknown rule id${didYouMean(id, knownIds)}; \`gitops-fix rules\` lists them`,
+      );
     }
   }
 }

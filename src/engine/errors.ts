@@ -1,6 +1,7 @@
 export type ErrorCode =
   | 'usage'
   | 'not-a-directory'
+  | 'no-objects'
   | 'invalid-config'
   | 'unknown-rule'
   | 'not-a-git-repo'

@@ -22,6 +22,10 @@ export interface FixOutcome {
   readonly written?: readonly WrittenFile[];
   readonly patches?: readonly string[];
   readonly prBody?: string;
+  /** The configuration file the answers to the fix's questions were saved to (in the working tree), if any. */
+  readonly savedConfig?: string;
+  /** The description with every list in full, written next to it. */
+  readonly prBodyFull?: string;
   /** Rules added because a selected rule `requires` them: id → the rule that required it. */
   readonly required: ReadonlyMap<string, string>;
   /** Findings fixed by one rule and brought back by a later one. */
@@ -65,6 +69,7 @@ export function fixReportJson(o: FixOutcome) {
     written: (o.written ?? []).map((w) => ({ path: w.path, created: w.created })),
     patches: o.patches ?? [],
     prBody: o.prBody ?? null,
+    prBodyFull: o.prBodyFull ?? null,
     rules: plan.rules.map((rp) => ({
       id: rp.rule.meta.id,
       title: rp.rule.meta.title,

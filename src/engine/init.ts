@@ -3,9 +3,8 @@ import picomatch from 'picomatch';
 import { stringify } from 'yaml';
 import { GROUPS, helmReleases, isExternalSecrets, isVaultServer, releaseNamespace, type Repo, type Resource, type Rule } from '../kit/index.js';
 import { DEFAULT_PRODUCTION_CLUSTERS } from './config.js';
-import { ruleOptionsJsonSchema, schemaUrl } from './config-schema.js';
+import { ruleOptionsJsonSchema, schemaReference } from './config-schema.js';
 import { gitEnv } from './git-env.js';
-import { REPOSITORY_URL } from './rule-docs.js';
 
 /** What `init` found in a repository. */
 export interface Detected {
@@ -84,12 +83,13 @@ function ruleBlock(rule: Rule): string[] {
 }
 
 /** A commented starter `.gitops-fix.yaml` for this repository: detected values set, everything else as comments. */
-export function starterConfig(repo: Repo, rules: readonly Rule[], version: string): string {
+export function starterConfig(repo: Repo, rules: readonly Rule[], schema: string = schemaReference(repo.root)): string {
   const d = detect(repo);
   const out: string[] = [
-    `# yaml-language-server: $schema=${schemaUrl(version)}`,
+    `# yaml-language-server: $schema=${schema}`,
     '# gitops-fix configuration, written by `gitops-fix init`. Every key is optional; the values set below were',
-    `# detected in this repository, the commented ones are the defaults. Reference: ${REPOSITORY_URL}#configuration`,
+    '# detected in this repository, the commented ones are the defaults. Reference: the Configuration section of the',
+    '# README in the gitops-fix package, and `gitops-fix explain <rule-id>` for the options of a rule.',
     '',
     '# The branch production clusters must track (GitRepository spec.ref.branch).',
   ];

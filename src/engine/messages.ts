@@ -1,4 +1,6 @@
 import { PHASE_TITLES } from '../kit/index.js';
+import { capped, fitWithin, MARKDOWN_LIMIT, mdCell } from './budget.js';
+import { REPOSITORY } from './digest.js';
 import { diffStat, formatDiffStat, unifiedDiff } from './diff.js';
 import type { CommitInfo } from './git/review-branch.js';
 import type { DroppedFix, Plan, RulePlan } from './plan.js';
@@ -8,7 +10,7 @@ import { staleCommentsOf, type StaleComment } from './stale-comments.js';
 export const RULE_TRAILER = 'Gitops-Fix-Rule';
 
 function where(f: Finding): string {
-  return `${f.file}:${f.line}`;
+  return f.file === REPOSITORY ? '(repository)' : `${f.file}:${f.line}`;
 }
 
 /** `Kind/name` of the object a finding is about, when there is one. */
@@ -119,7 +121,7 @@ export function formatPatch(rp: RulePlan, index: number, total: number, opts: { 
 }
 
 function cell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return mdCell(s, 600);
 }
 
 export interface PrBodyOptions {
@@ -127,42 +129,72 @@ export interface PrBodyOptions {
   readonly commits?: readonly CommitInfo[];
   /** The rendered-changes section (Markdown). */
   readonly render?: string;
+  /** Every list in full and no size limit (the file written next to the description). */
+  readonly full?: boolean;
+  /** The name of that file, for the notes where a list is cut. */
+  readonly fullFile?: string;
 }
 
-/** A Markdown pull-request description of an applied plan. */
-export function prBody(plan: Plan, opts: PrBodyOptions = {}): string {
+/** A left-unfixed reason as shown next to the finding's message. */
+function leftReason(reason: string): string {
+  return reason.replace(/: see the message$/, '');
+}
+
+function prHeading(plan: Plan, opts: PrBodyOptions): string[] {
   const applied = plan.rules.filter((r) => r.fixed.length);
   const fixes = applied.reduce((n, r) => n + r.fixed.length, 0);
-  const out: string[] = [];
   const items = [...new Set(applied.map((r) => r.rule.meta.reviewItem))].sort((a, b) => a - b);
-  out.push(`# gitops-fix: ${fixes} fix${fixes === 1 ? '' : 'es'} for review item${items.length === 1 ? '' : 's'} ${items.join(', ')}`, '');
-  out.push(
+  return [
+    `# gitops-fix: ${fixes} fix${fixes === 1 ? '' : 'es'} for review item${items.length === 1 ? '' : 's'} ${items.join(', ')}`,
+    '',
     `This change answers findings of the platform review, one commit per rule${opts.branch ? ` on \`${opts.branch}\`` : ''}. ` + VERIFIED,
     '',
     NOT_VERIFIED,
     '',
-  );
-  out.push('| Item | Severity | Rule | Files |', '|---|---|---|---|');
+  ];
+}
+
+/** One row per applied rule: what it is, how many fixes and files, whether it needs review, where it is documented. */
+function prRuleTable(applied: readonly RulePlan[]): string[] {
+  const out = ['| Rule | Item | Severity | Fixes | Files | Review | Documentation |', '|---|--:|---|--:|--:|---|---|'];
   for (const rp of applied) {
     const m = rp.rule.meta;
-    const review = rp.rule.fix?.safe === false ? ' **(needs review)**' : '';
-    out.push(`| ${m.reviewItem} | ${m.severity} | \`${m.id}\` ${cell(m.title)}${review} | ${rp.files.map((f) => `\`${cell(f.path)}\``).join('<br>')} |`);
-  }
-  out.push('', '## Fixes', '');
-  for (const rp of applied) {
-    const m = rp.rule.meta;
-    const commit = opts.commits?.find((c) => c.ruleId === m.id);
-    out.push(`### Item ${m.reviewItem}: ${m.title}`, '');
+    const review = rp.rule.fix?.safe === false ? '**needs review**' : 'mechanical';
     out.push(
-      `Rule \`${m.id}\`, severity ${m.severity}, phase ${m.phase}${commit ? `, commit ${commit.sha.slice(0, 12)}` : ''}${rp.requiredBy ? `; selected because \`${rp.requiredBy}\` requires it` : ''}.`,
-      '',
+      `| \`${m.id}\` ${cell(m.title)} | ${m.reviewItem} | ${m.severity} | ${rp.fixed.length} | ${rp.files.length} | ${review} | \`gitops-fix explain ${m.id}\` |`,
     );
-    out.push('Why:', '');
-    for (const x of rp.fixed) out.push(`- \`${where(x.finding)}\` ${x.finding.message}`);
-    out.push('', 'Changes:', '');
-    for (const c of changesByFile(rp)) out.push(`- \`${c.path}\`${c.created ? ' (new file)' : ''}: ${c.summaries.join('; ') || 'updated'}`);
-    out.push('');
   }
+  return out;
+}
+
+/** One rule's fixes, folded: the findings fixed and the changes per file, each list cut at `cap` with a count. */
+function prRuleSection(rp: RulePlan, cap: number, more: (n: number) => string, opts: PrBodyOptions): string[] {
+  const m = rp.rule.meta;
+  const commit = opts.commits?.find((c) => c.ruleId === m.id);
+  const why = (x: RulePlan['fixed'][number]) => `- \`${where(x.finding)}\` ${cell(x.finding.message)}`;
+  const change = (c: ReturnType<typeof changesByFile>[number]) =>
+    `- \`${c.path}\`${c.created ? ' (new file)' : ''}: ${cell(c.summaries.join('; ') || 'updated')}`;
+  return [
+    `<details><summary><b>Item ${m.reviewItem}: ${cell(m.title)}</b> (<code>${m.id}</code>, ${rp.fixed.length} fix${rp.fixed.length === 1 ? '' : 'es'})</summary>`,
+    '',
+    `Rule \`${m.id}\`, severity ${m.severity}, phase ${m.phase}${commit ? `, commit ${commit.sha.slice(0, 12)}` : ''}${rp.requiredBy ? `; selected because \`${rp.requiredBy}\` requires it` : ''}. Documentation: \`gitops-fix explain ${m.id}\`.`,
+    '',
+    'Why:',
+    '',
+    ...capped(rp.fixed, cap, why, more),
+    '',
+    'Changes:',
+    '',
+    ...capped(changesByFile(rp), cap, change, more),
+    '',
+    '</details>',
+    '',
+  ];
+}
+
+/** Comments to review, follow-up steps and rollout warnings of the applied rules. */
+function prFollowUps(applied: readonly RulePlan[], cap: number, more: (n: number) => string): string[] {
+  const out: string[] = [];
   const comments = applied.flatMap((rp) => commentsToReview(rp).map((c) => ({ id: rp.rule.meta.id, c })));
   if (comments.length) {
     out.push(
@@ -171,31 +203,53 @@ export function prBody(plan: Plan, opts: PrBodyOptions = {}): string {
       'Comments on or next to an edited line that the change may contradict. The files keep them; read and update them.',
       '',
     );
-    for (const { id, c } of comments) out.push(`- \`${cell(c.file)}:${c.line}\` ${cell(c.text)} (\`${id}\`)`);
-    out.push('');
+    out.push(...capped(comments, cap, ({ id, c }) => `- \`${cell(c.file)}:${c.line}\` ${cell(c.text)} (\`${id}\`)`, more), '');
   }
   const notes = applied.flatMap((rp) => rp.notes.map((n) => ({ id: rp.rule.meta.id, n })));
-  if (notes.length) {
-    out.push('## Follow-up steps', '');
-    for (const { id, n } of notes) out.push(`- [ ] ${n} (\`${id}\`)`);
-    out.push('');
-  }
+  if (notes.length) out.push('## Follow-up steps', '', ...capped(notes, cap, ({ id, n }) => `- [ ] ${cell(n)} (\`${id}\`)`, more), '');
   const warnings = applied.flatMap((rp) => rp.warnings.map((w) => ({ id: rp.rule.meta.id, w })));
-  if (warnings.length) {
-    out.push('## Rollout warnings', '');
-    for (const { id, w } of warnings) out.push(`- **${id}**: ${w}`);
-    out.push('');
-  }
+  if (warnings.length) out.push('## Rollout warnings', '', ...capped(warnings, cap, ({ id, w }) => `- **${id}**: ${cell(w)}`, more), '');
+  return out;
+}
+
+/** What was left unfixed: the finding's message and why it was not fixed. */
+function prLeft(plan: Plan, cap: number, more: (n: number) => string): string[] {
   const left = plan.rules.flatMap((rp) => [...rp.dropped, ...rp.skipped].map((d) => ({ rp, d })));
-  out.push('## Left unfixed', '');
-  if (!left.length) out.push('Nothing: every finding of the selected rules is fixed.');
-  else {
-    out.push('| Item | Rule | Where | Reason |', '|---|---|---|---|');
-    for (const { rp, d } of left) {
-      out.push(`| ${rp.rule.meta.reviewItem} | \`${rp.rule.meta.id}\` | ${d.finding ? `\`${cell(where(d.finding))}\`` : ''} | ${cell(d.reason)} |`);
-    }
+  if (!left.length) return ['## Left unfixed', '', 'Nothing: every finding of the selected rules is fixed.'];
+  const row = ({ rp, d }: (typeof left)[number]) =>
+    `| \`${rp.rule.meta.id}\` | ${d.finding ? `\`${cell(where(d.finding))}\`` : ''} | ${d.finding ? cell(d.finding.message) : ''} | ${cell(leftReason(d.reason))} |`;
+  return [
+    '## Left unfixed',
+    '',
+    `<details><summary>${left.length} finding${left.length === 1 ? '' : 's'} left unfixed</summary>`,
+    '',
+    '| Rule | Where | Finding | Why not fixed |',
+    '|---|---|---|---|',
+    ...capped(left, cap, row, (n) => `\n${more(n)}`),
+    '',
+    '</details>',
+  ];
+}
+
+function prBodyAt(plan: Plan, opts: PrBodyOptions, cap: number): string {
+  const applied = plan.rules.filter((r) => r.fixed.length);
+  const more = (n: number) => `- _${n} more not shown${opts.fullFile ? `; the full list is in ${opts.fullFile}, written next to this description` : ''}._`;
+  const out = [...prHeading(plan, opts), ...prRuleTable(applied), '', '## Fixes', ''];
+  out.push(...applied.flatMap((rp) => prRuleSection(rp, cap, more, opts)));
+  out.push(...prFollowUps(applied, cap, more), ...prLeft(plan, cap, more));
+  if (opts.render) {
+    const render = opts.render.trimEnd();
+    out.push('', opts.full ? render : `<details><summary>Rendered through the charts</summary>\n\n${render}\n\n</details>`);
   }
-  if (opts.render) out.push('', opts.render.trimEnd());
   out.push('', '_Generated by gitops-fix._', '');
   return out.join('\n');
+}
+
+/**
+ * A Markdown pull-request description of an applied plan: a table of the rules, then each rule's fixes folded
+ * (`<details>`), follow-ups, and what was left unfixed with each finding's message. At most 60,000 characters
+ * (GitHub takes 65,536): lists are cut with a count of what is not shown; `full` lists everything.
+ */
+export function prBody(plan: Plan, opts: PrBodyOptions = {}): string {
+  return opts.full ? prBodyAt(plan, opts, Infinity) : fitWithin(MARKDOWN_LIMIT, (cap) => prBodyAt(plan, opts, cap));
 }

@@ -176,6 +176,11 @@ export function removeStalePatches(files: readonly string[]): string[] {
   return removed;
 }
 
+/** Where `--pr-body FILE` writes the full description: `FILE` with `.full.md` for `.md` (`pr.md` → `pr.full.md`). */
+export function fullDetailPath(file: string): string {
+  return file.endsWith('.md') ? `${file.slice(0, -3)}.full.md` : `${file}.full.md`;
+}
+
 export function writeTextFile(file: string, text: string): string {
   const abs = resolve(file);
   atomicWrite(abs, text);

@@ -1,11 +1,18 @@
 import { PHASES, severityRank, type Phase, type Rule } from '../kit/index.js';
 import { rules as allRules } from '../../transforms/index.js';
 import { GitopsFixError } from './errors.js';
+import { didYouMean } from './suggest.js';
 
 export { allRules as rules };
 
 export function ruleById(id: string): Rule | undefined {
   return allRules.find((r) => r.meta.id === id);
+}
+
+/** `unknown rule "x" (did you mean "y"?)`, naming where the id came from (`--rule`, a key path...). */
+export function unknownRule(id: string, where?: string, extra: readonly string[] = []): GitopsFixError {
+  const ids = [...allRules.map((r) => r.meta.id), ...extra];
+  return new GitopsFixError('unknown-rule', `unknown rule "${id}"${where ? ` in ${where}` : ''}${didYouMean(id, ids)}; \`gitops-fix rules\` lists them`);
 }
 
 /** Canonical order: phase, then declared `after` constraints, then severity, then id. */
@@ -60,8 +67,11 @@ export function parsePhases(values: readonly string[]): Phase[] {
 }
 
 export function selectRules(sel: Selection): Rule[] {
-  for (const id of [...(sel.ruleIds ?? []), ...(sel.excludeIds ?? [])]) {
-    if (!ruleById(id)) throw new GitopsFixError('unknown-rule', `unknown rule "${id}" (see \`gitops-fix rules\`)`);
+  for (const [flag, ids] of [
+    ['--rule', sel.ruleIds ?? []],
+    ['--exclude-rule', sel.excludeIds ?? []],
+  ] as const) {
+    for (const id of ids) if (!ruleById(id)) throw unknownRule(id, flag);
   }
   // Phases, rule ids, review items and quick wins add up; no selection at all means every rule.
   const any = !!(sel.phases?.length || sel.ruleIds?.length || sel.reviewItems?.length || sel.quickWins);

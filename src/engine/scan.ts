@@ -1,6 +1,7 @@
 import { formatMessage, severityRank, type Phase, type Repo, type Report, type ReportOn, type Rule, type Severity } from '../kit/index.js';
 import { runAsync, runSync, type Steps } from './cancel.js';
 import { ruleOptions, type Config } from './config.js';
+import type { Locate } from './config-errors.js';
 import { GitopsFixError } from './errors.js';
 import { inputFindings } from './input-findings.js';
 import type { OnProgress } from './progress.js';
@@ -40,8 +41,8 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
-export function optionsFor(rules: readonly Rule[], config: Config, configFile?: string): Map<string, unknown> {
-  return new Map(rules.map((r) => [r.meta.id, ruleOptions(r, config, configFile)]));
+export function optionsFor(rules: readonly Rule[], config: Config, configFile?: string, locate?: Locate): Map<string, unknown> {
+  return new Map(rules.map((r) => [r.meta.id, ruleOptions(r, config, configFile, locate)]));
 }
 
 /** Run one rule's detect, turning its reports into located findings. A crash names the rule. */

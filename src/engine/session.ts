@@ -41,8 +41,9 @@ function sessionConfig(dir: string, configFile: string | undefined, configDir: s
     loaded.config,
     allRules.map((r) => r.meta.id),
     loaded.file,
+    loaded.locate,
   );
-  const options = optionsFor(allRules, loaded.config, loaded.file);
+  const options = optionsFor(allRules, loaded.config, loaded.file, loaded.locate);
   return { root, loaded, options };
 }
 
@@ -82,6 +83,8 @@ export interface ScanReport {
     readonly bySeverity: Record<Severity, number>;
     /** Findings hidden by a suppression (comment, annotation or config `ignore:`). */
     readonly suppressed: number;
+    /** Kubernetes objects read (documents with an apiVersion and a kind). */
+    readonly objects: number;
   };
   readonly rules: readonly Rule[];
   /** The findings that suppressions hide, with what hides each. */
@@ -111,6 +114,7 @@ export function runScan(session: Session, selection: Selection = {}, onProgress?
       findings: findings.length,
       bySeverity,
       suppressed: suppressed.length,
+      objects: repo.resources.filter((r) => r.apiVersion && r.kind).length,
     },
     rules,
     suppressed,

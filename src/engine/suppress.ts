@@ -3,6 +3,7 @@ import picomatch from 'picomatch';
 import { severityRank, type Repo, type Resource } from '../kit/index.js';
 import { CONFIG_FILE, type Config } from './config.js';
 import { GitopsFixError } from './errors.js';
+import { didYouMean } from './suggest.js';
 import { findingKey } from './plan.js';
 import { rules as allRules } from './registry.js';
 import { PSEUDO_RULES, SUPPRESSION_RULE_ID } from './rule-docs.js';
@@ -136,7 +137,7 @@ export class Suppressions {
       if (e.rule !== '*' && !ids.includes(e.rule)) {
         throw new GitopsFixError(
           'invalid-config',
-          `${configFile ?? CONFIG_FILE}: invalid configuration\n  ignore.${i}.rule: unknown rule id "${e.rule}" (see \`gitops-fix rules\`; * for every rule)`,
+          `${configFile ?? CONFIG_FILE}: invalid configuration\n  ignore.${i}.rule: unknown rule id "${e.rule}"${didYouMean(e.rule, ids)} (see \`gitops-fix rules\`; * for every rule)`,
         );
       }
       const globs = e.paths?.length ? picomatch(e.paths, { dot: true }) : () => true;

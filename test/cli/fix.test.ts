@@ -288,15 +288,24 @@ describe('fix outputs', { timeout: SLOW }, () => {
     const body = join(tempDir(), 'pr.md');
     expect((await runCli(['fix', '--phase', 'all', '--yes', '--include-review', '--pr-body', body], { cwd: dir })).code).toBe(0);
     const md = readFileSync(body, 'utf8');
-    expect(md).toContain('| Item | Severity | Rule | Files |');
+    const cell = (t: string) => t.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    expect(md).toContain('| Rule | Item | Severity | Fixes | Files | Review | Documentation |');
     for (const rp of plan.rules.filter((r) => r.fixed.length)) {
-      expect(md).toContain(`| ${rp.rule.meta.reviewItem} | ${rp.rule.meta.severity} | \`${rp.rule.meta.id}\``);
-      expect(md).toContain(`### Item ${rp.rule.meta.reviewItem}: ${rp.rule.meta.title}`);
-      for (const x of rp.fixed) expect(md).toContain(`\`${x.finding.file}:${x.finding.line}\` ${x.finding.message}`);
-      for (const n of rp.notes) expect(md).toContain(n);
+      const m = rp.rule.meta;
+      expect(md).toContain(`| \`${m.id}\` ${m.title} | ${m.reviewItem} | ${m.severity} | ${rp.fixed.length} | ${rp.files.length} |`);
+      expect(md).toContain(`<details><summary><b>Item ${m.reviewItem}: ${m.title}</b> (<code>${m.id}</code>`);
+      const where = (f: { file: string; line: number }) => (f.file === '.' ? '(repository)' : `${f.file}:${f.line}`);
+      for (const x of rp.fixed) expect(md).toContain(`\`${where(x.finding)}\` ${cell(x.finding.message)}`);
+      for (const n of rp.notes) expect(md).toContain(cell(n));
     }
     expect(md).toContain('## Left unfixed');
-    for (const rp of plan.rules) for (const d of [...rp.dropped, ...rp.skipped]) expect(md).toContain(d.reason.replace(/\|/g, '\\|'));
+    // Each left-unfixed finding with its message (not "see the message") and why it was left.
+    for (const rp of plan.rules)
+      for (const d of [...rp.dropped, ...rp.skipped]) {
+        expect(md).toContain(cell(d.reason.replace(/: see the message$/, '')));
+        if (d.finding) expect(md).toContain(`| ${cell(d.finding.message)} |`);
+      }
+    expect(md).not.toContain('see the message');
   });
 
   it('--format json reports rules, files, commits and warnings, and nothing on stdout but the JSON', async () => {

@@ -167,13 +167,15 @@ describe('junit, markdown and github formats', () => {
     expect(xml).not.toMatch(/="[^"]*[<&](?!amp;|lt;|gt;|quot;|apos;)[^"]*"/);
   });
 
-  it('markdown: a table per phase with links to the rule docs, cells escaped', () => {
+  it('markdown: a table of rules with their documentation, critical and high findings, the rest folded per rule, cells escaped', () => {
     const md = scanMarkdown(report, rules);
     expect(md).toMatch(/^## gitops-fix\n\n\*\*\d+ findings\*\* \(\d+ critical, \d+ high, \d+ medium, \d+ low\) in 35 files/);
-    expect(md).toContain('### Phase 1: Critical security fixes');
-    expect(md).toContain(
-      '| high | [gitrepository-dev-branch](https://github.com/gitops-fix/gitops-fix/blob/main/transforms/gitrepository-dev-branch/README.md) | 9 | `flux/clusters/production/flux-system/gotk-sync.yaml:11:5` |',
-    );
+    expect(md).toContain('| `gitrepository-dev-branch` | high | 1 | yes | `gitops-fix explain gitrepository-dev-branch` |');
+    expect(md).toContain('### Critical and high');
+    expect(md).toContain('| `gitrepository-dev-branch` | `flux/clusters/production/flux-system/gotk-sync.yaml:11:5` |');
+    expect(md).toMatch(/<details><summary><code>kustomization-no-wait<\/code>: medium, 1 finding<\/summary>/);
+    expect(md.indexOf('### Critical and high')).toBeLessThan(md.indexOf('### Medium and low'));
+    expect(md).not.toContain('https://github.com/gitops-fix');
     expect(mdCell('a|b\nc <d>')).toBe('a\\|b<br>c &lt;d&gt;');
   });
 

@@ -113,7 +113,7 @@ describe('commit message and PR body', () => {
   });
   it('PR body: table, rationale, follow-up, warnings, left unfixed', () => {
     const md = prBody(plan, { branch: 'gitops-fix/phase-1' });
-    expect(md).toContain('| 1 | high | `test-mode-on` Require mode on | `a.yaml` |');
+    expect(md).toContain('| `test-mode-on` Require mode on | 1 | high | 1 | 1 | mechanical | `gitops-fix explain test-mode-on` |');
     expect(md).toContain('- `a.yaml:6` ConfigMap a has mode off');
     expect(md).toContain('- [ ] Restart the consumers. (`test-mode-on`)');
     expect(md).toContain('- **test-mode-on**: Consumers see the new mode at once.');

@@ -50,7 +50,6 @@ const ESO_COMPONENTS = [
   { component: 'controller', prefix: [] as string[], leader: true },
   { component: 'webhook', prefix: ['webhook'], leader: false },
 ];
-const REVIEW = 'TODO(gitops-fix): review: 2 replicas so that a PodDisruptionBudget can allow one eviction';
 
 function int(v: unknown, fallback: number): number | undefined {
   if (v === undefined || v === null) return fallback;
@@ -114,7 +113,7 @@ function* chartFindings(repo: Repo, hr: Resource): Generator<Report<M, Detail>> 
     const prefix = c.prefix.length ? `${c.prefix.join('.')}.` : '';
     const pdbPath = [...c.prefix, 'podDisruptionBudget', 'enabled'];
     const twoReplicas = [
-      { path: [...c.prefix, 'replicaCount'], value: 2, comment: REVIEW },
+      { path: [...c.prefix, 'replicaCount'], value: 2 },
       ...(c.leader && getIn(values, ['leaderElect']) !== true ? [{ path: ['leaderElect'], value: true }] : []),
     ];
     const data = { name, component: c.component, prefix, replicas, leader: c.leader ? ' with leaderElect: true' : '' };
@@ -201,7 +200,12 @@ export const rule = defineRule({
           ...(raises
             ? {
                 notes: [
-                  `HelmRelease ${hr.name}: the External Secrets controller then runs 2 replicas with leader election (one reconciles, one stands by): check the resources requests and the nodes' room for the second pod.`,
+                  `HelmRelease ${hr.name}: ${detail.set
+                    .filter((s) => s.path[s.path.length - 1] === 'replicaCount')
+                    .map((s) => s.path.join('.'))
+                    .join(
+                      ', ',
+                    )} raised to 2 so that a PodDisruptionBudget can allow one eviction; the External Secrets controller then runs 2 replicas with leader election (one reconciles, one stands by): check the resources requests and the nodes' room for the second pod.`,
                 ],
               }
             : {}),

@@ -47,8 +47,6 @@ type Detail =
   | { readonly type: 'manifest'; readonly spec: YamlPath; readonly gaps: PodGaps }
   | { readonly type: 'chart'; readonly release: Resource; readonly server: VaultServer | undefined; readonly pod: ChartPod };
 
-const RO_ROOT = ' TODO(gitops-fix): mount an emptyDir wherever the app writes (e.g. /tmp)';
-
 /** Why a container binds a port below 1024 (a containerPort, or an image known to), or undefined. */
 function lowPort(resource: Resource, container: YamlPath, image: string | undefined): string | undefined {
   const low = (containerSpecOf(resource.get(container))?.ports ?? [])
@@ -124,7 +122,12 @@ function manifestChanges(resource: Resource, spec: YamlPath, g: PodGaps, readOnl
     }
     if (c.runAsRootAllowed) changes.push({ op: 'set', resource, path: [...csc, 'runAsNonRoot'], value: true });
     if (c.seccomp) changes.push({ op: 'set', resource, path: [...csc, 'seccompProfile'], value: { type: 'RuntimeDefault' } });
-    if (readOnlyRoot && c.writableRoot) changes.push({ op: 'set', resource, path: [...csc, 'readOnlyRootFilesystem'], value: true, comment: RO_ROOT });
+    if (readOnlyRoot && c.writableRoot) {
+      changes.push({ op: 'set', resource, path: [...csc, 'readOnlyRootFilesystem'], value: true });
+      notes.push(
+        `${resource.kind} ${resource.name}: container ${c.name} now has a read-only root file system: mount an emptyDir wherever the app writes (e.g. /tmp) before merging.`,
+      );
+    }
   }
   return { changes, notes };
 }

@@ -179,14 +179,15 @@ export const rule = defineRule({
       undocumented: 'Secrets reach this cluster ({evidence}) but no document says who rotates them, how often, and how; {doc} would',
     },
   },
-  *detect({ repo }): Generator<Report<'undocumented', DocumentDetail>> {
+  // A finding about the repository (no document anywhere), not about one of the objects that show secrets are used.
+  *detect({ repo }): Generator<Report<'undocumented', DocumentDetail, 'file'>> {
     const es = externalSecretInventory(repo);
     const vault = vaultServers(repo).find((s) => s.mode !== 'external' && s.mode !== 'none');
     const evidence = es[0]?.resource ?? vault?.release;
     if (!evidence || existingDocument(repo, NAMES)) return;
     const what = es.length ? `${es.length} ExternalSecret${es.length > 1 ? 's' : ''}` : `Vault ${vault?.release.name}`;
     const file = docPath(repo, 'secret-rotation.md');
-    yield { messageId: 'undocumented', resource: evidence, path: ['metadata', 'name'], data: { evidence: what, doc: file }, detail: { file } };
+    yield { messageId: 'undocumented', file: '.', data: { evidence: what, doc: file }, detail: { file } };
   },
   checklist({ repo }) {
     const vault = vaultServers(repo).some((s) => s.mode !== 'external' && s.mode !== 'none');

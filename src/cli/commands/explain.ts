@@ -1,6 +1,6 @@
 import { GitopsFixError } from '../../engine/errors.js';
-import { ruleById, rules as allRules } from '../../engine/registry.js';
-import { fixLabel, pseudoRule, readRuleReadme, ruleReadmePath } from '../../engine/rule-docs.js';
+import { ruleById, unknownRule } from '../../engine/registry.js';
+import { fixLabel, PSEUDO_RULES, pseudoRule, readRuleReadme, ruleReadmePath } from '../../engine/rule-docs.js';
 import { colorEnabled, painter, type Paint } from '../colors.js';
 import { OK } from '../exit-codes.js';
 import { lineWriter, type CliIO } from '../io.js';
@@ -38,13 +38,12 @@ export async function explainCommand(id: string, io: CliIO): Promise<number> {
     return OK;
   }
   const rule = ruleById(id);
-  if (!rule) {
-    const near = allRules.map((r) => r.meta.id).filter((r) => r.includes(id) || id.includes(r.split('-')[0]!));
-    throw new GitopsFixError(
-      'unknown-rule',
-      `unknown rule "${id}"${near.length ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}; \`gitops-fix rules\` lists them`,
+  if (!rule)
+    throw unknownRule(
+      id,
+      undefined,
+      PSEUDO_RULES.map((p) => p.id),
     );
-  }
   const readme = readRuleReadme(id);
   if (!readme) throw new GitopsFixError('unknown-rule', `rule "${id}" has no README at ${ruleReadmePath(id)}: the package is incomplete; reinstall it`);
   out(renderMarkdown(readme, paint).trimEnd() + `\n\n${paint('dim', `fix: ${fixLabel(rule)} · gitops-fix scan --rule ${id} · gitops-fix fix --rule ${id}`)}`);

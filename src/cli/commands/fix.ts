@@ -37,6 +37,8 @@ export interface FixFlags {
   /** false with --no-gpg-sign: unsigned commits whatever the git configuration says. */
   gpgSign?: boolean;
   format: string;
+  /** `--verbose`: every fix, release and file in the summary. */
+  verbose?: boolean;
   /** `--charts DIR` (repeatable): local charts to render touched HelmReleases with. */
   charts?: string[];
   /** Print the rendered diff of the touched releases in every mode, not only with --dry-run (the demo). */
@@ -122,12 +124,12 @@ function interrupted(e: unknown, trap: SignalTrap, mode: FixMode, io: CliIO): nu
   return undefined;
 }
 
-function report(result: FixResult, json: boolean, paint: Paint, out: (s: string) => void, renderDiff = false): number {
+function report(result: FixResult, json: boolean, paint: Paint, out: (s: string) => void, opts: { renderDiff?: boolean; verbose?: boolean }): number {
   if (result.status === 'cancelled') {
     out('Cancelled: nothing was changed.');
     return OK;
   }
-  out(json ? JSON.stringify(fixReportJson(result.outcome), null, 2) : fixText(result.outcome, paint, { renderDiff }));
+  out(json ? JSON.stringify(fixReportJson(result.outcome), null, 2) : fixText(result.outcome, paint, opts));
   const published = json ? '' : publishedText(result.outcome, paint);
   if (published) out(published);
   if (result.failure) throw result.failure;
@@ -156,7 +158,7 @@ export async function fixCommand(dir: string, flags: FixFlags, io: CliIO): Promi
   const fix = FixRun.prepare(req, ui);
   const trap = trapSignals(() => fix.cleanup());
   try {
-    return report(await fix.run(trap.signal), json, paint, lineWriter(io.stdout), !!flags.renderDiff);
+    return report(await fix.run(trap.signal), json, paint, lineWriter(io.stdout), { renderDiff: !!flags.renderDiff, verbose: !!flags.verbose });
   } catch (e) {
     const code = interrupted(e, trap, mode, io);
     if (code === undefined) throw e;

@@ -4,7 +4,6 @@ import { CONFIG_FILE, DEFAULT_PRODUCTION_CLUSTERS } from '../../engine/config.js
 import { GitopsFixError } from '../../engine/errors.js';
 import { starterConfig } from '../../engine/init.js';
 import { loadRepo } from '../../engine/repo/load.js';
-import { packageVersion } from '../../engine/package-root.js';
 import { rules as allRules } from '../../engine/registry.js';
 import { OK } from '../exit-codes.js';
 import { lineWriter, type CliIO } from '../io.js';
@@ -17,7 +16,7 @@ export async function initCommand(dir: string, io: CliIO): Promise<number> {
   const repo = loadRepo(root, {
     settings: { mainBranch: 'main', production: { clusters: DEFAULT_PRODUCTION_CLUSTERS, namespaces: ['production', 'prod'] }, docsDir: 'docs' },
   });
-  const text = starterConfig(repo, allRules, packageVersion());
+  const text = starterConfig(repo, allRules);
   try {
     writeFileSync(file, text, { flag: 'wx' });
   } catch (e) {

@@ -2,7 +2,7 @@ import { relative, resolve, sep } from 'node:path';
 import { SEVERITIES, severityRank, type Severity } from '../../kit/index.js';
 import { packageVersion } from '../../engine/package-root.js';
 import { parsePhases, rules as allRules } from '../../engine/registry.js';
-import { openSession, runScan } from '../../engine/session.js';
+import { openSession, runScan, type ScanReport } from '../../engine/session.js';
 import { GitopsFixError } from '../../engine/errors.js';
 import { colorEnabled, painter } from '../colors.js';
 import { FINDINGS, OK } from '../exit-codes.js';
@@ -16,6 +16,19 @@ export interface ScanFlags {
   rule: string[];
   failOn: string;
   config?: string;
+  verbose?: boolean;
+}
+
+/** Nothing to check: no Kubernetes object and no finding (an empty directory, a wrong path, only skipped files). */
+function nothingToScan(report: ScanReport, dir: string): GitopsFixError | undefined {
+  if (report.summary.objects || report.findings.length || report.suppressed.length) return undefined;
+  const s = report.summary;
+  const skipped = report.skipped.length ? `, ${report.skipped.length} of them skipped (\`--format json\` lists why)` : '';
+  return new GitopsFixError(
+    'no-objects',
+    `${dir}: no Kubernetes or Flux objects found (${s.files} YAML file${s.files === 1 ? '' : 's'} read${skipped}), so nothing was checked. ` +
+      'Scan the root of a Flux repository (the directory holding clusters/ or your Flux Kustomizations and HelmReleases).',
+  );
 }
 
 export const SCAN_FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown', 'github'] as const;
@@ -38,18 +51,21 @@ export async function scanCommand(dir: string, flags: ScanFlags, io: CliIO): Pro
   } finally {
     progress.end();
   }
+  const empty = nothingToScan(report, dir);
+  if (empty) throw empty;
   if (flags.format === 'sarif') {
     const [{ sarifLog }, { findingFixes }] = await Promise.all([import('../formats/sarif.js'), import('../../engine/fix-regions.js')]);
     out(JSON.stringify(sarifLog(report, { rules: allRules, version: packageVersion(), fixes: findingFixes(session, report.findings) }), null, 2));
   } else if (flags.format === 'junit') {
     out((await import('../formats/junit.js')).scanJunit(report));
   } else if (flags.format === 'markdown') {
-    out((await import('../formats/markdown.js')).scanMarkdown(report, allRules));
+    out((await import('../formats/markdown.js')).scanMarkdown(report, allRules, { verbose: !!flags.verbose }));
   } else if (flags.format === 'github') {
     // Annotations need paths relative to the workspace (the current directory in a workflow step).
     const prefix = relative(io.cwd, report.root).split(sep).join('/');
     out((await import('../formats/github.js')).scanGithub(report, prefix.startsWith('..') ? report.root : prefix));
-  } else out(flags.format === 'json' ? scanJson(report) : scanText(report, painter(colorEnabled(io.stdout, io.env))));
+  } else if (flags.format === 'json') out(scanJson(report));
+  else out(scanText(report, painter(colorEnabled(io.stdout, io.env)), { verbose: !!flags.verbose, width: io.stdout.isTTY ? io.stdout.columns : undefined }));
   if (failOn === 'none') return OK;
   const threshold = severityRank(failOn as Severity);
   return report.findings.some((f) => severityRank(f.severity) <= threshold) ? FINDINGS : OK;

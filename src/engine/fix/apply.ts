@@ -1,11 +1,11 @@
 /** The end of a fix run: commit to the review branch or write the files, then the patches and the pull-request description. */
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { checkpoint } from '../cancel.js';
 import { GitopsFixError } from '../errors.js';
 import type { FixOutcome } from '../fix-report.js';
 import type { BranchResult, ReviewBranch } from '../git/review-branch.js';
 import { commitMessage, prBody } from '../messages.js';
-import { patchAuthor, removeStalePatches, writePatches, writeTextFile } from '../outputs.js';
+import { fullDetailPath, patchAuthor, removeStalePatches, writePatches, writeTextFile } from '../outputs.js';
 import type { Plan } from '../plan.js';
 import type { RenderProof } from '../render/proof.js';
 import { commitRenderSection, prRenderSection } from '../render/report.js';
@@ -99,7 +99,10 @@ export function writeOutputs(
     }
     if (req.prBody) {
       const sections = { ...(branch ? { branch: branch.branch, commits: branch.commits } : {}), ...(render ? { render: prRenderSection(render) } : {}) };
-      outcome.prBody = writeTextFile(resolve(req.cwd, req.prBody), prBody(plan, sections));
+      const file = resolve(req.cwd, req.prBody);
+      const full = fullDetailPath(file);
+      outcome.prBody = writeTextFile(file, prBody(plan, { ...sections, fullFile: basename(full) }));
+      outcome.prBodyFull = writeTextFile(full, prBody(plan, { ...sections, full: true }));
     }
     return undefined;
   } catch (e) {

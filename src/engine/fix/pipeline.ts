@@ -36,6 +36,8 @@ export class FixRun {
   private scanned: { session: Session; findings: readonly Finding[] } | undefined;
   /** The selection and exclusions of the last planning, to plan again without fixes the render checks refuse. */
   private planned: Omit<PlanOptions, 'options'> = { rules: [] };
+  /** The configuration file answers were saved to. */
+  private savedConfig: string | undefined;
 
   private constructor(
     private readonly req: FixRequest,
@@ -66,6 +68,7 @@ export class FixRun {
         required: new Map([...this.sel.requiredBy].filter(([id]) => plan.rules.some((rp) => rp.rule.meta.id === id))),
         reintroduced: [],
         ...(render ? { render } : {}),
+        ...(this.savedConfig ? { savedConfig: this.savedConfig } : {}),
       };
       await this.ui.run([this.verifyStage(plan, outcome, signal)]);
       if (nothingToFix(plan)) return { status: 'done', outcome };
@@ -190,6 +193,7 @@ export class FixRun {
     const asked = await askOptions(rule, this.session, skipReason, configFile, prompts, signal);
     this.session = asked.session;
     if (asked.save) for (const a of asked.answers) saveRuleOption(configFile, a.ruleId, a.option, a.value);
+    if (asked.save && asked.answers.length) this.savedConfig = configFile;
   }
 
   /**
