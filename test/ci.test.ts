@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { CLI, EXAMPLE_REPO, git, gitRepoFrom } from './support/git-repo.js';
+import { remoteSha, standInGh, URL, withRemote } from './support/remote.js';
 import { sarifErrors } from './support/sarif.js';
-import { ROOT } from './support/tree.js';
+import { ROOT, tempDir } from './support/tree.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string> };
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -71,20 +72,29 @@ describe('the documented GitHub Actions workflow', () => {
     expect(results[3]!.out).toMatch(/^::error file=flux\/clusters\/production\/flux-system\/gotk-sync\.yaml,line=11,col=5,title=gitrepository-dev-branch::/m);
   }, 120_000);
 
-  it('its fix job commits a phase to a review branch and writes the pull-request body', async () => {
+  it('its fix job commits a phase to a review branch, pushes it and opens the pull request with the written body', async () => {
     const job = workflow.jobs.fix!;
     expect(job.if).toContain("inputs.phase != ''");
     expect(job.permissions).toMatchObject({ contents: 'write', 'pull-requests': 'write' });
-    const dir = gitRepoFrom(EXAMPLE_REPO);
+    expect(job.env).toMatchObject({ GH_TOKEN: '${{ github.token }}' });
+    const { dir, bare } = withRemote();
+    const gh = standInGh();
     const commit = job.steps.find((s) => s.run?.includes(' fix '))!;
-    const r = await bash(local(commit.run!), dir, { PHASE: '2' });
+    const r = await bash(local(commit.run!), dir, { PHASE: '2', PATH: gh.path });
     expect(r.code, r.out).toBe(0);
-    expect(git(dir, 'branch', '--list', 'gitops-fix/phase-2').trim()).toBe('gitops-fix/phase-2');
     expect(git(dir, 'log', '--format=%s', 'main..gitops-fix/phase-2')).toMatch(/^fix\(/m);
-    expect(existsSync(join(dir, 'pr-body.md'))).toBe(true);
-    // The push step only pushes a branch that exists.
-    const push = job.steps.find((s) => s.run?.includes('git push'))!;
-    expect(push.run).toMatch(/git rev-parse --verify --quiet "refs\/heads\/gitops-fix\/phase-\$PHASE"/);
+    expect(remoteSha(bare, 'gitops-fix/phase-2')).toBe(git(dir, 'rev-parse', 'gitops-fix/phase-2').trim());
+    expect(gh.calls().some((c) => c[0] === 'pr' && c[1] === 'create')).toBe(true);
+    expect(gh.bodies()).toContain(readFileSync(join(dir, 'pr-body.md'), 'utf8').trim());
+    // The next run, in a fresh checkout as in CI (the branch exists only on the remote), pushes over the previous
+    // branch (all its commits are gitops-fix's) and updates the same pull request.
+    const checkout = join(tempDir('gitops-fix-checkout-'), 'flux');
+    execFileSync('git', ['-c', `url.${bare}.insteadOf=${URL}`, 'clone', '-q', '-b', 'main', URL, checkout]);
+    git(checkout, 'config', `url.${bare}.insteadOf`, URL);
+    const again = await bash(local(commit.run!), checkout, { PHASE: '2', PATH: gh.path });
+    expect(remoteSha(bare, 'gitops-fix/phase-2')).toBe(git(checkout, 'rev-parse', 'gitops-fix/phase-2').trim());
+    expect(again.code, again.out).toBe(0);
+    expect(gh.calls().some((c) => c[0] === 'pr' && c[1] === 'edit')).toBe(true);
   }, 180_000);
 });
 

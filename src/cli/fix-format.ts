@@ -175,9 +175,9 @@ export function fixText(o: FixOutcome, paint: Paint, opts: FixTextOptions = {}):
     out.push(
       diffStatText(diffStat(all), opts.verbose),
       '',
-      `${o.savedConfig ? `The only change to your working tree: the answers saved to ${o.savedConfig}.` : 'Your working tree was not touched.'} Push the branch and open a pull request:`,
-      `  git push -u origin ${b.branch}`,
+      `${o.savedConfig ? `The only change to your working tree: the answers saved to ${o.savedConfig}.` : 'Your working tree was not touched.'}${o.published?.push ? '' : ' Push the branch and open a pull request (or run again with --push --open-pr):'}`,
     );
+    if (!o.published?.push) out.push(`  git push -u origin ${b.branch}`);
   }
   if (o.patches?.length) out.push('', `Patches: ${o.patches.join(', ')}`);
   if (o.prBody) out.push(`Pull-request description: ${o.prBody}${o.prBodyFull ? ` (every list in full: ${o.prBodyFull})` : ''}`);

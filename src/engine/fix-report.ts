@@ -64,7 +64,17 @@ export function fixReportJson(o: FixOutcome) {
     root: plan.root,
     mode: o.mode,
     nothingToFix: nothingToFix(plan),
-    branch: o.branch ? { name: o.branch.branch, base: o.branch.base, replaced: o.branch.replaced, previous: o.branch.previous ?? null } : null,
+    branch: o.branch
+      ? {
+          name: o.branch.branch,
+          base: o.branch.base,
+          replaced: o.branch.replaced,
+          previous: o.branch.previous ?? null,
+          updated: o.branch.updated ?? null,
+        }
+      : null,
+    push: o.published?.push ? { ...o.published.push, previous: o.published.push.previous ?? null } : null,
+    pullRequest: o.published?.pullRequest ? { ...o.published.pullRequest, url: o.published.pullRequest.url ?? null } : null,
     commits: (o.branch?.commits ?? []).map((c) => ({ sha: c.sha, subject: c.subject, rule: c.ruleId })),
     written: (o.written ?? []).map((w) => ({ path: w.path, created: w.created })),
     patches: o.patches ?? [],

@@ -1,68 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { commitsOf, EXAMPLE_REPO, git, gitRepoFrom, runBin } from '../support/git-repo.js';
+import { commitsOf, git, runBin } from '../support/git-repo.js';
+import { remoteSha, standInGh, withRemote } from '../support/remote.js';
 import { tempDir } from '../support/tree.js';
 
 /** These tests run the built CLI on whole repositories; a loaded CI machine needs time. */
 const SLOW = 240_000;
-const URL = 'https://github.com/acme/flux.git';
-
-/** A repository whose origin is a GitHub URL that git rewrites (url.<base>.insteadOf) to a bare repository on disk. */
-function withRemote(url = URL): { dir: string; bare: string } {
-  const dir = gitRepoFrom(EXAMPLE_REPO);
-  const bare = join(tempDir('gitops-fix-remote-'), 'flux.git');
-  execFileSync('git', ['init', '-q', '--bare', bare]);
-  git(dir, 'remote', 'add', 'origin', url);
-  git(dir, 'config', `url.${bare}.insteadOf`, url);
-  git(dir, 'push', '-q', 'origin', 'main');
-  return { dir, bare };
-}
-
-function remoteSha(bare: string, branch: string): string | undefined {
-  const out = execFileSync('git', ['ls-remote', bare, `refs/heads/${branch}`], { encoding: 'utf8' }).trim();
-  return out ? out.split(/\s+/)[0] : undefined;
-}
-
-/**
- * A stand-in gh on PATH: records its arguments (one JSON array a line) and the --body-file it was given; `pr list`
- * answers with the pull requests `pr create` made.
- */
-function standInGh(): { path: string; calls: () => string[][]; bodies: () => string } {
-  const bin = tempDir('gitops-fix-gh-');
-  const log = join(bin, 'calls.jsonl');
-  const state = join(bin, 'prs.json');
-  const bodies = join(bin, 'bodies.md');
-  const script = `#!${process.execPath}
-const fs = require('node:fs');
-const args = process.argv.slice(2);
-fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify(args) + '\\n');
-const at = args.indexOf('--body-file');
-if (at >= 0) fs.appendFileSync(${JSON.stringify(bodies)}, fs.readFileSync(args[at + 1], 'utf8') + '\\n<!-- end -->\\n');
-if (args[0] === '--version') console.log('gh version 2.0.0 (stand-in)');
-else if (args[0] === 'pr' && args[1] === 'list') console.log(fs.existsSync(${JSON.stringify(state)}) ? fs.readFileSync(${JSON.stringify(state)}, 'utf8') : '[]');
-else if (args[0] === 'pr' && args[1] === 'create') {
-  fs.writeFileSync(${JSON.stringify(state)}, JSON.stringify([{ number: 7, url: 'https://github.com/acme/flux/pull/7' }]));
-  console.log('https://github.com/acme/flux/pull/7');
-}
-`;
-  writeFileSync(join(bin, 'gh'), script, { mode: 0o755 });
-  return {
-    path: `${bin}${delimiter}${process.env.PATH ?? ''}`,
-    calls: () =>
-      existsSync(log)
-        ? readFileSync(log, 'utf8')
-            .trim()
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as string[])
-        : [],
-    bodies: () => (existsSync(bodies) ? readFileSync(bodies, 'utf8') : ''),
-  };
-}
-
 const RULES = ['--rule', 'gitrepository-dev-branch', '--rule', 'kustomization-no-wait'];
 
 describe('the review branch, pushed and proposed', { timeout: SLOW }, () => {
@@ -79,10 +25,18 @@ describe('the review branch, pushed and proposed', { timeout: SLOW }, () => {
     const first = await runBin(['fix', ...RULES, '--yes'], { cwd: dir });
     expect(first.code, first.stderr).toBe(0);
     expect(remoteSha(bare, 'gitops-fix/fixes')).toBeUndefined();
+    expect(first.stdout).toContain('git push -u origin gitops-fix/fixes');
     const pushed = await runBin(['fix', ...RULES, '--yes', '--push'], { cwd: dir });
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(remoteSha(bare, 'gitops-fix/fixes')).toBe(git(dir, 'rev-parse', 'gitops-fix/fixes').trim());
     expect(pushed.stdout).toContain('Pushed gitops-fix/fixes to origin (new branch).');
+    // Once pushed, the report does not tell the user to push by hand.
+    expect(pushed.stdout).not.toContain('git push');
+    const json = await runBin(['fix', ...RULES, '--yes', '--push', '--format', 'json'], { cwd: dir });
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout) as { push: { remote: string; branch: string; sha: string } | null; branch: { updated: unknown } | null };
+    expect(report.push).toMatchObject({ remote: 'origin', branch: 'gitops-fix/fixes', sha: git(dir, 'rev-parse', 'gitops-fix/fixes').trim() });
+    expect(report.branch?.updated).toMatchObject({ added: [], removed: [] });
     // The upstream of main is on another remote: the branch goes there.
     const fork = join(tempDir('gitops-fix-fork-'), 'fork.git');
     execFileSync('git', ['init', '-q', '--bare', fork]);
