@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
@@ -36,6 +36,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest runs one worker less than there are cores; many of these tests wait on child processes (git, helm,
+    // kubectl, the built CLI), so one more worker than cores keeps both cores busy (BENCHMARKS.md, "Test suite").
+    maxWorkers: availableParallelism() + 1,
     reporters: ['default', './test/support/skip-reporter.ts', ['json', { outputFile: '.test-results/vitest.json' }]],
     projects: [
       // Unit tests share one module cache per worker (isolate: false): they keep no state between files, and the engine loads once.
