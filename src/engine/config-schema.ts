@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { packageRoot } from './package-root.js';
 import type { Rule } from '../kit/index.js';
 import { configSchema } from './config.js';
-import { PSEUDO_RULES, ruleDocsUrl } from './rule-docs.js';
+import { docsReference, PSEUDO_RULES, ruleDocsUrl } from './rule-docs.js';
 
 /** Where the JSON Schema of `.gitops-fix.yaml` is in the package. */
 export const SCHEMA_FILE = 'schema/gitops-fix.schema.json';
@@ -42,7 +42,7 @@ export function configJsonSchema(rules: readonly Rule[]): JsonSchema {
   const ruleProps: Record<string, JsonSchema> = {};
   for (const rule of [...rules].sort((a, b) => a.meta.id.localeCompare(b.meta.id))) {
     const { meta } = rule;
-    const description = `${meta.title} (review item ${meta.reviewItem}, severity ${meta.severity}, phase ${meta.phase}). ${ruleDocsUrl(meta.id)}`;
+    const description = `${meta.title} (review item ${meta.reviewItem}, severity ${meta.severity}, phase ${meta.phase}). ${docsReference(meta.id, ruleDocsUrl(meta.id))}`;
     const options = ruleOptionsJsonSchema(rule);
     ruleProps[meta.id] = options
       ? { ...options, type: ['object', 'null'], description }

@@ -5,8 +5,28 @@ import { packageRoot } from './package-root.js';
 import { SYNTAX_RULE_ID } from './scan.js';
 import { DUPLICATE_OBJECT_RULE_ID, MISSING_FILE_RULE_ID, VALUES_NOT_MAP_RULE_ID } from './input-findings.js';
 
-/** The project's home; rule documentation links point into it. */
-export const REPOSITORY_URL = 'https://github.com/gitops-fix/gitops-fix';
+/**
+ * The web address of a package's source repository, from its package.json `repository` (a string or `{ url }`;
+ * `git+https://…/x.git` becomes `https://…/x`), or undefined when it declares none or one that is not a web address.
+ */
+export function repositoryUrlOf(pkg: { repository?: unknown }): string | undefined {
+  const r = pkg.repository;
+  const raw =
+    typeof r === 'string' ? r : r && typeof r === 'object' && typeof (r as { url?: unknown }).url === 'string' ? (r as { url: string }).url : undefined;
+  const url = raw?.replace(/^git\+/, '').replace(/\.git$/, '');
+  return url && /^https:\/\/[^/\s]+\/\S+$/.test(url) ? url : undefined;
+}
+
+let repository: { url: string | undefined } | undefined;
+
+/**
+ * The project's home, where documentation links point: the repository the installed package declares. Without one,
+ * reports link nowhere and name `gitops-fix explain <id>` instead (an address that does not exist helps nobody).
+ */
+export function repositoryUrl(): string | undefined {
+  repository ??= { url: repositoryUrlOf(JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { repository?: unknown }) };
+  return repository.url;
+}
 
 /** The README headings every rule has, in order. */
 export const RULE_README_HEADINGS = ['Why', 'Example', 'Fix', 'Options', 'References'] as const;
@@ -15,9 +35,21 @@ export type RuleReadmeSection = (typeof RULE_README_HEADINGS)[number];
 export const EXAMPLE_START = '<!-- example:start -->';
 export const EXAMPLE_END = '<!-- example:end -->';
 
-/** Web address of a rule's README. */
-export function ruleDocsUrl(ruleId: string): string {
-  return `${REPOSITORY_URL}/blob/main/transforms/${ruleId}/README.md`;
+/** Web address of a rule's README, when the package declares its repository. */
+export function ruleDocsUrl(ruleId: string): string | undefined {
+  const home = repositoryUrl();
+  return home && `${home}/blob/main/transforms/${ruleId}/README.md`;
+}
+
+/** Web address of a README section (`usage`, `suppressions`), when the package declares its repository. */
+export function readmeSectionUrl(anchor: string): string | undefined {
+  const home = repositoryUrl();
+  return home && `${home}#${anchor}`;
+}
+
+/** Where a rule or built-in finding is documented: its web address, or the command that prints it. */
+export function docsReference(id: string, url: string | undefined): string {
+  return url ?? `gitops-fix explain ${id}`;
 }
 
 /** Path of a rule's README in the installed package (shipped as `transforms/<id>/README.md`). */
@@ -61,8 +93,8 @@ export interface PseudoRule {
   readonly severity: Severity;
   readonly phase: Phase;
   readonly description: string;
-  /** README section that documents it. */
-  readonly docsUrl: string;
+  /** Anchor of the README section that documents it. */
+  readonly readmeSection: string;
 }
 
 export const SUPPRESSION_RULE_ID = 'suppression-without-reason';
@@ -76,7 +108,7 @@ export const PSEUDO_RULES: readonly PseudoRule[] = [
     description:
       'A YAML file with a syntax error cannot be applied by Flux, and gitops-fix cannot check or fix it. The finding points at the ' +
       'line and column of the first error; fix the YAML and run again.',
-    docsUrl: `${REPOSITORY_URL}#usage`,
+    readmeSection: 'usage',
   },
   {
     id: MISSING_FILE_RULE_ID,
@@ -87,7 +119,7 @@ export const PSEUDO_RULES: readonly PseudoRule[] = [
       'A kustomization.yaml that lists a resource, component, patch or generator file that does not exist fails `kustomize build`, ' +
       'and the Flux Kustomization that builds the directory fails with it. The finding points at the entry; create the file or ' +
       'remove the entry. Remote bases (URLs) are not checked.',
-    docsUrl: `${REPOSITORY_URL}#usage`,
+    readmeSection: 'usage',
   },
   {
     id: VALUES_NOT_MAP_RULE_ID,
@@ -98,7 +130,7 @@ export const PSEUDO_RULES: readonly PseudoRule[] = [
       'spec.values of a HelmRelease must be a map of chart values: a string or a list is rejected by the API server, so the ' +
       'release never applies. Rules read such a release as if it had no values, and every fix of its values is refused; write ' +
       'the values as a YAML map and run again.',
-    docsUrl: `${REPOSITORY_URL}#usage`,
+    readmeSection: 'usage',
   },
   {
     id: DUPLICATE_OBJECT_RULE_ID,
@@ -110,7 +142,7 @@ export const PSEUDO_RULES: readonly PseudoRule[] = [
       'the directory a Flux Kustomization applies) make `kustomize build` fail ("may not add resource with an already ' +
       'registered id"), and the Flux Kustomization with it. Each copy is reported, pointing at the other; no fix changes either ' +
       'copy, since a fix of one would leave the build as broken and the copies different. Remove one copy.',
-    docsUrl: `${REPOSITORY_URL}#usage`,
+    readmeSection: 'usage',
   },
   {
     id: SUPPRESSION_RULE_ID,
@@ -123,7 +155,7 @@ export const PSEUDO_RULES: readonly PseudoRule[] = [
       'and phase of the most severe finding it hides (low and phase 4 when it hides none), so a severity gate (`--fail-on`) ' +
       'still fails until a reason is written: `# gitops-fix-ignore <rule-id>: <reason>`, or the annotation ' +
       '`gitops-fix.io/ignore-reason`.',
-    docsUrl: `${REPOSITORY_URL}#suppressions`,
+    readmeSection: 'suppressions',
   },
 ];
 

@@ -39,13 +39,18 @@ describe('gitops-fix rules', () => {
       );
   });
 
-  it('json: metadata, fix kind, options as JSON Schema and the docs link', async () => {
-    const list = JSON.parse((await run((io) => rulesCommand({ format: 'json' }, io))).text) as { id: string; options: unknown; docs: string; fix: unknown }[];
+  it('json: metadata, fix kind, options as JSON Schema, and no docs link while the package declares no repository', async () => {
+    const list = JSON.parse((await run((io) => rulesCommand({ format: 'json' }, io))).text) as {
+      id: string;
+      options: unknown;
+      docs: string | null;
+      fix: unknown;
+    }[];
     expect(list.map((r) => r.id).sort()).toEqual(rules.map((r) => r.meta.id).sort());
     const slow = list.find((r) => r.id === 'externalsecret-slow-refresh')!;
     expect(slow.fix).toEqual({ kind: 'edit', safe: true });
     expect(slow.options).toMatchObject({ type: 'object', properties: { maxInterval: { type: 'string', default: '5m' } } });
-    expect(slow.docs).toBe('https://github.com/gitops-fix/gitops-fix/blob/main/transforms/externalsecret-slow-refresh/README.md');
+    expect(slow.docs).toBeNull();
     expect(list.find((r) => r.id === 'gitrepository-dev-branch')!.options).toBeNull();
   });
 

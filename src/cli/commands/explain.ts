@@ -1,6 +1,6 @@
 import { GitopsFixError } from '../../engine/errors.js';
 import { ruleById, unknownRule } from '../../engine/registry.js';
-import { fixLabel, PSEUDO_RULES, pseudoRule, readRuleReadme, ruleReadmePath } from '../../engine/rule-docs.js';
+import { fixLabel, PSEUDO_RULES, pseudoRule, readmeSectionUrl, readRuleReadme, ruleReadmePath } from '../../engine/rule-docs.js';
 import { colorEnabled, painter, type Paint } from '../colors.js';
 import { OK } from '../exit-codes.js';
 import { lineWriter, type CliIO } from '../io.js';
@@ -31,7 +31,7 @@ export async function explainCommand(id: string, io: CliIO): Promise<number> {
   if (pseudo) {
     out(
       renderMarkdown(
-        `# ${pseudo.id}\n\n${pseudo.title}\n\nSeverity **${pseudo.severity}** · reported by gitops-fix itself (not a review item) · fix: **report only**\n\n${pseudo.description}\n\nMore: ${pseudo.docsUrl}\n`,
+        `# ${pseudo.id}\n\n${pseudo.title}\n\nSeverity **${pseudo.severity}** · reported by gitops-fix itself (not a review item) · fix: **report only**\n\n${pseudo.description}\n\nMore: ${readmeSectionUrl(pseudo.readmeSection) ?? `the README, section ${pseudo.readmeSection}`}\n`,
         paint,
       ),
     );

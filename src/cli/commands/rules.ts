@@ -37,7 +37,7 @@ export function rulesJson(rules: readonly Rule[]): string {
       requires: r.meta.requires ?? [],
       after: r.meta.after ?? [],
       options: ruleOptionsJsonSchema(r),
-      docs: ruleDocsUrl(r.meta.id),
+      docs: ruleDocsUrl(r.meta.id) ?? null,
     })),
     null,
     2,

@@ -1,5 +1,5 @@
 import { PHASE_TITLES, type Phase, type Rule } from '../../kit/index.js';
-import { PSEUDO_RULES, ruleDocsUrl } from '../../engine/rule-docs.js';
+import { docsReference, PSEUDO_RULES, readmeSectionUrl, ruleDocsUrl } from '../../engine/rule-docs.js';
 import type { Finding } from '../../engine/scan.js';
 import type { ScanReport } from '../../engine/session.js';
 
@@ -21,7 +21,8 @@ interface Case {
   readonly id: string;
   readonly title: string;
   readonly phase: Phase;
-  readonly url: string;
+  /** The documentation's web address, or the command that prints it. */
+  readonly docs: string;
   readonly findings: readonly Finding[];
   readonly suppressed: readonly Finding[];
 }
@@ -35,7 +36,7 @@ function testcase(c: Case): string {
       `${where} ${f.message}`,
       f.reviewItem === null ? '' : `Review item ${f.reviewItem}, severity ${f.severity}, phase ${f.phase}.`,
       f.fixable ? 'Fix: gitops-fix fix' : 'No automatic fix.',
-      `Documentation: ${c.url}`,
+      `Documentation: ${c.docs}`,
     ]
       .filter(Boolean)
       .join('\n');
@@ -58,14 +59,15 @@ export function scanJunit(report: ScanReport): string {
     id: r.meta.id,
     title: r.meta.title,
     phase: r.meta.phase,
-    url: ruleDocsUrl(r.meta.id),
+    docs: docsReference(r.meta.id, ruleDocsUrl(r.meta.id)),
     findings: report.findings.filter((f) => f.ruleId === r.meta.id),
     suppressed: suppressed.filter((f) => f.ruleId === r.meta.id),
   }));
   for (const p of PSEUDO_RULES) {
     const findings = report.findings.filter((f) => f.ruleId === p.id);
     const hidden = suppressed.filter((f) => f.ruleId === p.id);
-    if (findings.length || hidden.length) cases.push({ id: p.id, title: p.title, phase: p.phase, url: p.docsUrl, findings, suppressed: hidden });
+    if (findings.length || hidden.length)
+      cases.push({ id: p.id, title: p.title, phase: p.phase, docs: docsReference(p.id, readmeSectionUrl(p.readmeSection)), findings, suppressed: hidden });
   }
   const phases = [...new Set(cases.map((c) => c.phase))].sort();
   const failed = (cs: readonly Case[]) => cs.filter((c) => c.findings.length).length;

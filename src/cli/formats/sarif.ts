@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { Rule, Severity } from '../../kit/index.js';
 import type { FindingFix } from '../../engine/fix-regions.js';
 import { findingKey } from '../../engine/plan.js';
-import { fixLabel, PSEUDO_RULES, readmeSection, readRuleReadme, REPOSITORY_URL, ruleDocsUrl } from '../../engine/rule-docs.js';
+import { docsReference, fixLabel, PSEUDO_RULES, readmeSection, readmeSectionUrl, readRuleReadme, repositoryUrl, ruleDocsUrl } from '../../engine/rule-docs.js';
 import type { Finding } from '../../engine/scan.js';
 import type { ScanReport } from '../../engine/session.js';
 import type { Suppression } from '../../engine/suppress.js';
@@ -34,14 +34,15 @@ function ruleDescriptor(rule: Rule, readme: string | undefined) {
   const why = readme ? readmeSection(readme, 'Why') : undefined;
   const fix = readme ? readmeSection(readme, 'Fix') : undefined;
   const url = ruleDocsUrl(meta.id);
-  const markdown = [why && `## Why\n\n${why}`, fix && `## Fix\n\n${fix}`, `[Documentation](${url})`].filter(Boolean).join('\n\n');
+  const docs = url ? `[Documentation](${url})` : `Documentation: \`gitops-fix explain ${meta.id}\``;
+  const markdown = [why && `## Why\n\n${why}`, fix && `## Fix\n\n${fix}`, docs].filter(Boolean).join('\n\n');
   return {
     id: meta.id,
     name: meta.id,
     shortDescription: { text: meta.title },
     fullDescription: { text: why ?? meta.title, ...(why ? { markdown: why } : {}) },
-    helpUri: url,
-    help: { text: [why, fix && `Fix: ${fix}`, `Documentation: ${url}`].filter(Boolean).join('\n\n'), markdown },
+    ...(url ? { helpUri: url } : {}),
+    help: { text: [why, fix && `Fix: ${fix}`, `Documentation: ${docsReference(meta.id, url)}`].filter(Boolean).join('\n\n'), markdown },
     defaultConfiguration: { level: sarifLevel(meta.severity) },
     properties: {
       tags: ['security', 'flux', 'gitops', `phase-${meta.phase}`, `review-item-${meta.reviewItem}`],
@@ -55,13 +56,14 @@ function ruleDescriptor(rule: Rule, readme: string | undefined) {
 }
 
 function pseudoDescriptor(p: (typeof PSEUDO_RULES)[number]) {
+  const url = readmeSectionUrl(p.readmeSection);
   return {
     id: p.id,
     name: p.id,
     shortDescription: { text: p.title },
     fullDescription: { text: p.description, markdown: p.description },
-    helpUri: p.docsUrl,
-    help: { text: p.description, markdown: `${p.description}\n\n[Documentation](${p.docsUrl})` },
+    ...(url ? { helpUri: url } : {}),
+    help: { text: p.description, markdown: url ? `${p.description}\n\n[Documentation](${url})` : p.description },
     defaultConfiguration: { level: sarifLevel(p.severity) },
     properties: { tags: ['gitops-fix'], 'security-severity': SECURITY_SEVERITY[p.severity], severity: p.severity, phase: p.phase, fix: 'report only' },
   };
@@ -131,7 +133,7 @@ export function sarifLog(report: ScanReport, opts: SarifOptions) {
             name: 'gitops-fix',
             version: opts.version,
             semanticVersion: opts.version,
-            informationUri: REPOSITORY_URL,
+            ...(repositoryUrl() ? { informationUri: repositoryUrl() } : {}),
             rules: descriptors,
           },
         },
