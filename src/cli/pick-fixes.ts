@@ -6,6 +6,7 @@ import { promptsFor } from '../engine/fix/ask.js';
 import { originalFindingLines } from '../engine/fix/original-lines.js';
 import type { PickChoice, PickOffer } from '../engine/fix/types.js';
 import { objectName } from '../engine/messages.js';
+import { REPOSITORY } from '../engine/digest.js';
 import { findingKey, type RulePlan } from '../engine/plan.js';
 import type { Finding } from '../engine/scan.js';
 import type { Paint } from './colors.js';
@@ -40,9 +41,9 @@ function oneLine(s: string): string {
 const ASK = 'ask:';
 
 /** The rules with something to offer, in plan order (phase, then severity), one group each. */
-function groupsOf(offer: PickOffer): PickGroup[] {
+export function groupsOf(offer: PickOffer): PickGroup[] {
   const lines = originalFindingLines(offer.plan);
-  const at = (f: Finding) => `${f.file}:${lines.get(f) ?? f.line}`;
+  const at = (f: Finding) => (f.file === REPOSITORY ? '(repository)' : `${f.file}:${lines.get(f) ?? f.line}`);
   const out: PickGroup[] = [];
   for (const rp of offer.plan.rules) {
     const m = rp.rule.meta;

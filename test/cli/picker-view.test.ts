@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { groupsOf } from '../../src/cli/pick-fixes.js';
 import { fitWhere, truncate, visibleRows, type PickGroup } from '../../src/cli/picker-view.js';
+import { planFixes } from '../../src/engine/plan.js';
+import { selectRules } from '../../src/engine/registry.js';
+import { openSession } from '../../src/engine/session.js';
+import { EXAMPLE_REPO } from '../support/git-repo.js';
 
 const group = (id: string, entries: [string, string][]): PickGroup => ({
   id,
@@ -35,5 +40,16 @@ describe('picker list', () => {
     expect(truncate('abc', 4)).toBe('abc');
     expect(fitWhere('infra/kubernetes/flux/infrastructure/vault/helmrelease.yaml:109', 30)).toBe('…re/vault/helmrelease.yaml:109');
     expect(fitWhere('infra/kubernetes/flux/infrastructure/vault/helmrelease.yaml:109', 30)).toHaveLength(30);
+  });
+});
+
+describe('picker entries', () => {
+  it('name a repository-wide finding "(repository)", not a line of a file', () => {
+    const s = openSession(EXAMPLE_REPO);
+    const plan = planFixes(s.repo, { rules: selectRules({ ruleIds: ['secret-rotation-undocumented'] }), options: s.options });
+    const groups = groupsOf({ plan, selected: new Set(['secret-rotation-undocumented']), askable: new Map() });
+    const entries = groups.flatMap((g) => g.entries);
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.map((e) => e.where)).toEqual(entries.map(() => '(repository)'));
   });
 });
