@@ -5,7 +5,7 @@
  * They have no automatic fix; the message says what to do.
  */
 import { GROUPS, kustomizeFileView, type Repo, type RepoFile, type Resource } from '../kit/index.js';
-import { dirOf, isKustomizeFileName, joinPath } from '../kit/data.js';
+import { dirOf, isKustomizeFileName, joinPath, stringsOf } from '../kit/data.js';
 import type { Finding } from './scan.js';
 
 export const MISSING_FILE_RULE_ID = 'kustomize-missing-file';
@@ -103,8 +103,6 @@ function objectId(r: Resource): string | undefined {
   return `${r.group}\0${r.kind}\0${r.namespace ?? ''}\0${r.name}`;
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-
 /**
  * The objects each build adds as resources: a directory with a kustomization.yaml adds its `resources`, `bases`,
  * `components` and `crds` (files, or directories built the same way); a directory without one (a Flux
@@ -140,7 +138,7 @@ function buildObjects(repo: Repo): Map<string, Resource[]> {
     const out: Resource[] = [];
     const k = repo.flux.kustomizeFile(dir);
     if (k) {
-      for (const e of ['resources', 'bases', 'components', 'crds'].flatMap((field) => strings(k.get([field])))) {
+      for (const e of ['resources', 'bases', 'components', 'crds'].flatMap((field) => stringsOf(k.get([field])))) {
         if (isRemote(e)) continue;
         const p = joinPath(dir, e);
         const f = repo.file(p);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Phase } from '../../kit/index.js';
 import { GitopsFixError, ioReason } from '../errors.js';
 import { RULE_TRAILER } from '../messages.js';
-import { foreignCommit } from './publish.js';
+import { foreignCommit, lastCommit } from './publish.js';
 import { gitProbe, gitSync } from './run.js';
 import { samePath, worktrees, type GitRepoInfo } from './repository.js';
 
@@ -90,12 +90,11 @@ export function checkReviewBranch(info: GitRepoInfo, name: string, force: boolea
     return { name, tip, checkedOutHere, update: true };
   }
   if (checkedOutHere) throw checkedOutHereError(name);
-  const trailer = gitSync(info.topLevel, ['log', '-1', `--format=%(trailers:key=${RULE_TRAILER},valueonly)`, tip]).trim();
-  if (!trailer) {
-    const subject = gitSync(info.topLevel, ['log', '-1', '--format=%s', tip]).trim();
+  const last = lastCommit(info.topLevel, tip);
+  if (!last.ours) {
     throw new GitopsFixError(
       'branch-not-ours',
-      `branch ${name} was not made by gitops-fix (its last commit ${tip.slice(0, 12)} "${subject}" has no ${RULE_TRAILER} trailer): --force replaces only review branches gitops-fix made; pass another --branch`,
+      `branch ${name} was not made by gitops-fix (its last commit ${tip.slice(0, 12)} "${last.subject}" has no ${RULE_TRAILER} trailer): --force replaces only review branches gitops-fix made; pass another --branch`,
     );
   }
   return { name, tip, checkedOutHere };

@@ -108,11 +108,17 @@ function commitsNotOn(cwd: string, tip: string, base: string): { sha: string; su
  * not on `base`. Returns the first commit that is not ours, or undefined when the branch is ours.
  */
 export function foreignCommit(cwd: string, tip: string, base: string): { sha: string; subject: string } | undefined {
-  const last = gitSync(cwd, ['log', '-1', `--format=%H%x1f%s%x1f%(trailers:key=${RULE_TRAILER},valueonly)`, tip])
+  const last = lastCommit(cwd, tip);
+  if (!last.ours) return last;
+  return commitsNotOn(cwd, tip, base).find((c) => !c.ours);
+}
+
+/** The last commit of `tip`, with whether it carries the rule trailer (gitops-fix made it). */
+export function lastCommit(cwd: string, tip: string): { sha: string; subject: string; ours: boolean } {
+  const [sha, subject, rule] = gitSync(cwd, ['log', '-1', `--format=%H%x1f%s%x1f%(trailers:key=${RULE_TRAILER},valueonly)`, tip])
     .trim()
     .split('\x1f');
-  if (!last[2]?.trim()) return { sha: last[0]!, subject: last[1] ?? '' };
-  return commitsNotOn(cwd, tip, base).find((c) => !c.ours);
+  return { sha: sha ?? tip, subject: subject ?? '', ours: !!rule?.trim() };
 }
 
 /** One fix listed in a review commit: rule, file and message (not the line, which moves when the base moves). */

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, posix, sep } from 'node:path';
+import { dirOf, isKustomizeFileName } from '../../kit/data.js';
 import type { RepoFile } from '../../kit/index.js';
 import { gitEnv } from '../git-env.js';
 
@@ -110,16 +111,14 @@ export function isInside(root: string, abs: string): boolean {
   }
 }
 
-const KUSTOMIZE_FILE = /(^|\/)(kustomization\.ya?ml|Kustomization)$/;
-
 /** `.json` files that kustomization.yaml files list as resources (relative paths inside the repository). */
 export function listedJsonFiles(files: readonly RepoFile[]): string[] {
   const out = new Set<string>();
   for (const f of files) {
-    if (f.status !== 'parsed' || !KUSTOMIZE_FILE.test(f.path)) continue;
+    if (f.status !== 'parsed' || !isKustomizeFileName(f.path)) continue;
     const k = f.resources[0];
     if (!k || (k.group !== '' && k.group !== 'kustomize.config.k8s.io')) continue;
-    const dir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '';
+    const dir = dirOf(f.path);
     for (const field of ['resources', 'bases', 'components', 'crds']) {
       const list = k.get([field]);
       if (!Array.isArray(list)) continue;
