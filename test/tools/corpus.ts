@@ -17,7 +17,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Repo, Rule } from '../../src/kit/index.js';
 import { Planner, reintroduced, type Plan, type RulePlan } from '../../src/engine/plan.js';
@@ -144,8 +144,10 @@ async function failingBuilds(root: string, dirs: readonly string[]): Promise<Map
     if (err !== undefined) out.set(dirs[0]!, err);
     return out;
   }
-  const all = mkdtempSync(join(root, '.gitops-fix-corpus-all-'));
-  writeFileSync(join(all, 'kustomization.yaml'), `resources:\n${dirs.map((d) => `  - ${JSON.stringify(join('..', d))}`).join('\n')}\n`);
+  // The kustomization that lists them lives outside the repository (nothing is written into it): kustomize takes
+  // directories from anywhere.
+  const all = mkdtempSync(join(tmpdir(), 'gitops-fix-corpus-all-'));
+  writeFileSync(join(all, 'kustomization.yaml'), `resources:\n${dirs.map((d) => `  - ${JSON.stringify(relative(all, join(root, d)))}`).join('\n')}\n`);
   const err = await kustomizeBuild(all);
   rmSync(all, { recursive: true, force: true });
   if (err === undefined) return out;
