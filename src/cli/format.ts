@@ -137,11 +137,7 @@ function packedLines(group: readonly Finding[], paint: Paint, width: number): st
     `    ${paint('dim', `the same for ${others.length} more${dir ? ` in ${dir}` : ''}:`)}`,
     ...shared.flatMap(([tail, list]) => [
       `      ${paint('dim', `${tail} in ${list.length} directories:`)}`,
-      ...pack(
-        list.map((f) => rel(f).slice(0, Math.max(0, rel(f).lastIndexOf('/'))) || '.'),
-        '        ',
-        width,
-      ).map((l) => paint('cyan', l)),
+      ...pack(braced(list.map((f) => rel(f).slice(0, Math.max(0, rel(f).lastIndexOf('/'))) || '.')), '        ', width).map((l) => paint('cyan', l)),
     ]),
     ...pack(
       single.map((f) => `${rel(f)}:${f.line}:${f.column}`),
@@ -149,6 +145,40 @@ function packedLines(group: readonly Finding[], paint: Paint, width: number): st
       width,
     ).map((l) => paint('cyan', l)),
   ];
+}
+
+/**
+ * Directories written the way a shell would expand them, in their order: those that differ in one segment only share
+ * one word, `apps/downloads/{bazarr,radarr,sonarr}/app` (same parent and last segment) or `tofu-controller/{app,plans}`
+ * (same parent). Each directory appears in exactly one word.
+ */
+export function braced(dirs: readonly string[]): string[] {
+  const segments = dirs.map((d) => d.split('/'));
+  // Key of the word a directory joins: parent + last segment shared (middle varies), else parent shared (last varies).
+  const middleKey = (p: string[]) => (p.length >= 3 ? `${p.slice(0, -2).join('/')}/{}/${p.at(-1)}` : undefined);
+  const lastKey = (p: string[]) => (p.length >= 2 ? `${p.slice(0, -1).join('/')}/{}` : undefined);
+  const count = (keys: (string | undefined)[]) => {
+    const n = new Map<string, number>();
+    for (const k of keys) if (k) n.set(k, (n.get(k) ?? 0) + 1);
+    return n;
+  };
+  const middles = count(segments.map(middleKey));
+  const keyOf = segments.map((p) => {
+    const m = middleKey(p);
+    return m && (middles.get(m) ?? 0) > 1 ? { key: m, part: p.at(-2) } : undefined;
+  });
+  const lasts = count(segments.map((p, i) => (keyOf[i] ? undefined : lastKey(p))));
+  segments.forEach((p, i) => {
+    const l = lastKey(p);
+    if (!keyOf[i] && l && (lasts.get(l) ?? 0) > 1) keyOf[i] = { key: l, part: p.at(-1) };
+  });
+  const words = new Map<string, string[]>();
+  dirs.forEach((d, i) => {
+    const k = keyOf[i];
+    if (!k) words.set(`\0${d}`, [d]);
+    else words.set(k.key, [...(words.get(k.key) ?? []), k.part ?? '']);
+  });
+  return [...words].map(([key, parts]) => (key.startsWith('\0') ? key.slice(1) : key.replace('{}', `{${parts.join(',')}}`)));
 }
 
 /** A critical or high rule: every finding; many findings saying the same thing share one message and pack their locations. */
