@@ -168,8 +168,11 @@ export function fixText(o: FixOutcome, paint: Paint, opts: FixTextOptions = {}):
   } else if (o.branch) {
     const b = o.branch;
     const was = b.previous ? ` (it was at ${b.previous.slice(0, 12)}; to restore it: git branch --force ${b.branch} ${b.previous.slice(0, 12)})` : '';
+    const commits = `${b.commits.length} commit${b.commits.length === 1 ? '' : 's'}`;
     out.push(
-      `${b.replaced ? 'Replaced' : 'Created'} branch ${paint('bold', b.branch)}${was} from ${b.base.slice(0, 12)} with ${b.commits.length} commit${b.commits.length === 1 ? '' : 's'}:`,
+      b.updated?.kept
+        ? `Branch ${paint('bold', b.branch)} already holds these fixes on ${b.base.slice(0, 12)}, so it was left as it was (${commits}, none new):`
+        : `${b.replaced ? 'Replaced' : 'Created'} branch ${paint('bold', b.branch)}${was} from ${b.base.slice(0, 12)} with ${commits}:`,
     );
     for (const c of b.commits) out.push(`  ${paint('yellow', c.sha.slice(0, 12))} ${c.subject}`);
     out.push(

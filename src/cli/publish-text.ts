@@ -8,7 +8,7 @@ export function publishedText(o: FixOutcome, paint: Paint): string {
   const out: string[] = [];
   const b = o.branch;
   const u = b?.updated;
-  if (b && u) {
+  if (b && u && !u.kept) {
     const how = u.rebased ? `rebuilt from ${b.base.slice(0, 12)} (the new HEAD)` : `rebuilt from ${b.base.slice(0, 12)}`;
     out.push(
       '',

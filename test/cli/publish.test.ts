@@ -107,6 +107,17 @@ describe('the review branch, pushed and proposed', { timeout: SLOW }, () => {
     expect(edit).toHaveLength(1);
     expect(edit[0]!.slice(0, 5)).toEqual(['pr', 'edit', '7', '--repo', 'acme/flux']);
     expect(gh.calls().filter((c) => c[1] === 'create')).toHaveLength(1);
+
+    // Nothing changed since: the branch is left as it was (no new commits, nothing to force-push).
+    const tip = git(dir, 'rev-parse', 'gitops-fix/fixes').trim();
+    const same = await runBin(['fix', ...RULES, '--yes', '--push'], { cwd: dir, env });
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toMatch(/Branch gitops-fix\/fixes already holds these fixes on [0-9a-f]{12}, so it was left as it was \(1 commit, none new\)/);
+    expect(same.stdout).toContain(tip.slice(0, 12));
+    expect(same.stdout).not.toContain('Updated gitops-fix/fixes in place');
+    expect(same.stdout).toContain('Pushed gitops-fix/fixes to origin (already there).');
+    expect(git(dir, 'rev-parse', 'gitops-fix/fixes').trim()).toBe(tip);
+    expect(remoteSha(bare, 'gitops-fix/fixes')).toBe(tip);
   });
 
   it("never overwrites a remote review branch that has someone else's commit, nor a local branch gitops-fix did not make", async () => {

@@ -145,6 +145,33 @@ export interface BranchChanges {
   readonly unchanged: number;
   /** The previous branch did not start from the new base (main moved on since). */
   readonly rebased: boolean;
+  /**
+   * The previous branch already held the same commits (same trees, same messages) on the same base, so it was left
+   * as it was: no new commits, nothing for --push to force.
+   */
+  readonly kept: boolean;
+}
+
+/**
+ * The commits of `previous` after `base` when they make the same content as those of `next`: the same number of
+ * commits, each with the same tree and the same message (commit and author dates may differ), and `previous`
+ * starting from `base`. Otherwise undefined.
+ */
+export function sameCommits(cwd: string, base: string, previous: string, next: string): string[] | undefined {
+  if (gitProbe(cwd, ['merge-base', '--is-ancestor', base, previous]) === undefined) return undefined;
+  const chain = (tip: string) =>
+    gitProbe(cwd, ['log', '--first-parent', '--reverse', '--format=%H%x1f%T%x1f%P%x1f%B%x1e', `${base}..${tip}`])
+      ?.split('\x1e')
+      .map((c) => c.replace(/^\n/, ''))
+      .filter(Boolean)
+      .map((c) => {
+        const [sha = '', tree = '', parents = '', message = ''] = c.split('\x1f');
+        return { sha, tree, merge: parents.includes(' '), message: message.trim() };
+      });
+  const a = chain(previous);
+  const b = chain(next);
+  if (!a || !b || a.length !== b.length || a.some((c) => c.merge)) return undefined;
+  return a.every((c, i) => c.tree === b[i]?.tree && c.message === b[i]?.message) ? a.map((c) => c.sha) : undefined;
 }
 
 /** Compare the fixes of the previous review branch with those of the rebuilt one (both read from their commits). */
@@ -157,6 +184,7 @@ export function branchChanges(cwd: string, previous: string, next: string, base:
     removed: [...before].filter((f) => !after.has(f)),
     unchanged: [...after].filter((f) => before.has(f)).length,
     rebased,
+    kept: false,
   };
 }
 

@@ -5,7 +5,7 @@ import { CancelledError, throwIfCancelled } from '../cancel.js';
 import { GitopsFixError } from '../errors.js';
 import type { FileChange } from '../plan.js';
 import type { BranchTarget } from './branch.js';
-import { branchChanges, type BranchChanges } from './publish.js';
+import { branchChanges, sameCommits, type BranchChanges } from './publish.js';
 import { git, gitDetail, gitProbe, gitSync } from './run.js';
 import { posixJoin, worktrees, type GitRepoInfo } from './repository.js';
 
@@ -202,6 +202,14 @@ export class ReviewBranch {
     try {
       throwIfCancelled(signal);
       const { name, tip: previous } = this.target;
+      // A rebuilt review branch that comes out the same as the one there is left as it was (as Renovate does).
+      const last = this.commits[this.commits.length - 1]?.sha;
+      const kept = previous && last && this.target.update ? sameCommits(this.info.topLevel, this.info.head!, previous, last) : undefined;
+      if (kept) {
+        const commits = this.commits.map((c, i) => ({ ...c, sha: kept[i] ?? c.sha }));
+        const updated = { ...branchChanges(this.info.topLevel, previous!, previous!, this.info.head!), kept: true };
+        return { branch: name, base: this.info.head!, commits, replaced: false, previous: previous!, updated };
+      }
       if (this.commits.length) {
         const holder = worktrees(this.info.topLevel).find((w) => w.branch === `refs/heads/${name}`);
         if (holder) throw new GitopsFixError('branch-checked-out', `branch ${name} is now checked out in the worktree ${holder.path}: nothing was replaced`);
@@ -225,7 +233,6 @@ export class ReviewBranch {
           );
         }
       }
-      const last = this.commits[this.commits.length - 1]?.sha;
       const updated = previous && last && this.target.update ? { updated: branchChanges(this.info.topLevel, previous, last, this.info.head!) } : {};
       return { branch: name, base: this.info.head!, commits: [...this.commits], replaced: !!previous, ...(previous ? { previous } : {}), ...updated };
     } finally {
