@@ -91,6 +91,9 @@ for (const key of Object.keys(JSON_SCHEMAS)) {
   validators.set(key, validate as unknown as CompiledValidator);
 }
 
+/** The kinds validated against a hand-written JSON Schema of schemas/ (`apiVersion/kind`). */
+export const HAND_WRITTEN_KINDS: readonly string[] = Object.keys(JSON_SCHEMAS).sort();
+
 /** The kinds `validateResource` knows (`apiVersion/kind`). */
 export const KNOWN_KINDS: readonly string[] = [...validators.keys()].sort();
 
