@@ -307,6 +307,9 @@ describe('hand-written schemas (Flux and External Secrets kinds)', () => {
       '/spec/provider/vault/version: must be one of ["v1","v2"]',
     ]);
     expect(validateResource(set(ss, ['spec', 'refreshInterval'], true)).join('\n')).toMatch(/\/spec\/refreshInterval: must be integer/);
+    expect(validateResource(rename(ss, ['spec', 'provider', 'vault', 'auth', 'tokenSecretRef'], 'tokenSecretRefs'))).toEqual([
+      '/spec/provider/vault/auth: unknown field "tokenSecretRefs"',
+    ]);
     expect(validateResource(set(ss, ['spec', 'provider', 'fake'], { data: [] }))).toEqual(['/spec/provider: must NOT have more than 1 properties']);
     expect(validateResource(set(ss, ['spec', 'provider'], { gcpsm: { projectID: 'p', auth: { workloadIdentity: {} } } }))).toEqual([]);
     expect(validateResource(set(css, ['metadata', 'namespace'], 'external-secrets'))).toEqual(['/metadata/namespace: ClusterSecretStore is cluster-scoped']);
@@ -348,6 +351,7 @@ describe('hand-written schemas (Flux and External Secrets kinds)', () => {
     ]);
     expect(validateResource(set(ks, ['spec', 'prune'], undefined))).toEqual(['/spec: missing required field "prune"']);
     expect(validateResource(rename(gitRepo, ['spec', 'ref', 'branch'], 'brnach'))).toEqual(['/spec/ref: unknown field "brnach"']);
+    expect(validateResource(set(gitRepo, ['spec', 'ref'], 'main'))).toEqual(['/spec/ref: must be object']);
     expect(validateResource(set(gitRepo, ['spec', 'url'], 'git@github.com:org/repo'))).toEqual(['/spec/url: must match ^(http|https|ssh)://.*$']);
     expect(validateResource(set(gitRepo, ['spec', 'serviceAccountName'], 'flux')).join('\n')).toMatch(/\/spec\/provider: must be one of \["aws","azure"\]/);
     expect(validateResource(set(set(gitRepo, ['spec', 'serviceAccountName'], 'flux'), ['spec', 'provider'], 'azure'))).toEqual([]);
@@ -355,6 +359,7 @@ describe('hand-written schemas (Flux and External Secrets kinds)', () => {
 
   it('HelmRepository and OCIRepository: misspelt fields, wrong types and patterns', () => {
     expect(validateResource(rename(helmRepo, ['spec', 'interval'], 'intervall'))).toEqual(['/spec: unknown field "intervall"']);
+    expect(validateResource(set(helmRepo, ['spec', 'interval'], 60))).toEqual(['/spec/interval: must be string']);
     expect(validateResource(set(helmRepo, ['spec', 'url'], 'helm.releases.hashicorp.com'))).toEqual(['/spec/url: must match ^(http|https|oci)://.*$']);
     expect(validateResource(set(helmRepo, ['spec', 'timeout'], '1h'))).toEqual(['/spec/timeout: must match ^([0-9]+(\\.[0-9]+)?(ms|s|m))+$']);
     expect(validateResource(rename(ociRepo, ['spec', 'layerSelector', 'mediaType'], 'mediatype'))).toEqual(['/spec/layerSelector: unknown field "mediatype"']);
