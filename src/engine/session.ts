@@ -27,10 +27,19 @@ export function openSession(dir: string, configFile?: string, configDir: string 
   return { root, loaded, repo, options };
 }
 
-/** openSession that gives the event loop a turn between files and stops with a CancelledError when `signal` is aborted. */
-export async function openSessionAsync(dir: string, configFile: string | undefined, configDir: string, signal?: AbortSignal): Promise<Session> {
+/**
+ * openSession that gives the event loop a turn between files and stops with a CancelledError when `signal` is
+ * aborted; a large repository is read and parsed on worker threads.
+ */
+export async function openSessionAsync(
+  dir: string,
+  configFile: string | undefined,
+  configDir: string = dir,
+  signal?: AbortSignal,
+  onProgress?: OnProgress,
+): Promise<Session> {
   const { root, loaded, options } = sessionConfig(dir, configFile, configDir);
-  const repo = await loadRepoAsync(root, { settings: loaded.settings }, signal);
+  const repo = await loadRepoAsync(root, { settings: loaded.settings, ...(onProgress ? { onProgress } : {}) }, signal);
   return { root, loaded, repo, options };
 }
 

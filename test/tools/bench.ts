@@ -1,10 +1,12 @@
 /**
- * Benchmark: `npm run bench [-- --clusters N --namespaces M --runs R --json]`.
+ * Benchmark: `npm run bench [-- --clusters N --namespaces M --runs R --baseline DIR --json]`.
  *
  * Generates a synthetic fleet (test/tools/fleet.ts: ~10,000 YAML files by default) in a temporary git repository,
  * and measures the built CLI (dist/, `npm run build` first) as a child process under /usr/bin/time: wall time, CPU
  * time (user + system) and peak RSS of
- * - `scan` of the fleet, of every shared-corpus repository and of the example repository,
+ * - `scan` of the fleet, of every shared-corpus repository and of the example repository: as it runs by default
+ *   (worker threads for a large repository), on one thread (GITOPS_FIX_THREADS=1) and, with `--baseline DIR` (a
+ *   built checkout of another version, e.g. main), that version's scan, all in the same run,
  * - the parse floor of the same files in the same run: a node process that reads each file and runs
  *   `parseAllDocuments` on it, nothing else (the file list is the loader's own, written to a file beforehand),
  * - `fix --dry-run --phase all --yes` of the fleet,
@@ -56,12 +58,12 @@ const hasTime = (() => {
 })();
 
 /** Run node with args under /usr/bin/time (or without it: wall time only, RSS from the child's own report). */
-function measure(args: readonly string[], cwd: string): Promise<Sample> {
+function measure(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const cmd = hasTime ? TIME : process.execPath;
     const full = hasTime ? ['-f', 'BENCH %e %U %S %M', process.execPath, ...args] : [...args];
-    const child = spawn(cmd, full, { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
+    const child = spawn(cmd, full, { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...env } });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
@@ -120,6 +122,13 @@ function listTree(dir: string, listFile: string): Tree {
 
 const floor = (dir: string, t: Tree) => measure(['--input-type=module', '-e', FLOOR, dir, t.list, YAML], dir);
 const cli = (args: readonly string[], cwd: string) => measure([CLI, ...args], cwd);
+/** The CLI on one thread. */
+const cli1 = (args: readonly string[], cwd: string) => measure([CLI, ...args], cwd, { GITOPS_FIX_THREADS: '1' });
+
+function argText(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
 
 function gitInit(dir: string): void {
   const g = (...a: string[]) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...a], { cwd: dir, stdio: 'ignore' });
@@ -181,6 +190,16 @@ function arg(argv: string[], name: string, fallback: number): number {
 
 export async function bench(argv: string[]): Promise<{ rows: Row[]; machine: string }> {
   const runs = arg(argv, 'runs', 3);
+  const baselineDir = argText(argv, 'baseline');
+  const baselineCli = baselineDir ? join(baselineDir, 'dist', 'bin', 'gitops-fix.js') : undefined;
+  if (baselineCli) readFileSync(baselineCli);
+  const baseline = (args: readonly string[], cwd: string) => measure([baselineCli!, ...args], cwd);
+  /** Rows for the same scan by the baseline version and on one thread, next to the default one. */
+  const variants = async (name: string, dir: string, files: number, mb: number, floorSample: Sample): Promise<void> => {
+    const args = ['scan', dir, '--format', 'json'];
+    if (baselineCli) rows.push({ what: `${name} (baseline ${basename(baselineDir!)})`, files, mb, sample: await repeat(runs, () => baseline(args, dir)), floor: floorSample });
+    rows.push({ what: `${name} (1 thread)`, files, mb, sample: await repeat(runs, () => cli1(args, dir)), floor: floorSample });
+  };
   const fleetOpts = { clusters: arg(argv, 'clusters', DEFAULT_FLEET.clusters), namespaces: arg(argv, 'namespaces', DEFAULT_FLEET.namespaces) };
   const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
   const tmp = mkdtempSync(join(tmpdir(), 'gitops-fix-bench-'));
@@ -205,9 +224,10 @@ export async function bench(argv: string[]): Promise<{ rows: Row[]; machine: str
       mb,
       sample: scanFleet,
       floor: floorFleet,
-      target: '≤ 10 s, ≤ 1 GiB, ≤ 1.5 × floor',
-      ok: scanFleet.wall <= 10 && scanFleet.rssMiB <= 1024 && scanFleet.wall <= 1.5 * floorFleet.wall,
+      target: '≤ 10 s, ≤ 1 GiB, ≤ 1.0 × floor',
+      ok: scanFleet.wall <= 10 && scanFleet.rssMiB <= 1024 && scanFleet.wall <= floorFleet.wall,
     });
+    await variants('scan: fleet', fleet, fleetTree.files, mb, floorFleet);
 
     for (const repo of corpusRepos()) {
       const t = listTree(repo, join(tmp, `${basename(repo)}.list`));
@@ -222,6 +242,7 @@ export async function bench(argv: string[]): Promise<{ rows: Row[]; machine: str
         target: '≤ 1.5 × floor',
         ok: s.wall <= 1.5 * f.wall,
       });
+      await variants(`scan: ${basename(repo)}`, repo, t.files, t.bytes / 1048576, f);
     }
 
     const exampleTree = listTree(example, join(tmp, 'example.list'));

@@ -2,7 +2,7 @@ import { relative, resolve, sep } from 'node:path';
 import { SEVERITIES, severityRank, type Severity } from '../../kit/index.js';
 import { packageVersion } from '../../engine/package-root.js';
 import { parsePhases, rules as allRules } from '../../engine/registry.js';
-import { openSession, runScan, type ScanReport } from '../../engine/session.js';
+import { openSessionAsync, runScan, type ScanReport } from '../../engine/session.js';
 import { GitopsFixError } from '../../engine/errors.js';
 import { colorEnabled, painter } from '../colors.js';
 import { FINDINGS, OK } from '../exit-codes.js';
@@ -46,7 +46,7 @@ export async function scanCommand(dir: string, flags: ScanFlags, io: CliIO): Pro
   const progress = progressLine(io.stderr);
   let session, report;
   try {
-    session = openSession(resolve(io.cwd, dir), configFile, undefined, progress.report);
+    session = await openSessionAsync(resolve(io.cwd, dir), configFile, undefined, undefined, progress.report);
     report = runScan(session, { phases: parsePhases(flags.phase), ruleIds: flags.rule }, progress.report);
   } finally {
     progress.end();

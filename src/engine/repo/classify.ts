@@ -3,9 +3,13 @@
  * (too large, binary, not UTF-8, a template, a syntax error, nested too deeply).
  */
 import { isCollection, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
-import { countParse, type Position, type RepoFile, type SkipReason } from '../../kit/index.js';
+import { countParse } from '../../kit/parse-work.js';
+import type { Position, RepoFile, SkipReason } from '../../kit/repo.js';
 
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+/** How the loader parses a file (and parses it again for positions). */
+export const PARSE_OPTIONS = (lineCounter: LineCounter) => ({ lineCounter, logLevel: 'error', uniqueKeys: true, merge: true }) as const;
 
 export interface Classified {
   file: RepoFile;
@@ -80,7 +84,7 @@ export function classifyFile(path: string, buf: Buffer | undefined, size: number
   let docs: Document.Parsed[];
   try {
     countParse(text);
-    docs = parseAllDocuments(text, { lineCounter, logLevel: 'error', uniqueKeys: true, merge: true }) as Document.Parsed[];
+    docs = parseAllDocuments(text, PARSE_OPTIONS(lineCounter)) as Document.Parsed[];
     if (!Array.isArray(docs)) docs = []; // EmptyStream: empty or comment-only file
   } catch (e) {
     if (isStackOverflow(e)) return tooDeep(path, size, text);

@@ -1,5 +1,6 @@
 /** Loading a directory into a Repo: list, read, classify, turn documents into resources, index. */
 import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Repo, RepoFile, Settings } from '../../kit/index.js';
 import { runAsync, runSync, type Steps } from '../cancel.js';
@@ -9,7 +10,7 @@ import { classifyFile, skipped, type Classified } from './classify.js';
 import { makeRepo } from './indexes.js';
 import { listedJsonFiles, listFiles, YAML_FILE } from './list.js';
 import { readAndClassify } from './read.js';
-import { withResources } from './resources.js';
+import { materialise, withResources, type CompactFile } from './resources.js';
 
 export interface LoadOptions {
   readonly settings: Settings;
@@ -26,20 +27,37 @@ export interface LoadOptions {
   readonly reparse?: ReadonlySet<string>;
   /** Told after each file read and parsed (stage `load`). */
   readonly onProgress?: OnProgress;
+  /**
+   * Threads that read and parse (loadRepoAsync only): 1 reads on the main thread; more start worker threads. By
+   * default the number of cores for a repository of PARALLEL_MIN_FILES files or more, else 1; the environment
+   * variable GITOPS_FIX_THREADS overrides the default.
+   */
+  readonly threads?: number;
 }
 
-/** Load a directory into a Repo: every YAML file parsed or skipped with a reason. Never throws for file content. */
-export function loadRepo(rootArg: string, opts: LoadOptions): Repo {
-  return runSync(loadRepoSteps(rootArg, opts));
+/** Below this many files to read, worker threads cost more to start than they save (BENCHMARKS.md). */
+export const PARALLEL_MIN_FILES = 1000;
+
+/** How many threads read `files` files: `threads`, else GITOPS_FIX_THREADS, else all cores from PARALLEL_MIN_FILES on. */
+export function threadsFor(files: number, threads?: number): number {
+  if (threads !== undefined) return Math.max(1, Math.floor(threads));
+  const env = process.env.GITOPS_FIX_THREADS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new GitopsFixError('usage', `GITOPS_FIX_THREADS=${env}: expected a whole number of threads, 1 or more`);
+    return n;
+  }
+  return files >= PARALLEL_MIN_FILES ? availableParallelism() : 1;
 }
 
-/** loadRepo that gives the event loop a turn between files and stops with a CancelledError when `signal` is aborted. */
-export function loadRepoAsync(rootArg: string, opts: LoadOptions, signal?: AbortSignal): Promise<Repo> {
-  return runAsync(loadRepoSteps(rootArg, opts), signal);
+/** What a load reads: the root, the sorted paths, the submodules. */
+interface Listing {
+  readonly root: string;
+  readonly paths: readonly string[];
+  readonly submodules: ReadonlySet<string>;
 }
 
-/** loadRepo as steps: one per file. */
-export function* loadRepoSteps(rootArg: string, opts: LoadOptions): Steps<Repo> {
+function listing(rootArg: string, opts: LoadOptions): Listing {
   const root = resolve(rootArg);
   let st;
   try {
@@ -48,13 +66,47 @@ export function* loadRepoSteps(rootArg: string, opts: LoadOptions): Steps<Repo> 
     throw new GitopsFixError('not-a-directory', `${rootArg}: no such directory`);
   }
   if (!st.isDirectory()) throw new GitopsFixError('not-a-directory', `${rootArg}: not a directory`);
-  const listing = opts.base || opts.files ? undefined : listFiles(root);
-  const paths = [...(opts.base ? opts.base.files.map((f) => f.path) : (opts.files ?? listing!.yaml))];
+  const listed = opts.base || opts.files ? undefined : listFiles(root);
+  const paths = [...(opts.base ? opts.base.files.map((f) => f.path) : (opts.files ?? listed!.yaml))];
   const known = new Set(paths);
   if (opts.overrides) for (const p of opts.overrides.keys()) if (YAML_FILE.test(p) && !known.has(p)) paths.push(p);
-  const submodules = new Set(listing?.submodules ?? []);
+  const submodules = new Set(listed?.submodules ?? []);
   for (const p of submodules) if (!known.has(p)) paths.push(p);
   paths.sort();
+  return { root, paths, submodules };
+}
+
+/** Load a directory into a Repo: every YAML file parsed or skipped with a reason. Never throws for file content. */
+export function loadRepo(rootArg: string, opts: LoadOptions): Repo {
+  return runSync(loadRepoSteps(rootArg, opts));
+}
+
+/**
+ * loadRepo that gives the event loop a turn between files and stops with a CancelledError when `signal` is aborted.
+ * A large repository is read and parsed on worker threads (`threads`); the Repo is the same as loadRepo's.
+ */
+export async function loadRepoAsync(rootArg: string, opts: LoadOptions, signal?: AbortSignal): Promise<Repo> {
+  const list = listing(rootArg, opts);
+  const toRead = opts.base ? [] : list.paths.filter((p) => !list.submodules.has(p) && opts.overrides?.get(p) === undefined);
+  const threads = toRead.length ? threadsFor(toRead.length, opts.threads) : 1;
+  if (threads <= 1) return runAsync(loadRepoSteps(rootArg, opts, list), signal);
+  const { readParallel } = await import('./parallel.js');
+  const preloaded = await readParallel(list.root, toRead, threads, signal, opts.onProgress);
+  const { onProgress: _, ...rest } = opts;
+  return runAsync(loadRepoSteps(rootArg, rest, list, preloaded), signal);
+}
+
+/**
+ * loadRepo as steps: one per file. `preloaded` holds files already read and parsed (by worker threads; null when
+ * the file is gone): they are taken from there instead of being read again.
+ */
+export function* loadRepoSteps(
+  rootArg: string,
+  opts: LoadOptions,
+  list: Listing = listing(rootArg, opts),
+  preloaded?: ReadonlyMap<string, CompactFile | null>,
+): Steps<Repo> {
+  const { root, paths, submodules } = list;
   const files: RepoFile[] = [];
   const seen = new Set<string>();
   const add = (path: string): void => {
@@ -70,6 +122,11 @@ export function* loadRepoSteps(rootArg: string, opts: LoadOptions): Steps<Repo> 
       files.push(skipped(path, 0, 'submodule', 'a git submodule: its files belong to another repository and are not read here; run gitops-fix in it').file);
       return;
     }
+    const pre = preloaded?.get(path);
+    if (pre !== undefined) {
+      if (pre) files.push(materialise(pre));
+      return;
+    }
     let c: Classified;
     if (override !== undefined) {
       c = classifyFile(path, undefined, Buffer.byteLength(override), undefined, override);
@@ -78,7 +135,8 @@ export function* loadRepoSteps(rootArg: string, opts: LoadOptions): Steps<Repo> 
       if (!read) return;
       c = read;
     }
-    files.push(withResources(path, c).file);
+    // An edited file keeps its Documents: the next detection locates its findings in it.
+    files.push(withResources(path, c, override !== undefined).file);
   };
   const { onProgress } = opts;
   let done = 0;

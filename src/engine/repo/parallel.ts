@@ -1,0 +1,126 @@
+/**
+ * Reading and parsing files on several threads: the pure per-file work of the loader (read, decode, parse, classify,
+ * documents to plain data) split in batches over this thread and worker threads; the main thread gets plain data (structured clone)
+ * and builds the Repo in its usual, sorted order, so the result is the single-threaded one. Imported only when a
+ * load is large enough to use threads.
+ */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import { parseWork } from '../../kit/parse-work.js';
+import { throwIfCancelled } from '../cancel.js';
+import type { OnProgress } from '../progress.js';
+import type { ParseReply, ParseRequest } from './parse-worker.js';
+import { readAndClassify } from './read.js';
+import { compactFile, type CompactFile } from './resources.js';
+
+/**
+ * The worker's module: the compiled `.js` next to this file, or under a TypeScript runner (tests, tsx) the `.ts`
+ * source, which the worker then loads through tsx's ESM hook (a worker does not inherit a runner's in-process hooks).
+ */
+function workerModule(): { url: URL; execArgv?: string[] } {
+  const source = import.meta.url.endsWith('.ts');
+  const url = new URL(`./parse-worker.${source ? 'ts' : 'js'}`, import.meta.url);
+  if (!source) return { url };
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
+  return { url, execArgv: ['--import', tsx] };
+}
+
+/** Work done by parallel reads in this process: batches, and the files that worker threads read (tests check it). */
+export const threadWork = { batches: 0, workerFiles: 0 };
+
+/** Files per batch: small enough to share the work evenly, large enough that messages stay few. */
+function batchSize(files: number, threads: number): number {
+  return Math.max(1, Math.min(64, Math.ceil(files / (threads * 8))));
+}
+
+/** Read, parse and classify one file on this thread, as a worker does (null: the file is gone). */
+function readHere(root: string, path: string): CompactFile | null {
+  const c = readAndClassify(root, join(root, path), path);
+  return c ? compactFile(path, c) : null;
+}
+
+/**
+ * Read, parse and classify `paths` (relative to `root`) on `threads` threads: this one and `threads - 1` worker
+ * threads, all taking batches from one queue. Resolves to each path's compact file (null when it is gone); rejects
+ * with a CancelledError as soon as `signal` is aborted, the workers terminated.
+ */
+export async function readParallel(
+  root: string,
+  paths: readonly string[],
+  threads: number,
+  signal?: AbortSignal,
+  onProgress?: OnProgress,
+): Promise<Map<string, CompactFile | null>> {
+  throwIfCancelled(signal);
+  const size = batchSize(paths.length, threads);
+  const batches: string[][] = [];
+  for (let i = 0; i < paths.length; i += size) batches.push(paths.slice(i, i + size));
+  const out = new Map<string, CompactFile | null>();
+  const workers: Worker[] = [];
+  let next = 0;
+  let answered = 0;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const rouse = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const fail = (e: Error | undefined) => {
+    failure ??= e;
+    rouse();
+  };
+  const done = () => {
+    answered++;
+    threadWork.batches++;
+    onProgress?.({ stage: 'load', done: out.size, total: paths.length });
+  };
+  const send = (w: Worker) => {
+    if (next >= batches.length) return;
+    const req: ParseRequest = { batch: next, paths: batches[next++]! };
+    w.postMessage(req);
+  };
+  const onAbort = () => fail(undefined);
+  signal?.addEventListener('abort', onAbort);
+  try {
+    const { url, execArgv } = workerModule();
+    for (let t = 1; t < Math.min(threads, batches.length); t++) {
+      const w = new Worker(url, { workerData: { root }, ...(execArgv ? { execArgv } : {}) });
+      workers.push(w);
+      w.on('message', (reply: ParseReply) => {
+        batches[reply.batch]!.forEach((p, i) => out.set(p, reply.files[i] ?? null));
+        parseWork.parses += reply.parses;
+        parseWork.chars += reply.chars;
+        threadWork.workerFiles += reply.files.length;
+        done();
+        send(w);
+        rouse();
+      });
+      w.on('error', fail);
+      w.on('exit', (code) => {
+        if (answered < batches.length) fail(new Error(`a parser thread stopped (exit code ${code}) before it answered`));
+      });
+      // Two batches in flight per worker: it never waits for this thread to send the next one.
+      send(w);
+      send(w);
+    }
+    // This thread takes its share, with a turn of the event loop between batches for the workers' answers.
+    while (answered < batches.length) {
+      throwIfCancelled(signal);
+      if (failure) throw failure;
+      if (next < batches.length) {
+        const batch = batches[next++]!;
+        for (const p of batch) out.set(p, readHere(root, p));
+        done();
+        await new Promise<void>((r) => setImmediate(r));
+      } else await new Promise<void>((r) => (wake = r));
+    }
+    throwIfCancelled(signal);
+    if (failure) throw failure;
+    return out;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    for (const w of workers) void w.terminate();
+  }
+}
