@@ -7,7 +7,8 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseWork } from '../../kit/parse-work.js';
 import { throwIfCancelled } from '../cancel.js';
 import type { OnProgress } from '../progress.js';
@@ -16,15 +17,18 @@ import { readAndClassify } from './read.js';
 import { compactFile, type CompactFile } from './resources.js';
 
 /**
- * The worker's module: the compiled `.js` next to this file, or under a TypeScript runner (tests, tsx) the `.ts`
- * source, which the worker then loads through tsx's ESM hook (a worker does not inherit a runner's in-process hooks).
+ * How to start a worker: the compiled `parse-worker.js` next to this file; or, when this module runs from its
+ * TypeScript source (tests, tsx), a small script that loads `parse-worker.ts` through tsx's `tsImport` (a worker
+ * thread does not inherit a runner's module hooks, so tsx itself must be found: it is a development dependency).
  */
-function workerModule(): { url: URL; execArgv?: string[] } {
-  const source = import.meta.url.endsWith('.ts');
-  const url = new URL(`./parse-worker.${source ? 'ts' : 'js'}`, import.meta.url);
-  if (!source) return { url };
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
-  return { url, execArgv: ['--import', tsx] };
+function workerStart(): { script: URL | string; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { script: new URL('./parse-worker.js', import.meta.url), eval: false };
+  // The ESM entry of `tsx/esm/api` (createRequire resolves the CommonJS one), by the package's own exports map.
+  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
+  const entry = (JSON.parse(readFileSync(pkg, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!.import.default;
+  const api = pathToFileURL(join(dirname(pkg), entry)).href;
+  const worker = new URL('./parse-worker.ts', import.meta.url).href;
+  return { script: `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(worker)}));`, eval: true };
 }
 
 /** Work done by parallel reads in this process: batches, and the files that worker threads read (tests check it). */
@@ -84,9 +88,9 @@ export async function readParallel(
   const onAbort = () => fail(undefined);
   signal?.addEventListener('abort', onAbort);
   try {
-    const { url, execArgv } = workerModule();
+    const start = workerStart();
     for (let t = 1; t < Math.min(threads, batches.length); t++) {
-      const w = new Worker(url, { workerData: { root }, ...(execArgv ? { execArgv } : {}) });
+      const w = new Worker(start.script, { workerData: { root }, eval: start.eval });
       workers.push(w);
       w.on('message', (reply: ParseReply) => {
         batches[reply.batch]!.forEach((p, i) => out.set(p, reply.files[i] ?? null));
