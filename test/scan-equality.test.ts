@@ -11,8 +11,9 @@ import { threadWork } from '../src/engine/repo/parallel.js';
 import { loadRepo, loadRepoAsync } from '../src/engine/repo/load.js';
 import { rules as allRules } from '../src/engine/registry.js';
 import { optionsFor, scan, type Finding } from '../src/engine/scan.js';
+import { CancelledError } from '../src/engine/cancel.js';
 import { missing, skipTitle } from './support/needs.js';
-import { corpusRepos, ROOT } from './support/tree.js';
+import { corpusRepos, ROOT, tempDir, writeTree } from './support/tree.js';
 
 const { config, settings } = fromRaw({});
 const options = optionsFor(allRules, config);
@@ -82,5 +83,31 @@ describe('scan equality: worker threads against one thread', () => {
         expect(threaded.findings).toEqual(single.findings);
       });
     }
+  });
+});
+
+describe('parser threads and cancellation', () => {
+  it('an aborted load rejects with CancelledError before reading every file, and stops its worker threads', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const n = 2000;
+    writeTree(dir, new Map(Array.from({ length: n }, (_, i) => [`apps/app-${i}.yaml`, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-${i}\n`])));
+    const controller = new AbortController();
+    let reported = 0;
+    const load = loadRepoAsync(
+      dir,
+      {
+        settings,
+        threads: 2,
+        onProgress: (p) => {
+          reported = Math.max(reported, p.done);
+          controller.abort(new CancelledError('SIGINT'));
+        },
+      },
+      controller.signal,
+    );
+    await expect(load).rejects.toThrow(CancelledError);
+    expect(reported).toBeGreaterThan(0);
+    expect(reported).toBeLessThan(n);
+    expect(threadWork.running).toBe(0);
   });
 });

@@ -197,7 +197,8 @@ export async function bench(argv: string[]): Promise<{ rows: Row[]; machine: str
   /** Rows for the same scan by the baseline version and on one thread, next to the default one. */
   const variants = async (name: string, dir: string, files: number, mb: number, floorSample: Sample): Promise<void> => {
     const args = ['scan', dir, '--format', 'json'];
-    if (baselineCli) rows.push({ what: `${name} (baseline ${basename(baselineDir!)})`, files, mb, sample: await repeat(runs, () => baseline(args, dir)), floor: floorSample });
+    if (baselineCli)
+      rows.push({ what: `${name} (baseline ${basename(baselineDir!)})`, files, mb, sample: await repeat(runs, () => baseline(args, dir)), floor: floorSample });
     rows.push({ what: `${name} (1 thread)`, files, mb, sample: await repeat(runs, () => cli1(args, dir)), floor: floorSample });
   };
   const fleetOpts = { clusters: arg(argv, 'clusters', DEFAULT_FLEET.clusters), namespaces: arg(argv, 'namespaces', DEFAULT_FLEET.namespaces) };

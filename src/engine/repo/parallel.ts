@@ -1,14 +1,14 @@
 /**
  * Reading and parsing files on several threads: the pure per-file work of the loader (read, decode, parse, classify,
- * documents to plain data) split in batches over this thread and worker threads; the main thread gets plain data (structured clone)
- * and builds the Repo in its usual, sorted order, so the result is the single-threaded one. Imported only when a
- * load is large enough to use threads.
+ * documents to plain data) split in batches over this thread and worker threads. The workers send plain data
+ * (structured clone); the loader builds the Repo from it in its usual sorted order, so the Repo is the one a single
+ * thread builds. Imported only when a load is large enough to use threads.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { parseWork } from '../../kit/parse-work.js';
 import { throwIfCancelled } from '../cancel.js';
 import type { OnProgress } from '../progress.js';
@@ -31,8 +31,11 @@ function workerStart(): { script: URL | string; eval: boolean } {
   return { script: `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(worker)}));`, eval: true };
 }
 
-/** Work done by parallel reads in this process: batches, and the files that worker threads read (tests check it). */
-export const threadWork = { batches: 0, workerFiles: 0 };
+/**
+ * Work done by parallel reads in this process: batches, the files worker threads read, and the worker threads
+ * running now (none once a read has resolved or rejected). Tests check it.
+ */
+export const threadWork = { batches: 0, workerFiles: 0, running: 0 };
 
 /** Files per batch: small enough to share the work evenly, large enough that messages stay few. */
 function batchSize(files: number, threads: number): number {
@@ -92,6 +95,7 @@ export async function readParallel(
     for (let t = 1; t < Math.min(threads, batches.length); t++) {
       const w = new Worker(start.script, { workerData: { root }, eval: start.eval });
       workers.push(w);
+      threadWork.running++;
       w.on('message', (reply: ParseReply) => {
         batches[reply.batch]!.forEach((p, i) => out.set(p, reply.files[i] ?? null));
         parseWork.parses += reply.parses;
@@ -103,6 +107,7 @@ export async function readParallel(
       });
       w.on('error', fail);
       w.on('exit', (code) => {
+        threadWork.running--;
         if (answered < batches.length) fail(new Error(`a parser thread stopped (exit code ${code}) before it answered`));
       });
       // Two batches in flight per worker: it never waits for this thread to send the next one.
@@ -125,6 +130,6 @@ export async function readParallel(
     return out;
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    for (const w of workers) void w.terminate();
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }
