@@ -8,7 +8,7 @@ import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readdirSync, 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../support/cli.js';
-import { CLI, commitsOf, EXAMPLE_REPO, git, gitRepoFrom, hashTree, runBin } from '../support/git-repo.js';
+import { CLI, commitsOf, EXAMPLE_REPO, git, gitRepoFrom, hashTree, heldFilter, runBin } from '../support/git-repo.js';
 import { skipTitle } from '../support/needs.js';
 import { tempDir } from '../support/tree.js';
 
@@ -236,13 +236,14 @@ describe('output paths are checked before any work', { timeout: SLOW }, () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const out = join(tempDir(), 'out');
     mkdirSync(out);
-    // A slow clean filter on a file the fixes commit: time to make --pr-body's folder unusable during the commits.
+    // A slow clean filter on a file the fixes commit: --pr-body's folder is made unusable while the commit waits in it.
     appendFileSync(join(dir, '.git', 'info', 'attributes'), 'flux/clusters/production/flux-system/gotk-sync.yaml filter=slow\n');
-    git(dir, 'config', 'filter.slow.clean', 'sleep 2; cat');
+    const filter = heldFilter(dir);
+    git(dir, 'config', 'filter.slow.clean', filter.command);
     const child = spawn(process.execPath, [CLI, 'fix', '--phase', '1', '--yes', '--pr-body', join(out, 'pr.md')], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...filter.env },
     });
     let stdout = '';
     let stderr = '';
@@ -255,8 +256,10 @@ describe('output paths are checked before any work', { timeout: SLOW }, () => {
     );
     const code = new Promise<number | null>((res) => child.on('close', res));
     await commitStarted;
+    await filter.started();
     rmSync(out, { recursive: true });
     writeFileSync(out, 'now a file\n');
+    filter.open();
     expect(await code, stderr).toBe(2);
     const commits = commitsOf(dir, 'main..gitops-fix/phase-1');
     expect(commits.length).toBeGreaterThan(0);

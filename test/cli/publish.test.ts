@@ -7,7 +7,7 @@ import { commitsOf, git, runBin } from '../support/git-repo.js';
 import { remoteSha, standInGh, withRemote } from '../support/remote.js';
 import { tempDir } from '../support/tree.js';
 
-/** These tests run the built CLI on whole repositories; a loaded CI machine needs time. */
+/** These tests run the CLI on whole repositories (in process; as a process where PATH differs); a loaded CI machine needs time. */
 const SLOW = 240_000;
 const RULES = ['--rule', 'gitrepository-dev-branch', '--rule', 'kustomization-no-wait'];
 
@@ -22,17 +22,17 @@ describe('the review branch, pushed and proposed', { timeout: SLOW }, () => {
 
   it('pushes only with --push: to origin, or to the remote of the current branch upstream, or to --remote', async () => {
     const { dir, bare } = withRemote();
-    const first = await runBin(['fix', ...RULES, '--yes'], { cwd: dir });
+    const first = await runCli(['fix', ...RULES, '--yes'], { cwd: dir });
     expect(first.code, first.stderr).toBe(0);
     expect(remoteSha(bare, 'gitops-fix/fixes')).toBeUndefined();
     expect(first.stdout).toContain('git push -u origin gitops-fix/fixes');
-    const pushed = await runBin(['fix', ...RULES, '--yes', '--push'], { cwd: dir });
+    const pushed = await runCli(['fix', ...RULES, '--yes', '--push'], { cwd: dir });
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(remoteSha(bare, 'gitops-fix/fixes')).toBe(git(dir, 'rev-parse', 'gitops-fix/fixes').trim());
     expect(pushed.stdout).toContain('Pushed gitops-fix/fixes to origin (new branch).');
     // Once pushed, the report does not tell the user to push by hand.
     expect(pushed.stdout).not.toContain('git push');
-    const json = await runBin(['fix', ...RULES, '--yes', '--push', '--format', 'json'], { cwd: dir });
+    const json = await runCli(['fix', ...RULES, '--yes', '--push', '--format', 'json'], { cwd: dir });
     expect(json.code, json.stderr).toBe(0);
     const report = JSON.parse(json.stdout) as { push: { remote: string; branch: string; sha: string } | null; branch: { updated: unknown } | null };
     expect(report.push).toMatchObject({ remote: 'origin', branch: 'gitops-fix/fixes', sha: git(dir, 'rev-parse', 'gitops-fix/fixes').trim() });
@@ -42,15 +42,15 @@ describe('the review branch, pushed and proposed', { timeout: SLOW }, () => {
     execFileSync('git', ['init', '-q', '--bare', fork]);
     git(dir, 'remote', 'add', 'fork', fork);
     git(dir, 'push', '-q', '-u', 'fork', 'main');
-    const upstream = await runBin(['fix', ...RULES, '--yes', '--push'], { cwd: dir });
+    const upstream = await runCli(['fix', ...RULES, '--yes', '--push'], { cwd: dir });
     expect(upstream.code, upstream.stderr).toBe(0);
     expect(remoteSha(fork, 'gitops-fix/fixes')).toBe(git(dir, 'rev-parse', 'gitops-fix/fixes').trim());
     expect(upstream.stdout).toContain('Pushed gitops-fix/fixes to fork');
     // --remote names it.
-    const named = await runBin(['fix', ...RULES, '--yes', '--push', '--remote', 'origin'], { cwd: dir });
+    const named = await runCli(['fix', ...RULES, '--yes', '--push', '--remote', 'origin'], { cwd: dir });
     expect(named.code, named.stderr).toBe(0);
     expect(remoteSha(bare, 'gitops-fix/fixes')).toBe(git(dir, 'rev-parse', 'gitops-fix/fixes').trim());
-    const unknown = await runBin(['fix', ...RULES, '--yes', '--push', '--remote', 'nope'], { cwd: dir });
+    const unknown = await runCli(['fix', ...RULES, '--yes', '--push', '--remote', 'nope'], { cwd: dir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('--push: there is no remote named nope (the remotes are: fork, origin)');
   });
@@ -122,7 +122,7 @@ describe('the review branch, pushed and proposed', { timeout: SLOW }, () => {
 
   it("never overwrites a remote review branch that has someone else's commit, nor a local branch gitops-fix did not make", async () => {
     const { dir, bare } = withRemote();
-    expect((await runBin(['fix', ...RULES, '--yes', '--push'], { cwd: dir })).code).toBe(0);
+    expect((await runCli(['fix', ...RULES, '--yes', '--push'], { cwd: dir })).code).toBe(0);
     // A reviewer pushes a commit of their own to the review branch.
     const clone = join(tempDir('gitops-fix-clone-'), 'clone');
     execFileSync('git', ['clone', '-q', '--branch', 'gitops-fix/fixes', bare, clone]);
@@ -131,13 +131,13 @@ describe('the review branch, pushed and proposed', { timeout: SLOW }, () => {
     git(clone, 'commit', '-q', '-m', 'review notes');
     git(clone, 'push', '-q', 'origin', 'gitops-fix/fixes');
     const theirs = remoteSha(bare, 'gitops-fix/fixes');
-    const r = await runBin(['fix', ...RULES, '--yes', '--push'], { cwd: dir });
+    const r = await runCli(['fix', ...RULES, '--yes', '--push'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--push: gitops-fix\/fixes on origin has a commit gitops-fix did not make \([0-9a-f]{12} "review notes"\); it is not overwritten/);
     expect(remoteSha(bare, 'gitops-fix/fixes')).toBe(theirs);
     // A local branch of the user's own is never rebuilt in place.
     git(dir, 'branch', 'mine');
-    const mine = await runBin(['fix', ...RULES, '--yes', '--branch', 'mine'], { cwd: dir });
+    const mine = await runCli(['fix', ...RULES, '--yes', '--branch', 'mine'], { cwd: dir });
     expect(mine.code).toBe(2);
     expect(mine.stderr).toContain('branch mine already exists and has a commit gitops-fix did not make');
   });
@@ -190,7 +190,7 @@ else if (args[0] === 'mr' && args[1] === 'create') console.log('https://gitlab.c
     );
     expect(git(dir, 'branch', '--list', 'gitops-fix/*').trim()).toBe('');
     expect(remoteSha(bare, 'gitops-fix/fixes')).toBeUndefined();
-    const usage = await runBin(['fix', ...RULES, '--yes', '--open-pr'], { cwd: dir });
+    const usage = await runCli(['fix', ...RULES, '--yes', '--open-pr'], { cwd: dir });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--open-pr opens the pull request of the pushed branch: pass --push too');
   });

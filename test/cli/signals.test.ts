@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } fro
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFleet } from '../tools/fleet.js';
-import { CLI, EXAMPLE_REPO, git, gitRepoFrom, hashTree, runBin } from '../support/git-repo.js';
+import { CLI, EXAMPLE_REPO, git, gitRepoFrom, hashTree, heldFilter, runBin } from '../support/git-repo.js';
 import { removeTree, tempDir } from '../support/tree.js';
 
 const SLOW = 240_000;
@@ -134,10 +134,14 @@ describe('signals stop fix at every stage', { timeout: SLOW }, () => {
     expect(worktreeCount(dir)).toBe(2);
     const [left] = readdirSync(tmp);
     expect(left).toMatch(/^gitops-fix-/);
-    const again = await runBin(['fix', '--rule', 'gitrepository-dev-branch', '--yes', '--dry-run'], { cwd: dir, env: { TMPDIR: tmp } });
+    // The next runs work on one cluster of the fleet: the worktree is the repository's, whatever DIR a run is given.
+    const again = await runBin(['fix', 'fleet/prod-eu-1', '--rule', 'gitrepository-dev-branch', '--yes', '--dry-run'], { cwd: dir, env: { TMPDIR: tmp } });
     expect(again.code, again.stderr).toBe(0);
     expect(worktreeCount(dir)).toBe(2); // --dry-run makes no worktree and removes none
-    const branch = await runBin(['fix', '--rule', 'gitrepository-dev-branch', '--yes', '--branch', 'after-kill'], { cwd: dir, env: { TMPDIR: tmp } });
+    const branch = await runBin(['fix', 'fleet/prod-eu-1', '--rule', 'gitrepository-dev-branch', '--yes', '--branch', 'after-kill'], {
+      cwd: dir,
+      env: { TMPDIR: tmp },
+    });
     expect(branch.code, branch.stderr).toBe(0);
     expect(branch.stderr).toContain(`removed the review worktree ${join(tmp, left!, 'worktree')}, left by an earlier run that was stopped`);
     expect(worktreeCount(dir)).toBe(1);
@@ -153,17 +157,19 @@ describe('Ctrl-C while git is running', { timeout: SLOW }, () => {
     const tmp = tempDir('gitops-fix-signals-tmp-');
     try {
       // A clean filter that takes its time (as git-lfs or git-crypt filters can): the commit of this file's fix
-      // runs for seconds, and the Ctrl-C reaches git and its filter as well as gitops-fix.
+      // waits in it, and the Ctrl-C reaches git and its filter as well as gitops-fix.
       const slow = 'flux/clusters/production/flux-system/gotk-sync.yaml';
       appendFileSync(join(dir, '.git', 'info', 'attributes'), `${slow} filter=slow\n`);
-      git(dir, 'config', 'filter.slow.clean', 'sleep 5; cat');
+      const filter = heldFilter(dir);
+      git(dir, 'config', 'filter.slow.clean', filter.command);
       const before = hashTree(dir);
       const refs = git(dir, 'for-each-ref');
-      const run = start(['fix', '--phase', '1', '--yes'], dir, { TMPDIR: tmp });
+      const run = start(['fix', '--phase', '1', '--yes'], dir, { TMPDIR: tmp, ...filter.env });
       await run.line(/^❯ fix\(gitrepository-dev-branch\)/);
-      await new Promise((r) => setTimeout(r, 1000)); // git commit is in the filter now
+      await filter.started(); // git commit is in the filter now
       process.kill(-run.child.pid!, 'SIGINT'); // the whole process group, as a terminal does
       const { code } = await run.exit;
+      filter.open();
       expect(code, run.stderr()).toBe(130);
       expect(run.stderr()).toContain('interrupted (SIGINT); no branch was created');
       expect(run.stderr()).not.toMatch(/git commit .*failed|git-failed|unexpected error/);
@@ -217,12 +223,16 @@ describe('the review worktree of a run in progress', { timeout: SLOW }, () => {
     const dir = gitRepoFrom(EXAMPLE_REPO);
     const tmp = tempDir('gitops-fix-signals-tmp-');
     try {
+      // The first run waits in the commit of its first fix (a slow clean filter) while the second runs to the end.
       const slow = 'flux/clusters/production/flux-system/gotk-sync.yaml';
       appendFileSync(join(dir, '.git', 'info', 'attributes'), `${slow} filter=slow\n`);
-      git(dir, 'config', 'filter.slow.clean', 'sleep 4; cat');
-      const first = start(['fix', '--phase', '1', '--yes'], dir, { TMPDIR: tmp });
+      const filter = heldFilter(dir);
+      git(dir, 'config', 'filter.slow.clean', filter.command);
+      const first = start(['fix', '--phase', '1', '--yes'], dir, { TMPDIR: tmp, ...filter.env });
       await first.line(/^❯ fix\(gitrepository-dev-branch\)/);
+      await filter.started();
       const second = await runBin(['fix', '--rule', 'kustomization-no-wait', '--yes', '--branch', 'second'], { cwd: dir, env: { TMPDIR: tmp } });
+      filter.open();
       expect(second.code, second.stderr).toBe(0);
       expect(second.stderr).not.toContain('removed the review worktree');
       expect((await first.exit).code, first.stderr()).toBe(0);

@@ -1,7 +1,7 @@
 /** `gitops-fix fix` with rendering: the dry-run diff, commit messages, the PR body, refusals, and no helm. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { commitsOf, EXAMPLE_REPO, git, gitRepoFrom, IDENTITY } from '../support/git-repo.js';
 import { CHARTS, helmBinary, renderSkipReason } from '../support/helm.js';
@@ -9,8 +9,16 @@ import { tempDir } from '../support/tree.js';
 
 const title = (t: string) => (renderSkipReason ? `${t} (skipped: ${renderSkipReason})` : t);
 const ESO = 'infra/kubernetes/flux/infrastructure/external-secrets/helmrelease.yaml';
-// Pulled charts and cached renders go to a temporary cache, not the user's (the CLI runs in this process).
-process.env.XDG_CACHE_HOME = tempDir('gitops-fix-cache-');
+// Pulled charts and cached renders go to a temporary cache of this file, not the user's (the CLI runs in this
+// process; the worker runs other files after this one, so the variable is put back).
+const cacheHome = process.env.XDG_CACHE_HOME;
+beforeAll(() => {
+  process.env.XDG_CACHE_HOME = tempDir('gitops-fix-cache-');
+});
+afterAll(() => {
+  if (cacheHome === undefined) delete process.env.XDG_CACHE_HOME;
+  else process.env.XDG_CACHE_HOME = cacheHome;
+});
 
 describe.skipIf(!!renderSkipReason)(title('fix renders the releases it touches'), { timeout: 120_000 }, () => {
   it('fix --phase 1 --dry-run --charts prints the rendered diff of the Vault and External Secrets releases', async () => {

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliResult } from './cli.js';
 import { ROOT, tempDir } from './tree.js';
@@ -107,4 +107,27 @@ export function commitsOf(dir: string, range: string): { sha: string; subject: s
       const [sha, subject, body] = s.split('\x1f');
       return { sha: sha!, subject: subject!, body: body ?? '' };
     });
+}
+
+/**
+ * A slow git filter whose slowness the test controls: set `command` as a clean or smudge filter of the repository
+ * `checkout` and start the run with `env`. Outside `checkout` (in the run's review worktree) the filter holds each
+ * file, as a slow git-lfs or git-crypt filter would, until the test calls `open()` (or 60 s have passed);
+ * `started()` resolves as soon as it holds one. In `checkout` itself, and in runs without `env`, it passes the file
+ * through at once. So a test waits for the state it needs instead of sleeping for a time that is too long on a fast
+ * machine and too short on a loaded one.
+ */
+export function heldFilter(checkout: string): { readonly command: string; readonly env: NodeJS.ProcessEnv; started(): Promise<void>; open(): void } {
+  const gate = tempDir('gitops-fix-gate-');
+  const command =
+    `if [ -n "$GITOPS_FIX_TEST_GATE" ] && [ "$(pwd -P)" != '${realpathSync(checkout)}' ]; then touch "$GITOPS_FIX_TEST_GATE/started"; i=0; ` +
+    'while [ ! -e "$GITOPS_FIX_TEST_GATE/open" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done; fi; cat';
+  return {
+    command,
+    env: { GITOPS_FIX_TEST_GATE: gate },
+    started: async () => {
+      while (!existsSync(join(gate, 'started'))) await new Promise((r) => setTimeout(r, 20));
+    },
+    open: () => writeFileSync(join(gate, 'open'), ''),
+  };
 }

@@ -58,7 +58,10 @@ function measure(file: string | undefined): Row {
     cpus.push(user! + sys!);
     if (file) {
       const out = JSON.parse(readFileSync(json, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number };
-      tests = `${out.numPassedTests} passed` + (out.numFailedTests ? `, ${out.numFailedTests} FAILED` : '') + (out.numPendingTests ? `, ${out.numPendingTests} skipped` : '');
+      tests =
+        `${out.numPassedTests} passed` +
+        (out.numFailedTests ? `, ${out.numFailedTests} FAILED` : '') +
+        (out.numPendingTests ? `, ${out.numPendingTests} skipped` : '');
       if (code !== 0 && !out.numFailedTests) tests += ` (exit ${code})`;
     }
   }
