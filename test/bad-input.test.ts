@@ -15,9 +15,12 @@ import { GitopsFixError } from '../src/engine/errors.js';
 import { parseDocument } from 'yaml';
 import { BAD_FILES, externalSecret, FIFTY_MB, treeState, writeBadRepo } from './support/bad-input.js';
 import { runCli, type CliResult } from './support/cli.js';
-import { CLI, git, gitRepoFrom } from './support/git-repo.js';
+import { BUILD_TIMEOUT, builtDist, CLI, git, gitRepoFrom } from './support/git-repo.js';
 import { skipTitle } from './support/needs.js';
 import { removeTree, tempDir } from './support/tree.js';
+
+// These tests run dist/ (built beside the tests by the global set-up).
+beforeAll(() => builtDist(), BUILD_TIMEOUT);
 
 const STACK = /^\s+at .+[:(]\d+:\d+\)?$/m;
 

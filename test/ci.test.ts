@@ -2,11 +2,14 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
-import { CLI, EXAMPLE_REPO, git, gitRepoFrom } from './support/git-repo.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_TIMEOUT, builtDist, CLI, EXAMPLE_REPO, git, gitRepoFrom } from './support/git-repo.js';
 import { remoteSha, standInGh, URL, withRemote } from './support/remote.js';
 import { sarifErrors } from './support/sarif.js';
 import { ROOT, tempDir } from './support/tree.js';
+
+// These tests run dist/ (built beside the tests by the global set-up).
+beforeAll(() => builtDist(), BUILD_TIMEOUT);
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string> };
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

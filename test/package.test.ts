@@ -3,8 +3,11 @@ import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rules } from '../src/engine/registry.js';
-import { EXAMPLE_REPO } from './support/git-repo.js';
+import { BUILD_TIMEOUT, builtDist, EXAMPLE_REPO } from './support/git-repo.js';
 import { ROOT, tempDir } from './support/tree.js';
+
+// These tests run dist/ (built beside the tests by the global set-up).
+beforeAll(() => builtDist(), BUILD_TIMEOUT);
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; files: string[] };
 

@@ -7,9 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { CLI, EXAMPLE_REPO } from './support/git-repo.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_TIMEOUT, builtDist, CLI, EXAMPLE_REPO } from './support/git-repo.js';
 import { ROOT } from './support/tree.js';
+
+// These tests run dist/ (built beside the tests by the global set-up).
+beforeAll(() => builtDist(), BUILD_TIMEOUT);
 
 const HOOK = join(ROOT, 'test', 'support', 'trace-imports.mjs');
 

@@ -6,11 +6,14 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../support/cli.js';
-import { CLI, commitsOf, EXAMPLE_REPO, git, gitRepoFrom, hashTree, heldFilter, runBin } from '../support/git-repo.js';
+import { BUILD_TIMEOUT, builtDist, CLI, commitsOf, EXAMPLE_REPO, git, gitRepoFrom, hashTree, heldFilter, runBin } from '../support/git-repo.js';
 import { skipTitle } from '../support/needs.js';
 import { tempDir } from '../support/tree.js';
+
+// These tests run dist/ (built beside the tests by the global set-up).
+beforeAll(() => builtDist(), BUILD_TIMEOUT);
 
 const SLOW = 240_000;
 const isRoot = process.getuid?.() === 0;

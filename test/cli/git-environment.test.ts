@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_GIT_VARIABLES } from '../../src/engine/git-env.js';
-import { CLI, commitsOf, EXAMPLE_REPO, git, gitRepoFrom, IDENTITY, runBin } from '../support/git-repo.js';
+import { BUILD_TIMEOUT, builtDist, CLI, commitsOf, EXAMPLE_REPO, git, gitRepoFrom, IDENTITY, runBin } from '../support/git-repo.js';
+
+// These tests run dist/ (built beside the tests by the global set-up).
+beforeAll(() => builtDist(), BUILD_TIMEOUT);
 
 const SLOW = 240_000;
 

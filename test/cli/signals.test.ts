@@ -9,8 +9,11 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } fro
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFleet } from '../tools/fleet.js';
-import { CLI, EXAMPLE_REPO, git, gitRepoFrom, hashTree, heldFilter, runBin } from '../support/git-repo.js';
+import { BUILD_TIMEOUT, builtDist, CLI, EXAMPLE_REPO, git, gitRepoFrom, hashTree, heldFilter, runBin } from '../support/git-repo.js';
 import { removeTree, tempDir } from '../support/tree.js';
+
+// These tests run dist/ (built beside the tests by the global set-up).
+beforeAll(() => builtDist(), BUILD_TIMEOUT);
 
 const SLOW = 240_000;
 

@@ -3,9 +3,14 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliResult } from './cli.js';
+import { builtDist } from './global-build.js';
 import { ROOT, tempDir } from './tree.js';
 
+/** The built CLI: a test that runs it without the helpers below awaits `builtDist()` first (in a beforeAll). */
 export const CLI = join(ROOT, 'dist', 'bin', 'gitops-fix.js');
+export { builtDist };
+/** How long a test may wait for the build of dist/ that runs beside the tests (tsc takes a while on a loaded machine). */
+export const BUILD_TIMEOUT = 600_000;
 export const EXAMPLE_REPO = join(ROOT, 'fixtures', 'example-repo');
 export const IDENTITY = ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false'];
 
@@ -49,7 +54,8 @@ export function hashTree(dir: string, opts: { withGit?: boolean } = {}): Record<
  * Run the built CLI as a process, stdin not a terminal (asynchronously: the test worker must stay responsive). For
  * what needs a real process: another environment, the bin itself. Other tests run it in process (test/support/cli.ts).
  */
-export function runBin(args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+export async function runBin(args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+  await builtDist();
   return new Promise((resolve, reject) => {
     // A variable given as undefined is removed from the child's environment.
     const env = Object.fromEntries(Object.entries({ ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...opts.env }).filter(([, v]) => v !== undefined));
@@ -64,6 +70,7 @@ export function runBin(args: readonly string[], opts: { cwd: string; env?: NodeJ
   });
 }
 
+/** The built CLI as a child process (after `await builtDist()`). */
 export function spawnCli(args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
   return spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...opts.env } });
 }
@@ -78,6 +85,7 @@ export interface PtyResult {
 export type PtyStep = { expect: string; send: string } | { press: string; until: string; max?: number };
 
 export async function runInPty(args: readonly string[], steps: readonly PtyStep[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<PtyResult> {
+  await builtDist();
   const child = spawn('python3', [join(ROOT, 'test', 'support', 'pty-run.py'), JSON.stringify(steps), '--', process.execPath, CLI, ...args], {
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

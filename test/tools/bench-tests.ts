@@ -69,7 +69,7 @@ function measure(file: string | undefined): Row {
 }
 
 try {
-  build();
+  await build()?.();
   const files = chosen.length ? chosen : testFiles(join(ROOT, 'test')).sort();
   const rows: Row[] = [measure(undefined)];
   for (const f of files) {
