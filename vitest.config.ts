@@ -39,17 +39,20 @@ export default defineConfig({
     // Vitest runs one worker less than there are cores; many of these tests wait on child processes (git, helm,
     // kubectl, the built CLI), so one more worker than cores keeps both cores busy (BENCHMARKS.md, "Test suite").
     maxWorkers: availableParallelism() + 1,
+    // As many kept as started: the pool ends a worker that idles past its timeout while the others still run files,
+    // and with workers that run many files (isolate: false) that ending raced its teardown ("Terminating worker
+    // thread", the run aborted).
+    minWorkers: availableParallelism() + 1,
     reporters: ['default', './test/support/skip-reporter.ts', ['json', { outputFile: '.test-results/vitest.json' }]],
+    // A worker runs many files and keeps its module cache between them: a new process for every file, loading the
+    // CLI, the engine and the rules again, cost about 1.3 s of CPU per file (BENCHMARKS.md, "Test suite"). Tests keep
+    // no state between files; one that changes the process (its environment, a handler) puts it back when it ends.
+    // This is the pool's setting, so it is set here for both projects (Vitest runs one project's files, then the
+    // other's, each in fresh workers).
+    isolate: false,
     projects: [
-      // Unit tests share one module cache per worker (isolate: false): they keep no state between files, and the engine loads once.
-      { extends: true, test: { name: 'unit', include: UNIT, isolate: false } },
-      // So do the integration tests: loading the CLI, the engine and the rules again for every file cost about 1.3 s
-      // of CPU per file (BENCHMARKS.md, "Test suite"). A test that changes the process (its environment, a handler)
-      // puts it back when it ends.
-      {
-        extends: true,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: UNIT, isolate: false, globalSetup: ['./test/support/global-build.ts'] },
-      },
+      { extends: true, test: { name: 'unit', include: UNIT } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: UNIT, globalSetup: ['./test/support/global-build.ts'] } },
     ],
   },
 });
