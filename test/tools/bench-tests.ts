@@ -2,11 +2,12 @@
  * Benchmark: CPU and wall time of each test file. `npx tsx test/tools/bench-tests.ts [FILE...] [--runs R]`.
  *
  * Builds dist/ once (test/support/global-build.ts, skipped when dist/ is from these sources), then runs each test
- * file alone, `vitest run FILE`, under test/support/cpu-time.py: wall time and the CPU time (user + system) of
- * Vitest, its worker and every process they started (git, helm, kubectl, the built CLI). A file's CPU is the best measure
- * of its cost on a shared machine: its wall time grows with the load, its CPU time much less. The first row is an
- * empty run (Vitest's own start-up, paid once per file here and once per worker in `npm test`); the table is
- * sorted by CPU, the median of R runs (default 1).
+ * file alone, `vitest run FILE` with one worker, under test/support/cpu-time.py: wall time and the CPU time (user +
+ * system) of Vitest, its worker and every process they started (git, helm, kubectl, the built CLI). A file's CPU is
+ * the best measure of its cost on a shared machine: its wall time grows with the load, its CPU time much less. The
+ * first row is an empty run (Vitest's own start-up); each file here also pays the transform of the sources it
+ * imports, which `npm test` pays once per run. The table is sorted by CPU, the median of R runs (default 1), and is
+ * written to .bench/tests.md too.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,7 +47,7 @@ function measure(file: string | undefined): Row {
   for (let r = 0; r < runs; r++) {
     const json = join(work, 'result.json');
     const vitestArgs = file
-      ? ['run', file, '--reporter=json', `--outputFile=${json}`]
+      ? ['run', file, '--maxWorkers=1', '--minWorkers=1', '--reporter=json', `--outputFile=${json}`]
       : ['run', 'no-such-test-file', '--passWithNoTests', '--reporter=json', `--outputFile=${json}`];
     const res = spawnSync('python3', [CPU_TIME, process.execPath, VITEST, ...vitestArgs], {
       cwd: ROOT,
