@@ -9,7 +9,8 @@ import { defineConfig } from 'vitest/config';
  *   `npm run test:unit`.
  * - integration: the CLI (in process through the command functions; as a process only where a real one matters:
  *   the bin, the terminal picker, git hooks, signals, start-up), the corpus and charts in ../shared, kubectl and
- *   the packed package. Its global set-up builds dist/ once.
+ *   the packed package. Its global set-up builds dist/ beside the tests when the sources changed; the tests that run
+ *   dist/ wait for it (test/support/global-build.ts).
  * `npm test` runs both. Tests that need ../shared or a tool that is absent are skipped with the reason, and the
  * skip reporter lists them at the end of the run.
  */
@@ -45,7 +46,7 @@ export default defineConfig({
     minWorkers: availableParallelism() + 1,
     reporters: ['default', './test/support/skip-reporter.ts', ['json', { outputFile: '.test-results/vitest.json' }]],
     // A worker runs many files and keeps its module cache between them: a new process for every file, loading the
-    // CLI, the engine and the rules again, cost about 1.3 s of CPU per file (BENCHMARKS.md, "Test suite"). Tests keep
+    // CLI, the engine and the rules again, cost about 1 s of CPU per file (BENCHMARKS.md, "Test suite"). Tests keep
     // no state between files; one that changes the process (its environment, a handler) puts it back when it ends.
     // This is the pool's setting, so it is set here for both projects (Vitest runs one project's files, then the
     // other's, each in fresh workers).
