@@ -29,7 +29,8 @@ export interface LoadOptions {
   readonly onProgress?: OnProgress;
   /**
    * Threads that read and parse (loadRepoAsync only): 1 reads on the main thread; more start worker threads. By
-   * default the number of cores for a repository of PARALLEL_MIN_FILES files or more, else 1; the environment
+   * default the number of cores for a repository of PARALLEL_MIN_FILES files or more on a machine of PARALLEL_MIN_CORES
+   * cores or more, else 1; the environment
    * variable GITOPS_FIX_THREADS overrides the default.
    */
   readonly threads?: number;
@@ -37,8 +38,16 @@ export interface LoadOptions {
 
 /** Below this many files to read, worker threads cost more to start than they save (BENCHMARKS.md). */
 export const PARALLEL_MIN_FILES = 1000;
+/**
+ * Worker threads by default only from this many cores: on 2 cores a second thread gained nothing in wall time on
+ * the 9,960-file fleet, measured quiet, and cost about 1 s more CPU (BENCHMARKS.md, "Threads: where they pay").
+ */
+export const PARALLEL_MIN_CORES = 3;
 
-/** How many threads read `files` files: `threads`, else GITOPS_FIX_THREADS, else all cores from PARALLEL_MIN_FILES on. */
+/**
+ * How many threads read `files` files: `threads`, else GITOPS_FIX_THREADS, else all cores from PARALLEL_MIN_FILES
+ * files and PARALLEL_MIN_CORES cores on.
+ */
 export function threadsFor(files: number, threads?: number): number {
   if (threads !== undefined) return Math.max(1, Math.floor(threads));
   const env = process.env.GITOPS_FIX_THREADS;
@@ -47,7 +56,8 @@ export function threadsFor(files: number, threads?: number): number {
     if (!Number.isInteger(n) || n < 1) throw new GitopsFixError('usage', `GITOPS_FIX_THREADS=${env}: expected a whole number of threads, 1 or more`);
     return n;
   }
-  return files >= PARALLEL_MIN_FILES ? availableParallelism() : 1;
+  const cores = availableParallelism();
+  return files >= PARALLEL_MIN_FILES && cores >= PARALLEL_MIN_CORES ? cores : 1;
 }
 
 /** What a load reads: the root, the sorted paths, the submodules. */
