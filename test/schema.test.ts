@@ -117,7 +117,8 @@ function objectsBelow(dir: string, keep: (key: string) => boolean): { file: stri
   for (const rel of (readdirSync(dir, { recursive: true }) as string[]).sort()) {
     if (!/\.ya?ml$/.test(rel) || rel.split('/').includes('.git')) continue;
     const text = readFileSync(join(dir, rel), 'utf8');
-    for (const doc of parseAllDocuments(text)) {
+    // Go templates ({{ .fluxns }} as a key) read as maps with map keys: yaml would warn on the process; they are not objects.
+    for (const doc of parseAllDocuments(text, { logLevel: 'error' })) {
       if (doc.errors.length) continue;
       const obj = doc.toJS({ mapAsMap: false }) as unknown;
       if (!obj || typeof obj !== 'object' || Array.isArray(obj)) continue;
