@@ -152,6 +152,11 @@ export interface BranchChanges {
   readonly kept: boolean;
 }
 
+/** A review branch left as it was (`sameCommits`): every fix of it unchanged. */
+export function keptBranch(cwd: string, previous: string, base: string): BranchChanges {
+  return { added: [], removed: [], unchanged: fixesOf(cwd, previous, base).size, rebased: false, kept: true };
+}
+
 /**
  * The commits of `previous` after `base` when they make the same content as those of `next`: the same number of
  * commits, each with the same tree and the same message (commit and author dates may differ), and `previous`

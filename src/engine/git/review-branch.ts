@@ -5,7 +5,7 @@ import { CancelledError, throwIfCancelled } from '../cancel.js';
 import { GitopsFixError } from '../errors.js';
 import type { FileChange } from '../plan.js';
 import type { BranchTarget } from './branch.js';
-import { branchChanges, sameCommits, type BranchChanges } from './publish.js';
+import { branchChanges, keptBranch, sameCommits, type BranchChanges } from './publish.js';
 import { git, gitDetail, gitProbe, gitSync } from './run.js';
 import { posixJoin, worktrees, type GitRepoInfo } from './repository.js';
 
@@ -207,7 +207,7 @@ export class ReviewBranch {
       const kept = previous && last && this.target.update ? sameCommits(this.info.topLevel, this.info.head!, previous, last) : undefined;
       if (kept) {
         const commits = this.commits.map((c, i) => ({ ...c, sha: kept[i] ?? c.sha }));
-        const updated = { ...branchChanges(this.info.topLevel, previous!, previous!, this.info.head!), kept: true };
+        const updated = keptBranch(this.info.topLevel, previous!, this.info.head!);
         return { branch: name, base: this.info.head!, commits, replaced: false, previous: previous!, updated };
       }
       if (this.commits.length) {

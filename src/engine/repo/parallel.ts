@@ -13,8 +13,7 @@ import { parseWork } from '../../kit/parse-work.js';
 import { throwIfCancelled } from '../cancel.js';
 import type { OnProgress } from '../progress.js';
 import type { ParseReply, ParseRequest } from './parse-worker.js';
-import { readAndClassify } from './read.js';
-import { compactFile, type CompactFile } from './resources.js';
+import { readCompact, type CompactFile } from './resources.js';
 
 /**
  * How to start a worker: the compiled `parse-worker.js` next to this file; or, when this module runs from its
@@ -40,12 +39,6 @@ export const threadWork = { batches: 0, workerFiles: 0, running: 0 };
 /** Files per batch: small enough to share the work evenly, large enough that messages stay few. */
 function batchSize(files: number, threads: number): number {
   return Math.max(1, Math.min(64, Math.ceil(files / (threads * 8))));
-}
-
-/** Read, parse and classify one file on this thread, as a worker does (null: the file is gone). */
-function readHere(root: string, path: string): CompactFile | null {
-  const c = readAndClassify(root, join(root, path), path);
-  return c ? compactFile(path, c) : null;
 }
 
 /**
@@ -120,7 +113,7 @@ export async function readParallel(
       if (failure) throw failure;
       if (next < batches.length) {
         const batch = batches[next++]!;
-        for (const p of batch) out.set(p, readHere(root, p));
+        for (const p of batch) out.set(p, readCompact(root, p));
         done();
         await new Promise<void>((r) => setImmediate(r));
       } else await new Promise<void>((r) => (wake = r));

@@ -2,11 +2,9 @@
  * A worker thread of the parallel loader: reads, parses and classifies the files it is sent and answers with them
  * as plain data (`CompactFile`), to be rebuilt into Resources on the main thread. Loaded only in worker threads.
  */
-import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseWork } from '../../kit/parse-work.js';
-import { readAndClassify } from './read.js';
-import { compactFile, type CompactFile } from './resources.js';
+import { readCompact, type CompactFile } from './resources.js';
 
 /** A batch of repository-relative paths to read, by its number. */
 export interface ParseRequest {
@@ -27,10 +25,7 @@ const port = parentPort!;
 
 port.on('message', (req: ParseRequest) => {
   const before = { ...parseWork };
-  const files = req.paths.map((p) => {
-    const c = readAndClassify(root, join(root, p), p);
-    return c ? compactFile(p, c) : null;
-  });
+  const files = req.paths.map((p) => readCompact(root, p));
   const reply: ParseReply = { batch: req.batch, files, parses: parseWork.parses - before.parses, chars: parseWork.chars - before.chars };
   port.postMessage(reply);
 });

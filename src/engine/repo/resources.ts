@@ -1,9 +1,11 @@
 /** A parsed file's documents as Resources: positions in the source, alias and nesting limits, SOPS files left alone. */
+import { join } from 'node:path';
 import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import { countParse } from '../../kit/parse-work.js';
 import { apiGroup, type Position, type RepoFile, type Resource, type YamlPath } from '../../kit/repo.js';
 import { scalarText } from '../../kit/scalar.js';
 import { isStackOverflow, MAX_NESTING, PARSE_OPTIONS, skipped, tooDeep, type Classified } from './classify.js';
+import { readAndClassify } from './read.js';
 
 /** Where an unresolved alias is (`Unresolved alias ...: name`): the first `*name` in the document. */
 function aliasPosition(doc: Document.Parsed, message: string, lc: LineCounter): Position | undefined {
@@ -226,6 +228,12 @@ export function compactFile(path: string, c: Classified): CompactFile {
   if (own.some((r) => isSops(r.data)))
     return { file: skipped(path, c.file.size, 'sops-encrypted', 'SOPS-encrypted: never edited (editing breaks its MAC)', c.file.text).file };
   return { file: c.file, docs: own };
+}
+
+/** Read, parse and classify one file of `root` as a compact file (null: the file is gone), on any thread. */
+export function readCompact(root: string, path: string): CompactFile | null {
+  const c = readAndClassify(root, join(root, path), path);
+  return c ? compactFile(path, c) : null;
 }
 
 /**
